@@ -1,0 +1,131 @@
+//! The `kestrel` command line: every core capability as a subcommand, human-readable by default
+//! and `--json` for scripts. Each file here is thin: parse, call the core, print.
+
+pub mod command;
+pub mod mission;
+pub mod output;
+pub mod status;
+pub mod tlog;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::link::LinkSpec;
+use crate::station::{Station, StationConfig};
+
+/// Kestrel: ground-control station for police drone patrol teams.
+#[derive(Debug, Parser)]
+#[command(name = "kestrel", version, about, long_about = None)]
+pub struct Cli {
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Where Kestrel keeps its databases and logs (default: the platform's data directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// What to do; without one, Kestrel starts the console (a simulated demo fleet if no link is set).
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Show the aircraft heard on one or more links.
+    Status(status::StatusArgs),
+    /// Send a command to one aircraft and report whether it was accepted.
+    Command(command::CommandArgs),
+    /// Upload, download or clear an aircraft's mission, geofence and rally points.
+    Mission(mission::MissionArgs),
+    /// Work with telemetry logs.
+    Tlog(tlog::TlogArgs),
+}
+
+/// Link options shared by subcommands that talk to aircraft.
+#[derive(Debug, clap::Args)]
+pub struct LinkArgs {
+    /// Connection string: udpin:HOST:PORT, udpout:HOST:PORT, tcpin:HOST:PORT, tcpout:HOST:PORT,
+    /// serial:PORT:BAUD or tlog:FILE. Repeat for several links.
+    #[arg(long = "link", value_name = "URL", required = true)]
+    pub links: Vec<LinkSpec>,
+    /// Record every frame to this .tlog file.
+    #[arg(long, value_name = "FILE")]
+    pub tlog: Option<PathBuf>,
+}
+
+impl LinkArgs {
+    /// Starts a station with these links, or explains why a link cannot be opened.
+    pub async fn open(&self) -> anyhow::Result<Station> {
+        let station = Station::start(StationConfig {
+            tlog: self.tlog.clone(),
+            ..Default::default()
+        })?;
+        for spec in &self.links {
+            station
+                .add_link(spec.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!("{spec}: {e}"))?;
+        }
+        Ok(station)
+    }
+}
+
+/// Waits for aircraft `sysid` to be heard, or explains what was heard instead.
+pub async fn wait_for(station: &Station, sysid: u8, wait: Duration) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        if station.snapshot().get(sysid).is_some() {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let snap = station.snapshot();
+            let heard: Vec<String> = snap.aircraft.iter().map(|a| a.sysid.to_string()).collect();
+            let why = link_problems(station);
+            anyhow::bail!(
+                "no aircraft with system id {sysid} heard within {:.0} s{}{}",
+                wait.as_secs_f64(),
+                if heard.is_empty() {
+                    " (no aircraft heard at all)".to_string()
+                } else {
+                    format!(" (heard: {})", heard.join(", "))
+                },
+                why
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Conditions of links that are not up, as a suffix for error messages.
+pub fn link_problems(station: &Station) -> String {
+    let problems: Vec<String> = station
+        .links()
+        .into_iter()
+        .filter_map(|l| match l.condition {
+            crate::link::LinkCondition::Down(why) => Some(format!("{}: {why}", l.name)),
+            _ => None,
+        })
+        .collect();
+    if problems.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", problems.join("; "))
+    }
+}
+
+/// Runs the parsed command line; returns the process exit code.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Some(Cmd::Status(a)) => status::run(a, cli.json).await,
+        Some(Cmd::Command(a)) => command::run(a, cli.json).await,
+        Some(Cmd::Mission(a)) => mission::run(a, cli.json).await,
+        Some(Cmd::Tlog(a)) => tlog::run(a, cli.json).await,
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(())
+        }
+    }
+}

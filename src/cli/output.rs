@@ -1,0 +1,116 @@
+//! Shared printing: the aircraft table and its JSON twin.
+
+use std::time::Instant;
+
+use crate::fleet::{Aircraft, FleetSnapshot};
+
+/// One aircraft as a flat row for tables and JSON.
+#[derive(Debug, serde::Serialize)]
+pub struct AircraftRow {
+    /// MAVLink system id.
+    pub sysid: u8,
+    /// Flight mode name.
+    pub mode: String,
+    /// Motors armed.
+    pub armed: bool,
+    /// Latitude, degrees (null before a position is known).
+    pub lat: Option<f64>,
+    /// Longitude, degrees.
+    pub lon: Option<f64>,
+    /// Altitude above home, metres.
+    pub rel_alt_m: f32,
+    /// Altitude above mean sea level, metres.
+    pub alt_amsl_m: f32,
+    /// Heading, degrees.
+    pub heading_deg: f32,
+    /// Ground speed, m/s.
+    pub ground_speed_ms: f32,
+    /// Battery percent.
+    pub battery_pct: Option<f32>,
+    /// Battery voltage.
+    pub battery_v: Option<f32>,
+    /// Estimated minutes of flight left.
+    pub battery_min_left: Option<f32>,
+    /// GPS fix type.
+    pub gps_fix: u8,
+    /// Satellites.
+    pub satellites: u8,
+    /// Current mission item.
+    pub mission_item: Option<u16>,
+    /// Link state: connected, degraded or lost.
+    pub link: &'static str,
+    /// Messages per second.
+    pub msg_rate_hz: f32,
+    /// Packet loss percent.
+    pub loss_pct: f32,
+    /// Seconds since the last heartbeat.
+    pub heartbeat_age_s: Option<f64>,
+    /// Links this aircraft is heard on.
+    pub links: Vec<u32>,
+}
+
+impl AircraftRow {
+    /// Flattens an aircraft as of `now`.
+    pub fn from_aircraft(a: &Aircraft, now: Instant) -> Self {
+        let best = a.best_link(now);
+        Self {
+            sysid: a.sysid,
+            mode: a.mode_name(),
+            armed: a.armed,
+            lat: a.position.map(|p| p.lat),
+            lon: a.position.map(|p| p.lon),
+            rel_alt_m: a.alt_rel_m,
+            alt_amsl_m: a.alt_amsl_m,
+            heading_deg: a.heading_deg,
+            ground_speed_ms: a.ground_speed_ms,
+            battery_pct: a.battery.percent,
+            battery_v: a.battery.voltage_v,
+            battery_min_left: a.battery.minutes_left,
+            gps_fix: a.gps.fix_type,
+            satellites: a.gps.satellites,
+            mission_item: a.mission_current,
+            link: a.link_state(now).as_str(),
+            msg_rate_hz: best.map(|b| b.msg_rate_hz).unwrap_or(0.0),
+            loss_pct: best.map(|b| b.loss * 100.0).unwrap_or(0.0),
+            heartbeat_age_s: a.heartbeat_age(now).map(|d| d.as_secs_f64()),
+            links: a.links.iter().map(|l| l.link.0).collect(),
+        }
+    }
+}
+
+/// Rows for every aircraft in a snapshot.
+pub fn rows(snap: &FleetSnapshot) -> Vec<AircraftRow> {
+    snap.aircraft
+        .iter()
+        .map(|a| AircraftRow::from_aircraft(a, snap.taken_at))
+        .collect()
+}
+
+fn opt(v: Option<f32>, digits: usize) -> String {
+    v.map(|x| format!("{x:.digits$}")).unwrap_or_else(|| "-".into())
+}
+
+/// The aircraft table as text.
+pub fn table(snap: &FleetSnapshot) -> String {
+    let mut out = format!(
+        "{:>5}  {:<10} {:<6} {:>11} {:>11} {:>7} {:>5} {:>6} {:>8} {:<9} {:>5}\n",
+        "SYSID", "MODE", "ARMED", "LAT", "LON", "REL_ALT", "BATT%", "MIN", "GPS", "LINK", "LOSS%"
+    );
+    for r in rows(snap) {
+        out.push_str(&format!(
+            "{:>5}  {:<10} {:<6} {:>11} {:>11} {:>7.1} {:>5} {:>6} {:>8} {:<9} {:>5.1}\n",
+            r.sysid,
+            r.mode,
+            if r.armed { "yes" } else { "no" },
+            r.lat.map(|v| format!("{v:.6}")).unwrap_or_else(|| "-".into()),
+            r.lon.map(|v| format!("{v:.6}")).unwrap_or_else(|| "-".into()),
+            r.rel_alt_m,
+            opt(r.battery_pct, 0),
+            opt(r.battery_min_left, 1),
+            format!("{}D/{}", r.gps_fix.min(3), r.satellites),
+            r.link,
+            r.loss_pct,
+        ));
+    }
+    out
+}

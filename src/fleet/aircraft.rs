@@ -1,0 +1,329 @@
+//! The state of one aircraft as the ground station knows it, updated frame by frame.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant, SystemTime};
+
+use mavlink::dialects::ardupilotmega::{MavMessage, MavModeFlag, MavState};
+
+use super::link_quality::{LinkPresence, LinkState};
+use super::modes::copter_mode_name;
+use crate::link::LinkId;
+
+/// How many recent STATUSTEXT messages an aircraft keeps.
+pub const STATUS_TEXT_KEEP: usize = 20;
+
+/// A position on the WGS84 ellipsoid, degrees.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GeoPoint {
+    /// Latitude, degrees north.
+    pub lat: f64,
+    /// Longitude, degrees east.
+    pub lon: f64,
+}
+
+/// The aircraft's home: where RTL returns to.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Home {
+    /// Home position.
+    pub position: GeoPoint,
+    /// Home altitude above mean sea level, metres.
+    pub alt_amsl_m: f32,
+}
+
+/// Battery as reported, plus the ground station's estimate of flight time left.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Battery {
+    /// Remaining charge, percent, when the autopilot reports it.
+    pub percent: Option<f32>,
+    /// Pack voltage, volts.
+    pub voltage_v: Option<f32>,
+    /// Current draw, amperes.
+    pub current_a: Option<f32>,
+    /// Estimated minutes of flight left: the autopilot's own figure if it sends one, otherwise
+    /// extrapolated from the drain rate seen while armed.
+    pub minutes_left: Option<f32>,
+}
+
+/// GNSS receiver state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Gps {
+    /// GPS_FIX_TYPE: 0-1 none, 2 2D, 3 3D, 4 DGPS, 5 RTK float, 6 RTK fixed.
+    pub fix_type: u8,
+    /// Satellites visible.
+    pub satellites: u8,
+    /// Horizontal dilution of precision.
+    pub hdop: Option<f32>,
+}
+
+/// A text message from the autopilot (STATUSTEXT), time-stamped on arrival.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StatusText {
+    /// Wall-clock arrival time.
+    #[serde(with = "crate::util::unix_time")]
+    pub at: SystemTime,
+    /// MAV_SEVERITY: 0 emergency … 4 warning … 6 info, 7 debug.
+    pub severity: u8,
+    /// The text.
+    pub text: String,
+}
+
+/// Everything known about one aircraft (one MAVLink system id).
+#[derive(Debug, Clone)]
+pub struct Aircraft {
+    /// MAVLink system id: the aircraft's identity on the network.
+    pub sysid: u8,
+    /// Component id of its autopilot (usually 1).
+    pub autopilot_compid: u8,
+    /// MAV_TYPE from the heartbeat (2 = quadrotor).
+    pub vehicle_type: u8,
+    /// MAV_AUTOPILOT from the heartbeat (3 = ArduPilot).
+    pub autopilot: u8,
+    /// Flight mode number (ArduCopter custom_mode).
+    pub custom_mode: u32,
+    /// Motors armed.
+    pub armed: bool,
+    /// MAV_STATE (3 standby, 4 active, 5 critical, 6 emergency).
+    pub system_status: u8,
+    /// Last valid position; `None` until the autopilot has one (it reports 0,0 before).
+    pub position: Option<GeoPoint>,
+    /// Altitude above mean sea level, metres.
+    pub alt_amsl_m: f32,
+    /// Altitude above home, metres.
+    pub alt_rel_m: f32,
+    /// Heading, degrees 0..360.
+    pub heading_deg: f32,
+    /// Ground speed, m/s.
+    pub ground_speed_ms: f32,
+    /// Climb rate, m/s (positive up).
+    pub climb_ms: f32,
+    /// Roll, pitch and yaw, degrees.
+    pub attitude_deg: [f32; 3],
+    /// Battery state.
+    pub battery: Battery,
+    /// GNSS state.
+    pub gps: Gps,
+    /// Home position, once reported.
+    pub home: Option<Home>,
+    /// Mission item being flown.
+    pub mission_current: Option<u16>,
+    /// Number of mission items the aircraft reported (MISSION_CURRENT.total).
+    pub mission_total: Option<u16>,
+    /// The last mission item reached.
+    pub mission_reached: Option<u16>,
+    /// Recent STATUSTEXTs, newest last.
+    pub status_texts: VecDeque<StatusText>,
+    /// How the aircraft is heard on each link it was heard on.
+    pub links: Vec<LinkPresence>,
+    /// When the aircraft was first heard.
+    pub first_seen: Instant,
+    /// When telemetry with a position last arrived.
+    pub position_at: Option<Instant>,
+    drain_reference: Option<(Instant, f32)>,
+    autopilot_minutes_left: Option<f32>,
+}
+
+impl Aircraft {
+    /// A newly discovered aircraft.
+    pub fn new(sysid: u8, compid: u8, now: Instant) -> Self {
+        Self {
+            sysid,
+            autopilot_compid: compid,
+            vehicle_type: 0,
+            autopilot: 0,
+            custom_mode: 0,
+            armed: false,
+            system_status: 0,
+            position: None,
+            alt_amsl_m: 0.0,
+            alt_rel_m: 0.0,
+            heading_deg: 0.0,
+            ground_speed_ms: 0.0,
+            climb_ms: 0.0,
+            attitude_deg: [0.0; 3],
+            battery: Battery::default(),
+            gps: Gps::default(),
+            home: None,
+            mission_current: None,
+            mission_total: None,
+            mission_reached: None,
+            status_texts: VecDeque::new(),
+            links: Vec::new(),
+            first_seen: now,
+            position_at: None,
+            drain_reference: None,
+            autopilot_minutes_left: None,
+        }
+    }
+
+    /// The flight mode's name (ArduCopter names).
+    pub fn mode_name(&self) -> String {
+        copter_mode_name(self.custom_mode)
+    }
+
+    /// The healthiest link state over all links the aircraft is heard on.
+    pub fn link_state(&self, now: Instant) -> LinkState {
+        self.links
+            .iter()
+            .map(|l| l.state(now))
+            .min_by_key(|s| s.rank())
+            .unwrap_or(LinkState::Lost)
+    }
+
+    /// The link to command this aircraft over: best state, then least loss, then most recent.
+    pub fn best_link(&self, now: Instant) -> Option<&LinkPresence> {
+        self.links.iter().min_by(|a, b| {
+            a.state(now)
+                .rank()
+                .cmp(&b.state(now).rank())
+                .then(a.loss.total_cmp(&b.loss))
+                .then(b.last_heard.cmp(&a.last_heard))
+        })
+    }
+
+    /// Age of the newest heartbeat on any link.
+    pub fn heartbeat_age(&self, now: Instant) -> Option<Duration> {
+        self.links.iter().filter_map(|l| l.heartbeat_age(now)).min()
+    }
+
+    pub(super) fn presence_mut(&mut self, link: LinkId, now: Instant) -> &mut LinkPresence {
+        let at = match self.links.iter().position(|l| l.link == link) {
+            Some(i) => i,
+            None => {
+                self.links.push(LinkPresence::new(link, now));
+                self.links.len() - 1
+            }
+        };
+        &mut self.links[at]
+    }
+
+    /// Updates the state from one message of this aircraft.
+    pub fn apply(&mut self, msg: &MavMessage, now: Instant) {
+        match msg {
+            MavMessage::HEARTBEAT(hb) => {
+                self.vehicle_type = hb.mavtype as u8;
+                self.autopilot = hb.autopilot as u8;
+                self.custom_mode = hb.custom_mode;
+                let armed = hb.base_mode.contains(MavModeFlag::MAV_MODE_FLAG_SAFETY_ARMED);
+                if armed != self.armed {
+                    self.drain_reference = None;
+                }
+                self.armed = armed;
+                self.system_status = hb.system_status as u8;
+            }
+            MavMessage::GLOBAL_POSITION_INT(p) => {
+                if p.lat != 0 || p.lon != 0 {
+                    self.position = Some(GeoPoint {
+                        lat: f64::from(p.lat) * 1e-7,
+                        lon: f64::from(p.lon) * 1e-7,
+                    });
+                    self.position_at = Some(now);
+                }
+                self.alt_amsl_m = p.alt as f32 / 1000.0;
+                self.alt_rel_m = p.relative_alt as f32 / 1000.0;
+                let (vx, vy) = (f32::from(p.vx) / 100.0, f32::from(p.vy) / 100.0);
+                self.ground_speed_ms = vx.hypot(vy);
+                self.climb_ms = -f32::from(p.vz) / 100.0;
+                if p.hdg != u16::MAX {
+                    self.heading_deg = f32::from(p.hdg) / 100.0;
+                }
+            }
+            MavMessage::ATTITUDE(a) => {
+                self.attitude_deg = [a.roll.to_degrees(), a.pitch.to_degrees(), a.yaw.to_degrees()];
+            }
+            MavMessage::VFR_HUD(v) => {
+                self.ground_speed_ms = v.groundspeed;
+                self.climb_ms = v.climb;
+                self.heading_deg = f32::from(v.heading).rem_euclid(360.0);
+            }
+            MavMessage::SYS_STATUS(s) => {
+                if s.voltage_battery != u16::MAX {
+                    self.battery.voltage_v = Some(f32::from(s.voltage_battery) / 1000.0);
+                }
+                if s.current_battery >= 0 {
+                    self.battery.current_a = Some(f32::from(s.current_battery) / 100.0);
+                }
+                if s.battery_remaining >= 0 {
+                    self.update_battery_percent(f32::from(s.battery_remaining), now);
+                }
+            }
+            MavMessage::BATTERY_STATUS(b) if b.id == 0 => {
+                if b.battery_remaining >= 0 {
+                    self.update_battery_percent(f32::from(b.battery_remaining), now);
+                }
+                self.autopilot_minutes_left =
+                    (b.time_remaining > 0).then(|| b.time_remaining as f32 / 60.0);
+                self.refresh_minutes_left(now);
+            }
+            MavMessage::GPS_RAW_INT(g) => {
+                self.gps.fix_type = g.fix_type as u8;
+                self.gps.satellites = if g.satellites_visible == u8::MAX {
+                    0
+                } else {
+                    g.satellites_visible
+                };
+                self.gps.hdop = (g.eph != u16::MAX).then(|| f32::from(g.eph) / 100.0);
+            }
+            MavMessage::HOME_POSITION(h) => {
+                self.home = Some(Home {
+                    position: GeoPoint {
+                        lat: f64::from(h.latitude) * 1e-7,
+                        lon: f64::from(h.longitude) * 1e-7,
+                    },
+                    alt_amsl_m: h.altitude as f32 / 1000.0,
+                });
+            }
+            MavMessage::MISSION_CURRENT(m) => {
+                self.mission_current = Some(m.seq);
+                if m.total != u16::MAX && m.total != 0 {
+                    self.mission_total = Some(m.total);
+                }
+            }
+            MavMessage::MISSION_ITEM_REACHED(m) => self.mission_reached = Some(m.seq),
+            MavMessage::STATUSTEXT(t) => {
+                let text = t.text.to_str().unwrap_or("").trim_end_matches('\0').to_string();
+                if self.status_texts.len() == STATUS_TEXT_KEEP {
+                    self.status_texts.pop_front();
+                }
+                self.status_texts.push_back(StatusText {
+                    at: SystemTime::now(),
+                    severity: t.severity as u8,
+                    text,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn update_battery_percent(&mut self, pct: f32, now: Instant) {
+        self.battery.percent = Some(pct);
+        if self.armed {
+            match self.drain_reference {
+                Some((_, ref_pct)) if pct > ref_pct + 2.0 => {
+                    // Battery swapped or recalibrated: start over.
+                    self.drain_reference = Some((now, pct));
+                }
+                None => self.drain_reference = Some((now, pct)),
+                _ => {}
+            }
+        }
+        self.refresh_minutes_left(now);
+    }
+
+    fn refresh_minutes_left(&mut self, now: Instant) {
+        let pct = self.battery.percent;
+        let estimate = match (self.drain_reference, pct) {
+            (Some((t0, p0)), Some(p)) if self.armed => {
+                let minutes = now.duration_since(t0).as_secs_f32() / 60.0;
+                let used = p0 - p;
+                (minutes >= 0.25 && used >= 0.5).then(|| p / (used / minutes))
+            }
+            _ => None,
+        };
+        self.battery.minutes_left = self.autopilot_minutes_left.or(estimate);
+    }
+
+    /// Whether the aircraft reports itself in a critical or emergency state.
+    pub fn is_critical(&self) -> bool {
+        self.system_status >= MavState::MAV_STATE_CRITICAL as u8
+    }
+}

@@ -1,0 +1,60 @@
+//! Planning data and files: the mission model shared by every format, and readers/writers for
+//! QGroundControl `.plan` and WPL 110 waypoint files.
+
+pub mod mission;
+pub mod qgc;
+pub mod wpl;
+
+use std::path::Path;
+
+pub use mission::{MissionItem, MissionKind, MissionPlan};
+
+/// Why a plan file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanFileError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Format(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Reads a `.plan` (JSON) or WPL 110 file, recognised by its content.
+pub fn load(path: &Path) -> Result<MissionPlan, PlanFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let with_path = |e: PlanFileError| match e {
+        PlanFileError::Format(m) => PlanFileError::Format(format!("{}: {m}", path.display())),
+        PlanFileError::Invalid(m) => PlanFileError::Invalid(format!("{}: {m}", path.display())),
+        other => other,
+    };
+    if text.trim_start().starts_with(wpl::HEADER) {
+        wpl::parse(&text).map_err(with_path)
+    } else {
+        qgc::parse(&text).map_err(with_path)
+    }
+}
+
+/// Writes a plan; `.waypoints` and `.txt` get WPL 110 (mission only), anything else `.plan` JSON.
+pub fn save(path: &Path, plan: &MissionPlan) -> Result<(), PlanFileError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let text = if ext == "waypoints" || ext == "txt" {
+        wpl::write(plan)
+    } else {
+        qgc::write(plan)
+    };
+    std::fs::write(path, text).map_err(|source| PlanFileError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}

@@ -1,0 +1,386 @@
+//! The station: the running headless core. It owns the links, keeps the fleet state current from
+//! every frame they receive, sends the ground station's heartbeat on every link, routes messages to
+//! the right aircraft over its healthiest link, and lets protocol services (commands, missions)
+//! watch the inbound traffic. The console and the command line are both thin layers over it.
+
+// REQUEST_DATA_STREAM is superseded, but it is what makes ArduPilot start streaming.
+#![allow(deprecated)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use mavlink::dialects::ardupilotmega::{
+    MavAutopilot, MavMessage, MavModeFlag, MavState, MavType, HEARTBEAT_DATA,
+    REQUEST_DATA_STREAM_DATA,
+};
+use mavlink::MavHeader;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::AbortHandle;
+
+use crate::fleet::{Applied, Fleet, FleetSnapshot};
+use crate::link::tlog::TlogWriter;
+use crate::link::transport::{self, LinkOpenError};
+use crate::link::{FrameHandler, FrameRef, LinkContext, LinkId, LinkSpec, LinkStatus, Outgoing};
+
+/// How the station presents itself and what it records.
+#[derive(Debug, Clone)]
+pub struct StationConfig {
+    /// The ground station's MAVLink system id (255 by convention).
+    pub gcs_sysid: u8,
+    /// The ground station's component id (190, MAV_COMP_ID_MISSIONPLANNER).
+    pub gcs_compid: u8,
+    /// Write every frame to this `.tlog`, when set.
+    pub tlog: Option<PathBuf>,
+    /// How often the station's HEARTBEAT goes out on every link.
+    pub heartbeat_interval: Duration,
+    /// Ask newly discovered aircraft for telemetry streams (REQUEST_DATA_STREAM), as real
+    /// autopilots may stream nothing until a ground station asks.
+    pub request_streams_hz: Option<u16>,
+}
+
+impl Default for StationConfig {
+    fn default() -> Self {
+        Self {
+            gcs_sysid: 255,
+            gcs_compid: 190,
+            tlog: None,
+            heartbeat_interval: Duration::from_secs(1),
+            request_streams_hz: Some(4),
+        }
+    }
+}
+
+/// A decoded frame from an aircraft, as protocol services see it.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    /// The link it arrived on.
+    pub link: LinkId,
+    /// Sender and sequence.
+    pub header: MavHeader,
+    /// The message.
+    pub message: MavMessage,
+    /// When it arrived.
+    pub at: Instant,
+}
+
+impl Inbound {
+    /// Sender system id.
+    pub fn sysid(&self) -> u8 {
+        self.header.system_id as u8
+    }
+}
+
+/// Why a message could not be sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    #[error("no aircraft with system id {0} has been heard on any link")]
+    UnknownAircraft(u8),
+    #[error("no link is open")]
+    NoLinks,
+}
+
+/// Why a link could not be added.
+#[derive(Debug, thiserror::Error)]
+pub enum AddLinkError {
+    #[error(transparent)]
+    Open(#[from] LinkOpenError),
+}
+
+struct LinkEntry {
+    ctx: Arc<LinkContext>,
+    out: mpsc::UnboundedSender<Outgoing>,
+    task: AbortHandle,
+}
+
+struct Shared {
+    config: StationConfig,
+    fleet: Mutex<Fleet>,
+    inbound: broadcast::Sender<Arc<Inbound>>,
+    links: Mutex<Vec<LinkEntry>>,
+    tlog: Option<Arc<TlogWriter>>,
+    next_link: AtomicU32,
+    heartbeat_task: Mutex<Option<AbortHandle>>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        for l in self.links.get_mut().unwrap_or_else(|e| e.into_inner()).drain(..) {
+            l.task.abort();
+        }
+        if let Some(h) = self
+            .heartbeat_task
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            h.abort();
+        }
+    }
+}
+
+/// A running ground station. Cheap to clone; every clone is the same station. Must be created
+/// inside a tokio runtime; dropping the last clone closes every link.
+#[derive(Clone)]
+pub struct Station {
+    shared: Arc<Shared>,
+}
+
+impl Station {
+    /// Starts a station with no links yet.
+    pub fn start(config: StationConfig) -> std::io::Result<Station> {
+        let tlog = match &config.tlog {
+            Some(p) => Some(Arc::new(TlogWriter::create(p).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot create tlog {}: {e}", p.display()))
+            })?)),
+            None => None,
+        };
+        let (inbound, _) = broadcast::channel(8192);
+        let shared = Arc::new(Shared {
+            config,
+            fleet: Mutex::new(Fleet::new()),
+            inbound,
+            links: Mutex::new(Vec::new()),
+            tlog,
+            next_link: AtomicU32::new(0),
+            heartbeat_task: Mutex::new(None),
+        });
+        let hb = tokio::spawn(heartbeat_loop(Arc::downgrade(&shared)));
+        *shared.heartbeat_task.lock().unwrap_or_else(|e| e.into_inner()) = Some(hb.abort_handle());
+        Ok(Station { shared })
+    }
+
+    /// The configuration the station was started with.
+    pub fn config(&self) -> &StationConfig {
+        &self.shared.config
+    }
+
+    /// Opens a link. Fails at once if a local port cannot be bound; a remote that does not answer
+    /// shows up in the link's condition instead (and is retried).
+    pub async fn add_link(&self, spec: LinkSpec) -> Result<LinkId, AddLinkError> {
+        let id = LinkId(self.shared.next_link.fetch_add(1, Ordering::Relaxed));
+        let weak = Arc::downgrade(&self.shared);
+        let handler: FrameHandler = Arc::new(move |link, frame, at| match weak.upgrade() {
+            Some(shared) => on_frame(&shared, link, frame, at),
+            None => true,
+        });
+        let ctx = Arc::new(LinkContext::new(
+            id,
+            spec,
+            handler,
+            self.shared.tlog.clone(),
+            (self.shared.config.gcs_sysid, self.shared.config.gcs_compid),
+        ));
+        let (out_tx, out_rx) = mpsc::unbounded_channel();
+        let fut = transport::open(ctx.clone(), out_rx).await?;
+        let task = tokio::spawn(fut).abort_handle();
+        self.lock_links().push(LinkEntry {
+            ctx,
+            out: out_tx.clone(),
+            task,
+        });
+        // Say hello at once so that aircraft behind this link learn our address.
+        let _ = out_tx.send(Outgoing {
+            target: None,
+            message: gcs_heartbeat(),
+        });
+        Ok(id)
+    }
+
+    /// Closes a link and forgets which aircraft were heard on it.
+    pub fn remove_link(&self, id: LinkId) -> bool {
+        let removed = {
+            let mut links = self.lock_links();
+            let before = links.len();
+            links.retain(|l| {
+                if l.ctx.id == id {
+                    l.task.abort();
+                    false
+                } else {
+                    true
+                }
+            });
+            before != links.len()
+        };
+        if removed {
+            self.lock_fleet().forget_link(id);
+        }
+        removed
+    }
+
+    /// The status of every link.
+    pub fn links(&self) -> Vec<LinkStatus> {
+        self.lock_links().iter().map(|l| l.ctx.status()).collect()
+    }
+
+    /// A consistent copy of the fleet state; cheap (pointer copies).
+    pub fn snapshot(&self) -> FleetSnapshot {
+        self.lock_fleet().snapshot(Instant::now())
+    }
+
+    /// Watches every decoded inbound frame from now on. Slow receivers lose the oldest frames.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Inbound>> {
+        self.shared.inbound.subscribe()
+    }
+
+    /// Sends a message to one aircraft over its healthiest link.
+    pub fn send_to(&self, sysid: u8, message: MavMessage) -> Result<LinkId, SendError> {
+        let link = self
+            .lock_fleet()
+            .best_link(sysid, Instant::now())
+            .ok_or(SendError::UnknownAircraft(sysid))?;
+        let links = self.lock_links();
+        let entry = links
+            .iter()
+            .find(|l| l.ctx.id == link)
+            .ok_or(SendError::UnknownAircraft(sysid))?;
+        let _ = entry.out.send(Outgoing {
+            target: Some(sysid),
+            message,
+        });
+        Ok(link)
+    }
+
+    /// Sends a message on every link, to every peer.
+    pub fn broadcast(&self, message: MavMessage) -> Result<(), SendError> {
+        let links = self.lock_links();
+        if links.is_empty() {
+            return Err(SendError::NoLinks);
+        }
+        for l in links.iter() {
+            let _ = l.out.send(Outgoing {
+                target: None,
+                message: message.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Waits until at least `count` aircraft have been heard with a position, or `timeout` passes.
+    /// Returns the snapshot at that moment either way.
+    pub async fn wait_for_aircraft(&self, count: usize, timeout: Duration) -> FleetSnapshot {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let snap = self.snapshot();
+            let ready = snap.aircraft.iter().filter(|a| a.position.is_some()).count();
+            if ready >= count || Instant::now() >= deadline {
+                return snap;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The telemetry log being written, if any.
+    pub fn tlog_path(&self) -> Option<PathBuf> {
+        self.shared.tlog.as_ref().map(|t| t.path().to_path_buf())
+    }
+
+    /// Flushes the telemetry log to disk.
+    pub fn flush_tlog(&self) {
+        if let Some(t) = &self.shared.tlog {
+            let _ = t.flush();
+        }
+    }
+
+    fn lock_fleet(&self) -> std::sync::MutexGuard<'_, Fleet> {
+        self.shared.fleet.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_links(&self) -> std::sync::MutexGuard<'_, Vec<LinkEntry>> {
+        self.shared.links.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The inbound path of every frame: decode, update the fleet, notify watchers.
+fn on_frame(shared: &Arc<Shared>, link: LinkId, frame: FrameRef<'_>, at: Instant) -> bool {
+    let Ok(message) = frame.decode() else {
+        return false;
+    };
+    let applied = shared
+        .fleet
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .apply(
+            link,
+            frame.system_id(),
+            frame.component_id(),
+            frame.sequence(),
+            &message,
+            at,
+        );
+    if let (Applied::Discovered(sysid), Some(hz)) = (applied, shared.config.request_streams_hz) {
+        request_streams(shared, link, sysid, hz);
+    }
+    if shared.inbound.receiver_count() > 0 {
+        let _ = shared.inbound.send(Arc::new(Inbound {
+            link,
+            header: frame.header(),
+            message,
+            at,
+        }));
+    }
+    true
+}
+
+fn request_streams(shared: &Shared, link: LinkId, sysid: u8, hz: u16) {
+    let links = shared.links.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(l) = links.iter().find(|l| l.ctx.id == link) {
+        let _ = l.out.send(Outgoing {
+            target: Some(sysid),
+            message: MavMessage::REQUEST_DATA_STREAM(REQUEST_DATA_STREAM_DATA {
+                req_message_rate: hz,
+                target_system: sysid,
+                target_component: 1,
+                req_stream_id: mavlink::dialects::ardupilotmega::MavDataStream::MAV_DATA_STREAM_ALL,
+                start_stop: 1,
+            }),
+        });
+    }
+}
+
+/// The station's own HEARTBEAT: a ground station, no autopilot.
+pub fn gcs_heartbeat() -> MavMessage {
+    MavMessage::HEARTBEAT(HEARTBEAT_DATA {
+        custom_mode: 0,
+        mavtype: MavType::MAV_TYPE_GCS,
+        autopilot: MavAutopilot::MAV_AUTOPILOT_INVALID,
+        base_mode: MavModeFlag::empty(),
+        system_status: MavState::MAV_STATE_ACTIVE,
+        mavlink_version: 3,
+    })
+}
+
+async fn heartbeat_loop(shared: Weak<Shared>) {
+    let interval = match shared.upgrade() {
+        Some(s) => s.config.heartbeat_interval,
+        None => return,
+    };
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        for l in shared
+            .links
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = l.out.send(Outgoing {
+                target: None,
+                message: gcs_heartbeat(),
+            });
+        }
+        shared
+            .fleet
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .tick(Instant::now());
+        if let Some(t) = &shared.tlog {
+            let _ = t.flush();
+        }
+    }
+}
