@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod fleet;
 pub mod link;
+pub mod paths;
 pub mod plan;
 pub mod protocol;
 pub mod station;
