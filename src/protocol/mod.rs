@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod mission;
+pub mod rtt;
 
 pub use command::{Command, CommandOutcome, CommandPolicy};
 pub use mission::{TransferError, TransferPolicy, TransferStats};
