@@ -5,6 +5,7 @@
 //! Data flows one way: [`link`] → [`station`] → [`fleet`] (state) → readers take snapshots;
 //! commands go back through [`protocol`] methods on [`station::Station`].
 
+pub mod audit;
 pub mod cli;
 pub mod fleet;
 pub mod link;

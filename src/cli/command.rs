@@ -117,7 +117,8 @@ pub fn plan_steps(action: &Action, station: &Station, sysid: u8) -> anyhow::Resu
 }
 
 /// Runs `kestrel command`.
-pub async fn run(args: CommandArgs, json: bool) -> anyhow::Result<()> {
+pub async fn run(args: CommandArgs, ctx: &super::Context) -> anyhow::Result<()> {
+    let json = ctx.json;
     // Refuse bad values before touching the network.
     if let Action::Goto { lat, lon, alt } = &args.action {
         Command::Goto {
@@ -128,7 +129,7 @@ pub async fn run(args: CommandArgs, json: bool) -> anyhow::Result<()> {
         .validate()
         .map_err(|e| anyhow::anyhow!(e))?;
     }
-    let station = args.link.open().await?;
+    let station = args.link.open(ctx).await?;
     wait_for(&station, args.sysid, Duration::from_secs_f64(args.wait)).await?;
     let steps = plan_steps(&args.action, &station, args.sysid)?;
     let mut reports = Vec::new();

@@ -92,12 +92,13 @@ struct ListReport {
 }
 
 /// Runs `kestrel mission`.
-pub async fn run(args: MissionArgs, json: bool) -> anyhow::Result<()> {
+pub async fn run(args: MissionArgs, ctx: &super::Context) -> anyhow::Result<()> {
+    let json = ctx.json;
     let policy = TransferPolicy::default();
     match args.action {
         MissionAction::Upload { target, file } => {
             let plan = plan::load(&file)?;
-            let station = target.link.open().await?;
+            let station = target.link.open(ctx).await?;
             wait_for(&station, target.sysid, Duration::from_secs_f64(target.wait)).await?;
             let mut reports = Vec::new();
             for kind in MissionKind::ALL {
@@ -140,7 +141,7 @@ pub async fn run(args: MissionArgs, json: bool) -> anyhow::Result<()> {
             file,
             lists,
         } => {
-            let station = target.link.open().await?;
+            let station = target.link.open(ctx).await?;
             wait_for(&station, target.sysid, Duration::from_secs_f64(target.wait)).await?;
             let mut plan = MissionPlan::default();
             for kind in lists.kinds() {
@@ -189,7 +190,7 @@ pub async fn run(args: MissionArgs, json: bool) -> anyhow::Result<()> {
             Ok(())
         }
         MissionAction::Clear { target, lists } => {
-            let station = target.link.open().await?;
+            let station = target.link.open(ctx).await?;
             wait_for(&station, target.sysid, Duration::from_secs_f64(target.wait)).await?;
             for kind in lists.kinds() {
                 station.clear_items(target.sysid, kind, policy).await?;

@@ -18,8 +18,9 @@ pub struct StatusArgs {
 }
 
 /// Runs `kestrel status`.
-pub async fn run(args: StatusArgs, json: bool) -> anyhow::Result<()> {
-    let station = args.link.open().await?;
+pub async fn run(args: StatusArgs, ctx: &super::Context) -> anyhow::Result<()> {
+    let json = ctx.json;
+    let station = args.link.open(ctx).await?;
     let wait = Duration::from_secs_f64(args.wait.max(0.0));
     let snap = match args.expect {
         Some(n) => station.wait_for_aircraft(n, wait).await,

@@ -238,6 +238,7 @@ impl Default for CommandPolicy {
 
 impl Station {
     /// Sends a command to an aircraft and waits for its acknowledgement, resending on timeout.
+    /// Every command and its outcome goes to the audit trail.
     pub async fn command(&self, sysid: u8, command: &Command) -> Result<CommandOutcome, SendError> {
         self.command_with(sysid, command, CommandPolicy::default())
             .await
@@ -245,6 +246,25 @@ impl Station {
 
     /// [`Station::command`] with explicit timeouts.
     pub async fn command_with(
+        &self,
+        sysid: u8,
+        command: &Command,
+        policy: CommandPolicy,
+    ) -> Result<CommandOutcome, SendError> {
+        let result = self.command_inner(sysid, command, policy).await;
+        let action = match command {
+            Command::SetMode { .. } => "mode_change",
+            _ => "command",
+        };
+        let outcome = match &result {
+            Ok(o) => o.to_string(),
+            Err(e) => format!("not sent: {e}"),
+        };
+        self.audit(Some(sysid), action, command.describe(), outcome);
+        result
+    }
+
+    async fn command_inner(
         &self,
         sysid: u8,
         command: &Command,

@@ -125,6 +125,27 @@ impl Station {
         items: &[MissionItem],
         policy: TransferPolicy,
     ) -> Result<TransferStats, TransferError> {
+        let result = self.upload_inner(sysid, kind, items, policy).await;
+        let outcome = match &result {
+            Ok(s) => format!("accepted ({} resends, {:.2} s)", s.resends, s.seconds),
+            Err(e) => format!("failed: {e}"),
+        };
+        self.audit(
+            Some(sysid),
+            "mission_upload",
+            format!("{} items of the {}", items.len(), kind.name()),
+            outcome,
+        );
+        result
+    }
+
+    async fn upload_inner(
+        &self,
+        sysid: u8,
+        kind: MissionKind,
+        items: &[MissionItem],
+        policy: TransferPolicy,
+    ) -> Result<TransferStats, TransferError> {
         let started = Instant::now();
         let wire: Vec<MISSION_ITEM_INT_DATA> = items
             .iter()
@@ -397,6 +418,12 @@ impl Station {
             target_component: 1,
             mission_type: kind.to_mav(),
         });
+        self.audit(
+            Some(sysid),
+            "mission_clear",
+            kind.name().to_string(),
+            "requested".into(),
+        );
         let ack = self
             .handshake(&mut rx, sysid, msg, policy, &mut stats, |m| match m {
                 MavMessage::MISSION_ACK(a)

@@ -19,6 +19,7 @@ use mavlink::MavHeader;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::AbortHandle;
 
+use crate::audit::AuditLog;
 use crate::fleet::{Applied, Fleet, FleetSnapshot};
 use crate::link::tlog::TlogWriter;
 use crate::link::transport::{self, LinkOpenError};
@@ -38,6 +39,10 @@ pub struct StationConfig {
     /// Ask newly discovered aircraft for telemetry streams (REQUEST_DATA_STREAM), as real
     /// autopilots may stream nothing until a ground station asks.
     pub request_streams_hz: Option<u16>,
+    /// Record every command, upload and mode change in this audit database, when set.
+    pub audit: Option<PathBuf>,
+    /// Who is operating this station, as written in the audit trail.
+    pub operator: String,
 }
 
 impl Default for StationConfig {
@@ -48,6 +53,8 @@ impl Default for StationConfig {
             tlog: None,
             heartbeat_interval: Duration::from_secs(1),
             request_streams_hz: Some(4),
+            audit: None,
+            operator: "operator".into(),
         }
     }
 }
@@ -100,6 +107,7 @@ struct Shared {
     inbound: broadcast::Sender<Arc<Inbound>>,
     links: Mutex<Vec<LinkEntry>>,
     tlog: Option<Arc<TlogWriter>>,
+    audit: Option<Arc<AuditLog>>,
     next_link: AtomicU32,
     heartbeat_task: Mutex<Option<AbortHandle>>,
 }
@@ -141,6 +149,12 @@ impl Station {
             })?)),
             None => None,
         };
+        let audit = match &config.audit {
+            Some(p) => Some(Arc::new(
+                AuditLog::open(p).map_err(|e| std::io::Error::other(e.to_string()))?,
+            )),
+            None => None,
+        };
         let (inbound, _) = broadcast::channel(8192);
         let shared = Arc::new(Shared {
             config,
@@ -148,6 +162,7 @@ impl Station {
             inbound,
             links: Mutex::new(Vec::new()),
             tlog,
+            audit,
             next_link: AtomicU32::new(0),
             heartbeat_task: Mutex::new(None),
         });
@@ -281,6 +296,32 @@ impl Station {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Appends to the audit trail (if one is configured) off the async threads; the entry is
+    /// written even if the caller moves on at once.
+    pub fn audit(&self, aircraft: Option<u8>, action: &str, detail: String, result: String) {
+        let Some(log) = self.shared.audit.clone() else {
+            return;
+        };
+        let operator = self.shared.config.operator.clone();
+        let action = action.to_string();
+        let write = move || {
+            if let Err(e) = log.append(&operator, aircraft, &action, &detail, &result) {
+                eprintln!("kestrel: audit trail not written: {e}");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) => {
+                h.spawn_blocking(write);
+            }
+            Err(_) => write(),
+        }
+    }
+
+    /// The audit trail, if one is configured.
+    pub fn audit_log(&self) -> Option<Arc<AuditLog>> {
+        self.shared.audit.clone()
     }
 
     /// The telemetry log being written, if any.
