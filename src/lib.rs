@@ -12,5 +12,6 @@ pub mod link;
 pub mod paths;
 pub mod plan;
 pub mod protocol;
+pub mod security;
 pub mod station;
 pub mod util;

@@ -1,0 +1,7 @@
+//! Security: MAVLink 2 signing and the stores its secrets live in.
+
+pub mod keystore;
+pub mod signing;
+
+pub use keystore::KeyStore;
+pub use signing::{Rejection, SigningClock, SigningKey, Verifier, VerifyCounts};
