@@ -222,7 +222,7 @@ impl SigningClock {
     }
 
     /// The next timestamp: now, or one more than the last if the wall clock went backwards.
-    pub fn next(&mut self) -> u64 {
+    pub fn tick(&mut self) -> u64 {
         self.last = timestamp_now().max(self.last + 1);
         self.last
     }
@@ -258,7 +258,7 @@ mod tests {
     fn signed_frames_verify_and_decode() {
         let key = SigningKey::generate().unwrap();
         let mut clock = SigningClock::new(0);
-        let frame = encode_signed(header(), &cmd(), &key, 0, clock.next());
+        let frame = encode_signed(header(), &cmd(), &key, 0, clock.tick());
         let mut decoded = 0;
         crate::link::FrameDecoder::new().feed(&frame, |f| {
             assert!(f.is_signed());
@@ -305,8 +305,8 @@ mod tests {
     #[test]
     fn clock_never_goes_back_and_hex_round_trips() {
         let mut c = SigningClock::new(u64::MAX / 2);
-        let a = c.next();
-        assert!(c.next() > a);
+        let a = c.tick();
+        assert!(c.tick() > a);
         let k = SigningKey::generate().unwrap();
         assert_eq!(SigningKey::from_hex(&k.to_hex()), Some(k.clone()));
         assert!(!format!("{k:?}").contains(&k.to_hex()[..8]));
