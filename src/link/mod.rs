@@ -69,6 +69,8 @@ pub struct LinkCounters {
     pub unknown: AtomicU64,
     /// Frames the station wanted to send while the link was down.
     pub dropped_out: AtomicU64,
+    /// Inbound frames refused by signature checks (unsigned, forged or replayed).
+    pub signature_rejected: AtomicU64,
 }
 
 /// What the station sees of a link: its name, condition and counters.
@@ -88,6 +90,8 @@ pub struct LinkStatus {
     pub crc_errors: u64,
     /// Undecodable or unknown frames.
     pub unknown: u64,
+    /// Frames refused by signature checks.
+    pub signature_rejected: u64,
     /// Number of remote endpoints currently known (UDP peers, TCP clients).
     pub peers: usize,
 }
@@ -110,6 +114,10 @@ pub struct LinkContext {
     pub counters: LinkCounters,
     /// Source system id and component id of frames this station sends.
     pub gcs_ids: (u8, u8),
+    /// Which aircraft sign, with which keys; consulted for every frame in both directions.
+    pub signing: Arc<crate::security::SigningTable>,
+    /// Whether the user trusts this link enough to send signing keys over it.
+    pub trusted: std::sync::atomic::AtomicBool,
     condition: Mutex<LinkCondition>,
     peers: std::sync::atomic::AtomicUsize,
 }
@@ -122,6 +130,7 @@ impl LinkContext {
         on_frame: FrameHandler,
         tlog: Option<Arc<tlog::TlogWriter>>,
         gcs_ids: (u8, u8),
+        signing: Arc<crate::security::SigningTable>,
     ) -> Self {
         Self {
             id,
@@ -130,6 +139,8 @@ impl LinkContext {
             tlog,
             counters: LinkCounters::default(),
             gcs_ids,
+            signing,
+            trusted: Default::default(),
             condition: Mutex::new(LinkCondition::Connecting),
             peers: Default::default(),
         }
@@ -163,6 +174,7 @@ impl LinkContext {
             frames_out: c.frames_out.load(Ordering::Relaxed),
             crc_errors: c.crc_errors.load(Ordering::Relaxed),
             unknown: c.unknown.load(Ordering::Relaxed),
+            signature_rejected: c.signature_rejected.load(Ordering::Relaxed),
             peers: self.peers.load(Ordering::Relaxed),
         }
     }
@@ -177,10 +189,21 @@ impl LinkContext {
         let before = decoder.stats();
         let mut frames = 0u64;
         let mut undecodable = 0u64;
+        let mut rejected = 0u64;
+        let signing = self.signing.active();
         decoder.feed(data, |frame| {
             frames += 1;
             if let Some(t) = &self.tlog {
                 let _ = t.write_frame(frame.bytes());
+            }
+            if signing
+                && self
+                    .signing
+                    .verify(frame.system_id(), frame.bytes())
+                    .is_err()
+            {
+                rejected += 1;
+                return;
             }
             seen(frame.system_id());
             if !(self.on_frame)(self.id, frame, now) {
@@ -189,6 +212,11 @@ impl LinkContext {
         });
         let after = decoder.stats();
         self.counters.frames_in.fetch_add(frames, Ordering::Relaxed);
+        if rejected > 0 {
+            self.counters
+                .signature_rejected
+                .fetch_add(rejected, Ordering::Relaxed);
+        }
         self.counters
             .crc_errors
             .fetch_add(after.crc_errors - before.crc_errors, Ordering::Relaxed);

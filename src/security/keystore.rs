@@ -59,6 +59,14 @@ impl KeyStore {
         write_private(&self.key_path(sysid), key.to_hex().as_bytes())
     }
 
+    /// Forgets the key of `sysid` (signing with it stops at the next start).
+    pub fn remove(&self, sysid: u8) -> std::io::Result<()> {
+        match fs::remove_file(self.key_path(sysid)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// The stored key of `sysid`, or a newly generated and stored one.
     pub fn get_or_create(&self, sysid: u8) -> std::io::Result<SigningKey> {
         if let Some(k) = self.load(sysid)? {

@@ -2,6 +2,8 @@
 
 pub mod keystore;
 pub mod signing;
+pub mod table;
 
 pub use keystore::KeyStore;
 pub use signing::{Rejection, SigningClock, SigningKey, Verifier, VerifyCounts};
+pub use table::SigningTable;

@@ -24,6 +24,7 @@ use crate::fleet::{Applied, Fleet, FleetSnapshot};
 use crate::link::tlog::TlogWriter;
 use crate::link::transport::{self, LinkOpenError};
 use crate::link::{FrameHandler, FrameRef, LinkContext, LinkId, LinkSpec, LinkStatus, Outgoing};
+use crate::security::{KeyStore, SigningTable};
 
 /// How the station presents itself and what it records.
 #[derive(Debug, Clone)]
@@ -43,6 +44,9 @@ pub struct StationConfig {
     pub audit: Option<PathBuf>,
     /// Who is operating this station, as written in the audit trail.
     pub operator: String,
+    /// Keep per-aircraft signing keys and the signing clock in this owner-only folder; aircraft
+    /// with a stored key sign from the start. Without it, keys live only in memory.
+    pub keys_dir: Option<PathBuf>,
 }
 
 impl Default for StationConfig {
@@ -55,6 +59,7 @@ impl Default for StationConfig {
             request_streams_hz: Some(4),
             audit: None,
             operator: "operator".into(),
+            keys_dir: None,
         }
     }
 }
@@ -108,6 +113,7 @@ struct Shared {
     links: Mutex<Vec<LinkEntry>>,
     tlog: Option<Arc<TlogWriter>>,
     audit: Option<Arc<AuditLog>>,
+    signing: Arc<SigningTable>,
     next_link: AtomicU32,
     heartbeat_task: Mutex<Option<AbortHandle>>,
 }
@@ -155,6 +161,11 @@ impl Station {
             )),
             None => None,
         };
+        let store = match &config.keys_dir {
+            Some(dir) => Some(KeyStore::open(dir)?),
+            None => None,
+        };
+        let signing = Arc::new(SigningTable::new(store));
         let (inbound, _) = broadcast::channel(8192);
         let shared = Arc::new(Shared {
             config,
@@ -163,6 +174,7 @@ impl Station {
             links: Mutex::new(Vec::new()),
             tlog,
             audit,
+            signing,
             next_link: AtomicU32::new(0),
             heartbeat_task: Mutex::new(None),
         });
@@ -194,6 +206,7 @@ impl Station {
             handler,
             self.shared.tlog.clone(),
             (self.shared.config.gcs_sysid, self.shared.config.gcs_compid),
+            self.shared.signing.clone(),
         ));
         let (out_tx, out_rx) = mpsc::unbounded_channel();
         let fut = transport::open(ctx.clone(), out_rx).await?;
@@ -263,6 +276,47 @@ impl Station {
             message,
         });
         Ok(link)
+    }
+
+    /// Sends a message to one aircraft over a chosen link (e.g. a trusted one).
+    pub fn send_via(&self, link: LinkId, sysid: u8, message: MavMessage) -> Result<(), SendError> {
+        let links = self.lock_links();
+        let entry = links
+            .iter()
+            .find(|l| l.ctx.id == link)
+            .ok_or(SendError::NoLinks)?;
+        let _ = entry.out.send(Outgoing {
+            target: Some(sysid),
+            message,
+        });
+        Ok(())
+    }
+
+    /// Marks a link as trusted (e.g. a USB cable on the bench): only over such a link are signing
+    /// keys sent to aircraft. Returns false if there is no such link.
+    pub fn set_trusted(&self, link: LinkId, trusted: bool) -> bool {
+        match self.lock_links().iter().find(|l| l.ctx.id == link) {
+            Some(l) => {
+                l.ctx
+                    .trusted
+                    .store(trusted, std::sync::atomic::Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn trusted_links(&self) -> Vec<LinkId> {
+        self.lock_links()
+            .iter()
+            .filter(|l| l.ctx.trusted.load(std::sync::atomic::Ordering::Relaxed))
+            .map(|l| l.ctx.id)
+            .collect()
+    }
+
+    /// The station's signing state (keys, verifiers, clock).
+    pub fn signing(&self) -> &Arc<SigningTable> {
+        &self.shared.signing
     }
 
     /// Sends a message on every link, to every peer.
