@@ -118,6 +118,9 @@ pub struct Aircraft {
     pub first_seen: Instant,
     /// When telemetry with a position last arrived.
     pub position_at: Option<Instant>,
+    /// Set when two different autopilots use this system id on different links (their boot
+    /// clocks disagree): the state shown is a mix and cannot be trusted until resolved.
+    pub sysid_conflict: Option<String>,
     drain_reference: Option<(Instant, f32)>,
     autopilot_minutes_left: Option<f32>,
 }
@@ -150,6 +153,7 @@ impl Aircraft {
             links: Vec::new(),
             first_seen: now,
             position_at: None,
+            sysid_conflict: None,
             drain_reference: None,
             autopilot_minutes_left: None,
         }
@@ -183,6 +187,27 @@ impl Aircraft {
     /// Age of the newest heartbeat on any link.
     pub fn heartbeat_age(&self, now: Instant) -> Option<Duration> {
         self.links.iter().filter_map(|l| l.heartbeat_age(now)).min()
+    }
+
+    /// Re-judges whether the links disagree about which autopilot this is.
+    pub(super) fn check_conflict(&mut self) {
+        const TOLERANCE_MS: i64 = 3000;
+        let offsets: Vec<(crate::link::LinkId, i64)> = self
+            .links
+            .iter()
+            .filter_map(|l| l.boot_offset_ms.map(|o| (l.link, o)))
+            .collect();
+        self.sysid_conflict = offsets.iter().enumerate().find_map(|(i, (la, a))| {
+            offsets[i + 1..].iter().find_map(|(lb, b)| {
+                ((a - b).abs() > TOLERANCE_MS).then(|| {
+                    format!(
+                        "two different aircraft use system id {} ({la} and {lb}: their clocks differ by {:.0} s)",
+                        self.sysid,
+                        (a - b).abs() as f64 / 1000.0
+                    )
+                })
+            })
+        });
     }
 
     pub(super) fn presence_mut(&mut self, link: LinkId, now: Instant) -> &mut LinkPresence {

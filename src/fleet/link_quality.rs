@@ -63,6 +63,9 @@ pub struct LinkPresence {
     pub received: u64,
     /// Frames missing in total, judged by sequence gaps.
     pub lost: u64,
+    /// Arrival time minus the autopilot's boot clock (ms), from the last time-stamped message:
+    /// the same autopilot heard on two links has the same offset, two autopilots do not.
+    pub boot_offset_ms: Option<i64>,
     last_seq: Option<u8>,
     window_received: u32,
     window_lost: u32,
@@ -82,6 +85,7 @@ impl LinkPresence {
             loss: 0.0,
             received: 0,
             lost: 0,
+            boot_offset_ms: None,
             last_seq: None,
             window_received: 0,
             window_lost: 0,

@@ -4,6 +4,7 @@
 //! Every frame in either direction can be written to a telemetry log ([`tlog`]).
 
 pub mod frame;
+pub mod gate;
 pub mod spec;
 pub mod tlog;
 pub mod transport;
@@ -71,6 +72,8 @@ pub struct LinkCounters {
     pub dropped_out: AtomicU64,
     /// Inbound frames refused by signature checks (unsigned, forged or replayed).
     pub signature_rejected: AtomicU64,
+    /// Inbound frames dropped because their source sent far more than any aircraft would.
+    pub rate_limited: AtomicU64,
 }
 
 /// What the station sees of a link: its name, condition and counters.
@@ -92,6 +95,8 @@ pub struct LinkStatus {
     pub unknown: u64,
     /// Frames refused by signature checks.
     pub signature_rejected: u64,
+    /// Frames dropped because their source flooded the link.
+    pub rate_limited: u64,
     /// Number of remote endpoints currently known (UDP peers, TCP clients).
     pub peers: usize,
 }
@@ -118,6 +123,7 @@ pub struct LinkContext {
     pub signing: Arc<crate::security::SigningTable>,
     /// Whether the user trusts this link enough to send signing keys over it.
     pub trusted: std::sync::atomic::AtomicBool,
+    gate: Mutex<gate::SourceGate>,
     condition: Mutex<LinkCondition>,
     peers: std::sync::atomic::AtomicUsize,
 }
@@ -141,6 +147,7 @@ impl LinkContext {
             gcs_ids,
             signing,
             trusted: Default::default(),
+            gate: Mutex::new(gate::SourceGate::default()),
             condition: Mutex::new(LinkCondition::Connecting),
             peers: Default::default(),
         }
@@ -175,6 +182,7 @@ impl LinkContext {
             crc_errors: c.crc_errors.load(Ordering::Relaxed),
             unknown: c.unknown.load(Ordering::Relaxed),
             signature_rejected: c.signature_rejected.load(Ordering::Relaxed),
+            rate_limited: c.rate_limited.load(Ordering::Relaxed),
             peers: self.peers.load(Ordering::Relaxed),
         }
     }
@@ -190,9 +198,15 @@ impl LinkContext {
         let mut frames = 0u64;
         let mut undecodable = 0u64;
         let mut rejected = 0u64;
+        let mut limited = 0u64;
         let signing = self.signing.active();
+        let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
         decoder.feed(data, |frame| {
             frames += 1;
+            if !gate.admit(frame.system_id(), now) {
+                limited += 1;
+                return;
+            }
             if let Some(t) = &self.tlog {
                 let _ = t.write_frame(frame.bytes());
             }
@@ -216,6 +230,11 @@ impl LinkContext {
             self.counters
                 .signature_rejected
                 .fetch_add(rejected, Ordering::Relaxed);
+        }
+        if limited > 0 {
+            self.counters
+                .rate_limited
+                .fetch_add(limited, Ordering::Relaxed);
         }
         self.counters
             .crc_errors
