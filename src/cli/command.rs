@@ -13,8 +13,8 @@ use super::{wait_for, LinkArgs};
 pub struct CommandArgs {
     #[command(flatten)]
     pub link: LinkArgs,
-    /// System id of the aircraft.
-    #[arg(long)]
+    /// System id of the aircraft (1-255; 0 is broadcast and never names one aircraft).
+    #[arg(long, value_parser = super::parse_sysid)]
     pub sysid: u8,
     /// How long to wait for the aircraft to be heard (seconds).
     #[arg(long, default_value_t = 10.0)]

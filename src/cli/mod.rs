@@ -99,6 +99,15 @@ impl LinkArgs {
     }
 }
 
+/// Parses an aircraft system id, refusing 0 (broadcast) with the reason.
+pub fn parse_sysid(s: &str) -> Result<u8, String> {
+    match s.parse::<u16>() {
+        Ok(0) => Err("0 is the broadcast id, not an aircraft; use the aircraft's id 1-255".into()),
+        Ok(n) if n <= 255 => Ok(n as u8),
+        _ => Err(format!("'{s}' is not a system id (1-255)")),
+    }
+}
+
 /// Waits for aircraft `sysid` to be heard, or explains what was heard instead.
 pub async fn wait_for(station: &Station, sysid: u8, wait: Duration) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + wait;

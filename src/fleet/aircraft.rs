@@ -238,6 +238,12 @@ impl Aircraft {
                 self.system_status = hb.system_status as u8;
             }
             MavMessage::GLOBAL_POSITION_INT(p) => {
+                // Out-of-range coordinates are garbage from a broken or hostile sender: ignored.
+                let plausible =
+                    p.lat.unsigned_abs() <= 900_000_000 && p.lon.unsigned_abs() <= 1_800_000_000;
+                if !plausible {
+                    return;
+                }
                 if p.lat != 0 || p.lon != 0 {
                     self.position = Some(GeoPoint {
                         lat: f64::from(p.lat) * 1e-7,
@@ -255,13 +261,20 @@ impl Aircraft {
                 }
             }
             MavMessage::ATTITUDE(a) => {
-                self.attitude_deg = [
+                // Huge radians overflow to infinite degrees: keep only finite angles.
+                let deg = [
                     a.roll.to_degrees(),
                     a.pitch.to_degrees(),
                     a.yaw.to_degrees(),
                 ];
+                if deg.iter().all(|d| d.is_finite()) {
+                    self.attitude_deg = deg;
+                }
             }
             MavMessage::VFR_HUD(v) => {
+                if !(v.groundspeed.is_finite() && v.climb.is_finite()) {
+                    return;
+                }
                 self.ground_speed_ms = v.groundspeed;
                 self.climb_ms = v.climb;
                 self.heading_deg = f32::from(v.heading).rem_euclid(360.0);
@@ -294,7 +307,10 @@ impl Aircraft {
                 };
                 self.gps.hdop = (g.eph != u16::MAX).then(|| f32::from(g.eph) / 100.0);
             }
-            MavMessage::HOME_POSITION(h) => {
+            MavMessage::HOME_POSITION(h)
+                if h.latitude.unsigned_abs() <= 900_000_000
+                    && h.longitude.unsigned_abs() <= 1_800_000_000 =>
+            {
                 self.home = Some(Home {
                     position: GeoPoint {
                         lat: f64::from(h.latitude) * 1e-7,

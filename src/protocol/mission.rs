@@ -332,6 +332,14 @@ impl Station {
                 stage: "no answer to the list request".into(),
                 holds: "nothing was changed on the aircraft".into(),
             })?;
+        if count == u16::MAX {
+            return Err(TransferError::Refused {
+                kind: kind.name(),
+                sysid,
+                result: "it reports 65535 items, which is not a valid count".into(),
+                holds: "nothing was downloaded".into(),
+            });
+        }
         let mut items: Vec<Option<MissionItem>> = vec![None; count as usize];
         let mut next = 0u16;
         let mut rtt = RttEstimator::new(policy.min_item_timeout, policy.item_timeout);
