@@ -1,1 +1,231 @@
-fn main(){}
+//! `kestrel-sim` command line: starts N simulated ArduCopter-like aircraft on UDP or TCP and runs
+//! until Ctrl-C, or for `--measure S` seconds and then prints the CPU it used.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use kestrel_sim::{Endpoint, Faults, SimConfig, Simulator};
+
+/// Simulates a fleet of multicopters speaking MAVLink 2 like ArduCopter SITL.
+#[derive(Debug, Parser)]
+#[command(name = "kestrel-sim", version)]
+struct Cli {
+    /// Number of aircraft (system ids 1..=N).
+    #[arg(long, default_value_t = 1)]
+    vehicles: usize,
+    /// Stream to a GCS at HOST:PORT over UDP (each aircraft uses its own local port).
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "tcp")]
+    udp: Option<String>,
+    /// Listen for GCS connections on HOST:PORT (aircraft i on PORT + 10 * i).
+    #[arg(long, value_name = "HOST:PORT")]
+    tcp: Option<String>,
+    /// Home of aircraft 0 as LAT,LON in degrees.
+    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
+    home: Option<String>,
+    /// Probability (0..1) of dropping each frame, each way.
+    #[arg(long, default_value_t = 0.0)]
+    loss: f64,
+    /// Extra delay of each frame, each way, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency: u64,
+    /// Simulated second at which every link goes down.
+    #[arg(long, value_name = "S", requires = "link_down_for")]
+    link_down_at: Option<f64>,
+    /// How many simulated seconds the link stays down.
+    #[arg(long, value_name = "S", requires = "link_down_at")]
+    link_down_for: Option<f64>,
+    /// Run simulated time this many times faster than real time.
+    #[arg(long, default_value_t = 1.0)]
+    speedup: f64,
+    /// Seed for wind, GPS noise and packet loss.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Simulated seconds before the position estimate is ready (arming refused until then).
+    #[arg(long, value_name = "S", default_value_t = 3.0)]
+    gps_warmup: f64,
+    /// Run for S wall-clock seconds, print one line with the CPU used, and exit.
+    #[arg(long, value_name = "S")]
+    measure: Option<f64>,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                e.exit();
+            }
+            // clap's message spans lines; keep it to one (what went wrong, without the usage).
+            let text = e.to_string();
+            let line = text
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            eprintln!("kestrel-sim: {}", line.trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
+    let cfg = match config(&cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("kestrel-sim: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let started = Instant::now();
+    let cpu_before = cpu_seconds();
+    let sim = match Simulator::start(cfg.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("kestrel-sim: {e:#}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Some(seconds) = cli.measure {
+        if !(seconds.is_finite() && seconds > 0.0) {
+            eprintln!("kestrel-sim: --measure must be a positive number of seconds");
+            return ExitCode::from(2);
+        }
+        std::thread::sleep(Duration::from_secs_f64(seconds));
+        let wall = started.elapsed().as_secs_f64();
+        let cpu = cpu_seconds() - cpu_before;
+        let stats = sim.stats();
+        drop(sim);
+        println!(
+            "vehicles={} wall_s={:.2} cpu_s={:.3} cpu_fraction_of_one_core={:.4} frames_sent={}",
+            cfg.vehicles,
+            wall,
+            cpu,
+            cpu / wall,
+            stats.frames_sent
+        );
+        return ExitCode::SUCCESS;
+    }
+    print_banner(&cfg, &sim);
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kestrel-sim: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let _ = rt.block_on(tokio::signal::ctrl_c());
+    drop(sim);
+    ExitCode::SUCCESS
+}
+
+fn config(cli: &Cli) -> anyhow::Result<SimConfig> {
+    let endpoint = match (&cli.udp, &cli.tcp) {
+        (_, Some(t)) => Endpoint::Tcp(resolve(t)?),
+        (Some(u), None) => Endpoint::Udp(resolve(u)?),
+        (None, None) => SimConfig::default().endpoint,
+    };
+    let home = match &cli.home {
+        Some(h) => parse_home(h)?,
+        None => SimConfig::default().home,
+    };
+    let cfg = SimConfig {
+        vehicles: cli.vehicles,
+        endpoint,
+        home,
+        faults: Faults {
+            loss: cli.loss,
+            latency_ms: cli.latency,
+            link_down_at_s: cli.link_down_at,
+            link_down_for_s: cli.link_down_for.unwrap_or(0.0),
+        },
+        speedup: cli.speedup,
+        seed: cli.seed,
+        gps_warmup_s: cli.gps_warmup,
+    };
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+fn resolve(s: &str) -> anyhow::Result<SocketAddr> {
+    s.to_socket_addrs()
+        .map_err(|e| anyhow::anyhow!("bad address '{s}' (expected HOST:PORT): {e}"))?
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("address '{s}' does not resolve"))
+}
+
+fn parse_home(s: &str) -> anyhow::Result<(f64, f64)> {
+    let bad = || anyhow::anyhow!("bad --home '{s}' (expected LAT,LON in degrees)");
+    let (lat, lon) = s.split_once(',').ok_or_else(bad)?;
+    let lat: f64 = lat.trim().parse().map_err(|_| bad())?;
+    let lon: f64 = lon.trim().parse().map_err(|_| bad())?;
+    Ok((lat, lon))
+}
+
+fn print_banner(cfg: &SimConfig, sim: &Simulator) {
+    let addrs = sim.vehicle_addrs();
+    let first = addrs.first().map(|a| a.to_string()).unwrap_or_default();
+    let last = addrs.last().map(|a| a.to_string()).unwrap_or_default();
+    match cfg.endpoint {
+        Endpoint::Udp(gcs) => println!(
+            "kestrel-sim: {} aircraft (sysid 1..{}) streaming MAVLink 2 over UDP to {gcs}, from {first} .. {last}. Ctrl-C to stop.",
+            cfg.vehicles, cfg.vehicles
+        ),
+        Endpoint::Tcp(_) => println!(
+            "kestrel-sim: {} aircraft (sysid 1..{}) listening on TCP {first} .. {last}. Ctrl-C to stop.",
+            cfg.vehicles, cfg.vehicles
+        ),
+    }
+}
+
+/// User + system CPU time of this process, seconds.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes into the zeroed struct we pass.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
+        return 0.0;
+    }
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_home_and_rejects_garbage() {
+        assert_eq!(parse_home("36.5,-115.25").unwrap(), (36.5, -115.25));
+        assert!(parse_home("36.5").is_err());
+        assert!(parse_home("a,b").is_err());
+    }
+
+    #[test]
+    fn cli_builds_a_valid_config() {
+        let cli = Cli::try_parse_from([
+            "kestrel-sim",
+            "--vehicles",
+            "3",
+            "--tcp",
+            "127.0.0.1:5760",
+            "--loss",
+            "0.1",
+            "--link-down-at",
+            "10",
+            "--link-down-for",
+            "5",
+        ])
+        .unwrap();
+        let c = config(&cli).unwrap();
+        assert_eq!(c.endpoint, Endpoint::Tcp("127.0.0.1:5760".parse().unwrap()));
+        assert_eq!(c.faults.link_down_at_s, Some(10.0));
+        assert_eq!(c.gps_warmup_s, 3.0);
+        let bad = Cli::try_parse_from(["kestrel-sim", "--loss", "2"]).unwrap();
+        assert!(config(&bad).is_err());
+        assert!(Cli::try_parse_from(["kestrel-sim", "--udp", "a:1", "--tcp", "b:2"]).is_err());
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod command;
+pub mod demo;
 pub mod mission;
 pub mod output;
 pub mod status;
@@ -47,6 +48,8 @@ pub enum Cmd {
     Tlog(tlog::TlogArgs),
     /// Check or export the audit trail of commands, uploads and sightings.
     Audit(audit::AuditArgs),
+    /// Fly a simulated patrol fleet in-process and show it live (what `make run` shows).
+    Demo(demo::DemoArgs),
 }
 
 /// Link options shared by subcommands that talk to aircraft.
@@ -169,10 +172,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Mission(a)) => mission::run(a, &ctx).await,
         Some(Cmd::Tlog(a)) => tlog::run(a, ctx.json).await,
         Some(Cmd::Audit(a)) => audit::run(a, &ctx),
-        None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-            Ok(())
-        }
+        Some(Cmd::Demo(a)) => demo::run(a, ctx.json).await,
+        None => demo::run(demo::DemoArgs::default(), ctx.json).await,
     }
 }

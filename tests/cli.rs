@@ -1,0 +1,146 @@
+//! The `kestrel` binary as a user runs it: tables, JSON, and one-line errors for wrong input.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+use kestrel_sim::{Endpoint, SimConfig, Simulator};
+
+fn kestrel(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kestrel"))
+        .args(args)
+        .output()
+        .expect("run kestrel")
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+#[test]
+fn wrong_connection_strings_exit_nonzero_with_one_line() {
+    for (arg, hint) in [
+        ("udp:127.0.0.1:14550", "udpin"),
+        ("serial:/dev/ttyUSB0", "baud"),
+        ("bogus", "scheme"),
+        ("tcpout:127.0.0.1:99999", "port"),
+    ] {
+        let out = kestrel(&["status", "--link", arg, "--wait", "0"]);
+        assert!(!out.status.success(), "{arg} accepted");
+        let err = stderr(&out);
+        assert!(err.contains(hint), "{arg}: {err}");
+    }
+}
+
+#[test]
+fn unreachable_tcp_says_so() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = kestrel(&[
+        "command",
+        "--link",
+        &format!("tcpout:127.0.0.1:{port}"),
+        "--sysid",
+        "1",
+        "--wait",
+        "1",
+        "arm",
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("no aircraft with system id 1") && err.contains("refused"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn broken_plan_file_is_refused_before_connecting() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.plan");
+    std::fs::write(&f, "{ not json").unwrap();
+    let out = kestrel(&[
+        "mission",
+        "upload",
+        "--link",
+        "udpin:127.0.0.1:0",
+        "--sysid",
+        "1",
+        f.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("bad.plan"), "{}", stderr(&out));
+}
+
+#[test]
+fn status_command_mission_round_trip_against_the_simulator() {
+    let addr = free_udp_addr();
+    let link = format!("udpin:{addr}");
+    let sim = Simulator::start(SimConfig {
+        vehicles: 2,
+        endpoint: Endpoint::Udp(addr),
+        ..Default::default()
+    })
+    .unwrap();
+
+    let out = kestrel(&[
+        "status", "--link", &link, "--wait", "20", "--expect", "2", "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    assert_eq!(rows[0]["sysid"], 1);
+    assert_eq!(rows[0]["link"], "connected");
+
+    let out = kestrel(&["command", "--link", &link, "--sysid", "2", "mode", "loiter"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("accepted"));
+    assert_eq!(sim.snapshot(1).unwrap().mode, "LOITER");
+
+    let out = kestrel(&["command", "--link", &link, "--sysid", "2", "mode", "warp"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("unknown mode"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("patrol.waypoints");
+    std::fs::write(
+        &plan,
+        "QGC WPL 110\n0\t1\t0\t16\t0\t0\t0\t0\t36.456\t115.985\t35\t1\n1\t0\t3\t22\t0\t0\t0\t0\t0\t0\t30\t1\n2\t0\t3\t16\t0\t0\t0\t0\t36.457\t115.986\t30\t1\n",
+    )
+    .unwrap();
+    let out = kestrel(&[
+        "mission",
+        "upload",
+        "--link",
+        &link,
+        "--sysid",
+        "1",
+        plan.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(sim.snapshot(0).unwrap().mission_count, 3);
+    let back = dir.path().join("back.plan");
+    let out = kestrel(&[
+        "mission",
+        "download",
+        "--link",
+        &link,
+        "--sysid",
+        "1",
+        back.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&back).unwrap();
+    assert!(
+        text.contains("\"fileType\": \"Plan\"") && text.contains("36.457"),
+        "{text}"
+    );
+    drop(sim);
+    std::thread::sleep(Duration::from_millis(10));
+}

@@ -1,0 +1,127 @@
+//! Mission, geofence and rally transfers over a lossy, slow link: what goes up comes back down.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use kestrel::plan::mission::cmd;
+use kestrel::plan::{MissionItem, MissionKind, MissionPlan};
+use kestrel::protocol::TransferPolicy;
+use kestrel_sim::Faults;
+
+fn plan_with(n: usize) -> MissionPlan {
+    let mut mission = Vec::new();
+    for i in 0..n {
+        let mut it = MissionItem::waypoint(
+            36.456 + i as f64 * 1e-4,
+            115.985 + 1.234_567e-5 * i as f64,
+            30.0 + i as f32,
+        );
+        it.params[0] = i as f32; // hold time, to tell items apart
+        mission.push(it);
+    }
+    let mut fence = Vec::new();
+    for (lat, lon) in [
+        (36.45, 115.98),
+        (36.46, 115.98),
+        (36.46, 115.99),
+        (36.45, 115.99),
+    ] {
+        let mut v = MissionItem::nav(cmd::FENCE_POLYGON_VERTEX_INCLUSION, lat, lon, 0.0);
+        v.frame = 0;
+        v.params[0] = 4.0;
+        fence.push(v);
+    }
+    let rally = vec![MissionItem::nav(cmd::RALLY_POINT, 36.4565, 115.9855, 20.0)];
+    MissionPlan {
+        home: Some((36.456, 115.985, 35.0)),
+        mission,
+        fence,
+        rally,
+    }
+}
+
+fn assert_same(kind: MissionKind, sent: &[MissionItem], got: &[MissionItem]) {
+    assert_eq!(sent.len(), got.len(), "{kind:?}: item count");
+    for (i, (a, b)) in sent.iter().zip(got).enumerate() {
+        assert!(
+            a.same_as(b),
+            "{kind:?} item {i} differs:\n sent {a:?}\n got  {b:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trip_all_lists_at_20_percent_loss_and_100ms_latency() {
+    let faults = Faults {
+        loss: 0.2,
+        latency_ms: 100,
+        ..Default::default()
+    };
+    let (sim, station) = udp_fleet(1, 1.0, faults).await;
+    wait_until(&station, Duration::from_secs(60), "aircraft", |s| {
+        s.get(1).map(|_| ())
+    })
+    .await;
+    let plan = plan_with(12);
+    let policy = TransferPolicy::default();
+    for kind in MissionKind::ALL {
+        station
+            .upload_items(1, kind, &plan.wire_items(kind), policy)
+            .await
+            .unwrap_or_else(|e| panic!("{kind:?} upload: {e}"));
+    }
+    let v = sim.snapshot(0).unwrap();
+    assert_eq!((v.mission_count, v.fence_count, v.rally_count), (13, 4, 1));
+    let mut back = MissionPlan::default();
+    for kind in MissionKind::ALL {
+        let (items, _) = station
+            .download_items(1, kind, policy)
+            .await
+            .unwrap_or_else(|e| panic!("{kind:?} download: {e}"));
+        back.set_from_wire(kind, items);
+    }
+    for kind in MissionKind::ALL {
+        assert_same(kind, plan.items(kind), back.items(kind));
+    }
+    // Clearing empties the aircraft.
+    station
+        .clear_items(1, MissionKind::Fence, policy)
+        .await
+        .unwrap();
+    wait_sim(&sim, 0, Duration::from_secs(10), "fence cleared", |v| {
+        v.fence_count == 0
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_link_fails_plainly() {
+    let (sim, station) = udp_fleet(1, 1.0, Faults::default()).await;
+    wait_until(&station, Duration::from_secs(60), "aircraft", |s| {
+        s.get(1).map(|_| ())
+    })
+    .await;
+    sim.set_link_down(true);
+    let policy = TransferPolicy {
+        ack_timeout: Duration::from_millis(300),
+        item_timeout: Duration::from_millis(100),
+        retries: 3,
+        ..Default::default()
+    };
+    let err = station
+        .upload_items(
+            1,
+            MissionKind::Mission,
+            &plan_with(3).wire_items(MissionKind::Mission),
+            policy,
+        )
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("no answer") && text.contains("holds"),
+        "{text}"
+    );
+}
