@@ -6,10 +6,12 @@
 //! commands go back through [`protocol`] methods on [`station::Station`].
 
 pub mod cli;
+pub mod dispatch;
 pub mod fleet;
 pub mod link;
 pub mod paths;
 pub mod plan;
 pub mod protocol;
+pub mod sightings;
 pub mod station;
 pub mod util;
