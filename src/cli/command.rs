@@ -77,10 +77,7 @@ pub fn plan_steps(action: &Action, station: &Station, sysid: u8) -> anyhow::Resu
     let aircraft = snap.get(sysid);
     let mode = |name: &str| -> anyhow::Result<Command> {
         let n = copter_mode_number(name).ok_or_else(|| {
-            let names: Vec<&str> = crate::fleet::modes::COPTER_MODES
-                .iter()
-                .map(|(_, n)| *n)
-                .collect();
+            let names: Vec<&str> = crate::fleet::modes::COPTER_MODES.iter().map(|(_, n)| *n).collect();
             anyhow::anyhow!("unknown mode '{name}'; known modes: {}", names.join(", "))
         })?;
         Ok(Command::SetMode { custom_mode: n })
@@ -120,13 +117,9 @@ pub fn plan_steps(action: &Action, station: &Station, sysid: u8) -> anyhow::Resu
 pub async fn run(args: CommandArgs, json: bool) -> anyhow::Result<()> {
     // Refuse bad values before touching the network.
     if let Action::Goto { lat, lon, alt } = &args.action {
-        Command::Goto {
-            lat: *lat,
-            lon: *lon,
-            alt_rel_m: *alt,
-        }
-        .validate()
-        .map_err(|e| anyhow::anyhow!(e))?;
+        Command::Goto { lat: *lat, lon: *lon, alt_rel_m: *alt }
+            .validate()
+            .map_err(|e| anyhow::anyhow!(e))?;
     }
     let station = args.link.open().await?;
     wait_for(&station, args.sysid, Duration::from_secs_f64(args.wait)).await?;

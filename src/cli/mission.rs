@@ -109,11 +109,7 @@ pub async fn run(args: MissionArgs, json: bool) -> anyhow::Result<()> {
                 let stats = station
                     .upload_items(target.sysid, kind, &items, policy)
                     .await?;
-                let shown = if kind == MissionKind::Mission {
-                    items.len() - 1
-                } else {
-                    items.len()
-                };
+                let shown = if kind == MissionKind::Mission { items.len() - 1 } else { items.len() };
                 if !json {
                     println!(
                         "aircraft {}: uploaded {shown} {} items in {:.2} s ({} resends)",
@@ -123,23 +119,14 @@ pub async fn run(args: MissionArgs, json: bool) -> anyhow::Result<()> {
                         stats.resends
                     );
                 }
-                reports.push(ListReport {
-                    list: kind.name(),
-                    items: shown,
-                    resends: stats.resends,
-                    seconds: stats.seconds,
-                });
+                reports.push(ListReport { list: kind.name(), items: shown, resends: stats.resends, seconds: stats.seconds });
             }
             if json {
                 println!("{}", serde_json::to_string_pretty(&reports)?);
             }
             Ok(())
         }
-        MissionAction::Download {
-            target,
-            file,
-            lists,
-        } => {
+        MissionAction::Download { target, file, lists } => {
             let station = target.link.open().await?;
             wait_for(&station, target.sysid, Duration::from_secs_f64(target.wait)).await?;
             let mut plan = MissionPlan::default();

@@ -36,16 +36,9 @@ pub async fn run(args: StatusArgs, json: bool) -> anyhow::Result<()> {
         print!("{}", output::table(&snap));
     }
     if let Some(n) = args.expect {
-        let have = snap
-            .aircraft
-            .iter()
-            .filter(|a| a.position.is_some())
-            .count();
+        let have = snap.aircraft.iter().filter(|a| a.position.is_some()).count();
         if have < n {
-            anyhow::bail!(
-                "expected {n} aircraft with a position, heard {have}{}",
-                link_problems(&station)
-            );
+            anyhow::bail!("expected {n} aircraft with a position, heard {have}{}", link_problems(&station));
         }
     }
     Ok(())

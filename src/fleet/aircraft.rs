@@ -203,9 +203,7 @@ impl Aircraft {
                 self.vehicle_type = hb.mavtype as u8;
                 self.autopilot = hb.autopilot as u8;
                 self.custom_mode = hb.custom_mode;
-                let armed = hb
-                    .base_mode
-                    .contains(MavModeFlag::MAV_MODE_FLAG_SAFETY_ARMED);
+                let armed = hb.base_mode.contains(MavModeFlag::MAV_MODE_FLAG_SAFETY_ARMED);
                 if armed != self.armed {
                     self.drain_reference = None;
                 }
@@ -230,11 +228,7 @@ impl Aircraft {
                 }
             }
             MavMessage::ATTITUDE(a) => {
-                self.attitude_deg = [
-                    a.roll.to_degrees(),
-                    a.pitch.to_degrees(),
-                    a.yaw.to_degrees(),
-                ];
+                self.attitude_deg = [a.roll.to_degrees(), a.pitch.to_degrees(), a.yaw.to_degrees()];
             }
             MavMessage::VFR_HUD(v) => {
                 self.ground_speed_ms = v.groundspeed;
@@ -286,12 +280,7 @@ impl Aircraft {
             }
             MavMessage::MISSION_ITEM_REACHED(m) => self.mission_reached = Some(m.seq),
             MavMessage::STATUSTEXT(t) => {
-                let text = t
-                    .text
-                    .to_str()
-                    .unwrap_or("")
-                    .trim_end_matches('\0')
-                    .to_string();
+                let text = t.text.to_str().unwrap_or("").trim_end_matches('\0').to_string();
                 if self.status_texts.len() == STATUS_TEXT_KEEP {
                     self.status_texts.pop_front();
                 }

@@ -113,10 +113,7 @@ impl LinkPresence {
 
     /// Closes the current one-second window and recomputes rate and loss.
     pub fn roll_window(&mut self, now: Instant) {
-        let elapsed = now
-            .duration_since(self.window_started)
-            .as_secs_f32()
-            .max(0.001);
+        let elapsed = now.duration_since(self.window_started).as_secs_f32().max(0.001);
         // A window that spans a silence counts the silence as zero traffic.
         let slots = ((elapsed.round() as usize).max(1)).min(WINDOWS);
         for i in 0..slots {

@@ -96,7 +96,9 @@ impl Fleet {
 
     fn insert(&mut self, aircraft: Aircraft) -> u16 {
         let sysid = aircraft.sysid;
-        let at = self.aircraft.partition_point(|a| a.sysid < sysid);
+        let at = self
+            .aircraft
+            .partition_point(|a| a.sysid < sysid);
         self.aircraft.insert(at, Arc::new(aircraft));
         for (i, a) in self.aircraft.iter().enumerate().skip(at) {
             self.index[a.sysid as usize] = i as u16;
@@ -283,12 +285,7 @@ mod tests {
         for s in [5u8, 2, 9, 1] {
             fleet.apply(LinkId(0), s, 1, 0, &heartbeat(false, 0), now);
         }
-        let ids: Vec<u8> = fleet
-            .snapshot(now)
-            .aircraft
-            .iter()
-            .map(|a| a.sysid)
-            .collect();
+        let ids: Vec<u8> = fleet.snapshot(now).aircraft.iter().map(|a| a.sysid).collect();
         assert_eq!(ids, vec![1, 2, 5, 9]);
         assert_eq!(fleet.get(9).unwrap().sysid, 9);
     }

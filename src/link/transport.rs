@@ -319,14 +319,11 @@ async fn run_tcp_client(
     let mut backoff = Duration::from_millis(500);
     loop {
         ctx.set_condition(LinkCondition::Connecting);
-        let attempt =
-            tokio::time::timeout(Duration::from_secs(3), TcpStream::connect(&remote)).await;
+        let attempt = tokio::time::timeout(Duration::from_secs(3), TcpStream::connect(&remote)).await;
         let stream = match attempt {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => {
-                ctx.set_condition(LinkCondition::Down(format!(
-                    "cannot connect to {remote}: {e}"
-                )));
+                ctx.set_condition(LinkCondition::Down(format!("cannot connect to {remote}: {e}")));
                 drain_while_down(&ctx, &mut outgoing, backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));
                 continue;
@@ -365,9 +362,7 @@ async fn run_tcp_client(
             }
         };
         ctx.set_peers(0);
-        ctx.set_condition(LinkCondition::Down(format!(
-            "{remote}: {reason}; reconnecting"
-        )));
+        ctx.set_condition(LinkCondition::Down(format!("{remote}: {reason}; reconnecting")));
         drain_while_down(&ctx, &mut outgoing, backoff).await;
     }
 }

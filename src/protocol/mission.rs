@@ -84,11 +84,7 @@ pub struct TransferStats {
 type Rx = broadcast::Receiver<Arc<Inbound>>;
 
 /// The next message from `sysid` before `deadline`, `None` on timeout.
-async fn next_from(
-    rx: &mut Rx,
-    sysid: u8,
-    deadline: Instant,
-) -> Result<Option<Arc<Inbound>>, SendError> {
+async fn next_from(rx: &mut Rx, sysid: u8, deadline: Instant) -> Result<Option<Arc<Inbound>>, SendError> {
     loop {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Err(_) => return Ok(None),
@@ -101,9 +97,7 @@ async fn next_from(
 }
 
 fn result_name(r: MavMissionResult) -> String {
-    format!("{r:?}")
-        .trim_start_matches("MAV_MISSION_")
-        .to_string()
+    format!("{r:?}").trim_start_matches("MAV_MISSION_").to_string()
 }
 
 impl Station {
@@ -188,18 +182,12 @@ impl Station {
                 continue;
             };
             match &msg.message {
-                MavMessage::MISSION_REQUEST_INT(MISSION_REQUEST_INT_DATA {
+                MavMessage::MISSION_REQUEST_INT(MISSION_REQUEST_INT_DATA { seq, mission_type, .. })
+                | MavMessage::MISSION_REQUEST(mavlink::dialects::ardupilotmega::MISSION_REQUEST_DATA {
                     seq,
                     mission_type,
                     ..
-                })
-                | MavMessage::MISSION_REQUEST(
-                    mavlink::dialects::ardupilotmega::MISSION_REQUEST_DATA {
-                        seq,
-                        mission_type,
-                        ..
-                    },
-                ) if MissionKind::from_mav(*mission_type) == Some(kind) => {
+                }) if MissionKind::from_mav(*mission_type) == Some(kind) => {
                     let seq = *seq;
                     let Some(item) = wire.get(seq as usize) else {
                         continue; // asks for an item that does not exist: ignore, it will time out
@@ -223,8 +211,8 @@ impl Station {
                     mission_type,
                     ..
                 }) if MissionKind::from_mav(*mission_type) == Some(kind) => {
-                    let all_sent =
-                        wire.is_empty() || highest_requested == Some(wire.len() as u16 - 1);
+                    let all_sent = wire.is_empty()
+                        || highest_requested == Some(wire.len() as u16 - 1);
                     match mavtype {
                         MavMissionResult::MAV_MISSION_ACCEPTED if all_sent => {
                             stats.seconds = started.elapsed().as_secs_f64();
@@ -266,9 +254,7 @@ impl Station {
         });
         let count = self
             .handshake(&mut rx, sysid, list_msg, policy, &mut stats, |m| match m {
-                MavMessage::MISSION_COUNT(c)
-                    if MissionKind::from_mav(c.mission_type) == Some(kind) =>
-                {
+                MavMessage::MISSION_COUNT(c) if MissionKind::from_mav(c.mission_type) == Some(kind) => {
                     Some(c.count)
                 }
                 _ => None,
@@ -292,29 +278,21 @@ impl Station {
             });
             let want = next;
             let got = self
-                .handshake_with(
-                    &mut rx,
-                    sysid,
-                    request,
-                    policy.item_timeout,
-                    policy,
-                    &mut stats,
-                    |m| match m {
+                .handshake_with(&mut rx, sysid, request, policy.item_timeout, policy, &mut stats, |m| {
+                    match m {
                         MavMessage::MISSION_ITEM_INT(it)
-                            if it.seq == want
-                                && MissionKind::from_mav(it.mission_type) == Some(kind) =>
+                            if it.seq == want && MissionKind::from_mav(it.mission_type) == Some(kind) =>
                         {
                             Some(MissionItem::from_wire(it))
                         }
                         MavMessage::MISSION_ITEM(it)
-                            if it.seq == want
-                                && MissionKind::from_mav(it.mission_type) == Some(kind) =>
+                            if it.seq == want && MissionKind::from_mav(it.mission_type) == Some(kind) =>
                         {
                             Some(item_from_float(it))
                         }
                         _ => None,
-                    },
-                )
+                    }
+                })
                 .await?;
             match got {
                 Some(item) => {
@@ -363,9 +341,7 @@ impl Station {
         });
         let ack = self
             .handshake(&mut rx, sysid, msg, policy, &mut stats, |m| match m {
-                MavMessage::MISSION_ACK(a)
-                    if MissionKind::from_mav(a.mission_type) == Some(kind) =>
-                {
+                MavMessage::MISSION_ACK(a) if MissionKind::from_mav(a.mission_type) == Some(kind) => {
                     Some(a.mavtype)
                 }
                 _ => None,
@@ -445,9 +421,7 @@ impl Station {
         });
         let count = self
             .handshake(&mut rx, sysid, msg, quick, &mut stats, |m| match m {
-                MavMessage::MISSION_COUNT(c)
-                    if MissionKind::from_mav(c.mission_type) == Some(kind) =>
-                {
+                MavMessage::MISSION_COUNT(c) if MissionKind::from_mav(c.mission_type) == Some(kind) => {
                     Some(c.count)
                 }
                 _ => None,
@@ -455,11 +429,7 @@ impl Station {
             .await;
         match count {
             Ok(Some(n)) => {
-                let n = if kind == MissionKind::Mission {
-                    n.saturating_sub(1)
-                } else {
-                    n
-                };
+                let n = if kind == MissionKind::Mission { n.saturating_sub(1) } else { n };
                 format!("the aircraft now holds {n} {} items", kind.name())
             }
             _ => "what the aircraft now holds is unknown (it did not answer a list request)".into(),

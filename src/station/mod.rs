@@ -106,12 +106,7 @@ struct Shared {
 
 impl Drop for Shared {
     fn drop(&mut self) {
-        for l in self
-            .links
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .drain(..)
-        {
+        for l in self.links.get_mut().unwrap_or_else(|e| e.into_inner()).drain(..) {
             l.task.abort();
         }
         if let Some(h) = self
@@ -152,10 +147,7 @@ impl Station {
             heartbeat_task: Mutex::new(None),
         });
         let hb = tokio::spawn(heartbeat_loop(Arc::downgrade(&shared)));
-        *shared
-            .heartbeat_task
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(hb.abort_handle());
+        *shared.heartbeat_task.lock().unwrap_or_else(|e| e.into_inner()) = Some(hb.abort_handle());
         Ok(Station { shared })
     }
 
@@ -271,11 +263,7 @@ impl Station {
         let deadline = Instant::now() + timeout;
         loop {
             let snap = self.snapshot();
-            let ready = snap
-                .aircraft
-                .iter()
-                .filter(|a| a.position.is_some())
-                .count();
+            let ready = snap.aircraft.iter().filter(|a| a.position.is_some()).count();
             if ready >= count || Instant::now() >= deadline {
                 return snap;
             }
