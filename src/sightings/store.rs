@@ -527,6 +527,49 @@ impl SightingStore {
         })
     }
 
+    /// One sighting ready to publish (for a resend).
+    pub fn outbound_one(&self, id: Uuid) -> Result<Option<Outbound>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {COLUMNS}, s.snapshot_jpeg FROM sightings s WHERE s.id = ?1"
+            ))?;
+            let row = stmt
+                .query_row([id.to_string()], |r| {
+                    Ok(record(r).map(|rec| (rec, r.get::<_, Option<Vec<u8>>>(25))))
+                })
+                .optional()?;
+            match row {
+                Some(res) => {
+                    let (rec, jpeg) = res?;
+                    Ok(Some(Outbound {
+                        seq: rec.seq,
+                        sighting: rec.sighting,
+                        jpeg: jpeg?,
+                    }))
+                }
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Delivered sightings dispatch has not acknowledged yet: (id, revision), oldest first.
+    pub fn unacknowledged_deliveries(&self, limit: usize) -> Result<Vec<(Uuid, u32)>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, revision FROM sightings WHERE state = 'delivered' ORDER BY seq LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([limit as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, rev) = row?;
+                out.push((parse_uuid(&id)?, rev));
+            }
+            Ok(out)
+        })
+    }
+
     /// Records the broker's PUBACK for these (id, revision) pairs. Returns the queue positions of
     /// sightings that stay queued because they were edited while in flight (resend them).
     pub async fn mark_delivered(&self, items: Vec<(Uuid, u32)>) -> Result<Vec<i64>, StoreError> {
