@@ -3,9 +3,13 @@
 
 pub mod audit;
 pub mod command;
+pub mod dispatch;
+pub mod logger;
 pub mod mission;
 pub mod output;
+pub mod sighting;
 pub mod status;
+pub mod sync;
 pub mod tlog;
 
 use std::path::PathBuf;
@@ -47,6 +51,12 @@ pub enum Cmd {
     Tlog(tlog::TlogArgs),
     /// Check or export the audit trail of commands, uploads and sightings.
     Audit(audit::AuditArgs),
+    /// Add, list, edit or correct sightings (the console's queue to dispatch).
+    Sighting(sighting::SightingArgs),
+    /// Send queued sightings to dispatch over MQTT (the sync worker alone).
+    Sync(sync::SyncArgs),
+    /// The command centre: receive and store sightings, follow the fleet, list what is held.
+    Dispatch(dispatch::DispatchArgs),
 }
 
 /// Link options shared by subcommands that talk to aircraft.
@@ -169,6 +179,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Mission(a)) => mission::run(a, &ctx).await,
         Some(Cmd::Tlog(a)) => tlog::run(a, ctx.json).await,
         Some(Cmd::Audit(a)) => audit::run(a, &ctx),
+        Some(Cmd::Sighting(a)) => sighting::run(a, &ctx).await,
+        Some(Cmd::Sync(a)) => sync::run(a, &ctx).await,
+        Some(Cmd::Dispatch(a)) => dispatch::run(a, &ctx).await,
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;

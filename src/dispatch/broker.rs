@@ -293,9 +293,9 @@ pub fn describe(url: &BrokerUrl, e: &ConnectionError) -> String {
             ConnectReturnCode::BadUserNamePassword => format!(
                 "{url} refused the user name or password (set them in a credentials file or {ENV_USERNAME}/{ENV_PASSWORD})"
             ),
-            ConnectReturnCode::NotAuthorized => {
-                format!("{url} refused the connection: not authorised (check the broker's ACL and credentials)")
-            }
+            ConnectReturnCode::NotAuthorized => format!(
+                "{url} refused the connection as not authorised: check the user name or password (credentials file or {ENV_USERNAME}/{ENV_PASSWORD}) and the broker's ACL"
+            ),
             other => format!("{url} refused the connection: {other:?}"),
         },
         ConnectionError::Io(io) => format!("cannot reach the broker at {url}: {io}"),
