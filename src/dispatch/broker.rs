@@ -8,7 +8,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rumqttc::{ConnectReturnCode, ConnectionError, MqttOptions, TlsConfiguration, Transport};
+use rumqttc::{
+    ConnectReturnCode, ConnectionError, MqttOptions, NetworkOptions, TlsConfiguration, Transport,
+};
 
 /// Environment variable holding the broker user name.
 pub const ENV_USERNAME: &str = "KESTREL_BROKER_USERNAME";
@@ -241,6 +243,15 @@ impl BrokerConfig {
         }
         o
     }
+}
+
+/// Socket options for every Kestrel MQTT connection: no Nagle delay (a sighting or an ack is one
+/// small packet that must go out now, not 40 ms later) and a 10 s connect timeout.
+pub fn network_options() -> NetworkOptions {
+    let mut n = NetworkOptions::new();
+    n.set_tcp_nodelay(true);
+    n.set_connection_timeout(10);
+    n
 }
 
 fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, BrokerError> {

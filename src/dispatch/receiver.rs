@@ -179,6 +179,7 @@ impl Receiver {
             .options(&format!("kestrel-dispatch-{}", self.config.name), false);
         opts.set_max_packet_size(MAX_INCOMING_PACKET, super::broker::MAX_PACKET_BYTES);
         let (client, mut eventloop) = AsyncClient::new(opts, 1024);
+        eventloop.set_network_options(super::broker::network_options());
         let (ev_tx, mut events) = mpsc::unbounded_channel();
         let poller = tokio::spawn(async move {
             loop {

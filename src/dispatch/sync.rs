@@ -342,6 +342,7 @@ impl Worker {
             .options(&format!("kestrel-console-{}", self.console), false);
         opts.set_inflight(self.config.window.max(1));
         let (client, mut eventloop) = AsyncClient::new(opts, window + 16);
+        eventloop.set_network_options(super::broker::network_options());
         let (ev_tx, mut events) = mpsc::unbounded_channel();
         let poller = tokio::spawn(async move {
             loop {

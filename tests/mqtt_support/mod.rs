@@ -54,10 +54,21 @@ pub struct Mosquitto {
 }
 
 impl Mosquitto {
-    /// Starts a plain broker on a free port.
+    /// Starts a plain broker on a free port, configured as README.md recommends
+    /// (`set_tcp_nodelay true`).
     pub fn start() -> Self {
+        Self::start_configured(false)
+    }
+
+    /// Starts a plain broker with mosquitto's default `set_tcp_nodelay false` (Nagle's algorithm
+    /// on), to measure what that costs.
+    pub fn start_with_nagle() -> Self {
+        Self::start_configured(true)
+    }
+
+    fn start_configured(nagle: bool) -> Self {
         for _ in 0..5 {
-            if let Some(m) = Self::try_start(free_port(), None) {
+            if let Some(m) = Self::try_start_with(free_port(), None, nagle) {
                 return m;
             }
         }
@@ -90,9 +101,16 @@ impl Mosquitto {
     }
 
     fn try_start(port: u16, tls: Option<TlsFiles>) -> Option<Self> {
+        Self::try_start_with(port, tls, false)
+    }
+
+    fn try_start_with(port: u16, tls: Option<TlsFiles>, nagle: bool) -> Option<Self> {
         let dir = tempfile::tempdir().expect("temp dir");
         let conf = dir.path().join("mosquitto.conf");
-        let mut text = format!("listener {port} 127.0.0.1\npersistence false\n");
+        let mut text = format!(
+            "listener {port} 127.0.0.1\npersistence false\nset_tcp_nodelay {}\n",
+            !nagle
+        );
         match &tls {
             None => text.push_str("allow_anonymous true\n"),
             Some(t) => {
