@@ -521,13 +521,21 @@ async fn two_consoles_and_one_dispatch_share_a_broker_with_fleet_positions_and_c
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn edits_before_delivery_arrive_as_the_newest_revision_and_corrections_are_appended() {
+async fn edits_before_delivery_arrive_as_the_newest_revision_with_the_snapshot_and_corrections_are_appended(
+) {
     let port = free_port();
     let url = format!("mqtt://127.0.0.1:{port}");
     let dir = tempfile::tempdir().unwrap();
     let console = SightingStore::open_in(dir.path()).unwrap();
     let worker = sync::start(console.clone(), fast_sync(broker(&url)), None).unwrap();
-    let s = console.add(sighting(0)).await.unwrap();
+    let jpeg: Vec<u8> = [0xFF, 0xD8, 0xFF, 0xE0]
+        .into_iter()
+        .chain((0..200_000u32).map(|i| (i % 251) as u8))
+        .collect();
+    let mut first = sighting(0);
+    first.snapshot =
+        Some(kestrel::sightings::SnapshotData::from_jpeg("cam1.jpg", jpeg.clone()).unwrap());
+    let s = console.add(first).await.unwrap();
     let edited = console
         .edit(
             s.id,
@@ -552,6 +560,15 @@ async fn edits_before_delivery_arrive_as_the_newest_revision_and_corrections_are
     assert_eq!(held.sighting.revision, edited.revision);
     assert_eq!(held.sighting.note, "two people, one injured");
     assert_eq!(held.sighting.priority, Priority::Urgent);
+    // The snapshot travelled with it, checked against its SHA-256.
+    assert_eq!(
+        dispatch.snapshot_jpeg(s.id).unwrap().as_deref(),
+        Some(jpeg.as_slice())
+    );
+    assert_eq!(
+        held.sighting.snapshot.as_ref().unwrap().bytes,
+        jpeg.len() as u64
+    );
     // Sent: editing is refused, a correction is a new sighting pointing at the original.
     assert!(console
         .edit(

@@ -142,7 +142,7 @@ struct Receiver {
     fleet_tx: watch::Sender<Arc<Vec<FleetEntry>>>,
     fleet: BTreeMap<(String, u8), FleetEntry>,
     stop: watch::Receiver<bool>,
-    /// Rejections found after a batch was written, stored with the next one.
+    /// Rejections found while a batch was written (id conflicts), stored right after it.
     carried: Vec<Rejection>,
 }
 
@@ -226,10 +226,7 @@ impl Receiver {
                     return Ok(());
                 }
             };
-            let mut batch = Batch {
-                rejected: std::mem::take(&mut self.carried),
-                ..Default::default()
-            };
+            let mut batch = Batch::default();
             let mut n = 0;
             self.take(first, &mut batch)?;
             while n < MAX_BATCH {
@@ -393,6 +390,16 @@ impl Receiver {
             }
             let live: Vec<FleetEntry> = self.fleet.values().cloned().collect();
             self.fleet_tx.send_replace(Arc::new(live));
+        }
+        if !self.carried.is_empty() {
+            let rejected = std::mem::take(&mut self.carried);
+            self.store
+                .apply(Batch {
+                    rejected,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| e.to_string())?;
         }
         self.status.send_modify(|st| {
             st.stored += stored;

@@ -100,6 +100,8 @@ pub enum SyncError {
     AlreadyRunning(PathBuf),
     #[error("cannot take the sync lock {path}: {reason}")]
     Lock { path: PathBuf, reason: String },
+    #[error("the sync worker failed: {0}")]
+    Crashed(String),
 }
 
 /// Handle to a running worker.
@@ -125,10 +127,7 @@ impl SyncHandle {
     pub async fn wait(self) -> Result<(), SyncError> {
         match self.task.await {
             Ok(r) => r,
-            Err(e) => Err(SyncError::Lock {
-                path: PathBuf::new(),
-                reason: format!("sync worker failed: {e}"),
-            }),
+            Err(e) => Err(SyncError::Crashed(e.to_string())),
         }
     }
 
@@ -202,10 +201,17 @@ pub fn start(
     Ok(SyncHandle { status, stop, task })
 }
 
+/// Most snapshot bytes published and not yet confirmed by the broker (beyond one snapshot).
+const MAX_BYTES_IN_FLIGHT: usize = 32 * 1024 * 1024;
+
 /// What a publish was, to match the broker's PUBACK (by packet id) to a sighting.
 #[derive(Debug, Clone, Copy)]
 enum Tag {
-    Sighting { id: Uuid, revision: u32 },
+    Sighting {
+        id: Uuid,
+        revision: u32,
+        bytes: usize,
+    },
     Fleet,
 }
 
@@ -268,6 +274,8 @@ struct Session {
     delivered: Vec<(Uuid, u32)>,
     /// Acknowledged sightings not yet recorded.
     acked: Vec<(Uuid, u32)>,
+    /// Snapshot bytes published and not yet confirmed.
+    bytes_in_flight: usize,
 }
 
 impl Session {
@@ -402,31 +410,14 @@ impl Worker {
             // Fill the window with queued sightings, oldest first.
             if sess.more && sess.outstanding() < window {
                 let room = window - sess.outstanding();
-                let batch = self
-                    .store
-                    .outbound(DeliveryState::Queued, sess.cursor, room)?;
-                if batch.len() < room {
-                    sess.more = false;
-                }
+                let room_bytes = MAX_BYTES_IN_FLIGHT.saturating_sub(sess.bytes_in_flight);
+                let (batch, more) =
+                    self.store
+                        .outbound(DeliveryState::Queued, sess.cursor, room, room_bytes)?;
+                sess.more = more;
                 for o in batch {
                     sess.cursor = o.seq;
-                    let tag = Tag::Sighting {
-                        id: o.sighting.id,
-                        revision: o.sighting.revision,
-                    };
-                    let msg =
-                        SightingMessage::new(&self.console, o.seq, o.sighting, o.jpeg.as_deref());
-                    client
-                        .publish(
-                            topics::sightings(&self.console),
-                            QoS::AtLeastOnce,
-                            false,
-                            msg.encode(),
-                        )
-                        .await
-                        .map_err(|e| SessionError::Connection(format!("cannot publish: {e}")))?;
-                    sess.order.push_back(tag);
-                    self.status.send_modify(|s| s.published += 1);
+                    self.publish(&client, &mut sess, o).await?;
                 }
             }
 
@@ -549,7 +540,13 @@ impl Worker {
                 }
             }
             Event::Incoming(Packet::PubAck(ack)) => {
-                if let Some(Tag::Sighting { id, revision }) = sess.inflight.remove(&ack.pkid) {
+                if let Some(Tag::Sighting {
+                    id,
+                    revision,
+                    bytes,
+                }) = sess.inflight.remove(&ack.pkid)
+                {
+                    sess.bytes_in_flight = sess.bytes_in_flight.saturating_sub(bytes);
                     sess.delivered.push((id, revision));
                     self.awaiting_ack.entry(id).or_insert(Awaiting {
                         sent: Instant::now(),
@@ -578,6 +575,35 @@ impl Worker {
             }
             _ => {}
         }
+        Ok(())
+    }
+
+    /// Publishes one sighting at QoS 1 and notes it for the PUBACK.
+    async fn publish(
+        &self,
+        client: &AsyncClient,
+        sess: &mut Session,
+        o: crate::sightings::store::Outbound,
+    ) -> Result<(), SessionError> {
+        let bytes = o.jpeg.as_ref().map_or(0, Vec::len);
+        let tag = Tag::Sighting {
+            id: o.sighting.id,
+            revision: o.sighting.revision,
+            bytes,
+        };
+        let msg = SightingMessage::new(&self.console, o.seq, o.sighting, o.jpeg.as_deref());
+        client
+            .publish(
+                topics::sightings(&self.console),
+                QoS::AtLeastOnce,
+                false,
+                msg.encode(),
+            )
+            .await
+            .map_err(|e| SessionError::Connection(format!("cannot publish: {e}")))?;
+        sess.order.push_back(tag);
+        sess.bytes_in_flight += bytes;
+        self.status.send_modify(|s| s.published += 1);
         Ok(())
     }
 
@@ -615,25 +641,8 @@ impl Worker {
             let Some(o) = self.store.outbound_one(id)? else {
                 continue;
             };
-            let tag = Tag::Sighting {
-                id,
-                revision: o.sighting.revision,
-            };
-            let msg = SightingMessage::new(&self.console, o.seq, o.sighting, o.jpeg.as_deref());
-            client
-                .publish(
-                    topics::sightings(&self.console),
-                    QoS::AtLeastOnce,
-                    false,
-                    msg.encode(),
-                )
-                .await
-                .map_err(|e| SessionError::Connection(format!("cannot publish: {e}")))?;
-            sess.order.push_back(tag);
-            self.status.send_modify(|s| {
-                s.published += 1;
-                s.resent += 1;
-            });
+            self.publish(client, sess, o).await?;
+            self.status.send_modify(|s| s.resent += 1);
         }
         Ok(())
     }

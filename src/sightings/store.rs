@@ -499,31 +499,42 @@ impl SightingStore {
         self.read(|c| Ok(c.query_row("PRAGMA data_version", [], |r| r.get(0))?))
     }
 
-    /// Sightings in `state` after queue position `after`, oldest first, at most `limit`.
+    /// Sightings in `state` after queue position `after`, oldest first: at most `limit` of them
+    /// and, past the first, at most `max_bytes` of snapshots. The flag says whether more may
+    /// follow (a limit was reached).
     pub fn outbound(
         &self,
         state: DeliveryState,
         after: i64,
         limit: usize,
-    ) -> Result<Vec<Outbound>, StoreError> {
+        max_bytes: usize,
+    ) -> Result<(Vec<Outbound>, bool), StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {COLUMNS}, s.snapshot_jpeg FROM sightings s
                  WHERE s.state = ?1 AND s.seq > ?2 ORDER BY s.seq LIMIT ?3"
             ))?;
-            let rows = stmt.query_map(params![state.as_str(), after, limit as i64], |r| {
-                Ok(record(r).map(|rec| (rec, r.get::<_, Option<Vec<u8>>>(25))))
-            })?;
+            let mut rows = stmt.query(params![state.as_str(), after, limit as i64])?;
             let mut out = Vec::new();
-            for row in rows {
-                let (rec, jpeg) = row??;
+            let mut bytes = 0usize;
+            while let Some(r) = rows.next()? {
+                let size = match r.get_ref(25)? {
+                    rusqlite::types::ValueRef::Blob(b) => b.len(),
+                    _ => 0,
+                };
+                if !out.is_empty() && bytes + size > max_bytes {
+                    return Ok((out, true));
+                }
+                bytes += size;
+                let rec = record(r)?;
                 out.push(Outbound {
                     seq: rec.seq,
                     sighting: rec.sighting,
-                    jpeg: jpeg?,
+                    jpeg: r.get(25)?,
                 });
             }
-            Ok(out)
+            let more = out.len() == limit;
+            Ok((out, more))
         })
     }
 
@@ -888,7 +899,10 @@ mod tests {
         new.snapshot = Some(SnapshotData::from_jpeg("cam.jpg", jpeg.clone()).unwrap());
         let s = store.add(new).await.unwrap();
         assert_eq!(store.snapshot_jpeg(s.id).unwrap(), Some(jpeg.clone()));
-        let out = store.outbound(DeliveryState::Queued, 0, 10).unwrap();
+        let (out, more) = store
+            .outbound(DeliveryState::Queued, 0, 10, usize::MAX)
+            .unwrap();
+        assert!(!more);
         assert_eq!(out[0].jpeg.as_deref(), Some(jpeg.as_slice()));
         assert_eq!(
             out[0].sighting.snapshot.as_ref().unwrap().sha256,
