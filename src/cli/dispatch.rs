@@ -107,7 +107,7 @@ async fn serve(a: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
 }
 
 /// Waits for Ctrl-C, or SIGTERM on Unix.
-async fn wait_for_shutdown() {
+pub(crate) async fn wait_for_shutdown() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

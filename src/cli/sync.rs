@@ -108,8 +108,8 @@ pub async fn run(args: SyncArgs, ctx: &Context) -> anyhow::Result<()> {
         .map(|s| started + Duration::from_secs_f64(s.max(0.0)));
     let mut last_line = String::new();
     let mut last_print = Instant::now() - Duration::from_secs(10);
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
+    let shutdown = super::dispatch::wait_for_shutdown();
+    tokio::pin!(shutdown);
     let mut timed_out = false;
     loop {
         let timeout = async {
@@ -119,7 +119,7 @@ pub async fn run(args: SyncArgs, ctx: &Context) -> anyhow::Result<()> {
             }
         };
         tokio::select! {
-            _ = &mut ctrl_c => break,
+            _ = &mut shutdown => break,
             _ = timeout => {
                 timed_out = true;
                 break;

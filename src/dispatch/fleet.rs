@@ -41,3 +41,47 @@ pub fn report(snap: &FleetSnapshot) -> Vec<FleetAircraft> {
 pub fn station_source(station: Station) -> FleetSource {
     Arc::new(move || report(&station.snapshot()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::Fleet;
+    use crate::link::LinkId;
+    use mavlink::dialects::ardupilotmega::*;
+    use std::time::Instant;
+
+    #[test]
+    fn a_snapshot_becomes_the_fleet_report_dispatch_reads() {
+        let now = Instant::now();
+        let mut fleet = Fleet::new();
+        let hb = MavMessage::HEARTBEAT(HEARTBEAT_DATA {
+            custom_mode: 3,
+            mavtype: MavType::MAV_TYPE_QUADROTOR,
+            autopilot: MavAutopilot::MAV_AUTOPILOT_ARDUPILOTMEGA,
+            base_mode: MavModeFlag::MAV_MODE_FLAG_SAFETY_ARMED,
+            system_status: MavState::MAV_STATE_ACTIVE,
+            mavlink_version: 3,
+        });
+        let pos = MavMessage::GLOBAL_POSITION_INT(GLOBAL_POSITION_INT_DATA {
+            lat: 525_163_000,
+            lon: 133_777_000,
+            alt: 120_000,
+            relative_alt: 86_000,
+            hdg: 27_000,
+            ..Default::default()
+        });
+        fleet.apply(LinkId(0), 2, 1, 0, &hb, now);
+        fleet.apply(LinkId(0), 2, 1, 1, &pos, now);
+        fleet.apply(LinkId(0), 5, 1, 0, &hb, now);
+        let r = report(&fleet.snapshot(now));
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].sysid, 2);
+        assert!((r[0].lat.unwrap() - 52.5163).abs() < 1e-9);
+        assert!((r[0].alt_rel_m - 86.0).abs() < 1e-6);
+        assert!((r[0].heading_deg - 270.0).abs() < 1e-6);
+        assert_eq!(r[0].mode, "AUTO");
+        assert!(r[0].armed);
+        assert_eq!(r[0].link, "connected");
+        assert_eq!((r[1].sysid, r[1].lat), (5, None));
+    }
+}

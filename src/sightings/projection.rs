@@ -10,7 +10,7 @@
 //! right-wing-down positive, yaw clockwise from north.
 
 use mavlink::dialects::ardupilotmega::{
-    GimbalDeviceFlags, GIMBAL_DEVICE_ATTITUDE_STATUS_DATA, MOUNT_STATUS_DATA,
+    GimbalDeviceFlags, MavMessage, GIMBAL_DEVICE_ATTITUDE_STATUS_DATA, MOUNT_STATUS_DATA,
 };
 
 use super::model::Position;
@@ -98,6 +98,18 @@ impl GimbalAttitude {
             pitch_deg: f64::from(m.pointing_a) / 100.0,
             yaw_deg: f64::from(m.pointing_c) / 100.0,
             yaw_frame: YawFrame::Vehicle,
+        }
+    }
+
+    /// From whichever gimbal report `msg` is (MOUNT_STATUS or GIMBAL_DEVICE_ATTITUDE_STATUS);
+    /// `None` for other messages. Keep the latest per aircraft from the station's inbound frames.
+    pub fn from_message(msg: &MavMessage) -> Option<Self> {
+        match msg {
+            MavMessage::MOUNT_STATUS(m) => Some(Self::from_mount_status(m)),
+            MavMessage::GIMBAL_DEVICE_ATTITUDE_STATUS(g) => {
+                Some(Self::from_gimbal_device_attitude(g))
+            }
+            _ => None,
         }
     }
 
@@ -650,6 +662,10 @@ mod tests {
         assert_eq!(
             GimbalAttitude::from_gimbal_device_attitude(&q2).yaw_frame,
             YawFrame::Vehicle
+        );
+        assert_eq!(
+            GimbalAttitude::from_message(&MavMessage::MOUNT_STATUS(m.clone())),
+            Some(GimbalAttitude::from_mount_status(&m))
         );
     }
 
