@@ -12,7 +12,7 @@ PACKAGES=(
   libxcursor-dev libxrandr-dev libxi-dev libx11-dev libx11-xcb-dev libwayland-dev
   libvulkan1 mesa-vulkan-drivers
   xvfb xauth x11-utils imagemagick fonts-wqy-microhei
-  mosquitto mosquitto-clients
+  mosquitto mosquitto-clients openssl
 )
 
 missing=()

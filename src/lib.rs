@@ -7,11 +7,13 @@
 
 pub mod audit;
 pub mod cli;
+pub mod dispatch;
 pub mod fleet;
 pub mod link;
 pub mod paths;
 pub mod plan;
 pub mod protocol;
 pub mod security;
+pub mod sightings;
 pub mod station;
 pub mod util;

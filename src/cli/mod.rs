@@ -4,9 +4,13 @@
 pub mod audit;
 pub mod command;
 pub mod demo;
+pub mod dispatch;
+pub mod logger;
 pub mod mission;
 pub mod output;
+pub mod sighting;
 pub mod status;
+pub mod sync;
 pub mod tlog;
 
 use std::path::PathBuf;
@@ -50,6 +54,12 @@ pub enum Cmd {
     Audit(audit::AuditArgs),
     /// Fly a simulated patrol fleet in-process and show it live (what `make run` shows).
     Demo(demo::DemoArgs),
+    /// Add, list, edit or correct sightings (the console's queue to dispatch).
+    Sighting(sighting::SightingArgs),
+    /// Send queued sightings to dispatch over MQTT (the sync worker alone).
+    Sync(sync::SyncArgs),
+    /// The command centre: receive and store sightings, follow the fleet, list what is held.
+    Dispatch(dispatch::DispatchArgs),
 }
 
 /// Link options shared by subcommands that talk to aircraft.
@@ -174,5 +184,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Audit(a)) => audit::run(a, &ctx),
         Some(Cmd::Demo(a)) => demo::run(a, ctx.json).await,
         None => demo::run(demo::DemoArgs::default(), ctx.json).await,
+        Some(Cmd::Sighting(a)) => sighting::run(a, &ctx).await,
+        Some(Cmd::Sync(a)) => sync::run(a, &ctx).await,
+        Some(Cmd::Dispatch(a)) => dispatch::run(a, &ctx).await,
     }
 }

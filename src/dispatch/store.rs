@@ -1,0 +1,667 @@
+//! Dispatch's own database (SQLite, WAL, `synchronous=FULL`): every sighting received, keyed by
+//! its UUID so a sighting sent twice is stored once (the second copy only raises `copies`), the
+//! latest position of every aircraft of every console, and a log of rejected messages.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use uuid::Uuid;
+
+use super::envelope::FleetAircraft;
+use crate::sightings::group_commit::{self, CommitError, GroupCommit};
+use crate::sightings::model::{
+    AircraftRef, Category, LocatedBy, Position, Priority, Sighting, SnapshotInfo,
+};
+use crate::sightings::store::open_connection;
+use crate::sightings::timestamp::Timestamp;
+
+/// Default file name of dispatch's database inside the data directory.
+pub const DB_FILE: &str = "dispatch.db";
+
+/// Longest payload excerpt kept for a rejected message.
+const EXCERPT_BYTES: usize = 512;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sightings(
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    console TEXT NOT NULL,
+    console_seq INTEGER NOT NULL,
+    revision INTEGER NOT NULL,
+    time_ms INTEGER NOT NULL,
+    aircraft_sysid INTEGER,
+    aircraft_callsign TEXT,
+    sortie TEXT,
+    crew TEXT,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    alt_m REAL,
+    accuracy_m REAL,
+    located_by TEXT NOT NULL,
+    category TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    note TEXT NOT NULL,
+    snapshot_name TEXT,
+    snapshot_sha256 TEXT,
+    snapshot_bytes INTEGER,
+    snapshot_jpeg BLOB,
+    corrects TEXT,
+    received_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    copies INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS sightings_by_console ON sightings(console, console_seq);
+CREATE TABLE IF NOT EXISTS fleet(
+    console TEXT NOT NULL,
+    sysid INTEGER NOT NULL,
+    report TEXT NOT NULL,
+    sent_ms INTEGER NOT NULL,
+    PRIMARY KEY (console, sysid)
+);
+CREATE TABLE IF NOT EXISTS rejected(
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms INTEGER NOT NULL,
+    topic TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    excerpt TEXT NOT NULL
+);
+";
+
+const COLUMNS: &str = "id, console, console_seq, revision, time_ms, aircraft_sysid,
+    aircraft_callsign, sortie, crew, lat, lon, alt_m, accuracy_m, located_by, category, priority,
+    note, snapshot_name, snapshot_sha256, snapshot_bytes, corrects, received_ms, updated_ms, copies";
+
+/// A sighting as dispatch holds it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DispatchedSighting {
+    /// The console it came from.
+    pub console: String,
+    /// Its position in that console's queue.
+    pub console_seq: i64,
+    /// The sighting (newest revision received).
+    #[serde(flatten)]
+    pub sighting: Sighting,
+    /// When dispatch first stored it.
+    pub received_at: Timestamp,
+    /// When dispatch last changed it (a newer revision).
+    pub updated_at: Timestamp,
+    /// How many copies arrived (resends after lost acknowledgements raise it; it is stored once).
+    pub copies: u64,
+}
+
+/// The last known state of one aircraft of one console.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FleetEntry {
+    /// The console flying it.
+    pub console: String,
+    /// When the console sent this report.
+    pub sent_at: Timestamp,
+    /// The aircraft.
+    #[serde(flatten)]
+    pub aircraft: FleetAircraft,
+}
+
+/// A message dispatch refused.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Rejection {
+    /// When.
+    pub at: Timestamp,
+    /// The topic it came on.
+    pub topic: String,
+    /// Why it was refused.
+    pub reason: String,
+    /// Its size.
+    pub bytes: u64,
+    /// Its first bytes, as text.
+    pub excerpt: String,
+}
+
+impl Rejection {
+    /// A rejection of `payload` on `topic` now.
+    pub fn new(topic: &str, reason: String, payload: &[u8]) -> Self {
+        let cut = &payload[..payload.len().min(EXCERPT_BYTES)];
+        Self {
+            at: Timestamp::now(),
+            topic: topic.to_string(),
+            reason,
+            bytes: payload.len() as u64,
+            excerpt: String::from_utf8_lossy(cut).into_owned(),
+        }
+    }
+}
+
+/// A checked sighting ready to store.
+#[derive(Debug, Clone)]
+pub struct IncomingSighting {
+    /// The console it came from (from the topic).
+    pub console: String,
+    /// Its position in the console's queue.
+    pub seq: i64,
+    /// The sighting.
+    pub sighting: Sighting,
+    /// Its snapshot bytes.
+    pub jpeg: Option<Vec<u8>>,
+}
+
+/// What storing a sighting did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreOutcome {
+    /// First copy: stored.
+    Stored {
+        /// The revision now held.
+        revision: u32,
+    },
+    /// A newer revision replaced the held one.
+    Updated {
+        /// The revision now held.
+        revision: u32,
+    },
+    /// Already held at this or a newer revision: counted, not stored again.
+    Duplicate {
+        /// The revision held.
+        revision: u32,
+    },
+    /// Refused: the id belongs to a sighting from another console.
+    Conflict(String),
+}
+
+impl StoreOutcome {
+    /// The revision to acknowledge, unless refused.
+    pub fn ack_revision(&self) -> Option<u32> {
+        match self {
+            StoreOutcome::Stored { revision }
+            | StoreOutcome::Updated { revision }
+            | StoreOutcome::Duplicate { revision } => Some(*revision),
+            StoreOutcome::Conflict(_) => None,
+        }
+    }
+}
+
+/// One batch of received messages to apply in one transaction.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Sightings.
+    pub sightings: Vec<IncomingSighting>,
+    /// Fleet reports: (console, sent at, aircraft).
+    pub fleet: Vec<(String, Timestamp, Vec<FleetAircraft>)>,
+    /// Refused messages.
+    pub rejected: Vec<Rejection>,
+}
+
+impl Batch {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.sightings.is_empty() && self.fleet.is_empty() && self.rejected.is_empty()
+    }
+}
+
+/// Why dispatch's database failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchStoreError {
+    #[error("cannot open the dispatch database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("dispatch database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the dispatch database holds unexpected data: {0}")]
+    Corrupt(String),
+    #[error("dispatch database commit failed: {0}")]
+    Commit(String),
+    #[error("the dispatch database writer has stopped")]
+    Closed,
+}
+
+impl From<CommitError<DispatchStoreError>> for DispatchStoreError {
+    fn from(e: CommitError<DispatchStoreError>) -> Self {
+        match e {
+            CommitError::Job(e) => e,
+            CommitError::Commit(e) => DispatchStoreError::Commit(e.to_string()),
+            CommitError::Closed => DispatchStoreError::Closed,
+        }
+    }
+}
+
+/// Dispatch's database. Cheap to clone.
+#[derive(Clone)]
+pub struct DispatchStore {
+    inner: std::sync::Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: GroupCommit,
+    reader: Mutex<Connection>,
+}
+
+impl DispatchStore {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, DispatchStoreError> {
+        let open_err = |source| DispatchStoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                open_err(rusqlite::Error::InvalidPath(PathBuf::from(format!(
+                    "{}: {e}",
+                    dir.display()
+                ))))
+            })?;
+        }
+        let writer = open_connection(path).map_err(open_err)?;
+        writer.execute_batch(SCHEMA).map_err(open_err)?;
+        let reader = open_connection(path).map_err(open_err)?;
+        let writer = GroupCommit::start(writer, "dispatch")
+            .map_err(|e| open_err(rusqlite::Error::InvalidPath(PathBuf::from(e.to_string()))))?;
+        Ok(Self {
+            inner: std::sync::Arc::new(Inner {
+                path: path.to_path_buf(),
+                writer,
+                reader: Mutex::new(reader),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Applies a batch in one durable transaction; returns one outcome per sighting, in order.
+    pub async fn apply(&self, batch: Batch) -> Result<Vec<StoreOutcome>, DispatchStoreError> {
+        let pending = self.inner.writer.execute(move |c| apply_batch(c, batch));
+        Ok(group_commit::wait(pending).await?)
+    }
+
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, DispatchStoreError>,
+    ) -> Result<T, DispatchStoreError> {
+        let conn = self.inner.reader.lock().unwrap_or_else(|e| e.into_inner());
+        f(&conn)
+    }
+
+    /// Every sighting, in the order received.
+    pub fn list(&self) -> Result<Vec<DispatchedSighting>, DispatchStoreError> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare_cached(&format!("SELECT {COLUMNS} FROM sightings ORDER BY n"))?;
+            let rows = stmt.query_map([], |r| Ok(dispatched(r)))?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(row??);
+            }
+            Ok(out)
+        })
+    }
+
+    /// One sighting by id.
+    pub fn get(&self, id: Uuid) -> Result<Option<DispatchedSighting>, DispatchStoreError> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare_cached(&format!("SELECT {COLUMNS} FROM sightings WHERE id = ?1"))?;
+            match stmt
+                .query_row([id.to_string()], |r| Ok(dispatched(r)))
+                .optional()?
+            {
+                Some(s) => Ok(Some(s?)),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// The snapshot JPEG of a sighting.
+    pub fn snapshot_jpeg(&self, id: Uuid) -> Result<Option<Vec<u8>>, DispatchStoreError> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT snapshot_jpeg FROM sightings WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get::<_, Option<Vec<u8>>>(0),
+            )
+            .optional()?
+            .flatten())
+        })
+    }
+
+    /// Number of sightings held.
+    pub fn count(&self) -> Result<u64, DispatchStoreError> {
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT COUNT(*) FROM sightings", [], |r| r.get::<_, i64>(0))?
+                    .max(0) as u64,
+            )
+        })
+    }
+
+    /// The last known position of every aircraft of every console.
+    pub fn fleet(&self) -> Result<Vec<FleetEntry>, DispatchStoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT console, sent_ms, report FROM fleet ORDER BY console, sysid",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (console, sent, report) = row?;
+                let aircraft: FleetAircraft = serde_json::from_str(&report)
+                    .map_err(|e| DispatchStoreError::Corrupt(format!("fleet report: {e}")))?;
+                out.push(FleetEntry {
+                    console,
+                    sent_at: Timestamp(sent),
+                    aircraft,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Rejected messages, oldest first.
+    pub fn rejected(&self) -> Result<Vec<Rejection>, DispatchStoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT at_ms, topic, reason, bytes, excerpt FROM rejected ORDER BY n",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(Rejection {
+                    at: Timestamp(r.get(0)?),
+                    topic: r.get(1)?,
+                    reason: r.get(2)?,
+                    bytes: r.get::<_, i64>(3)?.max(0) as u64,
+                    excerpt: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+}
+
+fn apply_batch(c: &Connection, batch: Batch) -> Result<Vec<StoreOutcome>, DispatchStoreError> {
+    let now = Timestamp::now().millis();
+    let mut outcomes = Vec::with_capacity(batch.sightings.len());
+    {
+        let mut find = c.prepare_cached("SELECT console, revision FROM sightings WHERE id = ?1")?;
+        let mut bump =
+            c.prepare_cached("UPDATE sightings SET copies = copies + 1 WHERE id = ?1")?;
+        for inc in batch.sightings {
+            let s = &inc.sighting;
+            let id = s.id.to_string();
+            let held: Option<(String, u32)> = find
+                .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let outcome = match held {
+                None => {
+                    insert(c, &inc, now)?;
+                    StoreOutcome::Stored { revision: s.revision }
+                }
+                Some((console, _)) if console != inc.console => StoreOutcome::Conflict(format!(
+                    "sighting {id} from console '{}' reuses the id of a sighting from console '{console}'",
+                    inc.console
+                )),
+                Some((_, held_rev)) if s.revision > held_rev => {
+                    update(c, &inc, now)?;
+                    StoreOutcome::Updated { revision: s.revision }
+                }
+                Some((_, held_rev)) => {
+                    bump.execute([&id])?;
+                    StoreOutcome::Duplicate { revision: held_rev }
+                }
+            };
+            outcomes.push(outcome);
+        }
+    }
+    {
+        let mut upsert = c.prepare_cached(
+            "INSERT INTO fleet(console, sysid, report, sent_ms) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(console, sysid) DO UPDATE SET report = excluded.report, sent_ms = excluded.sent_ms
+             WHERE excluded.sent_ms >= fleet.sent_ms",
+        )?;
+        for (console, sent, aircraft) in batch.fleet {
+            for a in aircraft {
+                let json = serde_json::to_string(&a).unwrap_or_default();
+                upsert.execute(params![console, a.sysid, json, sent.millis()])?;
+            }
+        }
+    }
+    {
+        let mut ins = c.prepare_cached(
+            "INSERT INTO rejected(at_ms, topic, reason, bytes, excerpt) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for r in batch.rejected {
+            ins.execute(params![
+                r.at.millis(),
+                r.topic,
+                r.reason,
+                r.bytes as i64,
+                r.excerpt
+            ])?;
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Stores the first copy of a sighting.
+fn insert(c: &Connection, inc: &IncomingSighting, now: i64) -> Result<(), DispatchStoreError> {
+    let s = &inc.sighting;
+    let mut stmt = c.prepare_cached(
+        "INSERT INTO sightings(id, console, console_seq, revision, time_ms, aircraft_sysid,
+            aircraft_callsign, sortie, crew, lat, lon, alt_m, accuracy_m, located_by, category,
+            priority, note, snapshot_name, snapshot_sha256, snapshot_bytes, snapshot_jpeg, corrects,
+            received_ms, updated_ms, copies)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+            ?19, ?20, ?21, ?22, ?23, ?23, 1)",
+    )?;
+    stmt.execute(params![
+        s.id.to_string(),
+        inc.console,
+        inc.seq,
+        s.revision,
+        s.time.millis(),
+        s.aircraft.sysid,
+        s.aircraft.callsign,
+        s.sortie,
+        s.crew,
+        s.position.lat,
+        s.position.lon,
+        s.position.alt_m,
+        s.position.accuracy_m,
+        s.located_by.as_str(),
+        s.category.as_str(),
+        s.priority.as_str(),
+        s.note,
+        s.snapshot.as_ref().map(|x| x.file_name.as_str()),
+        s.snapshot.as_ref().map(|x| x.sha256.as_str()),
+        s.snapshot.as_ref().map(|x| x.bytes as i64),
+        inc.jpeg.as_deref(),
+        s.corrects.map(|u| u.to_string()),
+        now,
+    ])?;
+    Ok(())
+}
+
+/// Replaces a held sighting with a newer revision, keeping when it was first received.
+fn update(c: &Connection, inc: &IncomingSighting, now: i64) -> Result<(), DispatchStoreError> {
+    let s = &inc.sighting;
+    let mut stmt = c.prepare_cached(
+        "UPDATE sightings SET console_seq = ?2, revision = ?3, time_ms = ?4, aircraft_sysid = ?5,
+            aircraft_callsign = ?6, sortie = ?7, crew = ?8, lat = ?9, lon = ?10, alt_m = ?11,
+            accuracy_m = ?12, located_by = ?13, category = ?14, priority = ?15, note = ?16,
+            snapshot_name = ?17, snapshot_sha256 = ?18, snapshot_bytes = ?19, snapshot_jpeg = ?20,
+            corrects = ?21, updated_ms = ?22, copies = copies + 1
+         WHERE id = ?1",
+    )?;
+    stmt.execute(params![
+        s.id.to_string(),
+        inc.seq,
+        s.revision,
+        s.time.millis(),
+        s.aircraft.sysid,
+        s.aircraft.callsign,
+        s.sortie,
+        s.crew,
+        s.position.lat,
+        s.position.lon,
+        s.position.alt_m,
+        s.position.accuracy_m,
+        s.located_by.as_str(),
+        s.category.as_str(),
+        s.priority.as_str(),
+        s.note,
+        s.snapshot.as_ref().map(|x| x.file_name.as_str()),
+        s.snapshot.as_ref().map(|x| x.sha256.as_str()),
+        s.snapshot.as_ref().map(|x| x.bytes as i64),
+        inc.jpeg.as_deref(),
+        s.corrects.map(|u| u.to_string()),
+        now,
+    ])?;
+    Ok(())
+}
+
+fn corrupt<E: std::fmt::Display>(e: E) -> DispatchStoreError {
+    DispatchStoreError::Corrupt(e.to_string())
+}
+
+fn dispatched(r: &Row<'_>) -> Result<DispatchedSighting, DispatchStoreError> {
+    let snapshot = match (
+        r.get::<_, Option<String>>(17)?,
+        r.get::<_, Option<String>>(18)?,
+        r.get::<_, Option<i64>>(19)?,
+    ) {
+        (Some(file_name), Some(sha256), Some(bytes)) => Some(SnapshotInfo {
+            file_name,
+            bytes: bytes.max(0) as u64,
+            sha256,
+        }),
+        _ => None,
+    };
+    let sighting = Sighting {
+        id: Uuid::parse_str(&r.get::<_, String>(0)?).map_err(corrupt)?,
+        revision: r.get(3)?,
+        time: Timestamp(r.get(4)?),
+        aircraft: AircraftRef {
+            sysid: r.get(5)?,
+            callsign: r.get(6)?,
+        },
+        sortie: r.get(7)?,
+        crew: r.get(8)?,
+        position: Position {
+            lat: r.get(9)?,
+            lon: r.get(10)?,
+            alt_m: r.get(11)?,
+            accuracy_m: r.get(12)?,
+        },
+        located_by: LocatedBy::from_str(&r.get::<_, String>(13)?).map_err(corrupt)?,
+        category: Category::from_str(&r.get::<_, String>(14)?).map_err(corrupt)?,
+        priority: Priority::from_str(&r.get::<_, String>(15)?).map_err(corrupt)?,
+        note: r.get(16)?,
+        snapshot,
+        corrects: r
+            .get::<_, Option<String>>(20)?
+            .map(|s| Uuid::parse_str(&s).map_err(corrupt))
+            .transpose()?,
+    };
+    Ok(DispatchedSighting {
+        console: r.get(1)?,
+        console_seq: r.get(2)?,
+        sighting,
+        received_at: Timestamp(r.get(21)?),
+        updated_at: Timestamp(r.get(22)?),
+        copies: r.get::<_, i64>(23)?.max(0) as u64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sightings::NewSighting;
+
+    fn incoming(console: &str, s: &Sighting) -> IncomingSighting {
+        IncomingSighting {
+            console: console.into(),
+            seq: 1,
+            sighting: s.clone(),
+            jpeg: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn duplicates_are_counted_not_stored_and_newer_revisions_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DispatchStore::open(&dir.path().join("d.db")).unwrap();
+        let s = NewSighting::new(Category::Vehicle, Position::new(1.0, 2.0))
+            .into_sighting()
+            .0;
+        let mut newer = s.clone();
+        newer.revision = 1;
+        newer.note = "red van".into();
+        let batch = Batch {
+            sightings: vec![
+                incoming("c1", &s),
+                incoming("c1", &s),
+                incoming("c1", &newer),
+                incoming("c1", &s),
+                incoming("c2", &s),
+            ],
+            ..Default::default()
+        };
+        let out = store.apply(batch).await.unwrap();
+        assert_eq!(out[0], StoreOutcome::Stored { revision: 0 });
+        assert_eq!(out[1], StoreOutcome::Duplicate { revision: 0 });
+        assert_eq!(out[2], StoreOutcome::Updated { revision: 1 });
+        assert_eq!(out[3], StoreOutcome::Duplicate { revision: 1 });
+        assert!(matches!(out[4], StoreOutcome::Conflict(_)));
+        let list = store.list().unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].sighting.note, "red van");
+        assert_eq!(list[0].copies, 4);
+    }
+
+    #[tokio::test]
+    async fn fleet_keeps_the_newest_report_and_rejections_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DispatchStore::open(&dir.path().join("d.db")).unwrap();
+        let a = |lat: f64| FleetAircraft {
+            sysid: 3,
+            callsign: Some("K3".into()),
+            lat: Some(lat),
+            lon: Some(2.0),
+            alt_amsl_m: 0.0,
+            alt_rel_m: 0.0,
+            heading_deg: 0.0,
+            ground_speed_ms: 0.0,
+            mode: "AUTO".into(),
+            armed: true,
+            battery_pct: Some(50.0),
+            link: "connected".into(),
+        };
+        let batch = Batch {
+            fleet: vec![
+                ("c1".into(), Timestamp(2000), vec![a(2.0)]),
+                ("c1".into(), Timestamp(1000), vec![a(1.0)]),
+            ],
+            rejected: vec![Rejection::new(
+                "kestrel/v1/consoles/c1/sightings",
+                "not JSON".into(),
+                b"junk",
+            )],
+            ..Default::default()
+        };
+        store.apply(batch).await.unwrap();
+        let fleet = store.fleet().unwrap();
+        assert_eq!(fleet.len(), 1);
+        assert_eq!(fleet[0].aircraft.lat, Some(2.0));
+        let rej = store.rejected().unwrap();
+        assert_eq!(rej[0].reason, "not JSON");
+        assert_eq!(rej[0].excerpt, "junk");
+    }
+}
