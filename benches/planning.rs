@@ -1,0 +1,2 @@
+//! Planning benchmarks (placeholder while the planner is written).
+fn main() {}

@@ -1,0 +1,246 @@
+//! Coverage patrol: parallel (boustrophedon) lanes over an area, spaced so that neighbouring
+//! camera swaths overlap by the side overlap. Lanes are cut exactly to the part of each line
+//! that is inside the area, clear of its boundary and of no-fly zones (see
+//! [`crate::plan::geo::allowed_intervals`]), so concave areas, holes and no-fly zones need no
+//! decomposition. The lane angle is the one giving the fewest lane pieces (turns); pieces are
+//! flown lane after lane, snaking, jumping to the nearest piece left when a block is done.
+
+use super::{NoFlyMap, RouteRequest, Target, WorkPoint};
+use crate::plan::geo::{allowed_intervals, Polygon, Xy};
+
+/// Lanes end this share of the footprint width inside the boundary.
+pub const BOUNDARY_CLEARANCE: f64 = 0.2;
+
+/// Lane pieces shorter than this are dropped, metres.
+const MIN_PIECE_M: f64 = 0.5;
+
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    lane: usize,
+    y: f64,
+    x0: f64,
+    x1: f64,
+}
+
+fn rotate_poly(p: &Polygon, angle: f64) -> Polygon {
+    Polygon {
+        outer: p.outer.iter().map(|q| q.rotate(angle)).collect(),
+        holes: p.holes.iter().map(|h| h.iter().map(|q| q.rotate(angle)).collect()).collect(),
+    }
+}
+
+/// Lane pieces over `poly` (already rotated so lanes run along x).
+fn pieces(poly: &Polygon, zones: &[Polygon], spacing: f64, clearance: f64, margin: f64) -> Vec<Piece> {
+    let (lo, hi) = poly.bbox();
+    let h = hi.y - lo.y;
+    let n = ((h / spacing).ceil() as usize).max(1);
+    let step = h / n as f64;
+    let mut out = Vec::new();
+    for k in 0..n {
+        let y = lo.y + (k as f64 + 0.5) * step;
+        for (x0, x1) in allowed_intervals(y, poly, clearance, zones, margin) {
+            if x1 - x0 >= MIN_PIECE_M {
+                out.push(Piece { lane: k, y, x0, x1 });
+            }
+        }
+    }
+    out
+}
+
+/// Candidate lane angles: along each boundary edge, and every 15°.
+fn candidate_angles(poly: &Polygon) -> Vec<f64> {
+    let pi = std::f64::consts::PI;
+    let mut a: Vec<f64> = (0..12).map(|k| k as f64 * pi / 12.0).collect();
+    let n = poly.outer.len();
+    for i in 0..n {
+        let d = poly.outer[(i + 1) % n] - poly.outer[i];
+        a.push(d.y.atan2(d.x).rem_euclid(pi));
+    }
+    a.sort_by(f64::total_cmp);
+    a.dedup_by(|x, y| (*x - *y).abs() < 1e-3);
+    a
+}
+
+/// Snake order over the pieces, starting near `from`: (piece, entered at x0?).
+fn order(pieces: &[Piece], from: Xy) -> Vec<(usize, bool)> {
+    let lanes = pieces.iter().map(|p| p.lane).max().map_or(0, |m| m + 1);
+    let mut by_lane: Vec<Vec<usize>> = vec![Vec::new(); lanes];
+    for (i, p) in pieces.iter().enumerate() {
+        by_lane[p.lane].push(i);
+    }
+    let ends = |i: usize| (Xy::new(pieces[i].x0, pieces[i].y), Xy::new(pieces[i].x1, pieces[i].y));
+    let mut done = vec![false; pieces.len()];
+    let mut out = Vec::with_capacity(pieces.len());
+    let mut pos = from;
+    let mut dir: isize = 1;
+    let mut current: Option<usize> = None;
+    // Start in the first or last lane, whichever has a piece end nearest to `from`.
+    let start_lanes: Vec<usize> = [0, lanes.saturating_sub(1)].to_vec();
+    let mut first_pick = true;
+    while out.len() < pieces.len() {
+        let mut next: Option<usize> = None;
+        if let Some(c) = current {
+            let lane = pieces[c].lane as isize + dir;
+            if lane >= 0 && (lane as usize) < lanes {
+                next = by_lane[lane as usize]
+                    .iter()
+                    .copied()
+                    .filter(|&j| !done[j] && pieces[j].x0 <= pieces[c].x1 && pieces[j].x1 >= pieces[c].x0)
+                    .min_by(|&a, &b| {
+                        let da = ends(a).0.dist(pos).min(ends(a).1.dist(pos));
+                        let db = ends(b).0.dist(pos).min(ends(b).1.dist(pos));
+                        da.total_cmp(&db)
+                    });
+            }
+        }
+        let next = match next {
+            Some(n) => n,
+            None => {
+                let pool: Vec<usize> = if first_pick {
+                    start_lanes.iter().flat_map(|&l| by_lane[l].iter().copied()).collect()
+                } else {
+                    (0..pieces.len()).filter(|&j| !done[j]).collect()
+                };
+                let n = pool
+                    .into_iter()
+                    .filter(|&j| !done[j])
+                    .min_by(|&a, &b| {
+                        let da = ends(a).0.dist(pos).min(ends(a).1.dist(pos));
+                        let db = ends(b).0.dist(pos).min(ends(b).1.dist(pos));
+                        da.total_cmp(&db)
+                    })
+                    .expect("an unvisited piece remains");
+                // Sweep towards the side that still has work.
+                let l = pieces[n].lane;
+                let has = |lane: isize| {
+                    lane >= 0 && (lane as usize) < lanes && by_lane[lane as usize].iter().any(|&j| !done[j] && j != n)
+                };
+                if !has(l as isize + dir) && has(l as isize - dir) {
+                    dir = -dir;
+                }
+                n
+            }
+        };
+        first_pick = false;
+        let (a, b) = ends(next);
+        let from_x0 = a.dist(pos) <= b.dist(pos);
+        pos = if from_x0 { b } else { a };
+        done[next] = true;
+        out.push((next, from_x0));
+        current = Some(next);
+    }
+    out
+}
+
+/// Coverage lanes over one area, as waypoints starting near `from`.
+pub(super) fn visit(
+    index: usize,
+    t: &Target<'_>,
+    poly: &Polygon,
+    req: &RouteRequest,
+    map: &NoFlyMap,
+    from: Xy,
+    warnings: &mut Vec<String>,
+) -> Vec<WorkPoint> {
+    let w = req.aircraft.footprint_m(t.alt);
+    let spacing = w * (1.0 - req.options.side_overlap);
+    let margin = map.margin();
+    let (lo, hi) = poly.bbox();
+    let zones: Vec<&Polygon> = map
+        .zones()
+        .iter()
+        .filter(|z| {
+            let (zl, zh) = z.bbox();
+            zh.x >= lo.x - margin && zl.x <= hi.x + margin && zh.y >= lo.y - margin && zl.y <= hi.y + margin
+        })
+        .collect();
+    let clearance = w * BOUNDARY_CLEARANCE;
+    let mut best: Option<(f64, Vec<Piece>)> = None;
+    for angle in candidate_angles(poly) {
+        let rp = rotate_poly(poly, -angle);
+        let rz: Vec<Polygon> = zones.iter().map(|z| rotate_poly(z, -angle)).collect();
+        let ps = pieces(&rp, &rz, spacing, clearance, margin);
+        if ps.is_empty() {
+            continue;
+        }
+        let lanes = ps.iter().map(|p| p.lane).max().unwrap_or(0) + 1;
+        let better = match &best {
+            None => true,
+            Some((_, b)) => {
+                let bl = b.iter().map(|p| p.lane).max().unwrap_or(0) + 1;
+                (ps.len(), lanes) < (b.len(), bl)
+            }
+        };
+        if better {
+            best = Some((angle, ps));
+        }
+    }
+    let Some((angle, ps)) = best else {
+        warnings.push(format!(
+            "'{}' is too small for coverage lanes at {:.0} m; flying over its centre instead",
+            t.area.name, t.alt
+        ));
+        return vec![WorkPoint {
+            xy: t.at,
+            alt: t.alt,
+            area: Some(index),
+            loiter: None,
+            work_leg: false,
+        }];
+    };
+    let seq = order(&ps, from.rotate(-angle));
+    let mut out = Vec::with_capacity(seq.len() * 2);
+    for (i, from_x0) in seq {
+        let p = ps[i];
+        let (a, b) = if from_x0 { (p.x0, p.x1) } else { (p.x1, p.x0) };
+        for (x, work_leg) in [(a, false), (b, true)] {
+            out.push(WorkPoint {
+                xy: Xy::new(x, p.y).rotate(angle),
+                alt: t.alt,
+                area: Some(index),
+                loiter: None,
+                work_leg,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_thin_rectangle_gets_lanes_along_its_length() {
+        let poly = Polygon::simple(&[
+            Xy::new(0.0, 0.0),
+            Xy::new(1000.0, 0.0),
+            Xy::new(1000.0, 200.0),
+            Xy::new(0.0, 200.0),
+        ])
+        .unwrap();
+        let mut best = (usize::MAX, 0.0);
+        for a in candidate_angles(&poly) {
+            let n = pieces(&rotate_poly(&poly, -a), &[], 50.0, 10.0, 0.0).len();
+            if n < best.0 {
+                best = (n, a);
+            }
+        }
+        assert_eq!(best.0, 4);
+        assert!(best.1.abs() < 1e-9);
+    }
+
+    #[test]
+    fn snake_order_alternates_direction() {
+        let ps: Vec<Piece> = (0..4)
+            .map(|k| Piece {
+                lane: k,
+                y: k as f64 * 10.0,
+                x0: 0.0,
+                x1: 100.0,
+            })
+            .collect();
+        let o = order(&ps, Xy::new(-10.0, -10.0));
+        assert_eq!(o, vec![(0, true), (1, false), (2, true), (3, false)]);
+    }
+}
