@@ -9,7 +9,7 @@ use super::{NoFlyMap, RouteRequest, Target, WorkPoint};
 use crate::plan::geo::{allowed_intervals, Polygon, Xy};
 
 /// Lanes end this share of the footprint width inside the boundary.
-pub const BOUNDARY_CLEARANCE: f64 = 0.2;
+pub const BOUNDARY_CLEARANCE: f64 = 0.05;
 
 /// Lane pieces shorter than this are dropped, metres.
 const MIN_PIECE_M: f64 = 0.5;
@@ -203,7 +203,82 @@ pub(super) fn visit(
             });
         }
     }
+    fill_gaps(&mut out, poly, map, w, clearance, from);
     out
+}
+
+/// Adds waypoints where the lanes leave part of the area unseen (sharp corners, slivers
+/// between lanes and no-fly zones): samples the area on a grid, and for each sample farther than
+/// half the footprint from every flown leg, adds a point there (or at the nearest allowed sample)
+/// at the cheapest place between lanes.
+fn fill_gaps(out: &mut Vec<WorkPoint>, poly: &Polygon, map: &NoFlyMap, w: f64, clearance: f64, from: Xy) {
+    if out.is_empty() {
+        return;
+    }
+    // Samples every w/8 seen within 0.4 w: every point of the area is then within w/2.
+    let reach = 0.4 * w;
+    let (lo, hi) = poly.bbox();
+    let step = (w / 8.0).max((poly.area() / 20_000.0).sqrt()).max(1.0);
+    let margin = map.margin();
+    let mut samples = Vec::new();
+    let mut y = lo.y + step / 2.0;
+    while y < hi.y {
+        let mut x = lo.x + step / 2.0;
+        while x < hi.x {
+            let p = Xy::new(x, y);
+            if poly.contains(p) && map.zone_containing(p).is_none() {
+                samples.push(p);
+            }
+            x += step;
+        }
+        y += step;
+    }
+    let allowed = |p: Xy| poly.contains(p) && poly.boundary_distance(p) >= clearance && map.clearance(p) >= margin;
+    // Only lanes and the points themselves count: a connection between lanes may become the
+    // gap between two sorties when the route is split.
+    let seen_by = |pts: &[WorkPoint], p: Xy| {
+        pts.windows(2)
+            .any(|l| l[1].work_leg && crate::plan::geo::dist_point_segment(p, l[0].xy, l[1].xy) <= reach)
+            || pts.iter().any(|q| q.xy.dist(p) <= reach)
+    };
+    let mut unseen: Vec<Xy> = samples.iter().copied().filter(|p| !seen_by(out, *p)).collect();
+    let template = out[0].clone();
+    while let Some(&p) = unseen.first() {
+        let spot = if allowed(p) {
+            Some(p)
+        } else {
+            // The nearest allowed point within reach, on a finer local grid.
+            let fine = reach / 6.0;
+            (-6..=6)
+                .flat_map(|i| (-6..=6).map(move |j| p + Xy::new(i as f64 * fine, j as f64 * fine)))
+                .filter(|q| q.dist(p) <= reach && allowed(*q))
+                .min_by(|a, b| a.dist(p).total_cmp(&b.dist(p)))
+        };
+        let Some(spot) = spot else {
+            unseen.remove(0);
+            continue;
+        };
+        // Cheapest insertion, never inside a lane (only before a point reached by a connection).
+        let mut best = (spot.dist(from) + spot.dist(out[0].xy) - from.dist(out[0].xy), 0usize);
+        for k in 1..=out.len() {
+            if k < out.len() && out[k].work_leg {
+                continue;
+            }
+            let a = out[k - 1].xy;
+            let cost = match out.get(k) {
+                Some(b) => a.dist(spot) + spot.dist(b.xy) - a.dist(b.xy),
+                None => a.dist(spot),
+            };
+            if cost < best.0 {
+                best = (cost, k);
+            }
+        }
+        let mut wp = template.clone();
+        wp.xy = spot;
+        wp.work_leg = false;
+        out.insert(best.1, wp);
+        unseen.retain(|q| !seen_by(out, *q));
+    }
 }
 
 #[cfg(test)]

@@ -428,12 +428,8 @@ pub fn plan_route(req: &RouteRequest) -> Result<PatrolRoute, RouteError> {
     if let Some(p) = req.no_fly.iter().find(|a| matches!(a.shape, Shape::Point { .. })) {
         return Err(RouteError::BadOption(format!("no-fly zone '{}' must be a polygon", p.name)));
     }
-    let frame = LocalFrame::around(
-        std::iter::once(req.home)
-            .chain(req.targets.iter().flat_map(|a| a.shape.points()))
-            .chain(req.no_fly.iter().flat_map(|a| a.shape.points())),
-    )
-    .unwrap_or_else(|| LocalFrame::new(req.home));
+    // Centred on home: the same plane `PatrolRoute::check` measures on after edits.
+    let frame = LocalFrame::new(req.home);
     let zones: Vec<Polygon> = req
         .no_fly
         .iter()
@@ -627,3 +623,6 @@ fn orbit_point(i: usize, t: &Target<'_>, o: &RouteOptions) -> WorkPoint {
         work_leg: false,
     }
 }
+
+#[cfg(test)]
+mod tests;

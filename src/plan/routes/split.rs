@@ -148,10 +148,12 @@ pub(super) fn split(
         // Where the next sortie starts: the cut point, or the start of an unflown working leg.
         let next = if cut || (j + 1 < pts.len() && pts[j + 1].work_leg) { j } else { j + 1 };
         if next == s {
+            // Not even a few metres of the next working leg fit: its far end is out of range.
             let b = &pts[s + 1];
+            let back = ways.home_s(b.xy, b.alt, perf).unwrap_or(f64::INFINITY);
             return Err(RouteError::TooFar {
                 area: name_of(b),
-                need_min: (acc + leg_s(&legs[s], pts[s].alt, b.alt, perf)) / 60.0,
+                need_min: (acc + leg_s(&legs[s], pts[s].alt, b.alt, perf) + perf.turn_s + back) / 60.0,
                 usable_min: usable / 60.0,
             });
         }
