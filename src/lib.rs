@@ -6,6 +6,7 @@
 //! commands go back through [`protocol`] methods on [`station::Station`].
 
 pub mod cli;
+pub mod crew;
 pub mod fleet;
 pub mod link;
 pub mod paths;

@@ -156,7 +156,7 @@ fn tour_scene() -> impl Strategy<Value = (Vec<Vec<Xy>>, Vec<Vec<Xy>>, f64)> {
     (
         prop::collection::vec(blob(60.0, 250.0, 2500.0), 2..7),
         prop::collection::vec(blob(50.0, 400.0, 2500.0), 0..5),
-        8.0..40.0f64,
+        12.0..40.0f64,
     )
 }
 

@@ -6,6 +6,8 @@ pub mod geo;
 pub mod mission;
 pub mod qgc;
 pub mod routes;
+pub mod schedule;
+pub mod time;
 pub mod wpl;
 
 use std::path::Path;
