@@ -2,8 +2,10 @@
 //! and `--json` for scripts. Each file here is thin: parse, call the core, print.
 
 pub mod command;
+pub mod crew;
 pub mod mission;
 pub mod output;
+pub mod plan;
 pub mod status;
 pub mod tlog;
 
@@ -41,6 +43,10 @@ pub enum Cmd {
     Mission(mission::MissionArgs),
     /// Work with telemetry logs.
     Tlog(tlog::TlogArgs),
+    /// Patrol planning: key areas, patrol routes, .plan checks and the shift schedule.
+    Plan(plan::PlanArgs),
+    /// Crews: roster, aircraft registry, teams, sorties and the sortie log.
+    Crew(crew::CrewArgs),
 }
 
 /// Link options shared by subcommands that talk to aircraft.
@@ -122,6 +128,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Command(a)) => command::run(a, cli.json).await,
         Some(Cmd::Mission(a)) => mission::run(a, cli.json).await,
         Some(Cmd::Tlog(a)) => tlog::run(a, cli.json).await,
+        Some(Cmd::Plan(a)) => plan::run(a, cli.json, &crate::paths::data_dir(cli.data_dir.as_deref())).await,
+        Some(Cmd::Crew(a)) => crew::run(a, cli.json, &crate::paths::data_dir(cli.data_dir.as_deref())).await,
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;

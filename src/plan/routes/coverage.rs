@@ -91,6 +91,23 @@ fn order(pieces: &[Piece], from: Xy) -> Vec<(usize, bool)> {
                         let db = ends(b).0.dist(pos).min(ends(b).1.dist(pos));
                         da.total_cmp(&db)
                     });
+                // A merge (the next lane's piece also spans an unvisited piece of this lane, on
+                // the far side of an obstacle): finish that other cell first, sweeping back.
+                if let Some(n) = next {
+                    let sibling = by_lane[pieces[c].lane]
+                        .iter()
+                        .copied()
+                        .filter(|&j| !done[j] && j != c && pieces[j].x0 <= pieces[n].x1 && pieces[j].x1 >= pieces[n].x0)
+                        .min_by(|&a, &b| {
+                            let da = ends(a).0.dist(pos).min(ends(a).1.dist(pos));
+                            let db = ends(b).0.dist(pos).min(ends(b).1.dist(pos));
+                            da.total_cmp(&db)
+                        });
+                    if let Some(s) = sibling {
+                        next = Some(s);
+                        dir = -dir;
+                    }
+                }
             }
         }
         let next = match next {
