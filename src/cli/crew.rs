@@ -1,7 +1,7 @@
 //! `kestrel crew …`: the roster, the aircraft registry, teams, and sorties — create, list,
 //! upload to the aircraft, follow from telemetry, abort, and export the sortie log as CSV.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -206,8 +206,9 @@ fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
 }
 
 /// Runs `kestrel crew`.
-pub async fn run(args: CrewArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
-    let mut store = CrewStore::open_in(data_dir)?;
+pub async fn run(args: CrewArgs, ctx: &super::Context) -> anyhow::Result<()> {
+    let json = ctx.json;
+    let mut store = CrewStore::open_in(&ctx.data_dir)?;
     match args.action {
         CrewAction::Person { action } => match action {
             PersonAction::Add { name, role, badge } => {
@@ -313,7 +314,7 @@ pub async fn run(args: CrewArgs, json: bool, data_dir: &Path) -> anyhow::Result<
                 print_teams(&teams);
             }
         }
-        CrewAction::Sortie { action } => sortie(action, json, &mut store).await?,
+        CrewAction::Sortie { action } => sortie(action, ctx, &mut store).await?,
     }
     Ok(())
 }
@@ -371,7 +372,8 @@ fn print_sorties(list: &[Sortie]) {
     }
 }
 
-async fn sortie(action: SortieAction, json: bool, store: &mut CrewStore) -> anyhow::Result<()> {
+async fn sortie(action: SortieAction, ctx: &super::Context, store: &mut CrewStore) -> anyhow::Result<()> {
+    let json = ctx.json;
     match action {
         SortieAction::Create {
             team,
@@ -447,7 +449,7 @@ async fn sortie(action: SortieAction, json: bool, store: &mut CrewStore) -> anyh
                 .sysid
                 .with_context(|| format!("aircraft {} has no MAVLink system id; register it with --sysid", ac.callsign))?;
             let plan = s.plan.clone().with_context(|| format!("sortie {id} has no mission"))?;
-            let station = link.open().await?;
+            let station = link.open(ctx).await?;
             wait_for(&station, sysid, Duration::from_secs_f64(wait)).await?;
             for kind in MissionKind::ALL {
                 if kind != MissionKind::Mission && plan.items(kind).is_empty() {
@@ -463,7 +465,7 @@ async fn sortie(action: SortieAction, json: bool, store: &mut CrewStore) -> anyh
             }
         }
         SortieAction::Track { link, seconds } => {
-            let station = link.open().await?;
+            let station = link.open(ctx).await?;
             let started = tokio::time::Instant::now();
             let mut changes = Vec::new();
             loop {
