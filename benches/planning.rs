@@ -10,7 +10,10 @@ use kestrel::plan::geo::{LocalFrame, Xy};
 use kestrel::plan::routes::{plan_route, Pattern, RouteRequest};
 use kestrel::plan::schedule::{schedule, ScheduleRequest, ScheduleTeam};
 
-const HOME: GeoPoint = GeoPoint { lat: 36.456, lon: 115.985 };
+const HOME: GeoPoint = GeoPoint {
+    lat: 36.456,
+    lon: 115.985,
+};
 
 fn poly(name: &str, cat: Category, pts: &[Xy]) -> KeyArea {
     let f = LocalFrame::new(HOME);
@@ -30,10 +33,22 @@ fn blob(cx: f64, cy: f64, r: f64, n: usize, seed: u64) -> Vec<Xy> {
 }
 
 fn coverage_request() -> RouteRequest {
-    let square = [Xy::new(100.0, 100.0), Xy::new(1100.0, 100.0), Xy::new(1100.0, 1100.0), Xy::new(100.0, 1100.0)];
+    let square = [
+        Xy::new(100.0, 100.0),
+        Xy::new(1100.0, 100.0),
+        Xy::new(1100.0, 1100.0),
+        Xy::new(100.0, 1100.0),
+    ];
     let mut areas = vec![poly("District", Category::KeyZone, &square)];
-    for (i, (x, y)) in [(400.0, 400.0), (800.0, 500.0), (550.0, 850.0)].into_iter().enumerate() {
-        areas.push(poly(&format!("No-fly {i}"), Category::NoFly, &blob(x, y, 90.0, 8, i as u64)));
+    for (i, (x, y)) in [(400.0, 400.0), (800.0, 500.0), (550.0, 850.0)]
+        .into_iter()
+        .enumerate()
+    {
+        areas.push(poly(
+            &format!("No-fly {i}"),
+            Category::NoFly,
+            &blob(x, y, 90.0, 8, i as u64),
+        ));
     }
     RouteRequest::new(Pattern::Coverage, &areas, HOME)
 }
@@ -46,7 +61,11 @@ fn scattered_areas(n: usize, span: f64, seed: u64) -> Vec<KeyArea> {
         if x.hypot(y) < 400.0 {
             continue;
         }
-        let mut a = poly(&format!("Area {}", out.len()), Category::CrowdedPlace, &blob(x, y, 120.0, 7, seed + out.len() as u64));
+        let mut a = poly(
+            &format!("Area {}", out.len()),
+            Category::CrowdedPlace,
+            &blob(x, y, 120.0, 7, seed + out.len() as u64),
+        );
         a.revisit_min = Some([45.0, 60.0, 90.0, 120.0][out.len() % 4]);
         out.push(a);
     }
@@ -55,8 +74,15 @@ fn scattered_areas(n: usize, span: f64, seed: u64) -> Vec<KeyArea> {
 
 fn tour_request() -> RouteRequest {
     let mut areas = scattered_areas(30, 6000.0, 7);
-    for (i, (x, y)) in [(-1200.0, 300.0), (900.0, -800.0), (300.0, 1500.0)].into_iter().enumerate() {
-        areas.push(poly(&format!("No-fly {i}"), Category::NoFly, &blob(x, y, 200.0, 8, 100 + i as u64)));
+    for (i, (x, y)) in [(-1200.0, 300.0), (900.0, -800.0), (300.0, 1500.0)]
+        .into_iter()
+        .enumerate()
+    {
+        areas.push(poly(
+            &format!("No-fly {i}"),
+            Category::NoFly,
+            &blob(x, y, 200.0, 8, 100 + i as u64),
+        ));
     }
     let mut req = RouteRequest::new(Pattern::Tour, &areas, HOME);
     req.aircraft.endurance_min = 45.0;
@@ -65,8 +91,15 @@ fn tour_request() -> RouteRequest {
 
 fn schedule_request() -> ScheduleRequest {
     let mut areas = scattered_areas(40, 5000.0, 11);
-    for (i, (x, y)) in [(-1200.0, 300.0), (900.0, -800.0), (300.0, 1500.0)].into_iter().enumerate() {
-        areas.push(poly(&format!("No-fly {i}"), Category::NoFly, &blob(x, y, 150.0, 8, 200 + i as u64)));
+    for (i, (x, y)) in [(-1200.0, 300.0), (900.0, -800.0), (300.0, 1500.0)]
+        .into_iter()
+        .enumerate()
+    {
+        areas.push(poly(
+            &format!("No-fly {i}"),
+            Category::NoFly,
+            &blob(x, y, 150.0, 8, 200 + i as u64),
+        ));
     }
     let teams = (0..10)
         .map(|i| ScheduleTeam {
@@ -97,12 +130,20 @@ fn benches(c: &mut Criterion) {
         r.sorties.iter().map(|s| s.points.len()).sum::<usize>(),
         r.totals().length_m / 1000.0
     );
-    c.bench_function("coverage 1 km2, 3 no-fly holes", |b| b.iter(|| plan_route(black_box(&cov)).unwrap()));
+    c.bench_function("coverage 1 km2, 3 no-fly holes", |b| {
+        b.iter(|| plan_route(black_box(&cov)).unwrap())
+    });
 
     let tour = tour_request();
     let r = plan_route(&tour).expect("tour plans");
-    eprintln!("tour over 30 areas: {} sorties, {:.1} km", r.sorties.len(), r.totals().length_m / 1000.0);
-    c.bench_function("tour over 30 areas", |b| b.iter(|| plan_route(black_box(&tour)).unwrap()));
+    eprintln!(
+        "tour over 30 areas: {} sorties, {:.1} km",
+        r.sorties.len(),
+        r.totals().length_m / 1000.0
+    );
+    c.bench_function("tour over 30 areas", |b| {
+        b.iter(|| plan_route(black_box(&tour)).unwrap())
+    });
 
     let sched = schedule_request();
     let s = schedule(&sched).expect("schedule plans");
@@ -112,7 +153,9 @@ fn benches(c: &mut Criterion) {
         s.coverage.iter().filter(|c| c.met).count(),
         s.uncovered.len()
     );
-    c.bench_function("schedule 10 teams, 40 areas, 12 h", |b| b.iter(|| schedule(black_box(&sched)).unwrap()));
+    c.bench_function("schedule 10 teams, 40 areas, 12 h", |b| {
+        b.iter(|| schedule(black_box(&sched)).unwrap())
+    });
 }
 
 criterion_group! {

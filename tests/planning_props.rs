@@ -5,10 +5,15 @@
 use kestrel::fleet::GeoPoint;
 use kestrel::plan::areas::{Category, KeyArea};
 use kestrel::plan::geo::{dist_point_segment, LocalFrame, Polygon, Xy};
-use kestrel::plan::routes::{plan_route, PatrolRoute, Pattern, PointRole, RouteError, RouteRequest};
+use kestrel::plan::routes::{
+    plan_route, PatrolRoute, Pattern, PointRole, RouteError, RouteRequest,
+};
 use proptest::prelude::*;
 
-const ORIGIN: GeoPoint = GeoPoint { lat: 48.137, lon: 11.575 };
+const ORIGIN: GeoPoint = GeoPoint {
+    lat: 48.137,
+    lon: 11.575,
+};
 
 fn frame() -> LocalFrame {
     LocalFrame::new(ORIGIN)
@@ -45,15 +50,25 @@ fn scene() -> impl Strategy<Value = Scene> {
             prop::collection::vec(0.45..1.0f64, n),
             prop::collection::vec(-0.3..0.3f64, n),
         )
-            .prop_map(move |(k, j)| star(0.0, 0.0, &k.iter().map(|k| k * r).collect::<Vec<_>>(), &j))
+            .prop_map(move |(k, j)| {
+                star(0.0, 0.0, &k.iter().map(|k| k * r).collect::<Vec<_>>(), &j)
+            })
     });
-    let zone = (-500.0..500.0f64, -500.0..500.0f64, 25.0..110.0f64, 4..8usize).prop_flat_map(|(x, y, r, n)| {
-        (
-            prop::collection::vec(0.6..1.0f64, n),
-            prop::collection::vec(-0.2..0.2f64, n),
-        )
-            .prop_map(move |(k, j)| star(x, y, &k.iter().map(|k| k * r).collect::<Vec<_>>(), &j))
-    });
+    let zone = (
+        -500.0..500.0f64,
+        -500.0..500.0f64,
+        25.0..110.0f64,
+        4..8usize,
+    )
+        .prop_flat_map(|(x, y, r, n)| {
+            (
+                prop::collection::vec(0.6..1.0f64, n),
+                prop::collection::vec(-0.2..0.2f64, n),
+            )
+                .prop_map(move |(k, j)| {
+                    star(x, y, &k.iter().map(|k| k * r).collect::<Vec<_>>(), &j)
+                })
+        });
     (
         area,
         prop::collection::vec(zone, 0..4),
@@ -84,7 +99,9 @@ fn plan(s: &Scene, pattern: Pattern) -> Result<(PatrolRoute, RouteRequest), Rout
 }
 
 fn local_polys(list: &[Vec<Xy>]) -> Vec<Polygon> {
-    list.iter().map(|z| Polygon::simple(z).expect("generated zones are simple")).collect()
+    list.iter()
+        .map(|z| Polygon::simple(z).expect("generated zones are simple"))
+        .collect()
 }
 
 /// Every leg of every sortie (home → points → home) in local coordinates.
@@ -102,7 +119,12 @@ fn legs(route: &PatrolRoute) -> Vec<(Xy, Xy)> {
 }
 
 fn check_common(route: &PatrolRoute, req: &RouteRequest, s: &Scene) -> Result<(), TestCaseError> {
-    check_route(route, req, &[("Area".to_string(), s.area.clone())], &s.zones)
+    check_route(
+        route,
+        req,
+        &[("Area".to_string(), s.area.clone())],
+        &s.zones,
+    )
 }
 
 /// Patrol points inside their own area, legs clear of zones, sorties within the endurance.
@@ -118,19 +140,39 @@ fn check_route(
         for p in &sortie.points {
             let q = f.to_local(p.position);
             if let PointRole::Patrol { area: name } = &p.role {
-                let ring = &areas.iter().find(|(n, _)| n == name).expect("a known area").1;
+                let ring = &areas
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .expect("a known area")
+                    .1;
                 let area = Polygon::simple(ring).expect("generated areas are simple");
-                prop_assert!(area.contains(q), "patrol point {:?} outside its area {}", q, name);
+                prop_assert!(
+                    area.contains(q),
+                    "patrol point {:?} outside its area {}",
+                    q,
+                    name
+                );
             }
             prop_assert!(p.alt_m <= req.options.ceiling_m);
         }
         // Every sortie fits the endurance with its reserve.
-        prop_assert!(sortie.stats.fits, "sortie needs {} s of {}", sortie.stats.flight_time_s, sortie.stats.usable_s);
+        prop_assert!(
+            sortie.stats.fits,
+            "sortie needs {} s of {}",
+            sortie.stats.flight_time_s,
+            sortie.stats.usable_s
+        );
         prop_assert!(sortie.stats.flight_time_s <= req.aircraft.usable_s() + 1e-6);
     }
     for (a, b) in legs(route) {
         for (i, z) in zones.iter().enumerate() {
-            prop_assert!(z.segment_distance(a, b) > 0.0, "leg {:?}→{:?} enters zone {}", a, b, i);
+            prop_assert!(
+                z.segment_distance(a, b) > 0.0,
+                "leg {:?}→{:?} enters zone {}",
+                a,
+                b,
+                i
+            );
         }
     }
     prop_assert!(route.check().is_empty(), "{:?}", route.check());
@@ -140,7 +182,10 @@ fn check_route(
 /// A refusal the planner may rightly give for a random scene (the area swallowed by zones, or
 /// out of range of a small battery).
 fn acceptable(e: &RouteError) -> bool {
-    matches!(e, RouteError::TooFar { .. } | RouteError::Unreachable { .. } | RouteError::NoTargets)
+    matches!(
+        e,
+        RouteError::TooFar { .. } | RouteError::Unreachable { .. } | RouteError::NoTargets
+    )
 }
 
 fn tour_scene() -> impl Strategy<Value = (Vec<Vec<Xy>>, Vec<Vec<Xy>>, f64)> {
@@ -150,7 +195,9 @@ fn tour_scene() -> impl Strategy<Value = (Vec<Vec<Xy>>, Vec<Vec<Xy>>, f64)> {
                 prop::collection::vec(0.5..1.0f64, n),
                 prop::collection::vec(-0.25..0.25f64, n),
             )
-                .prop_map(move |(k, j)| star(x, y, &k.iter().map(|k| k * r).collect::<Vec<_>>(), &j))
+                .prop_map(move |(k, j)| {
+                    star(x, y, &k.iter().map(|k| k * r).collect::<Vec<_>>(), &j)
+                })
         })
     };
     (

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
-use crate::crew::{log, AircraftRecord, CrewStore, FlightObservation, Person, Role, Sortie, SortieDraft, SortieState};
+use crate::crew::{
+    log, AircraftRecord, CrewStore, FlightObservation, Person, Role, Sortie, SortieDraft,
+    SortieState,
+};
 use crate::plan::mission::MissionKind;
 use crate::plan::routes::{route_from_plan, RouteOptions};
 use crate::plan::time::{format_utc, now_unix, parse_utc};
@@ -212,7 +215,11 @@ pub async fn run(args: CrewArgs, ctx: &super::Context) -> anyhow::Result<()> {
     match args.action {
         CrewAction::Person { action } => match action {
             PersonAction::Add { name, role, badge } => {
-                store.add_person(&Person { name: name.clone(), role, badge })?;
+                store.add_person(&Person {
+                    name: name.clone(),
+                    role,
+                    badge,
+                })?;
                 if !json {
                     println!("added {role} {name}");
                 }
@@ -264,7 +271,11 @@ pub async fn run(args: CrewArgs, ctx: &super::Context) -> anyhow::Result<()> {
                     print_aircraft(&list);
                 }
             }
-            AircraftAction::Maintenance { callsign, note, done } => {
+            AircraftAction::Maintenance {
+                callsign,
+                note,
+                done,
+            } => {
                 let note = if done { None } else { note };
                 store.set_maintenance(&callsign, note.as_deref())?;
                 if !json {
@@ -276,7 +287,11 @@ pub async fn run(args: CrewArgs, ctx: &super::Context) -> anyhow::Result<()> {
             }
         },
         CrewAction::Team { action } => match action {
-            TeamAction::Add { name, members, aircraft } => {
+            TeamAction::Add {
+                name,
+                members,
+                aircraft,
+            } => {
                 let t = store.add_team(&name, &members, &aircraft)?;
                 if json {
                     print_json(&t)?;
@@ -305,7 +320,9 @@ pub async fn run(args: CrewArgs, ctx: &super::Context) -> anyhow::Result<()> {
         CrewAction::List => {
             let (people, aircraft, teams) = (store.people()?, store.aircraft()?, store.teams()?);
             if json {
-                print_json(&serde_json::json!({ "people": people, "aircraft": aircraft, "teams": teams }))?;
+                print_json(
+                    &serde_json::json!({ "people": people, "aircraft": aircraft, "teams": teams }),
+                )?;
             } else {
                 print_people(&people);
                 println!();
@@ -322,7 +339,12 @@ pub async fn run(args: CrewArgs, ctx: &super::Context) -> anyhow::Result<()> {
 fn print_people(people: &[Person]) {
     println!("{:<20} {:<10} BADGE", "NAME", "ROLE");
     for p in people {
-        println!("{:<20} {:<10} {}", p.name, p.role.as_str(), p.badge.as_deref().unwrap_or("-"));
+        println!(
+            "{:<20} {:<10} {}",
+            p.name,
+            p.role.as_str(),
+            p.badge.as_deref().unwrap_or("-")
+        );
     }
 }
 
@@ -341,13 +363,19 @@ fn print_aircraft(list: &[AircraftRecord]) {
             a.cruise_ms,
             a.hfov_deg,
             a.sysid.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
-            a.maintenance.as_deref().map(|n| format!("maintenance: {n}")).unwrap_or_else(|| "in service".into())
+            a.maintenance
+                .as_deref()
+                .map(|n| format!("maintenance: {n}"))
+                .unwrap_or_else(|| "in service".into())
         );
     }
 }
 
 fn print_teams(teams: &[crate::crew::Team]) {
-    println!("{:<12} {:<16} {:<16} {:<16} AIRCRAFT", "TEAM", "OFFICER", "AUXILIARY", "AUXILIARY");
+    println!(
+        "{:<12} {:<16} {:<16} {:<16} AIRCRAFT",
+        "TEAM", "OFFICER", "AUXILIARY", "AUXILIARY"
+    );
     for t in teams {
         println!(
             "{:<12} {:<16} {:<16} {:<16} {}",
@@ -357,7 +385,10 @@ fn print_teams(teams: &[crate::crew::Team]) {
 }
 
 fn print_sorties(list: &[Sortie]) {
-    println!("{:>4} {:<10} {:<9} {:<20} {:<20} {:<10} ROUTE", "ID", "TEAM", "AIRCRAFT", "START_UTC", "END_UTC", "STATE");
+    println!(
+        "{:>4} {:<10} {:<9} {:<20} {:<20} {:<10} ROUTE",
+        "ID", "TEAM", "AIRCRAFT", "START_UTC", "END_UTC", "STATE"
+    );
     for s in list {
         println!(
             "{:>4} {:<10} {:<9} {:<20} {:<20} {:<10} {}",
@@ -372,7 +403,11 @@ fn print_sorties(list: &[Sortie]) {
     }
 }
 
-async fn sortie(action: SortieAction, ctx: &super::Context, store: &mut CrewStore) -> anyhow::Result<()> {
+async fn sortie(
+    action: SortieAction,
+    ctx: &super::Context,
+    store: &mut CrewStore,
+) -> anyhow::Result<()> {
     let json = ctx.json;
     match action {
         SortieAction::Create {
@@ -382,7 +417,9 @@ async fn sortie(action: SortieAction, ctx: &super::Context, store: &mut CrewStor
             minutes,
             name,
         } => {
-            let start = parse_utc(&start).map_err(anyhow::Error::msg).context("--start")?;
+            let start = parse_utc(&start)
+                .map_err(anyhow::Error::msg)
+                .context("--start")?;
             let mission = crate::plan::load(&plan)?;
             let t = store.team(&team)?;
             let perf = store.aircraft_by_callsign(&t.aircraft)?.performance();
@@ -401,10 +438,17 @@ async fn sortie(action: SortieAction, ctx: &super::Context, store: &mut CrewStor
             if let Some(i) = issues.first() {
                 bail!("{}: {i}", plan.display());
             }
-            let secs = minutes.map(|m| m * 60.0).unwrap_or(stats.flight_time_s).ceil() as i64;
+            let secs = minutes
+                .map(|m| m * 60.0)
+                .unwrap_or(stats.flight_time_s)
+                .ceil() as i64;
             let s = store.create_sortie(&SortieDraft {
                 team,
-                route_name: name.unwrap_or_else(|| plan.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()),
+                route_name: name.unwrap_or_else(|| {
+                    plan.file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                }),
                 plan: Some(mission),
                 start,
                 end: start + secs.max(60),
@@ -428,8 +472,16 @@ async fn sortie(action: SortieAction, ctx: &super::Context, store: &mut CrewStor
             let list = match (from, until) {
                 (None, None) => store.sorties()?,
                 (f, u) => {
-                    let f = f.map(|f| parse_utc(&f)).transpose().map_err(anyhow::Error::msg)?.unwrap_or(i64::MIN);
-                    let u = u.map(|u| parse_utc(&u)).transpose().map_err(anyhow::Error::msg)?.unwrap_or(i64::MAX);
+                    let f = f
+                        .map(|f| parse_utc(&f))
+                        .transpose()
+                        .map_err(anyhow::Error::msg)?
+                        .unwrap_or(i64::MIN);
+                    let u = u
+                        .map(|u| parse_utc(&u))
+                        .transpose()
+                        .map_err(anyhow::Error::msg)?
+                        .unwrap_or(i64::MAX);
                     store.sorties_between(f, u)?
                 }
             };
@@ -442,26 +494,45 @@ async fn sortie(action: SortieAction, ctx: &super::Context, store: &mut CrewStor
         SortieAction::Upload { id, link, wait } => {
             let s = store.sortie(id)?;
             if s.state() != SortieState::Planned && s.state() != SortieState::Uploaded {
-                bail!("sortie {id} is {}; only planned sorties are uploaded", s.state());
+                bail!(
+                    "sortie {id} is {}; only planned sorties are uploaded",
+                    s.state()
+                );
             }
             let ac = store.aircraft_by_callsign(&s.team.aircraft)?;
-            let sysid = ac
-                .sysid
-                .with_context(|| format!("aircraft {} has no MAVLink system id; register it with --sysid", ac.callsign))?;
-            let plan = s.plan.clone().with_context(|| format!("sortie {id} has no mission"))?;
+            let sysid = ac.sysid.with_context(|| {
+                format!(
+                    "aircraft {} has no MAVLink system id; register it with --sysid",
+                    ac.callsign
+                )
+            })?;
+            let plan = s
+                .plan
+                .clone()
+                .with_context(|| format!("sortie {id} has no mission"))?;
             let station = link.open(ctx).await?;
             wait_for(&station, sysid, Duration::from_secs_f64(wait)).await?;
             for kind in MissionKind::ALL {
                 if kind != MissionKind::Mission && plan.items(kind).is_empty() {
                     continue;
                 }
-                station.upload_items(sysid, kind, &plan.wire_items(kind), TransferPolicy::default()).await?;
+                station
+                    .upload_items(
+                        sysid,
+                        kind,
+                        &plan.wire_items(kind),
+                        TransferPolicy::default(),
+                    )
+                    .await?;
             }
             let s = store.mark_uploaded(id)?;
             if json {
                 print_json(&s)?;
             } else {
-                println!("sortie {id}: mission uploaded to {} (system id {sysid})", ac.callsign);
+                println!(
+                    "sortie {id}: mission uploaded to {} (system id {sysid})",
+                    ac.callsign
+                );
             }
         }
         SortieAction::Track { link, seconds } => {
@@ -472,21 +543,39 @@ async fn sortie(action: SortieAction, ctx: &super::Context, store: &mut CrewStor
                 let snap = station.snapshot();
                 let mut active = 0;
                 for a in &snap.aircraft {
-                    let Some(s) = store.active_sortie_for(a.sysid)? else { continue };
+                    let Some(s) = store.active_sortie_for(a.sysid)? else {
+                        continue;
+                    };
                     active += 1;
                     let before = s.state();
-                    let after = store.observe(s.id, &FlightObservation::from_aircraft(a, now_unix()))?;
+                    let after =
+                        store.observe(s.id, &FlightObservation::from_aircraft(a, now_unix()))?;
                     if after.state() != before {
                         if !json {
-                            println!("{} sortie {} ({}): {} → {}", format_utc(now_unix() as i64), s.id, s.team.aircraft, before, after.state());
+                            println!(
+                                "{} sortie {} ({}): {} → {}",
+                                format_utc(now_unix() as i64),
+                                s.id,
+                                s.team.aircraft,
+                                before,
+                                after.state()
+                            );
                         }
                         changes.push(serde_json::json!({ "sortie": s.id, "from": before, "to": after.state() }));
                     }
                 }
-                let waiting = store.sorties()?.iter().any(|s| matches!(s.state(), SortieState::Uploaded | SortieState::Flying));
+                let waiting = store
+                    .sorties()?
+                    .iter()
+                    .any(|s| matches!(s.state(), SortieState::Uploaded | SortieState::Flying));
                 match seconds {
                     Some(limit) if started.elapsed().as_secs_f64() >= limit => break,
-                    None if !waiting && active == 0 && started.elapsed() > Duration::from_secs(2) => break,
+                    None if !waiting
+                        && active == 0
+                        && started.elapsed() > Duration::from_secs(2) =>
+                    {
+                        break
+                    }
                     _ => {}
                 }
                 tokio::time::sleep(Duration::from_millis(250)).await;
@@ -508,7 +597,8 @@ async fn sortie(action: SortieAction, ctx: &super::Context, store: &mut CrewStor
             match csv {
                 Some(p) if p.as_os_str() == "-" => print!("{}", log::to_csv(&rows)),
                 Some(p) => {
-                    std::fs::write(&p, log::to_csv(&rows)).with_context(|| format!("cannot write {}", p.display()))?;
+                    std::fs::write(&p, log::to_csv(&rows))
+                        .with_context(|| format!("cannot write {}", p.display()))?;
                     if !json {
                         println!("wrote {} sorties to {}", rows.len(), p.display());
                     }
@@ -517,7 +607,17 @@ async fn sortie(action: SortieAction, ctx: &super::Context, store: &mut CrewStor
                 None => {
                     println!(
                         "{:>4} {:<10} {:<12} {:<9} {:<10} {:<20} {:>6} {:>8} {:>6} {:>6} {:>9}",
-                        "ID", "TEAM", "OFFICER", "AIRCRAFT", "STATE", "TAKEOFF_UTC", "MIN", "DIST_M", "MAXALT", "ALERTS", "SIGHTINGS"
+                        "ID",
+                        "TEAM",
+                        "OFFICER",
+                        "AIRCRAFT",
+                        "STATE",
+                        "TAKEOFF_UTC",
+                        "MIN",
+                        "DIST_M",
+                        "MAXALT",
+                        "ALERTS",
+                        "SIGHTINGS"
                     );
                     for r in &rows {
                         println!(

@@ -9,8 +9,8 @@ use crate::crew::{CrewStore, SortieDraft};
 use crate::fleet::GeoPoint;
 use crate::plan::areas::{geojson, AreaStore, Category, KeyArea};
 use crate::plan::routes::{
-    export, no_fly_from_fence, plan_route, route_from_plan, PatrolRoute, Pattern, Performance, RouteOptions,
-    RouteRequest,
+    export, no_fly_from_fence, plan_route, route_from_plan, PatrolRoute, Pattern, Performance,
+    RouteOptions, RouteRequest,
 };
 use crate::plan::schedule::{schedule, EventOverride, Schedule, ScheduleRequest, ScheduleTeam};
 use crate::plan::time::{format_hm, parse_utc};
@@ -47,10 +47,18 @@ impl std::str::FromStr for LatLon {
         let (a, b) = s
             .split_once(',')
             .ok_or_else(|| format!("'{s}' is not LAT,LON (e.g. 36.4563,115.9852)"))?;
-        let lat: f64 = a.trim().parse().map_err(|_| format!("latitude '{a}' is not a number"))?;
-        let lon: f64 = b.trim().parse().map_err(|_| format!("longitude '{b}' is not a number"))?;
+        let lat: f64 = a
+            .trim()
+            .parse()
+            .map_err(|_| format!("latitude '{a}' is not a number"))?;
+        let lon: f64 = b
+            .trim()
+            .parse()
+            .map_err(|_| format!("longitude '{b}' is not a number"))?;
         if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-            return Err(format!("'{s}' is outside latitude -90..90 / longitude -180..180"));
+            return Err(format!(
+                "'{s}' is outside latitude -90..90 / longitude -180..180"
+            ));
         }
         Ok(LatLon(GeoPoint { lat, lon }))
     }
@@ -243,7 +251,8 @@ pub async fn run(args: PlanArgs, json: bool, data_dir: &Path) -> anyhow::Result<
 fn load_areas(file: Option<&Path>, data_dir: &Path) -> anyhow::Result<Vec<KeyArea>> {
     match file {
         Some(f) => {
-            let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read {}", f.display()))?;
             geojson::parse(&text).with_context(|| f.display().to_string())
         }
         None => {
@@ -258,8 +267,16 @@ fn load_areas(file: Option<&Path>, data_dir: &Path) -> anyhow::Result<Vec<KeyAre
 
 fn route(a: RouteArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
     let all = load_areas(a.areas.as_deref(), data_dir)?;
-    let no_fly: Vec<KeyArea> = all.iter().filter(|x| x.category == Category::NoFly).cloned().collect();
-    let mut targets: Vec<KeyArea> = all.iter().filter(|x| x.category != Category::NoFly).cloned().collect();
+    let no_fly: Vec<KeyArea> = all
+        .iter()
+        .filter(|x| x.category == Category::NoFly)
+        .cloned()
+        .collect();
+    let mut targets: Vec<KeyArea> = all
+        .iter()
+        .filter(|x| x.category != Category::NoFly)
+        .cloned()
+        .collect();
     if !a.only.is_empty() {
         for name in &a.only {
             if !all.iter().any(|x| &x.name == name) {
@@ -278,7 +295,10 @@ fn route(a: RouteArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
             let first = targets.first().context("no key areas to patrol")?;
             let h = first.anchor();
             if !json {
-                eprintln!("note: no --home given; launching from inside '{}' at {:.6},{:.6}", first.name, h.lat, h.lon);
+                eprintln!(
+                    "note: no --home given; launching from inside '{}' at {:.6},{:.6}",
+                    first.name, h.lat, h.lon
+                );
             }
             h
         }
@@ -309,17 +329,21 @@ fn route(a: RouteArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
         }
     }
     if let Some(p) = &a.geojson {
-        std::fs::write(p, export::to_geojson(&route)).with_context(|| format!("cannot write {}", p.display()))?;
+        std::fs::write(p, export::to_geojson(&route))
+            .with_context(|| format!("cannot write {}", p.display()))?;
         written.push(p.clone());
     }
     if let Some(p) = &a.kml {
-        std::fs::write(p, export::to_kml(&route)).with_context(|| format!("cannot write {}", p.display()))?;
+        std::fs::write(p, export::to_kml(&route))
+            .with_context(|| format!("cannot write {}", p.display()))?;
         written.push(p.clone());
     }
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "route": route, "totals": route.totals(), "files": written }))?
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "route": route, "totals": route.totals(), "files": written })
+            )?
         );
     } else {
         print_route(&route);
@@ -344,8 +368,17 @@ fn numbered(path: &Path, i: usize) -> PathBuf {
 }
 
 fn print_route(route: &PatrolRoute) {
-    println!("{} route over {} from {:.6},{:.6}", route.pattern, route.areas.join(", "), route.home.lat, route.home.lon);
-    println!("{:>6} {:>7} {:>10} {:>9} {:>9} {:>8}", "SORTIE", "POINTS", "LENGTH_KM", "TIME_MIN", "BATTERY%", "FITS");
+    println!(
+        "{} route over {} from {:.6},{:.6}",
+        route.pattern,
+        route.areas.join(", "),
+        route.home.lat,
+        route.home.lon
+    );
+    println!(
+        "{:>6} {:>7} {:>10} {:>9} {:>9} {:>8}",
+        "SORTIE", "POINTS", "LENGTH_KM", "TIME_MIN", "BATTERY%", "FITS"
+    );
     for (i, s) in route.sorties.iter().enumerate() {
         println!(
             "{:>6} {:>7} {:>10.2} {:>9.1} {:>9.0} {:>8}",
@@ -359,7 +392,13 @@ fn print_route(route: &PatrolRoute) {
     }
     let t = route.totals();
     if route.sorties.len() > 1 {
-        println!("{:>6} {:>7} {:>10.2} {:>9.1}", "total", "", t.length_m / 1000.0, t.flight_time_s / 60.0);
+        println!(
+            "{:>6} {:>7} {:>10.2} {:>9.1}",
+            "total",
+            "",
+            t.length_m / 1000.0,
+            t.flight_time_s / 60.0
+        );
     }
     for w in &route.warnings {
         println!("warning: {w}");
@@ -371,10 +410,17 @@ fn check(a: CheckArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
     let route = route_from_plan(&plan, a.flight.performance(data_dir)?, a.flight.options());
     let issues = route.check();
     if json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "route": route, "issues": issues }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "route": route, "issues": issues }))?
+        );
     } else {
         print_route(&route);
-        println!("{} no-fly zones in the geofence, {} rally points", route.no_fly.len(), route.rally.len());
+        println!(
+            "{} no-fly zones in the geofence, {} rally points",
+            route.no_fly.len(),
+            route.rally.len()
+        );
         if issues.is_empty() {
             println!("no problems found");
         }
@@ -389,9 +435,9 @@ fn check(a: CheckArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
 }
 
 fn parse_event(s: &str) -> anyhow::Result<EventOverride> {
-    let (area, rest) = s
-        .split_once('=')
-        .with_context(|| format!("--event '{s}' must be AREA=MINUTES or AREA=MINUTES@FROM/UNTIL"))?;
+    let (area, rest) = s.split_once('=').with_context(|| {
+        format!("--event '{s}' must be AREA=MINUTES or AREA=MINUTES@FROM/UNTIL")
+    })?;
     let (min, window) = match rest.split_once('@') {
         Some((m, w)) => (m, Some(w)),
         None => (rest, None),
@@ -423,22 +469,32 @@ fn parse_event(s: &str) -> anyhow::Result<EventOverride> {
 }
 
 fn run_schedule(a: ScheduleArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
-    let start = parse_utc(&a.start).map_err(anyhow::Error::msg).context("--start")?;
-    let end = parse_utc(&a.end).map_err(anyhow::Error::msg).context("--end")?;
+    let start = parse_utc(&a.start)
+        .map_err(anyhow::Error::msg)
+        .context("--start")?;
+    let end = parse_utc(&a.end)
+        .map_err(anyhow::Error::msg)
+        .context("--end")?;
     let areas = load_areas(a.areas.as_deref(), data_dir)?;
     let mut store = CrewStore::open_in(data_dir)?;
     let all_teams = store.teams()?;
     let chosen: Vec<_> = if a.teams.is_empty() {
         all_teams
     } else {
-        a.teams.iter().map(|n| store.team(n)).collect::<Result<_, _>>()?
+        a.teams
+            .iter()
+            .map(|n| store.team(n))
+            .collect::<Result<_, _>>()?
     };
     let mut teams = Vec::new();
     let mut notes = Vec::new();
     for t in chosen {
         let ac = store.aircraft_by_callsign(&t.aircraft)?;
         if let Some(note) = &ac.maintenance {
-            notes.push(format!("team {} left out: aircraft {} is under maintenance ({note})", t.name, ac.callsign));
+            notes.push(format!(
+                "team {} left out: aircraft {} is under maintenance ({note})",
+                t.name, ac.callsign
+            ));
             continue;
         }
         teams.push(ScheduleTeam {
@@ -463,7 +519,11 @@ fn run_schedule(a: ScheduleArgs, json: bool, data_dir: &Path) -> anyhow::Result<
         teams,
         areas: areas.clone(),
         turnaround_min: a.turnaround,
-        events: a.events.iter().map(|e| parse_event(e)).collect::<Result<_, _>>()?,
+        events: a
+            .events
+            .iter()
+            .map(|e| parse_event(e))
+            .collect::<Result<_, _>>()?,
         options,
     };
     let sched = schedule(&req)?;
@@ -474,7 +534,9 @@ fn run_schedule(a: ScheduleArgs, json: bool, data_dir: &Path) -> anyhow::Result<
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "schedule": sched, "created_sorties": created, "notes": notes }))?
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "schedule": sched, "created_sorties": created, "notes": notes })
+            )?
         );
     } else {
         print_schedule(&sched);
@@ -482,17 +544,37 @@ fn run_schedule(a: ScheduleArgs, json: bool, data_dir: &Path) -> anyhow::Result<
             println!("note: {n}");
         }
         if a.create {
-            println!("created sorties {}", created.iter().map(|i: &i64| i.to_string()).collect::<Vec<_>>().join(", "));
+            println!(
+                "created sorties {}",
+                created
+                    .iter()
+                    .map(|i: &i64| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
     }
     Ok(())
 }
 
-fn create_sorties(store: &mut CrewStore, sched: &Schedule, req: &ScheduleRequest, areas: &[KeyArea]) -> anyhow::Result<Vec<i64>> {
-    let no_fly: Vec<KeyArea> = areas.iter().filter(|x| x.category == Category::NoFly).cloned().collect();
+fn create_sorties(
+    store: &mut CrewStore,
+    sched: &Schedule,
+    req: &ScheduleRequest,
+    areas: &[KeyArea],
+) -> anyhow::Result<Vec<i64>> {
+    let no_fly: Vec<KeyArea> = areas
+        .iter()
+        .filter(|x| x.category == Category::NoFly)
+        .cloned()
+        .collect();
     let mut ids = Vec::new();
     for s in &sched.sorties {
-        let team = req.teams.iter().find(|t| t.name == s.team).context("scheduled team vanished")?;
+        let team = req
+            .teams
+            .iter()
+            .find(|t| t.name == s.team)
+            .context("scheduled team vanished")?;
         let targets: Vec<KeyArea> = s
             .areas()
             .iter()
@@ -511,12 +593,21 @@ fn create_sorties(store: &mut CrewStore, sched: &Schedule, req: &ScheduleRequest
             rally: Vec::new(),
         })?;
         let mut start = s.start;
-        for (k, (plan, rs)) in route.mission_plans().into_iter().zip(&route.sorties).enumerate() {
+        for (k, (plan, rs)) in route
+            .mission_plans()
+            .into_iter()
+            .zip(&route.sorties)
+            .enumerate()
+        {
             let end = start + rs.stats.flight_time_s.ceil() as i64;
             let name = format!(
                 "perimeter {}{}",
                 s.areas().join(" + "),
-                if route.sorties.len() > 1 { format!(" ({}/{})", k + 1, route.sorties.len()) } else { String::new() }
+                if route.sorties.len() > 1 {
+                    format!(" ({}/{})", k + 1, route.sorties.len())
+                } else {
+                    String::new()
+                }
             );
             let sortie = store.create_sortie(&SortieDraft {
                 team: s.team.clone(),
@@ -533,9 +624,16 @@ fn create_sorties(store: &mut CrewStore, sched: &Schedule, req: &ScheduleRequest
 }
 
 fn print_schedule(s: &Schedule) {
-    println!("{:<12} {:>5} {:>5} {:>8}  AREAS (arrival)", "TEAM", "START", "END", "BATTERY%");
+    println!(
+        "{:<12} {:>5} {:>5} {:>8}  AREAS (arrival)",
+        "TEAM", "START", "END", "BATTERY%"
+    );
     for p in &s.sorties {
-        let visits: Vec<String> = p.visits.iter().map(|v| format!("{} ({})", v.area, format_hm(v.at))).collect();
+        let visits: Vec<String> = p
+            .visits
+            .iter()
+            .map(|v| format!("{} ({})", v.area, format_hm(v.at)))
+            .collect();
         println!(
             "{:<12} {:>5} {:>5} {:>8.0}  {}",
             p.team,
@@ -546,12 +644,18 @@ fn print_schedule(s: &Schedule) {
         );
     }
     println!();
-    println!("{:<24} {:>9} {:>6} {:>11} {:>4}", "AREA", "EVERY_MIN", "VISITS", "MAX_GAP_MIN", "MET");
+    println!(
+        "{:<24} {:>9} {:>9} {:>6} {:>11} {:>4}",
+        "AREA", "EVERY_MIN", "EVENT_MIN", "VISITS", "MAX_GAP_MIN", "MET"
+    );
     for c in &s.coverage {
         println!(
-            "{:<24} {:>9.0} {:>6} {:>11.0} {:>4}",
+            "{:<24} {:>9.0} {:>9} {:>6} {:>11.0} {:>4}",
             c.area,
             c.interval_min,
+            c.event_min
+                .map(|m| format!("{m:.0}"))
+                .unwrap_or_else(|| "-".into()),
             c.visits,
             c.max_gap_min,
             if c.met { "yes" } else { "NO" }
@@ -568,12 +672,17 @@ fn print_schedule(s: &Schedule) {
 fn areas(a: AreasArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
     match a.action {
         AreasAction::Import { file, replace } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             let list = if text.contains("\"fileType\"") && text.contains("\"Plan\"") {
-                let plan = crate::plan::qgc::parse(&text).with_context(|| file.display().to_string())?;
+                let plan =
+                    crate::plan::qgc::parse(&text).with_context(|| file.display().to_string())?;
                 let zones = no_fly_from_fence(&plan);
                 if zones.is_empty() {
-                    bail!("{} has no exclusion geofence to import as no-fly zones", file.display());
+                    bail!(
+                        "{} has no exclusion geofence to import as no-fly zones",
+                        file.display()
+                    );
                 }
                 zones
             } else {
@@ -582,7 +691,10 @@ fn areas(a: AreasArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
             let mut store = AreaStore::open_in(data_dir)?;
             let n = store.import(&list, replace)?;
             if json {
-                println!("{}", serde_json::json!({ "imported": n, "database": store.path() }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "imported": n, "database": store.path() })
+                );
             } else {
                 println!("imported {n} key areas into {}", store.path().display());
             }
@@ -592,7 +704,8 @@ fn areas(a: AreasArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
             let text = geojson::write(&list);
             match file {
                 Some(f) => {
-                    std::fs::write(&f, text).with_context(|| format!("cannot write {}", f.display()))?;
+                    std::fs::write(&f, text)
+                        .with_context(|| format!("cannot write {}", f.display()))?;
                     if !json {
                         println!("wrote {} key areas to {}", list.len(), f.display());
                     }
@@ -605,16 +718,27 @@ fn areas(a: AreasArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
-                println!("{:<24} {:<14} {:>3} {:>9} {:>6} {:>10}", "NAME", "CATEGORY", "PRI", "EVERY_MIN", "ALT_M", "AREA_HA");
+                println!(
+                    "{:<24} {:<14} {:>3} {:>9} {:>6} {:>10}",
+                    "NAME", "CATEGORY", "PRI", "EVERY_MIN", "ALT_M", "AREA_HA"
+                );
                 for k in &list {
                     println!(
                         "{:<24} {:<14} {:>3} {:>9} {:>6} {:>10}",
                         k.name,
                         k.category.as_str(),
                         k.priority,
-                        k.revisit_min.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into()),
-                        k.alt_m.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into()),
-                        if k.category.is_point() { "-".to_string() } else { format!("{:.1}", k.area_m2() / 10_000.0) }
+                        k.revisit_min
+                            .map(|v| format!("{v:.0}"))
+                            .unwrap_or_else(|| "-".into()),
+                        k.alt_m
+                            .map(|v| format!("{v:.0}"))
+                            .unwrap_or_else(|| "-".into()),
+                        if k.category.is_point() {
+                            "-".to_string()
+                        } else {
+                            format!("{:.1}", k.area_m2() / 10_000.0)
+                        }
                     );
                 }
             }

@@ -31,7 +31,9 @@ pub enum CrewError {
         reason: String,
     },
     /// A person or aircraft already busy at that time.
-    #[error("{who} is already on sortie {sortie} ({team}, {from}–{until}); choose another time or crew")]
+    #[error(
+        "{who} is already on sortie {sortie} ({team}, {from}–{until}); choose another time or crew"
+    )]
     Overlap {
         /// The person or aircraft.
         who: String,

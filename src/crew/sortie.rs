@@ -164,7 +164,11 @@ pub fn advance(p: &SortieProgress, obs: &FlightObservation, last_item: u16) -> S
                 n.takeoff_at = Some(obs.at);
                 n.last_position = obs.position;
                 n.max_alt_m = obs.rel_alt_m;
-                n.last_alert_at = obs.alert_times.iter().copied().fold(p.last_alert_at, f64::max);
+                n.last_alert_at = obs
+                    .alert_times
+                    .iter()
+                    .copied()
+                    .fold(p.last_alert_at, f64::max);
                 if let Some(c) = obs.mission_current {
                     n.highest_item = c;
                 }
@@ -184,7 +188,12 @@ pub fn advance(p: &SortieProgress, obs: &FlightObservation, last_item: u16) -> S
             if let Some(c) = obs.mission_current {
                 n.highest_item = n.highest_item.max(c);
             }
-            let new_alerts: Vec<f64> = obs.alert_times.iter().copied().filter(|t| *t > p.last_alert_at).collect();
+            let new_alerts: Vec<f64> = obs
+                .alert_times
+                .iter()
+                .copied()
+                .filter(|t| *t > p.last_alert_at)
+                .collect();
             n.alerts += new_alerts.len() as u32;
             n.last_alert_at = new_alerts.into_iter().fold(p.last_alert_at, f64::max);
             if !obs.armed {
@@ -248,7 +257,9 @@ impl Sortie {
 
     /// The wire index of the mission's last item (home is 0), 0 without a mission.
     pub fn last_item(&self) -> u16 {
-        self.plan.as_ref().map_or(0, |p| p.mission.len().min(u16::MAX as usize) as u16)
+        self.plan
+            .as_ref()
+            .map_or(0, |p| p.mission.len().min(u16::MAX as usize) as u16)
     }
 }
 
@@ -308,7 +319,11 @@ mod tests {
     fn follows_takeoff_flight_and_landing() {
         let mut p = uploaded();
         p = advance(&p, &obs(0.0, true, 0.2, 1, 36.0), 5);
-        assert_eq!(p.state(), SortieState::Uploaded, "armed on the ground is not flying");
+        assert_eq!(
+            p.state(),
+            SortieState::Uploaded,
+            "armed on the ground is not flying"
+        );
         p = advance(&p, &obs(1.0, true, 5.0, 1, 36.0), 5);
         assert_eq!((p.state(), p.takeoff_at), (SortieState::Flying, Some(1.0)));
         p = advance(&p, &obs(60.0, true, 60.0, 3, 36.001), 5);
@@ -341,7 +356,10 @@ mod tests {
     #[test]
     fn a_planned_sortie_does_not_start_by_itself() {
         let p = SortieProgress::default();
-        assert_eq!(advance(&p, &obs(1.0, true, 50.0, 2, 36.0), 5).state(), SortieState::Planned);
+        assert_eq!(
+            advance(&p, &obs(1.0, true, 50.0, 2, 36.0), 5).state(),
+            SortieState::Planned
+        );
     }
 
     #[test]
@@ -362,13 +380,19 @@ mod tests {
             progress: SortieProgress::default(),
         }];
         let e = find_overlap(&t("Bravo", "Li", "K2"), 1500, 2500, &existing).unwrap();
-        assert!(e.to_string().contains("Li is already on sortie 7 (Alpha"), "{e}");
+        assert!(
+            e.to_string().contains("Li is already on sortie 7 (Alpha"),
+            "{e}"
+        );
         let other = Team {
             auxiliaries: ["P".into(), "Q".into()],
             ..t("Bravo", "Wang", "K1")
         };
         let e = find_overlap(&other, 500, 1001, &existing).unwrap();
         assert!(e.to_string().contains("aircraft K1"));
-        assert!(find_overlap(&other, 2000, 3000, &existing).is_none(), "back to back is fine");
+        assert!(
+            find_overlap(&other, 2000, 3000, &existing).is_none(),
+            "back to back is fine"
+        );
     }
 }

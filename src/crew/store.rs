@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::sortie::{advance, find_overlap};
-use super::{AircraftRecord, CrewError, FlightObservation, Person, Role, Sortie, SortieDraft, SortieProgress, SortieState, Team};
+use super::{
+    AircraftRecord, CrewError, FlightObservation, Person, Role, Sortie, SortieDraft,
+    SortieProgress, SortieState, Team,
+};
 
 /// File name of the crew database inside the data directory.
 pub const FILE_NAME: &str = "crew.sqlite";
@@ -66,11 +69,14 @@ pub struct CrewStore {
 
 impl std::fmt::Debug for CrewStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CrewStore").field("path", &self.path).finish()
+        f.debug_struct("CrewStore")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
-const SORTIE_COLS: &str = "id, team, officer, aux1, aux2, aircraft, route_name, plan, start, end, progress";
+const SORTIE_COLS: &str =
+    "id, team, officer, aux1, aux2, aircraft, route_name, plan, start, end, progress";
 
 fn sortie_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Sortie, CrewError>> {
     let id: i64 = r.get(0)?;
@@ -84,13 +90,18 @@ fn sortie_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Sortie, CrewErro
     };
     let route_name: String = r.get(6)?;
     let (start, end): (i64, i64) = (r.get(8)?, r.get(9)?);
-    let damaged = |what: &str, e: serde_json::Error| CrewError::Store(format!("sortie {id} has a damaged {what}: {e}"));
+    let damaged = |what: &str, e: serde_json::Error| {
+        CrewError::Store(format!("sortie {id} has a damaged {what}: {e}"))
+    };
     Ok((|| {
         Ok(Sortie {
             id,
             team,
             route_name,
-            plan: plan.map(|p| serde_json::from_str(&p)).transpose().map_err(|e| damaged("mission", e))?,
+            plan: plan
+                .map(|p| serde_json::from_str(&p))
+                .transpose()
+                .map_err(|e| damaged("mission", e))?,
             start,
             end,
             progress: serde_json::from_str(&progress).map_err(|e| damaged("progress record", e))?,
@@ -120,10 +131,16 @@ impl CrewStore {
 
     /// Opens (creating if needed) a crew database file.
     pub fn open(path: &Path) -> Result<Self, CrewError> {
-        let conn = Connection::open(path).map_err(|e| CrewError::Store(format!("cannot open {}: {e}", path.display())))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db)?;
-        conn.execute_batch(SCHEMA)
-            .map_err(|e| CrewError::Store(format!("{} is not a Kestrel crew database: {e}", path.display())))?;
+        let conn = Connection::open(path)
+            .map_err(|e| CrewError::Store(format!("cannot open {}: {e}", path.display())))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db)?;
+        conn.execute_batch(SCHEMA).map_err(|e| {
+            CrewError::Store(format!(
+                "{} is not a Kestrel crew database: {e}",
+                path.display()
+            ))
+        })?;
         Ok(Self {
             conn,
             path: path.to_path_buf(),
@@ -158,9 +175,14 @@ impl CrewStore {
 
     /// The roster, by name.
     pub fn people(&self) -> Result<Vec<Person>, CrewError> {
-        let mut st = self.conn.prepare("SELECT name, role, badge FROM people ORDER BY name").map_err(db)?;
+        let mut st = self
+            .conn
+            .prepare("SELECT name, role, badge FROM people ORDER BY name")
+            .map_err(db)?;
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)))
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+            })
             .map_err(db)?;
         rows.map(|r| {
             let (name, role, badge) = r.map_err(db)?;
@@ -172,13 +194,20 @@ impl CrewStore {
 
     /// Removes a person who is on no team.
     pub fn remove_person(&mut self, name: &str) -> Result<(), CrewError> {
-        if let Some(t) = self.teams()?.into_iter().find(|t| t.members().contains(&name)) {
+        if let Some(t) = self
+            .teams()?
+            .into_iter()
+            .find(|t| t.members().contains(&name))
+        {
             return Err(CrewError::Invalid(format!(
                 "{name} is on team {}; remove the team or form it without {name} first",
                 t.name
             )));
         }
-        let n = self.conn.execute("DELETE FROM people WHERE name = ?1", [name]).map_err(db)?;
+        let n = self
+            .conn
+            .execute("DELETE FROM people WHERE name = ?1", [name])
+            .map_err(db)?;
         if n == 0 {
             return Err(CrewError::NotFound {
                 kind: "person",
@@ -240,7 +269,10 @@ impl CrewStore {
     pub fn set_maintenance(&mut self, callsign: &str, note: Option<&str>) -> Result<(), CrewError> {
         let n = self
             .conn
-            .execute("UPDATE aircraft SET maintenance = ?2 WHERE callsign = ?1", params![callsign, note])
+            .execute(
+                "UPDATE aircraft SET maintenance = ?2 WHERE callsign = ?1",
+                params![callsign, note],
+            )
             .map_err(db)?;
         if n == 0 {
             return Err(CrewError::NotFound {
@@ -254,7 +286,12 @@ impl CrewStore {
     // ---- teams ----
 
     /// Forms and stores a team (see [`Team::form`] for the rules).
-    pub fn add_team(&mut self, name: &str, members: &[String], aircraft: &[String]) -> Result<Team, CrewError> {
+    pub fn add_team(
+        &mut self,
+        name: &str,
+        members: &[String],
+        aircraft: &[String],
+    ) -> Result<Team, CrewError> {
         let team = Team::form(name, members, aircraft, &self.people()?, &self.aircraft()?)?;
         let n = self
             .conn
@@ -293,15 +330,21 @@ impl CrewStore {
 
     /// One team by name.
     pub fn team(&self, name: &str) -> Result<Team, CrewError> {
-        self.teams()?.into_iter().find(|t| t.name == name).ok_or_else(|| CrewError::NotFound {
-            kind: "team",
-            name: name.into(),
-        })
+        self.teams()?
+            .into_iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| CrewError::NotFound {
+                kind: "team",
+                name: name.into(),
+            })
     }
 
     /// Dissolves a team (its sorties keep their crew).
     pub fn remove_team(&mut self, name: &str) -> Result<(), CrewError> {
-        let n = self.conn.execute("DELETE FROM teams WHERE name = ?1", [name]).map_err(db)?;
+        let n = self
+            .conn
+            .execute("DELETE FROM teams WHERE name = ?1", [name])
+            .map_err(db)?;
         if n == 0 {
             return Err(CrewError::NotFound {
                 kind: "team",
@@ -313,7 +356,11 @@ impl CrewStore {
 
     // ---- sorties ----
 
-    fn sorties_where(conn: &Connection, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Sortie>, CrewError> {
+    fn sorties_where(
+        conn: &Connection,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Sortie>, CrewError> {
         let sql = format!("SELECT {SORTIE_COLS} FROM sorties {filter} ORDER BY start, id");
         let mut st = conn.prepare(&sql).map_err(db)?;
         let rows = st.query_map(args, sortie_row).map_err(db)?;
@@ -324,7 +371,9 @@ impl CrewStore {
     /// aircraft already on an overlapping sortie.
     pub fn create_sortie(&mut self, draft: &SortieDraft) -> Result<Sortie, CrewError> {
         if draft.end <= draft.start {
-            return Err(CrewError::Invalid("a sortie must end after it starts".into()));
+            return Err(CrewError::Invalid(
+                "a sortie must end after it starts".into(),
+            ));
         }
         let team = self.team(&draft.team)?;
         let aircraft = self.aircraft_by_callsign(&team.aircraft)?;
@@ -335,7 +384,11 @@ impl CrewStore {
             });
         }
         let tx = self.conn.transaction().map_err(db)?;
-        let existing = Self::sorties_where(&tx, "WHERE end > ?1 AND start < ?2", &[&draft.start, &draft.end])?;
+        let existing = Self::sorties_where(
+            &tx,
+            "WHERE end > ?1 AND start < ?2",
+            &[&draft.start, &draft.end],
+        )?;
         if let Some(e) = find_overlap(&team, draft.start, draft.end, &existing) {
             return Err(e);
         }
@@ -343,7 +396,12 @@ impl CrewStore {
             state: Some(SortieState::Planned),
             ..Default::default()
         };
-        let plan = draft.plan.as_ref().map(serde_json::to_string).transpose().map_err(db)?;
+        let plan = draft
+            .plan
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(db)?;
         tx.execute(
             "INSERT INTO sorties (team, officer, aux1, aux2, aircraft, route_name, plan, start, end, state, progress)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -374,7 +432,11 @@ impl CrewStore {
 
     /// Sorties overlapping a time window (Unix seconds).
     pub fn sorties_between(&self, from: i64, until: i64) -> Result<Vec<Sortie>, CrewError> {
-        Self::sorties_where(&self.conn, "WHERE end > ?1 AND start < ?2", &[&from, &until])
+        Self::sorties_where(
+            &self.conn,
+            "WHERE end > ?1 AND start < ?2",
+            &[&from, &until],
+        )
     }
 
     /// One sortie by id.
@@ -390,13 +452,21 @@ impl CrewStore {
     fn save(tx: &Transaction<'_>, id: i64, p: &SortieProgress) -> Result<(), CrewError> {
         tx.execute(
             "UPDATE sorties SET state = ?2, progress = ?3 WHERE id = ?1",
-            params![id, p.state().as_str(), serde_json::to_string(p).map_err(db)?],
+            params![
+                id,
+                p.state().as_str(),
+                serde_json::to_string(p).map_err(db)?
+            ],
         )
         .map_err(db)?;
         Ok(())
     }
 
-    fn change(&mut self, id: i64, f: impl FnOnce(&Sortie) -> Result<SortieProgress, CrewError>) -> Result<Sortie, CrewError> {
+    fn change(
+        &mut self,
+        id: i64,
+        f: impl FnOnce(&Sortie) -> Result<SortieProgress, CrewError>,
+    ) -> Result<Sortie, CrewError> {
         let tx = self.conn.transaction().map_err(db)?;
         let s = Self::sorties_where(&tx, "WHERE id = ?1", &[&id])?
             .pop()
@@ -469,10 +539,11 @@ impl CrewStore {
             .filter(|a| a.sysid == Some(sysid))
             .map(|a| a.callsign)
             .collect();
-        let mut active: Vec<Sortie> = Self::sorties_where(&self.conn, "WHERE state IN ('uploaded', 'flying')", &[])?
-            .into_iter()
-            .filter(|s| callsigns.contains(&s.team.aircraft))
-            .collect();
+        let mut active: Vec<Sortie> =
+            Self::sorties_where(&self.conn, "WHERE state IN ('uploaded', 'flying')", &[])?
+                .into_iter()
+                .filter(|s| callsigns.contains(&s.team.aircraft))
+                .collect();
         active.sort_by_key(|s| (s.state() != SortieState::Flying, s.start));
         Ok(active.into_iter().next())
     }
@@ -519,12 +590,20 @@ mod tests {
 
     fn seeded(dir: &Path) -> CrewStore {
         let mut s = CrewStore::open_in(dir).unwrap();
-        for (n, r) in [("Li", Role::Officer), ("Wang", Role::Officer), ("Zhao", Role::Auxiliary), ("Chen", Role::Auxiliary), ("Sun", Role::Auxiliary), ("Zhou", Role::Auxiliary)] {
+        for (n, r) in [
+            ("Li", Role::Officer),
+            ("Wang", Role::Officer),
+            ("Zhao", Role::Auxiliary),
+            ("Chen", Role::Auxiliary),
+            ("Sun", Role::Auxiliary),
+            ("Zhou", Role::Auxiliary),
+        ] {
             s.add_person(&person(n, r)).unwrap();
         }
         s.add_aircraft(&craft("K1", 1)).unwrap();
         s.add_aircraft(&craft("K2", 2)).unwrap();
-        s.add_team("Alpha", &names(&["Li", "Zhao", "Chen"]), &names(&["K1"])).unwrap();
+        s.add_team("Alpha", &names(&["Li", "Zhao", "Chen"]), &names(&["K1"]))
+            .unwrap();
         s
     }
 
@@ -533,13 +612,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = seeded(dir.path());
         // Bravo shares Zhao with Alpha.
-        s.add_team("Bravo", &names(&["Wang", "Zhao", "Sun"]), &names(&["K2"])).unwrap();
+        s.add_team("Bravo", &names(&["Wang", "Zhao", "Sun"]), &names(&["K2"]))
+            .unwrap();
         let first = s.create_sortie(&draft("Alpha", 1000, 2000)).unwrap();
         assert_eq!(first.state(), SortieState::Planned);
         let e = s.create_sortie(&draft("Bravo", 1500, 2500)).unwrap_err();
         assert!(e.to_string().contains("Zhao is already on sortie"), "{e}");
         s.create_sortie(&draft("Bravo", 2000, 2500)).unwrap();
-        s.set_maintenance("K1", Some("motor 3 replaced, needs test flight")).unwrap();
+        s.set_maintenance("K1", Some("motor 3 replaced, needs test flight"))
+            .unwrap();
         let e = s.create_sortie(&draft("Alpha", 5000, 6000)).unwrap_err();
         assert!(matches!(e, CrewError::InMaintenance { .. }), "{e}");
         assert_eq!(s.sorties().unwrap().len(), 2);
@@ -560,7 +641,10 @@ mod tests {
                 ..Default::default()
             });
             let id = s.create_sortie(&d).unwrap().id;
-            assert!(s.active_sortie_for(1).unwrap().is_none(), "planned is not active yet");
+            assert!(
+                s.active_sortie_for(1).unwrap().is_none(),
+                "planned is not active yet"
+            );
             s.mark_uploaded(id).unwrap();
             assert_eq!(s.active_sortie_for(1).unwrap().unwrap().id, id);
             let o = |at: f64, armed: bool, alt: f64, item: u16| FlightObservation {
@@ -568,26 +652,36 @@ mod tests {
                 armed,
                 mode: "AUTO".into(),
                 rel_alt_m: alt,
-                position: Some(crate::fleet::GeoPoint { lat: 36.0, lon: 116.0 }),
+                position: Some(crate::fleet::GeoPoint {
+                    lat: 36.0,
+                    lon: 116.0,
+                }),
                 mission_current: Some(item),
                 alert_times: vec![],
             };
-            assert_eq!(s.observe(id, &o(10.0, true, 20.0, 1)).unwrap().state(), SortieState::Flying);
+            assert_eq!(
+                s.observe(id, &o(10.0, true, 20.0, 1)).unwrap().state(),
+                SortieState::Flying
+            );
             s.observe(id, &o(100.0, true, 50.0, 3)).unwrap();
             s.add_sightings(id, 2).unwrap();
             id
         };
         let mut s = CrewStore::open_in(dir.path()).unwrap();
-        let done = s.observe(id, &FlightObservation {
-            at: 200.0,
-            armed: false,
-            mode: "LAND".into(),
-            rel_alt_m: 0.0,
-            position: None,
-            mission_current: Some(3),
-            alert_times: vec![],
-        })
-        .unwrap();
+        let done = s
+            .observe(
+                id,
+                &FlightObservation {
+                    at: 200.0,
+                    armed: false,
+                    mode: "LAND".into(),
+                    rel_alt_m: 0.0,
+                    position: None,
+                    mission_current: Some(3),
+                    alert_times: vec![],
+                },
+            )
+            .unwrap();
         assert_eq!(done.state(), SortieState::Completed);
         let rows = super::super::log::rows(&s.sorties().unwrap(), &s.aircraft().unwrap());
         assert_eq!(rows[0].serial, "SN-K1");
@@ -595,7 +689,9 @@ mod tests {
         assert_eq!(rows[0].flight_min, Some(3.2));
         let csv = super::super::log::to_csv(&rows);
         assert!(csv.starts_with("sortie,team,officer"));
-        assert!(csv.contains(",Alpha,Li,Zhao,Chen,K1,SN-K1,square perimeter,1970-01-01T00:00:00Z,completed,"));
+        assert!(csv.contains(
+            ",Alpha,Li,Zhao,Chen,K1,SN-K1,square perimeter,1970-01-01T00:00:00Z,completed,"
+        ));
         assert!(s.mark_uploaded(id).is_err());
     }
 
@@ -603,8 +699,15 @@ mod tests {
     fn people_on_a_team_cannot_be_removed() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = seeded(dir.path());
-        assert!(s.remove_person("Li").unwrap_err().to_string().contains("team Alpha"));
+        assert!(s
+            .remove_person("Li")
+            .unwrap_err()
+            .to_string()
+            .contains("team Alpha"));
         s.remove_person("Sun").unwrap();
-        assert!(matches!(s.add_person(&person("Li", Role::Officer)), Err(CrewError::Exists { .. })));
+        assert!(matches!(
+            s.add_person(&person("Li", Role::Officer)),
+            Err(CrewError::Exists { .. })
+        ));
     }
 }

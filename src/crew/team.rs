@@ -45,12 +45,29 @@ impl Team {
         }
         let mut people = Vec::with_capacity(members.len());
         for m in members {
-            let p = roster.iter().find(|p| &p.name == m).ok_or_else(|| bad(format!("{m} is not on the roster")))?;
+            let p = roster
+                .iter()
+                .find(|p| &p.name == m)
+                .ok_or_else(|| bad(format!("{m} is not on the roster")))?;
             people.push(p);
         }
-        let officers: Vec<&str> = people.iter().filter(|p| p.role == Role::Officer).map(|p| p.name.as_str()).collect();
-        let aux: Vec<&str> = people.iter().filter(|p| p.role == Role::Auxiliary).map(|p| p.name.as_str()).collect();
-        let list = |v: &[&str]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+        let officers: Vec<&str> = people
+            .iter()
+            .filter(|p| p.role == Role::Officer)
+            .map(|p| p.name.as_str())
+            .collect();
+        let aux: Vec<&str> = people
+            .iter()
+            .filter(|p| p.role == Role::Auxiliary)
+            .map(|p| p.name.as_str())
+            .collect();
+        let list = |v: &[&str]| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
         if officers.len() != 1 {
             return Err(bad(format!(
                 "a team has exactly one officer (pilot in command); {} given ({})",
@@ -66,7 +83,10 @@ impl Team {
             )));
         }
         if aircraft.len() != 1 {
-            return Err(bad(format!("a team has exactly one aircraft; {} given", aircraft.len())));
+            return Err(bad(format!(
+                "a team has exactly one aircraft; {} given",
+                aircraft.len()
+            )));
         }
         let callsign = &aircraft[0];
         if !registry.iter().any(|a| &a.callsign == callsign) {
@@ -119,7 +139,14 @@ mod tests {
 
     #[test]
     fn one_officer_two_auxiliaries_one_aircraft() {
-        let t = Team::form("Alpha", &names(&["Zhao", "Li", "Chen"]), &names(&["K1"]), &roster(), &registry()).unwrap();
+        let t = Team::form(
+            "Alpha",
+            &names(&["Zhao", "Li", "Chen"]),
+            &names(&["K1"]),
+            &roster(),
+            &registry(),
+        )
+        .unwrap();
         assert_eq!(t.officer, "Li");
         assert_eq!(t.auxiliaries, ["Zhao".to_string(), "Chen".to_string()]);
     }
@@ -133,13 +160,26 @@ mod tests {
             (&["Li", "Zhao"], &["K1"], "exactly two auxiliaries"),
             (&["Li", "Zhao", "Chen", "Sun"], &["K1"], "3 given"),
             (&["Li", "Zhao", "Chen"], &[], "exactly one aircraft"),
-            (&["Li", "Zhao", "Nobody"], &["K1"], "Nobody is not on the roster"),
+            (
+                &["Li", "Zhao", "Nobody"],
+                &["K1"],
+                "Nobody is not on the roster",
+            ),
         ];
         for (m, ac, want) in cases {
-            let e = Team::form("Alpha", &names(m), &names(ac), &r, &a).unwrap_err().to_string();
+            let e = Team::form("Alpha", &names(m), &names(ac), &r, &a)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(want) && e.contains("'Alpha'"), "{m:?}: {e}");
         }
-        let e = Team::form("A", &names(&["Li", "Zhao", "Chen"]), &names(&["K9"]), &r, &a).unwrap_err();
+        let e = Team::form(
+            "A",
+            &names(&["Li", "Zhao", "Chen"]),
+            &names(&["K9"]),
+            &r,
+            &a,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("K9 is not in the registry"));
     }
 }

@@ -11,7 +11,9 @@
 use crate::fleet::GeoPoint;
 use crate::plan::areas::{Category, KeyArea};
 use crate::plan::geo::{LocalFrame, Xy};
-use crate::plan::routes::{plan_route, NoFlyMap, Pattern, Performance, PointRole, RouteError, RouteOptions, RouteRequest};
+use crate::plan::routes::{
+    plan_route, NoFlyMap, Pattern, Performance, PointRole, RouteError, RouteOptions, RouteRequest,
+};
 use crate::plan::time::format_hm;
 
 /// A team available for the shift.
@@ -97,6 +99,8 @@ pub struct AreaCoverage {
     pub area: String,
     /// Its normal revisit interval, minutes.
     pub interval_min: f64,
+    /// Its interval during an event (event mode), minutes.
+    pub event_min: Option<f64>,
     /// Visits in the shift.
     pub visits: usize,
     /// Longest wait between visits (or from shift start / to shift end), minutes.
@@ -179,32 +183,52 @@ impl Area<'_> {
 }
 
 fn perf_key(p: &Performance) -> [u64; 3] {
-    [p.endurance_min.to_bits(), p.cruise_ms.to_bits(), p.hfov_deg.to_bits()]
+    [
+        p.endurance_min.to_bits(),
+        p.cruise_ms.to_bits(),
+        p.hfov_deg.to_bits(),
+    ]
 }
 
 /// Plans the shift.
 pub fn schedule(req: &ScheduleRequest) -> Result<Schedule, ScheduleError> {
     if req.shift_end <= req.shift_start {
-        return Err(ScheduleError::Invalid("the shift must end after it starts".into()));
+        return Err(ScheduleError::Invalid(
+            "the shift must end after it starts".into(),
+        ));
     }
     if req.teams.is_empty() {
         return Err(ScheduleError::Invalid("no teams on duty".into()));
     }
     if !(req.turnaround_min.is_finite() && req.turnaround_min >= 0.0) {
-        return Err(ScheduleError::Invalid(format!("turnaround {} min must be zero or more", req.turnaround_min)));
+        return Err(ScheduleError::Invalid(format!(
+            "turnaround {} min must be zero or more",
+            req.turnaround_min
+        )));
     }
     for t in &req.teams {
         t.performance.validate()?;
     }
     for e in &req.events {
         if !(e.revisit_min.is_finite() && e.revisit_min > 0.0) {
-            return Err(ScheduleError::Invalid(format!("event interval for '{}' must be positive", e.area)));
+            return Err(ScheduleError::Invalid(format!(
+                "event interval for '{}' must be positive",
+                e.area
+            )));
         }
         if !req.areas.iter().any(|a| a.name == e.area) {
-            return Err(ScheduleError::Invalid(format!("event mode names '{}', which is not a key area", e.area)));
+            return Err(ScheduleError::Invalid(format!(
+                "event mode names '{}', which is not a key area",
+                e.area
+            )));
         }
     }
-    let no_fly: Vec<KeyArea> = req.areas.iter().filter(|a| a.category == Category::NoFly).cloned().collect();
+    let no_fly: Vec<KeyArea> = req
+        .areas
+        .iter()
+        .filter(|a| a.category == Category::NoFly)
+        .cloned()
+        .collect();
     let frame = LocalFrame::new(req.home);
     let zones = no_fly
         .iter()
@@ -221,11 +245,16 @@ pub fn schedule(req: &ScheduleRequest) -> Result<Schedule, ScheduleError> {
     let team_group: Vec<usize> = req
         .teams
         .iter()
-        .map(|t| match groups.iter().position(|g| perf_key(g) == perf_key(&t.performance)) {
-            Some(i) => i,
-            None => {
-                groups.push(t.performance);
-                groups.len() - 1
+        .map(|t| {
+            match groups
+                .iter()
+                .position(|g| perf_key(g) == perf_key(&t.performance))
+            {
+                Some(i) => i,
+                None => {
+                    groups.push(t.performance);
+                    groups.len() - 1
+                }
             }
         })
         .collect();
@@ -295,24 +324,27 @@ pub fn schedule(req: &ScheduleRequest) -> Result<Schedule, ScheduleError> {
     let dist = map.distance_matrix(&pts);
 
     // Sortie time for a sequence of areas flown by a team of group `g`.
-    let seq_time = |seq: &[usize], g: usize, perf: &Performance, areas: &[Area<'_>]| -> (f64, Vec<f64>) {
-        let mut t = 0.0;
-        let mut pos = 0usize;
-        let mut alt = 0.0;
-        let mut arrivals = Vec::with_capacity(seq.len());
-        for &a in seq {
-            let (Some(l), Some((e, x))) = (&areas[a].loops[g], idx[a][g]) else {
-                return (f64::INFINITY, arrivals);
-            };
-            t += dist[pos][e] / perf.cruise_ms + (l.alt - alt).abs() / perf.climb_ms + perf.turn_s;
-            arrivals.push(t);
-            t += l.patrol_s;
-            pos = x;
-            alt = l.alt;
-        }
-        t += dist[pos][0] / perf.cruise_ms + alt / perf.descent_ms;
-        (t, arrivals)
-    };
+    let seq_time =
+        |seq: &[usize], g: usize, perf: &Performance, areas: &[Area<'_>]| -> (f64, Vec<f64>) {
+            let mut t = 0.0;
+            let mut pos = 0usize;
+            let mut alt = 0.0;
+            let mut arrivals = Vec::with_capacity(seq.len());
+            for &a in seq {
+                let (Some(l), Some((e, x))) = (&areas[a].loops[g], idx[a][g]) else {
+                    return (f64::INFINITY, arrivals);
+                };
+                t += dist[pos][e] / perf.cruise_ms
+                    + (l.alt - alt).abs() / perf.climb_ms
+                    + perf.turn_s;
+                arrivals.push(t);
+                t += l.patrol_s;
+                pos = x;
+                alt = l.alt;
+            }
+            t += dist[pos][0] / perf.cruise_ms + alt / perf.descent_ms;
+            (t, arrivals)
+        };
 
     // Areas no aircraft can reach and bring back.
     let mut feasible = vec![vec![false; req.teams.len()]; areas.len()];
@@ -352,7 +384,10 @@ pub fn schedule(req: &ScheduleRequest) -> Result<Schedule, ScheduleError> {
     let mut guard = 0usize;
     while guard < 100_000 {
         guard += 1;
-        let Some(ti) = (0..req.teams.len()).filter(|&t| !done[t]).min_by_key(|&t| (free[t], t)) else {
+        let Some(ti) = (0..req.teams.len())
+            .filter(|&t| !done[t])
+            .min_by_key(|&t| (free[t], t))
+        else {
             break;
         };
         let team = &req.teams[ti];
@@ -469,6 +504,7 @@ pub fn schedule(req: &ScheduleRequest) -> Result<Schedule, ScheduleError> {
         coverage.push(AreaCoverage {
             area: a.area.name.clone(),
             interval_min: a.interval_s / 60.0,
+            event_min: a.event.map(|e| e.0 / 60.0),
             visits: times.len(),
             max_gap_min: max_gap as f64 / 60.0,
             met,
@@ -481,7 +517,8 @@ pub fn schedule(req: &ScheduleRequest) -> Result<Schedule, ScheduleError> {
                 .unwrap_or((req.shift_start, req.shift_end));
             let reach = (0..req.teams.len())
                 .filter_map(|ti| {
-                    let (_, arr) = seq_time(&[i], team_group[ti], &req.teams[ti].performance, &areas);
+                    let (_, arr) =
+                        seq_time(&[i], team_group[ti], &req.teams[ti].performance, &areas);
                     arr.first().copied()
                 })
                 .fold(f64::INFINITY, f64::min);
@@ -564,12 +601,19 @@ fn patrol_loop(
 mod tests {
     use super::*;
 
-    const HOME: GeoPoint = GeoPoint { lat: 36.45, lon: 115.98 };
+    const HOME: GeoPoint = GeoPoint {
+        lat: 36.45,
+        lon: 115.98,
+    };
 
     fn square(name: &str, x: f64, y: f64, size: f64, revisit: f64) -> KeyArea {
         let f = LocalFrame::new(HOME);
         let pts = [(x, y), (x + size, y), (x + size, y + size), (x, y + size)];
-        let mut a = KeyArea::polygon(name, Category::CrowdedPlace, pts.iter().map(|&(x, y)| f.to_geo(Xy::new(x, y))).collect());
+        let mut a = KeyArea::polygon(
+            name,
+            Category::CrowdedPlace,
+            pts.iter().map(|&(x, y)| f.to_geo(Xy::new(x, y))).collect(),
+        );
         a.revisit_min = Some(revisit);
         a
     }
@@ -599,10 +643,17 @@ mod tests {
         for t in &req.teams {
             let mine: Vec<&PlannedSortie> = s.sorties.iter().filter(|p| p.team == t.name).collect();
             for w in mine.windows(2) {
-                assert!(w[1].start >= w[0].end + (req.turnaround_min * 60.0) as i64, "battery change between sorties of {}", t.name);
+                assert!(
+                    w[1].start >= w[0].end + (req.turnaround_min * 60.0) as i64,
+                    "battery change between sorties of {}",
+                    t.name
+                );
             }
             for p in mine {
-                assert!(((p.end - p.start) as f64) <= t.performance.usable_s(), "{p:?}");
+                assert!(
+                    ((p.end - p.start) as f64) <= t.performance.usable_s(),
+                    "{p:?}"
+                );
                 assert!(p.start >= req.shift_start && p.start < req.shift_end);
             }
         }
@@ -625,17 +676,27 @@ mod tests {
             assert!(c.visits >= 4, "{c:?}");
         }
         assert_sane(&req, &s);
-        assert!(s.sorties.iter().any(|p| p.visits.len() > 1), "due areas share sorties");
+        assert!(
+            s.sorties.iter().any(|p| p.visits.len() > 1),
+            "due areas share sorties"
+        );
     }
 
     #[test]
     fn an_area_out_of_range_is_reported_with_its_reason() {
-        let areas = vec![square("Near", 300.0, 300.0, 200.0, 60.0), square("Far", 9000.0, 0.0, 300.0, 60.0)];
+        let areas = vec![
+            square("Near", 300.0, 300.0, 200.0, 60.0),
+            square("Far", 9000.0, 0.0, 300.0, 60.0),
+        ];
         let req = request(vec![team("Alpha")], areas, 3);
         let s = schedule(&req).unwrap();
         assert_eq!(s.uncovered.len(), 1);
         assert_eq!(s.uncovered[0].area, "Far");
-        assert!(s.uncovered[0].reason.contains("no aircraft can patrol it"), "{}", s.uncovered[0].reason);
+        assert!(
+            s.uncovered[0].reason.contains("no aircraft can patrol it"),
+            "{}",
+            s.uncovered[0].reason
+        );
         assert!(s.coverage.iter().all(|c| c.area == "Near" && c.met));
     }
 
@@ -644,13 +705,25 @@ mod tests {
         let areas: Vec<KeyArea> = (0..8)
             .map(|i| {
                 let a = i as f64 * std::f64::consts::TAU / 8.0;
-                square(&format!("A{i}"), a.cos() * 2500.0, a.sin() * 2500.0, 300.0, 20.0)
+                square(
+                    &format!("A{i}"),
+                    a.cos() * 2500.0,
+                    a.sin() * 2500.0,
+                    300.0,
+                    20.0,
+                )
             })
             .collect();
         let req = request(vec![team("Alpha")], areas, 3);
         let s = schedule(&req).unwrap();
         assert!(!s.uncovered.is_empty());
-        assert!(s.uncovered.iter().any(|u| u.reason.contains("not enough team time")), "{:?}", s.uncovered);
+        assert!(
+            s.uncovered
+                .iter()
+                .any(|u| u.reason.contains("not enough team time")),
+            "{:?}",
+            s.uncovered
+        );
         assert_sane(&req, &s);
     }
 
@@ -673,7 +746,11 @@ mod tests {
             .iter()
             .flat_map(|s| s.visits.iter().map(|v| v.at))
             .collect();
-        assert!(event.coverage[0].visits >= normal_visits + 3, "{} vs {normal_visits}", event.coverage[0].visits);
+        assert!(
+            event.coverage[0].visits >= normal_visits + 3,
+            "{} vs {normal_visits}",
+            event.coverage[0].visits
+        );
         // During the event no wait exceeds 30 minutes.
         let mut t = times.clone();
         t.sort();
@@ -694,7 +771,10 @@ mod tests {
             from: None,
             until: None,
         });
-        assert!(schedule(&req).unwrap_err().to_string().contains("'Nowhere'"));
+        assert!(schedule(&req)
+            .unwrap_err()
+            .to_string()
+            .contains("'Nowhere'"));
         let req = request(vec![], vec![], 2);
         assert!(schedule(&req).unwrap_err().to_string().contains("no teams"));
     }

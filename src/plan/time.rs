@@ -39,7 +39,12 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 pub fn format_utc(t: i64) -> String {
     let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }
 
 /// `08:00` (UTC) for a Unix time: the short form timelines use.
@@ -50,14 +55,24 @@ pub fn format_hm(t: i64) -> String {
 
 /// Reads `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]` (a space may replace the `T`; no zone means UTC).
 pub fn parse_utc(s: &str) -> Result<i64, String> {
-    let bad = || format!("'{s}' is not a time; write it like 2025-06-01T08:00Z or 2025-06-01T16:00+08:00");
+    let bad = || {
+        format!("'{s}' is not a time; write it like 2025-06-01T08:00Z or 2025-06-01T16:00+08:00")
+    };
     let t = s.trim();
     if t.len() < 16 || !t.is_ascii() {
         return Err(bad());
     }
-    let num = |a: usize, b: usize| t.get(a..b).and_then(|x| x.parse::<i64>().ok()).ok_or_else(bad);
+    let num = |a: usize, b: usize| {
+        t.get(a..b)
+            .and_then(|x| x.parse::<i64>().ok())
+            .ok_or_else(bad)
+    };
     let (y, mo, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
-    if &t[4..5] != "-" || &t[7..8] != "-" || !matches!(&t[10..11], "T" | "t" | " ") || &t[13..14] != ":" {
+    if &t[4..5] != "-"
+        || &t[7..8] != "-"
+        || !matches!(&t[10..11], "T" | "t" | " ")
+        || &t[13..14] != ":"
+    {
         return Err(bad());
     }
     let (h, mi) = (num(11, 13)?, num(14, 16)?);
@@ -110,8 +125,16 @@ mod tests {
 
     #[test]
     fn nonsense_is_refused_with_an_example() {
-        for s in ["tomorrow", "2025-13-01T00:00Z", "2025-06-01T25:00Z", "2025-06-01T08:00+8"] {
-            assert!(parse_utc(s).unwrap_err().contains("2025-06-01T08:00Z"), "{s}");
+        for s in [
+            "tomorrow",
+            "2025-13-01T00:00Z",
+            "2025-06-01T25:00Z",
+            "2025-06-01T08:00+8",
+        ] {
+            assert!(
+                parse_utc(s).unwrap_err().contains("2025-06-01T08:00Z"),
+                "{s}"
+            );
         }
     }
 }

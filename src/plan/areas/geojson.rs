@@ -7,7 +7,14 @@ use serde_json::{json, Map, Value};
 use super::{validate_all, AreaError, Category, KeyArea, Shape, DEFAULT_PRIORITY};
 use crate::fleet::GeoPoint;
 
-const KNOWN: [&str; 6] = ["name", "category", "priority", "revisit_min", "alt_m", "rtsp"];
+const KNOWN: [&str; 6] = [
+    "name",
+    "category",
+    "priority",
+    "revisit_min",
+    "alt_m",
+    "rtsp",
+];
 
 fn fmt_err(msg: impl Into<String>) -> AreaError {
     AreaError::Format(msg.into())
@@ -18,8 +25,12 @@ fn position(v: &Value, what: &str) -> Result<GeoPoint, String> {
         .as_array()
         .filter(|a| a.len() >= 2)
         .ok_or_else(|| format!("{what}: a position must be [longitude, latitude]"))?;
-    let lon = a[0].as_f64().ok_or_else(|| format!("{what}: longitude is not a number"))?;
-    let lat = a[1].as_f64().ok_or_else(|| format!("{what}: latitude is not a number"))?;
+    let lon = a[0]
+        .as_f64()
+        .ok_or_else(|| format!("{what}: longitude is not a number"))?;
+    let lat = a[1]
+        .as_f64()
+        .ok_or_else(|| format!("{what}: latitude is not a number"))?;
     if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
         return Err(format!(
             "{what}: position [{lon}, {lat}] is out of range (GeoJSON is [longitude, latitude])"
@@ -29,7 +40,9 @@ fn position(v: &Value, what: &str) -> Result<GeoPoint, String> {
 }
 
 fn ring(v: &Value, what: &str) -> Result<Vec<GeoPoint>, String> {
-    let a = v.as_array().ok_or_else(|| format!("{what}: a ring must be a list of positions"))?;
+    let a = v
+        .as_array()
+        .ok_or_else(|| format!("{what}: a ring must be a list of positions"))?;
     let mut pts = a
         .iter()
         .map(|p| position(p, what))
@@ -49,7 +62,9 @@ fn shape(geom: &Value, what: &str) -> Result<Shape, String> {
         .get("coordinates")
         .ok_or_else(|| format!("{what}: geometry has no \"coordinates\""))?;
     match kind {
-        "Point" => Ok(Shape::Point { at: position(coords, what)? }),
+        "Point" => Ok(Shape::Point {
+            at: position(coords, what)?,
+        }),
         "Polygon" => {
             let rings = coords
                 .as_array()
@@ -70,7 +85,11 @@ fn shape(geom: &Value, what: &str) -> Result<Shape, String> {
 
 /// Reads one Feature into a key area (validated).
 pub fn feature_to_area(f: &Value, index: usize) -> Result<KeyArea, AreaError> {
-    let props = f.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+    let props = f
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     let name = props
         .get("name")
         .and_then(Value::as_str)
@@ -110,7 +129,11 @@ pub fn feature_to_area(f: &Value, index: usize) -> Result<KeyArea, AreaError> {
     let priority = match num("priority")? {
         None => DEFAULT_PRIORITY,
         Some(p) if p.fract() == 0.0 && (1.0..=5.0).contains(&p) => p as u8,
-        Some(p) => return Err(fmt_err(format!("{what}: \"priority\" {p} must be a whole number 1..5"))),
+        Some(p) => {
+            return Err(fmt_err(format!(
+                "{what}: \"priority\" {p} must be a whole number 1..5"
+            )))
+        }
     };
     let rtsp = match props.get("rtsp") {
         None | Some(Value::Null) => None,
@@ -142,7 +165,8 @@ pub fn feature_to_area(f: &Value, index: usize) -> Result<KeyArea, AreaError> {
 
 /// Reads a GeoJSON FeatureCollection (or a single Feature) of key areas.
 pub fn parse(text: &str) -> Result<Vec<KeyArea>, AreaError> {
-    let root: Value = serde_json::from_str(text).map_err(|e| fmt_err(format!("not valid JSON ({e})")))?;
+    let root: Value =
+        serde_json::from_str(text).map_err(|e| fmt_err(format!("not valid JSON ({e})")))?;
     let features: Vec<Value> = match root.get("type").and_then(Value::as_str) {
         Some("FeatureCollection") => root
             .get("features")
@@ -243,8 +267,13 @@ mod tests {
         let areas = parse(SAMPLE).unwrap();
         assert_eq!(areas.len(), 3);
         let m = &areas[0];
-        assert_eq!((m.category, m.priority, m.revisit_min, m.alt_m), (Category::CrowdedPlace, 1, Some(30.0), Some(60.0)));
-        assert!(matches!(&m.shape, Shape::Polygon { outer, holes } if outer.len() == 4 && holes.len() == 1));
+        assert_eq!(
+            (m.category, m.priority, m.revisit_min, m.alt_m),
+            (Category::CrowdedPlace, 1, Some(30.0), Some(60.0))
+        );
+        assert!(
+            matches!(&m.shape, Shape::Polygon { outer, holes } if outer.len() == 4 && holes.len() == 1)
+        );
         assert_eq!(m.extra["district"], json!("North"));
         assert_eq!(areas[1].rtsp.as_deref(), Some("rtsp://10.0.0.5/live"));
         assert_eq!(areas[2].priority, DEFAULT_PRIORITY);
@@ -263,7 +292,10 @@ mod tests {
     fn bad_files_get_a_clear_one_line_error() {
         let cases = [
             ("{", "not valid JSON"),
-            (r#"{"type":"LineString","coordinates":[]}"#, "expected a FeatureCollection"),
+            (
+                r#"{"type":"LineString","coordinates":[]}"#,
+                "expected a FeatureCollection",
+            ),
             (
                 r#"{"type":"Feature","properties":{"name":"X","category":"key_zone"},"geometry":{"type":"LineString","coordinates":[[1,2],[3,4]]}}"#,
                 "LineString is not supported",

@@ -103,7 +103,11 @@ impl Shape {
     /// Every vertex (or the point).
     pub fn points(&self) -> Vec<GeoPoint> {
         match self {
-            Shape::Polygon { outer, holes } => outer.iter().chain(holes.iter().flatten()).copied().collect(),
+            Shape::Polygon { outer, holes } => outer
+                .iter()
+                .chain(holes.iter().flatten())
+                .copied()
+                .collect(),
             Shape::Point { at } => vec![*at],
         }
     }
@@ -169,13 +173,23 @@ impl AreaError {
 }
 
 fn valid_point(p: GeoPoint) -> bool {
-    p.lat.is_finite() && p.lon.is_finite() && (-90.0..=90.0).contains(&p.lat) && (-180.0..=180.0).contains(&p.lon)
+    p.lat.is_finite()
+        && p.lon.is_finite()
+        && (-90.0..=90.0).contains(&p.lat)
+        && (-180.0..=180.0).contains(&p.lon)
 }
 
 impl KeyArea {
     /// A polygon area with defaults for the optional fields.
     pub fn polygon(name: &str, category: Category, outer: Vec<GeoPoint>) -> Self {
-        Self::with_shape(name, category, Shape::Polygon { outer, holes: Vec::new() })
+        Self::with_shape(
+            name,
+            category,
+            Shape::Polygon {
+                outer,
+                holes: Vec::new(),
+            },
+        )
     }
 
     /// A point area (a camera) with defaults for the optional fields.
@@ -204,32 +218,53 @@ impl KeyArea {
             return Err(AreaError::invalid("(unnamed)", "has no name"));
         }
         if !(1..=5).contains(&self.priority) {
-            return Err(AreaError::invalid(name, format!("priority {} is outside 1..5", self.priority)));
+            return Err(AreaError::invalid(
+                name,
+                format!("priority {} is outside 1..5", self.priority),
+            ));
         }
         if let Some(r) = self.revisit_min {
             if !(r.is_finite() && r > 0.0) {
-                return Err(AreaError::invalid(name, format!("revisit interval {r} min must be a positive number")));
+                return Err(AreaError::invalid(
+                    name,
+                    format!("revisit interval {r} min must be a positive number"),
+                ));
             }
         }
         if let Some(a) = self.alt_m {
             if !(a.is_finite() && a > 0.0) {
-                return Err(AreaError::invalid(name, format!("patrol altitude {a} m must be a positive number")));
+                return Err(AreaError::invalid(
+                    name,
+                    format!("patrol altitude {a} m must be a positive number"),
+                ));
             }
         }
         if let Some(url) = &self.rtsp {
             if !(url.starts_with("rtsp://") || url.starts_with("rtsps://")) {
-                return Err(AreaError::invalid(name, format!("camera stream '{url}' is not an rtsp:// URL")));
+                return Err(AreaError::invalid(
+                    name,
+                    format!("camera stream '{url}' is not an rtsp:// URL"),
+                ));
             }
         }
         if self.shape.points().iter().any(|p| !valid_point(*p)) {
-            return Err(AreaError::invalid(name, "has a coordinate outside latitude -90..90 / longitude -180..180"));
+            return Err(AreaError::invalid(
+                name,
+                "has a coordinate outside latitude -90..90 / longitude -180..180",
+            ));
         }
         match (&self.shape, self.category.is_point()) {
             (Shape::Point { .. }, false) => {
-                return Err(AreaError::invalid(name, format!("a {} must be a Polygon, not a Point", self.category)))
+                return Err(AreaError::invalid(
+                    name,
+                    format!("a {} must be a Polygon, not a Point", self.category),
+                ))
             }
             (Shape::Polygon { .. }, true) => {
-                return Err(AreaError::invalid(name, format!("a {} must be a Point, not a Polygon", self.category)))
+                return Err(AreaError::invalid(
+                    name,
+                    format!("a {} must be a Point, not a Polygon", self.category),
+                ))
             }
             _ => {}
         }
@@ -244,7 +279,8 @@ impl KeyArea {
 
     /// A local plane centred on this area.
     pub fn frame(&self) -> LocalFrame {
-        LocalFrame::around(self.shape.points()).unwrap_or_else(|| LocalFrame::new(GeoPoint { lat: 0.0, lon: 0.0 }))
+        LocalFrame::around(self.shape.points())
+            .unwrap_or_else(|| LocalFrame::new(GeoPoint { lat: 0.0, lon: 0.0 }))
     }
 
     /// The polygon on a local plane (`None` for point areas).
@@ -289,7 +325,9 @@ impl KeyArea {
 /// A polygon problem in words a planner understands.
 pub fn polygon_reason(e: &PolygonError) -> String {
     match e {
-        PolygonError::SelfIntersecting(..) => format!("polygon {e}; redraw it so its edges do not cross"),
+        PolygonError::SelfIntersecting(..) => {
+            format!("polygon {e}; redraw it so its edges do not cross")
+        }
         _ => format!("polygon {e}"),
     }
 }
@@ -315,23 +353,46 @@ mod tests {
     }
 
     fn square() -> Vec<GeoPoint> {
-        vec![gp(36.0, 116.0), gp(36.0, 116.01), gp(36.01, 116.01), gp(36.01, 116.0)]
+        vec![
+            gp(36.0, 116.0),
+            gp(36.0, 116.01),
+            gp(36.01, 116.01),
+            gp(36.01, 116.0),
+        ]
     }
 
     #[test]
     fn geometry_must_match_category() {
         let cam = KeyArea::polygon("Gate", Category::Camera, square());
-        assert!(cam.validate().unwrap_err().to_string().contains("must be a Point"));
+        assert!(cam
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("must be a Point"));
         let sq = KeyArea::point("Square", Category::CrowdedPlace, gp(36.0, 116.0));
-        assert!(sq.validate().unwrap_err().to_string().contains("must be a Polygon"));
+        assert!(sq
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("must be a Polygon"));
     }
 
     #[test]
     fn self_intersecting_polygon_is_named_in_the_error() {
-        let bow = vec![gp(36.0, 116.0), gp(36.01, 116.01), gp(36.0, 116.01), gp(36.01, 116.0)];
-        let e = KeyArea::polygon("Market", Category::CrowdedPlace, bow).validate().unwrap_err();
+        let bow = vec![
+            gp(36.0, 116.0),
+            gp(36.01, 116.01),
+            gp(36.0, 116.01),
+            gp(36.01, 116.0),
+        ];
+        let e = KeyArea::polygon("Market", Category::CrowdedPlace, bow)
+            .validate()
+            .unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains("'Market'") && msg.contains("crosses itself"), "{msg}");
+        assert!(
+            msg.contains("'Market'") && msg.contains("crosses itself"),
+            "{msg}"
+        );
     }
 
     #[test]

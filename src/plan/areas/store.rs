@@ -38,7 +38,9 @@ pub struct AreaStore {
 
 impl std::fmt::Debug for AreaStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AreaStore").field("path", &self.path).finish()
+        f.debug_struct("AreaStore")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -58,10 +60,16 @@ impl AreaStore {
 
     /// Opens (creating if needed) a key-area database file.
     pub fn open(path: &Path) -> Result<Self, AreaError> {
-        let conn = Connection::open(path).map_err(|e| AreaError::Store(format!("cannot open {}: {e}", path.display())))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_err)?;
-        conn.execute_batch(SCHEMA)
-            .map_err(|e| AreaError::Store(format!("{} is not a Kestrel key-area database: {e}", path.display())))?;
+        let conn = Connection::open(path)
+            .map_err(|e| AreaError::Store(format!("cannot open {}: {e}", path.display())))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db_err)?;
+        conn.execute_batch(SCHEMA).map_err(|e| {
+            AreaError::Store(format!(
+                "{} is not a Kestrel key-area database: {e}",
+                path.display()
+            ))
+        })?;
         Ok(Self {
             conn,
             path: path.to_path_buf(),
@@ -118,17 +126,49 @@ impl AreaStore {
         Ok(areas.len())
     }
 
-    fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, u8, Option<f64>, Option<f64>, Option<String>, String)> {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+    fn row(
+        r: &rusqlite::Row<'_>,
+    ) -> rusqlite::Result<(
+        String,
+        String,
+        String,
+        u8,
+        Option<f64>,
+        Option<f64>,
+        Option<String>,
+        String,
+    )> {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+        ))
     }
 
     fn decode(
-        (name, category, shape, priority, revisit_min, alt_m, rtsp, extra): (String, String, String, u8, Option<f64>, Option<f64>, Option<String>, String),
+        (name, category, shape, priority, revisit_min, alt_m, rtsp, extra): (
+            String,
+            String,
+            String,
+            u8,
+            Option<f64>,
+            Option<f64>,
+            Option<String>,
+            String,
+        ),
     ) -> Result<KeyArea, AreaError> {
-        let bad = |what: &str, e: String| AreaError::Store(format!("stored area '{name}' has a damaged {what}: {e}"));
+        let bad = |what: &str, e: String| {
+            AreaError::Store(format!("stored area '{name}' has a damaged {what}: {e}"))
+        };
         let category: Category = category.parse().map_err(|e| bad("category", e))?;
         let shape: Shape = serde_json::from_str(&shape).map_err(|e| bad("shape", e.to_string()))?;
-        let extra = serde_json::from_str(&extra).map_err(|e| bad("property list", e.to_string()))?;
+        let extra =
+            serde_json::from_str(&extra).map_err(|e| bad("property list", e.to_string()))?;
         Ok(KeyArea {
             name: name.clone(),
             category,
@@ -148,7 +188,8 @@ impl AreaStore {
             .prepare("SELECT name, category, shape, priority, revisit_min, alt_m, rtsp, extra FROM key_areas ORDER BY name")
             .map_err(db_err)?;
         let rows = st.query_map([], Self::row).map_err(db_err)?;
-        rows.map(|r| r.map_err(db_err).and_then(Self::decode)).collect()
+        rows.map(|r| r.map_err(db_err).and_then(Self::decode))
+            .collect()
     }
 
     /// One area by name.
@@ -212,7 +253,10 @@ mod tests {
         assert!(s.import(&[bad], true).is_err());
         assert_eq!(s.list().unwrap().len(), 2);
         s.remove("Gate").unwrap();
-        assert_eq!(s.get("Gate").unwrap_err(), AreaError::NotFound("Gate".into()));
+        assert_eq!(
+            s.get("Gate").unwrap_err(),
+            AreaError::NotFound("Gate".into())
+        );
         assert_eq!(s.get("Station square").unwrap(), a);
     }
 }

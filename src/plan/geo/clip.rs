@@ -28,7 +28,9 @@ fn inside_intervals(y: f64, poly: &Polygon) -> Vec<Interval> {
 /// x range where `lo <= k*x + m <= hi` (None when empty, infinite ends when unbounded).
 fn linear_range(k: f64, m: f64, lo: f64, hi: f64) -> Option<Interval> {
     if k.abs() < 1e-12 {
-        return (lo..=hi).contains(&m).then_some((f64::NEG_INFINITY, f64::INFINITY));
+        return (lo..=hi)
+            .contains(&m)
+            .then_some((f64::NEG_INFINITY, f64::INFINITY));
     }
     let (a, b) = ((lo - m) / k, (hi - m) / k);
     Some((a.min(b), a.max(b)))
@@ -105,14 +107,23 @@ fn subtract(keep: &[Interval], cut: &[Interval]) -> Vec<Interval> {
 
 /// Parts of the line y = `y` inside `area`, at least `clearance` from its boundary (holes
 /// included) and at least `margin` from every obstacle (and outside them).
-pub fn allowed_intervals(y: f64, area: &Polygon, clearance: f64, obstacles: &[Polygon], margin: f64) -> Vec<Interval> {
+pub fn allowed_intervals(
+    y: f64,
+    area: &Polygon,
+    clearance: f64,
+    obstacles: &[Polygon],
+    margin: f64,
+) -> Vec<Interval> {
     let inside = inside_intervals(y, area);
     if inside.is_empty() {
         return inside;
     }
     let mut cut: Vec<Interval> = Vec::new();
     if clearance > 0.0 {
-        cut.extend(area.edges().filter_map(|(a, b)| capsule_interval(y, a, b, clearance)));
+        cut.extend(
+            area.edges()
+                .filter_map(|(a, b)| capsule_interval(y, a, b, clearance)),
+        );
     }
     for ob in obstacles {
         let (lo, hi) = ob.bbox();
@@ -121,7 +132,10 @@ pub fn allowed_intervals(y: f64, area: &Polygon, clearance: f64, obstacles: &[Po
         }
         cut.extend(inside_intervals(y, ob));
         if margin > 0.0 {
-            cut.extend(ob.edges().filter_map(|(a, b)| capsule_interval(y, a, b, margin)));
+            cut.extend(
+                ob.edges()
+                    .filter_map(|(a, b)| capsule_interval(y, a, b, margin)),
+            );
         }
     }
     subtract(&inside, &merge(cut))
@@ -132,7 +146,12 @@ mod tests {
     use super::*;
 
     fn sq(x0: f64, y0: f64, s: f64) -> Vec<Xy> {
-        vec![Xy::new(x0, y0), Xy::new(x0 + s, y0), Xy::new(x0 + s, y0 + s), Xy::new(x0, y0 + s)]
+        vec![
+            Xy::new(x0, y0),
+            Xy::new(x0 + s, y0),
+            Xy::new(x0 + s, y0 + s),
+            Xy::new(x0, y0 + s),
+        ]
     }
 
     #[test]
@@ -147,7 +166,10 @@ mod tests {
             match (got, xs.first(), xs.last()) {
                 (None, None, None) => {}
                 (Some((lo, hi)), Some(f), Some(l)) => {
-                    assert!((lo - f).abs() < 0.06 && (hi - l).abs() < 0.06, "y={y}: {lo}..{hi} vs {f}..{l}");
+                    assert!(
+                        (lo - f).abs() < 0.06 && (hi - l).abs() < 0.06,
+                        "y={y}: {lo}..{hi} vs {f}..{l}"
+                    );
                 }
                 other => panic!("y={y}: {other:?}"),
             }
@@ -163,6 +185,9 @@ mod tests {
         assert!((iv[0].0 - 5.0).abs() < 1e-9 && (iv[0].1 - 30.0).abs() < 1e-9);
         assert!((iv[1].0 - 70.0).abs() < 1e-9 && (iv[1].1 - 95.0).abs() < 1e-9);
         // Far from the obstacle the lane only loses the boundary clearance.
-        assert_eq!(allowed_intervals(90.0, &area, 5.0, &[], 0.0), vec![(5.0, 95.0)]);
+        assert_eq!(
+            allowed_intervals(90.0, &area, 5.0, &[], 0.0),
+            vec![(5.0, 95.0)]
+        );
     }
 }

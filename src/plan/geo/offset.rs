@@ -119,7 +119,9 @@ pub fn inset_ring(ring: &[Xy], d: f64) -> Vec<Vec<Xy>> {
     let n = ring.len();
     let clear = |p: Xy| {
         ring_contains(ring, p)
-            && (0..n).all(|i| dist_point_segment(p, ring[i], ring[(i + 1) % n]) >= d * (1.0 - 1e-6) - 1e-6)
+            && (0..n).all(|i| {
+                dist_point_segment(p, ring[i], ring[(i + 1) % n]) >= d * (1.0 - 1e-6) - 1e-6
+            })
     };
     let min_area = (d * 0.05).powi(2);
     loops
@@ -135,7 +137,12 @@ mod tests {
 
     #[test]
     fn square_inset_is_a_smaller_square() {
-        let sq = vec![Xy::new(0.0, 0.0), Xy::new(100.0, 0.0), Xy::new(100.0, 100.0), Xy::new(0.0, 100.0)];
+        let sq = vec![
+            Xy::new(0.0, 0.0),
+            Xy::new(100.0, 0.0),
+            Xy::new(100.0, 100.0),
+            Xy::new(0.0, 100.0),
+        ];
         let l = inset_ring(&sq, 10.0);
         assert_eq!(l.len(), 1);
         assert_eq!(l[0].len(), 4);

@@ -129,7 +129,11 @@ pub fn ring_self_intersection(ring: &[Xy]) -> Option<(usize, usize)> {
         let (lo_y, hi_y) = (a.y.min(b.y), a.y.max(b.y));
         for j in i + 1..n {
             let (c, d) = edge(j);
-            if c.x.max(d.x) < lo_x || c.x.min(d.x) > hi_x || c.y.max(d.y) < lo_y || c.y.min(d.y) > hi_y {
+            if c.x.max(d.x) < lo_x
+                || c.x.min(d.x) > hi_x
+                || c.y.max(d.y) < lo_y
+                || c.y.min(d.y) > hi_y
+            {
                 continue;
             }
             let adjacent = j == i + 1 || (i == 0 && j == n - 1);
@@ -172,12 +176,17 @@ fn check_ring(ring: &[Xy]) -> Result<(), PolygonError> {
     if ring.len() < 3 {
         return Err(PolygonError::TooFewVertices(ring.len()));
     }
-    let scale = ring.iter().fold(0.0f64, |m, p| m.max(p.x.abs()).max(p.y.abs())).max(1.0);
+    let scale = ring
+        .iter()
+        .fold(0.0f64, |m, p| m.max(p.x.abs()).max(p.y.abs()))
+        .max(1.0);
     let tiny = 1e-9 * scale * scale;
     // A ring on one line has no area; a bow-tie may have zero net area but still crosses itself.
     let (a, b) = (ring[0], ring[ring.len() / 2]);
     let collinear = ring.iter().all(|p| (b - a).cross(*p - a).abs() <= tiny)
-        && ring.iter().all(|p| (ring[1] - a).cross(*p - a).abs() <= tiny);
+        && ring
+            .iter()
+            .all(|p| (ring[1] - a).cross(*p - a).abs() <= tiny);
     if collinear {
         return Err(PolygonError::NoArea);
     }
@@ -226,13 +235,18 @@ impl Polygon {
                 })
             };
             if crosses(&outer)
-                || cleaned.iter().any(|o| crosses(o) || ring_contains(o, h[0]) || ring_contains(&h, o[0]))
+                || cleaned
+                    .iter()
+                    .any(|o| crosses(o) || ring_contains(o, h[0]) || ring_contains(&h, o[0]))
             {
                 return Err(PolygonError::HoleCrossing(k + 1));
             }
             cleaned.push(h);
         }
-        Ok(Self { outer, holes: cleaned })
+        Ok(Self {
+            outer,
+            holes: cleaned,
+        })
     }
 
     /// A polygon without holes.
@@ -345,7 +359,10 @@ impl Polygon {
         let step = Xy::new((hi.x - lo.x) / n as f64, (hi.y - lo.y) / n as f64);
         for i in 0..n {
             for j in 0..n {
-                let p = Xy::new(lo.x + (i as f64 + 0.5) * step.x, lo.y + (j as f64 + 0.5) * step.y);
+                let p = Xy::new(
+                    lo.x + (i as f64 + 0.5) * step.x,
+                    lo.y + (j as f64 + 0.5) * step.y,
+                );
                 let d = score(p);
                 if d > best_d {
                     best = p;
@@ -381,12 +398,22 @@ mod tests {
     use super::*;
 
     fn sq(s: f64) -> Vec<Xy> {
-        vec![Xy::new(0.0, 0.0), Xy::new(s, 0.0), Xy::new(s, s), Xy::new(0.0, s)]
+        vec![
+            Xy::new(0.0, 0.0),
+            Xy::new(s, 0.0),
+            Xy::new(s, s),
+            Xy::new(0.0, s),
+        ]
     }
 
     #[test]
     fn area_and_containment_respect_holes() {
-        let hole = vec![Xy::new(4.0, 4.0), Xy::new(6.0, 4.0), Xy::new(6.0, 6.0), Xy::new(4.0, 6.0)];
+        let hole = vec![
+            Xy::new(4.0, 4.0),
+            Xy::new(6.0, 4.0),
+            Xy::new(6.0, 6.0),
+            Xy::new(4.0, 6.0),
+        ];
         let p = Polygon::new(&sq(10.0), &[hole]).unwrap();
         assert!((p.area() - 96.0).abs() < 1e-9);
         assert!(p.contains(Xy::new(1.0, 1.0)));
@@ -406,19 +433,43 @@ mod tests {
 
     #[test]
     fn bow_tie_and_degenerate_rings_are_refused() {
-        let bow = vec![Xy::new(0.0, 0.0), Xy::new(10.0, 10.0), Xy::new(10.0, 0.0), Xy::new(0.0, 10.0)];
-        assert!(matches!(Polygon::simple(&bow), Err(PolygonError::SelfIntersecting(..))));
+        let bow = vec![
+            Xy::new(0.0, 0.0),
+            Xy::new(10.0, 10.0),
+            Xy::new(10.0, 0.0),
+            Xy::new(0.0, 10.0),
+        ];
+        assert!(matches!(
+            Polygon::simple(&bow),
+            Err(PolygonError::SelfIntersecting(..))
+        ));
         let line = vec![Xy::new(0.0, 0.0), Xy::new(1.0, 1.0), Xy::new(2.0, 2.0)];
         assert_eq!(Polygon::simple(&line), Err(PolygonError::NoArea));
-        assert_eq!(Polygon::simple(&sq(1.0)[..2]), Err(PolygonError::TooFewVertices(2)));
-        let spike = vec![Xy::new(0.0, 0.0), Xy::new(10.0, 0.0), Xy::new(5.0, 0.0), Xy::new(5.0, 5.0)];
+        assert_eq!(
+            Polygon::simple(&sq(1.0)[..2]),
+            Err(PolygonError::TooFewVertices(2))
+        );
+        let spike = vec![
+            Xy::new(0.0, 0.0),
+            Xy::new(10.0, 0.0),
+            Xy::new(5.0, 0.0),
+            Xy::new(5.0, 5.0),
+        ];
         assert!(Polygon::simple(&spike).is_err());
     }
 
     #[test]
     fn holes_must_be_inside_and_apart() {
-        let out = vec![Xy::new(8.0, 8.0), Xy::new(12.0, 8.0), Xy::new(12.0, 12.0), Xy::new(8.0, 12.0)];
-        assert_eq!(Polygon::new(&sq(10.0), &[out]), Err(PolygonError::HoleOutside(1)));
+        let out = vec![
+            Xy::new(8.0, 8.0),
+            Xy::new(12.0, 8.0),
+            Xy::new(12.0, 12.0),
+            Xy::new(8.0, 12.0),
+        ];
+        assert_eq!(
+            Polygon::new(&sq(10.0), &[out]),
+            Err(PolygonError::HoleOutside(1))
+        );
     }
 
     #[test]
@@ -442,7 +493,10 @@ mod tests {
     #[test]
     fn segment_distance_is_zero_when_crossing() {
         let p = Polygon::simple(&sq(10.0)).unwrap();
-        assert_eq!(p.segment_distance(Xy::new(-5.0, 5.0), Xy::new(15.0, 5.0)), 0.0);
+        assert_eq!(
+            p.segment_distance(Xy::new(-5.0, 5.0), Xy::new(15.0, 5.0)),
+            0.0
+        );
         assert!((p.segment_distance(Xy::new(-5.0, 15.0), Xy::new(15.0, 15.0)) - 5.0).abs() < 1e-9);
     }
 }

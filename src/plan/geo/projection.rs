@@ -119,7 +119,10 @@ mod tests {
         let b = gp(51.95, 12.92);
         let plane = f.to_local(a).dist(f.to_local(b));
         let sphere = haversine_m(a, b);
-        assert!((plane - sphere).abs() / sphere < 4e-3, "{plane} vs {sphere}");
+        assert!(
+            (plane - sphere).abs() / sphere < 4e-3,
+            "{plane} vs {sphere}"
+        );
         // One degree of latitude is about 111 km.
         assert!((f.to_local(gp(53.0, 13.0)).y - 111_250.0).abs() < 400.0);
     }

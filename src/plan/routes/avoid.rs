@@ -116,9 +116,16 @@ impl NoFlyMap {
 
     /// Whether the straight leg `a`→`b` keeps `need` metres from every zone.
     fn leg_keeps(&self, a: Xy, b: Xy, need: f64) -> bool {
-        let (lo, hi) = (Xy::new(a.x.min(b.x), a.y.min(b.y)), Xy::new(a.x.max(b.x), a.y.max(b.y)));
+        let (lo, hi) = (
+            Xy::new(a.x.min(b.x), a.y.min(b.y)),
+            Xy::new(a.x.max(b.x), a.y.max(b.y)),
+        );
         for (z, (zlo, zhi)) in self.zones.iter().zip(&self.boxes) {
-            if hi.x < zlo.x - need || lo.x > zhi.x + need || hi.y < zlo.y - need || lo.y > zhi.y + need {
+            if hi.x < zlo.x - need
+                || lo.x > zhi.x + need
+                || hi.y < zlo.y - need
+                || lo.y > zhi.y + need
+            {
                 continue;
             }
             if crate::plan::geo::ring_contains(&z.outer, a) {
@@ -262,7 +269,13 @@ mod tests {
     use super::*;
 
     fn square(x0: f64, y0: f64, s: f64) -> Polygon {
-        Polygon::simple(&[Xy::new(x0, y0), Xy::new(x0 + s, y0), Xy::new(x0 + s, y0 + s), Xy::new(x0, y0 + s)]).unwrap()
+        Polygon::simple(&[
+            Xy::new(x0, y0),
+            Xy::new(x0 + s, y0),
+            Xy::new(x0 + s, y0 + s),
+            Xy::new(x0, y0 + s),
+        ])
+        .unwrap()
     }
 
     #[test]
@@ -287,10 +300,34 @@ mod tests {
     fn enclosed_point_has_no_way_out() {
         // A ring of four zones leaving no gap wider than twice the margin.
         let z: Vec<Polygon> = vec![
-            Polygon::simple(&[Xy::new(-100.0, -100.0), Xy::new(100.0, -100.0), Xy::new(100.0, -90.0), Xy::new(-100.0, -90.0)]).unwrap(),
-            Polygon::simple(&[Xy::new(-100.0, 90.0), Xy::new(100.0, 90.0), Xy::new(100.0, 100.0), Xy::new(-100.0, 100.0)]).unwrap(),
-            Polygon::simple(&[Xy::new(-100.0, -100.0), Xy::new(-90.0, -100.0), Xy::new(-90.0, 100.0), Xy::new(-100.0, 100.0)]).unwrap(),
-            Polygon::simple(&[Xy::new(90.0, -100.0), Xy::new(100.0, -100.0), Xy::new(100.0, 100.0), Xy::new(90.0, 100.0)]).unwrap(),
+            Polygon::simple(&[
+                Xy::new(-100.0, -100.0),
+                Xy::new(100.0, -100.0),
+                Xy::new(100.0, -90.0),
+                Xy::new(-100.0, -90.0),
+            ])
+            .unwrap(),
+            Polygon::simple(&[
+                Xy::new(-100.0, 90.0),
+                Xy::new(100.0, 90.0),
+                Xy::new(100.0, 100.0),
+                Xy::new(-100.0, 100.0),
+            ])
+            .unwrap(),
+            Polygon::simple(&[
+                Xy::new(-100.0, -100.0),
+                Xy::new(-90.0, -100.0),
+                Xy::new(-90.0, 100.0),
+                Xy::new(-100.0, 100.0),
+            ])
+            .unwrap(),
+            Polygon::simple(&[
+                Xy::new(90.0, -100.0),
+                Xy::new(100.0, -100.0),
+                Xy::new(100.0, 100.0),
+                Xy::new(90.0, 100.0),
+            ])
+            .unwrap(),
         ];
         let map = NoFlyMap::new(z, 5.0);
         assert!(map.path(Xy::new(0.0, 0.0), Xy::new(500.0, 0.0)).is_none());

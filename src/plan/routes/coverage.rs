@@ -25,12 +25,22 @@ struct Piece {
 fn rotate_poly(p: &Polygon, angle: f64) -> Polygon {
     Polygon {
         outer: p.outer.iter().map(|q| q.rotate(angle)).collect(),
-        holes: p.holes.iter().map(|h| h.iter().map(|q| q.rotate(angle)).collect()).collect(),
+        holes: p
+            .holes
+            .iter()
+            .map(|h| h.iter().map(|q| q.rotate(angle)).collect())
+            .collect(),
     }
 }
 
 /// Lane pieces over `poly` (already rotated so lanes run along x).
-fn pieces(poly: &Polygon, zones: &[Polygon], spacing: f64, clearance: f64, margin: f64) -> Vec<Piece> {
+fn pieces(
+    poly: &Polygon,
+    zones: &[Polygon],
+    spacing: f64,
+    clearance: f64,
+    margin: f64,
+) -> Vec<Piece> {
     let (lo, hi) = poly.bbox();
     let h = hi.y - lo.y;
     let n = ((h / spacing).ceil() as usize).max(1);
@@ -68,7 +78,12 @@ fn order(pieces: &[Piece], from: Xy) -> Vec<(usize, bool)> {
     for (i, p) in pieces.iter().enumerate() {
         by_lane[p.lane].push(i);
     }
-    let ends = |i: usize| (Xy::new(pieces[i].x0, pieces[i].y), Xy::new(pieces[i].x1, pieces[i].y));
+    let ends = |i: usize| {
+        (
+            Xy::new(pieces[i].x0, pieces[i].y),
+            Xy::new(pieces[i].x1, pieces[i].y),
+        )
+    };
     let mut done = vec![false; pieces.len()];
     let mut out = Vec::with_capacity(pieces.len());
     let mut pos = from;
@@ -85,7 +100,9 @@ fn order(pieces: &[Piece], from: Xy) -> Vec<(usize, bool)> {
                 next = by_lane[lane as usize]
                     .iter()
                     .copied()
-                    .filter(|&j| !done[j] && pieces[j].x0 <= pieces[c].x1 && pieces[j].x1 >= pieces[c].x0)
+                    .filter(|&j| {
+                        !done[j] && pieces[j].x0 <= pieces[c].x1 && pieces[j].x1 >= pieces[c].x0
+                    })
                     .min_by(|&a, &b| {
                         let da = ends(a).0.dist(pos).min(ends(a).1.dist(pos));
                         let db = ends(b).0.dist(pos).min(ends(b).1.dist(pos));
@@ -97,7 +114,12 @@ fn order(pieces: &[Piece], from: Xy) -> Vec<(usize, bool)> {
                     let sibling = by_lane[pieces[c].lane]
                         .iter()
                         .copied()
-                        .filter(|&j| !done[j] && j != c && pieces[j].x0 <= pieces[n].x1 && pieces[j].x1 >= pieces[n].x0)
+                        .filter(|&j| {
+                            !done[j]
+                                && j != c
+                                && pieces[j].x0 <= pieces[n].x1
+                                && pieces[j].x1 >= pieces[n].x0
+                        })
                         .min_by(|&a, &b| {
                             let da = ends(a).0.dist(pos).min(ends(a).1.dist(pos));
                             let db = ends(b).0.dist(pos).min(ends(b).1.dist(pos));
@@ -114,7 +136,10 @@ fn order(pieces: &[Piece], from: Xy) -> Vec<(usize, bool)> {
             Some(n) => n,
             None => {
                 let pool: Vec<usize> = if first_pick {
-                    start_lanes.iter().flat_map(|&l| by_lane[l].iter().copied()).collect()
+                    start_lanes
+                        .iter()
+                        .flat_map(|&l| by_lane[l].iter().copied())
+                        .collect()
                 } else {
                     (0..pieces.len()).filter(|&j| !done[j]).collect()
                 };
@@ -130,7 +155,9 @@ fn order(pieces: &[Piece], from: Xy) -> Vec<(usize, bool)> {
                 // Sweep towards the side that still has work.
                 let l = pieces[n].lane;
                 let has = |lane: isize| {
-                    lane >= 0 && (lane as usize) < lanes && by_lane[lane as usize].iter().any(|&j| !done[j] && j != n)
+                    lane >= 0
+                        && (lane as usize) < lanes
+                        && by_lane[lane as usize].iter().any(|&j| !done[j] && j != n)
                 };
                 if !has(l as isize + dir) && has(l as isize - dir) {
                     dir = -dir;
@@ -168,7 +195,10 @@ pub(super) fn visit(
         .iter()
         .filter(|z| {
             let (zl, zh) = z.bbox();
-            zh.x >= lo.x - margin && zl.x <= hi.x + margin && zh.y >= lo.y - margin && zl.y <= hi.y + margin
+            zh.x >= lo.x - margin
+                && zl.x <= hi.x + margin
+                && zh.y >= lo.y - margin
+                && zl.y <= hi.y + margin
         })
         .collect();
     let clearance = w * BOUNDARY_CLEARANCE;
@@ -228,7 +258,14 @@ pub(super) fn visit(
 /// between lanes and no-fly zones): samples the area on a grid, and for each sample farther than
 /// half the footprint from every flown leg, adds a point there (or at the nearest allowed sample)
 /// at the cheapest place between lanes.
-fn fill_gaps(out: &mut Vec<WorkPoint>, poly: &Polygon, map: &NoFlyMap, w: f64, clearance: f64, from: Xy) {
+fn fill_gaps(
+    out: &mut Vec<WorkPoint>,
+    poly: &Polygon,
+    map: &NoFlyMap,
+    w: f64,
+    clearance: f64,
+    from: Xy,
+) {
     if out.is_empty() {
         return;
     }
@@ -250,15 +287,21 @@ fn fill_gaps(out: &mut Vec<WorkPoint>, poly: &Polygon, map: &NoFlyMap, w: f64, c
         }
         y += step;
     }
-    let allowed = |p: Xy| poly.contains(p) && poly.boundary_distance(p) >= clearance && map.clearance(p) >= margin;
+    let allowed = |p: Xy| {
+        poly.contains(p) && poly.boundary_distance(p) >= clearance && map.clearance(p) >= margin
+    };
     // Only lanes and the points themselves count: a connection between lanes may become the
     // gap between two sorties when the route is split.
     let seen_by = |pts: &[WorkPoint], p: Xy| {
-        pts.windows(2)
-            .any(|l| l[1].work_leg && crate::plan::geo::dist_point_segment(p, l[0].xy, l[1].xy) <= reach)
-            || pts.iter().any(|q| q.xy.dist(p) <= reach)
+        pts.windows(2).any(|l| {
+            l[1].work_leg && crate::plan::geo::dist_point_segment(p, l[0].xy, l[1].xy) <= reach
+        }) || pts.iter().any(|q| q.xy.dist(p) <= reach)
     };
-    let mut unseen: Vec<Xy> = samples.iter().copied().filter(|p| !seen_by(out, *p)).collect();
+    let mut unseen: Vec<Xy> = samples
+        .iter()
+        .copied()
+        .filter(|p| !seen_by(out, *p))
+        .collect();
     let template = out[0].clone();
     while let Some(&p) = unseen.first() {
         let spot = if allowed(p) {
@@ -276,7 +319,10 @@ fn fill_gaps(out: &mut Vec<WorkPoint>, poly: &Polygon, map: &NoFlyMap, w: f64, c
             continue;
         };
         // Cheapest insertion, never inside a lane (only before a point reached by a connection).
-        let mut best = (spot.dist(from) + spot.dist(out[0].xy) - from.dist(out[0].xy), 0usize);
+        let mut best = (
+            spot.dist(from) + spot.dist(out[0].xy) - from.dist(out[0].xy),
+            0usize,
+        );
         for k in 1..=out.len() {
             if k < out.len() && out[k].work_leg {
                 continue;

@@ -62,7 +62,12 @@ impl std::fmt::Display for RouteIssue {
 }
 
 /// Figures of one sortie: home → points → home.
-pub fn stats(frame: &LocalFrame, home: GeoPoint, points: &[RoutePoint], perf: &Performance) -> RouteStats {
+pub fn stats(
+    frame: &LocalFrame,
+    home: GeoPoint,
+    points: &[RoutePoint],
+    perf: &Performance,
+) -> RouteStats {
     let usable_s = perf.usable_s();
     if points.is_empty() {
         return RouteStats {
@@ -74,7 +79,8 @@ pub fn stats(frame: &LocalFrame, home: GeoPoint, points: &[RoutePoint], perf: &P
     let h = frame.to_local(home);
     let xy: Vec<Xy> = points.iter().map(|p| frame.to_local(p.position)).collect();
     let mut length = h.dist(xy[0]) + xy[xy.len() - 1].dist(h);
-    let mut time = points[0].alt_m / perf.climb_ms + points[points.len() - 1].alt_m / perf.descent_ms;
+    let mut time =
+        points[0].alt_m / perf.climb_ms + points[points.len() - 1].alt_m / perf.descent_ms;
     for (k, p) in points.iter().enumerate() {
         if k > 0 {
             length += xy[k - 1].dist(xy[k]);
@@ -168,7 +174,11 @@ impl PatrolRoute {
     /// Moves one point (a waypoint dragged on the map), re-measures, and returns what is now
     /// wrong with the route. Out-of-range indices change nothing and return the current issues.
     pub fn move_point(&mut self, sortie: usize, point: usize, to: GeoPoint) -> Vec<RouteIssue> {
-        if let Some(p) = self.sorties.get_mut(sortie).and_then(|s| s.points.get_mut(point)) {
+        if let Some(p) = self
+            .sorties
+            .get_mut(sortie)
+            .and_then(|s| s.points.get_mut(point))
+        {
             p.position = to;
         }
         self.refresh_stats();
@@ -177,7 +187,11 @@ impl PatrolRoute {
 
     /// Changes one point's altitude, re-measures, and returns what is now wrong.
     pub fn set_point_alt(&mut self, sortie: usize, point: usize, alt_m: f64) -> Vec<RouteIssue> {
-        if let Some(p) = self.sorties.get_mut(sortie).and_then(|s| s.points.get_mut(point)) {
+        if let Some(p) = self
+            .sorties
+            .get_mut(sortie)
+            .and_then(|s| s.points.get_mut(point))
+        {
             p.alt_m = alt_m;
         }
         self.refresh_stats();

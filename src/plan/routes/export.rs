@@ -20,7 +20,11 @@ pub fn to_geojson(route: &PatrolRoute) -> String {
     let home = json!([route.home.lon, route.home.lat, 0.0]);
     for (i, s) in route.sorties.iter().enumerate() {
         let mut line = vec![home.clone()];
-        line.extend(s.points.iter().map(|p| json!([p.position.lon, p.position.lat, p.alt_m])));
+        line.extend(
+            s.points
+                .iter()
+                .map(|p| json!([p.position.lon, p.position.lat, p.alt_m])),
+        );
         line.push(home.clone());
         features.push(json!({
             "type": "Feature",
@@ -55,11 +59,15 @@ pub fn to_geojson(route: &PatrolRoute) -> String {
         "geometry": { "type": "Point", "coordinates": [route.home.lon, route.home.lat] },
         "properties": { "kind": "home" },
     }));
-    serde_json::to_string_pretty(&json!({ "type": "FeatureCollection", "features": features })).unwrap_or_default()
+    serde_json::to_string_pretty(&json!({ "type": "FeatureCollection", "features": features }))
+        .unwrap_or_default()
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The route as a KML document.
@@ -75,7 +83,10 @@ pub fn to_kml(route: &PatrolRoute) -> String {
     for (i, s) in route.sorties.iter().enumerate() {
         let mut coords = format!("{},{},0", route.home.lon, route.home.lat);
         for p in &s.points {
-            coords.push_str(&format!(" {},{},{}", p.position.lon, p.position.lat, p.alt_m));
+            coords.push_str(&format!(
+                " {},{},{}",
+                p.position.lon, p.position.lat, p.alt_m
+            ));
         }
         coords.push_str(&format!(" {},{},0", route.home.lon, route.home.lat));
         k.push_str(&format!(
@@ -106,7 +117,10 @@ pub fn to_kml(route: &PatrolRoute) -> String {
     }
     for z in &route.no_fly {
         if let Shape::Polygon { outer, .. } = &z.shape {
-            let mut coords: Vec<String> = outer.iter().map(|p| format!("{},{},0", p.lon, p.lat)).collect();
+            let mut coords: Vec<String> = outer
+                .iter()
+                .map(|p| format!("{},{},0", p.lon, p.lat))
+                .collect();
             if let Some(f) = outer.first() {
                 coords.push(format!("{},{},0", f.lon, f.lat));
             }

@@ -2,7 +2,9 @@
 //! launch; no-fly zones go in the geofence as exclusion polygons, rally points as rally points.
 //! A QGroundControl `.plan` read back becomes a route again (for checking and editing).
 
-use super::{Loiter, PatrolRoute, Pattern, Performance, PointRole, RouteOptions, RoutePoint, RouteSortie};
+use super::{
+    Loiter, PatrolRoute, Pattern, Performance, PointRole, RouteOptions, RoutePoint, RouteSortie,
+};
 use crate::fleet::GeoPoint;
 use crate::plan::areas::{Category, KeyArea, Shape};
 use crate::plan::geo::LocalFrame;
@@ -33,7 +35,8 @@ pub fn fence_items(no_fly: &[KeyArea]) -> Vec<MissionItem> {
     for z in no_fly {
         if let Shape::Polygon { outer, .. } = &z.shape {
             for v in outer {
-                let mut it = MissionItem::nav(cmd::FENCE_POLYGON_VERTEX_EXCLUSION, v.lat, v.lon, 0.0);
+                let mut it =
+                    MissionItem::nav(cmd::FENCE_POLYGON_VERTEX_EXCLUSION, v.lat, v.lon, 0.0);
                 it.frame = frame::GLOBAL;
                 it.params[0] = outer.len() as f32;
                 out.push(it);
@@ -53,7 +56,12 @@ impl PatrolRoute {
     fn sortie_plan(&self, s: &RouteSortie) -> MissionPlan {
         let first_alt = s.points.first().map_or(self.options.alt_m, |p| p.alt_m) as f32;
         let mut mission = Vec::with_capacity(s.points.len() + 2);
-        mission.push(MissionItem::nav(cmd::NAV_TAKEOFF, self.home.lat, self.home.lon, first_alt));
+        mission.push(MissionItem::nav(
+            cmd::NAV_TAKEOFF,
+            self.home.lat,
+            self.home.lon,
+            first_alt,
+        ));
         mission.extend(s.points.iter().map(point_item));
         let mut rtl = MissionItem::nav(cmd::NAV_RETURN_TO_LAUNCH, 0.0, 0.0, 0.0);
         rtl.frame = frame::MISSION;
@@ -84,13 +92,23 @@ pub fn no_fly_from_fence(plan: &MissionPlan) -> Vec<KeyArea> {
             cmd::FENCE_POLYGON_VERTEX_EXCLUSION | cmd::FENCE_POLYGON_VERTEX_INCLUSION => {
                 let n = (it.params[0].max(1.0) as usize).min(fence.len() - i);
                 if it.command == cmd::FENCE_POLYGON_VERTEX_EXCLUSION {
-                    let outer = fence[i..i + n].iter().map(|v| GeoPoint { lat: v.x, lon: v.y }).collect();
-                    out.push(KeyArea::polygon(&format!("fence {}", out.len() + 1), Category::NoFly, outer));
+                    let outer = fence[i..i + n]
+                        .iter()
+                        .map(|v| GeoPoint { lat: v.x, lon: v.y })
+                        .collect();
+                    out.push(KeyArea::polygon(
+                        &format!("fence {}", out.len() + 1),
+                        Category::NoFly,
+                        outer,
+                    ));
                 }
                 i += n;
             }
             cmd::FENCE_CIRCLE_EXCLUSION => {
-                let c = GeoPoint { lat: it.x, lon: it.y };
+                let c = GeoPoint {
+                    lat: it.x,
+                    lon: it.y,
+                };
                 let f = LocalFrame::new(c);
                 let r = f64::from(it.params[0]);
                 let outer = (0..32)
@@ -101,7 +119,11 @@ pub fn no_fly_from_fence(plan: &MissionPlan) -> Vec<KeyArea> {
                         f.to_geo(crate::plan::geo::Xy::new(a.cos() * rr, a.sin() * rr))
                     })
                     .collect();
-                out.push(KeyArea::polygon(&format!("fence {}", out.len() + 1), Category::NoFly, outer));
+                out.push(KeyArea::polygon(
+                    &format!("fence {}", out.len() + 1),
+                    Category::NoFly,
+                    outer,
+                ));
                 i += 1;
             }
             _ => i += 1,
@@ -112,16 +134,31 @@ pub fn no_fly_from_fence(plan: &MissionPlan) -> Vec<KeyArea> {
 
 /// A route read back from a mission plan (e.g. a QGroundControl `.plan`): positional mission
 /// items become points, exclusion fences no-fly zones; figures are computed for `aircraft`.
-pub fn route_from_plan(plan: &MissionPlan, aircraft: Performance, options: RouteOptions) -> PatrolRoute {
+pub fn route_from_plan(
+    plan: &MissionPlan,
+    aircraft: Performance,
+    options: RouteOptions,
+) -> PatrolRoute {
     let home = plan
         .home
         .map(|(lat, lon, _)| GeoPoint { lat, lon })
-        .or_else(|| plan.mission.iter().find(|m| m.is_global() && (m.x != 0.0 || m.y != 0.0)).map(|m| GeoPoint { lat: m.x, lon: m.y }))
+        .or_else(|| {
+            plan.mission
+                .iter()
+                .find(|m| m.is_global() && (m.x != 0.0 || m.y != 0.0))
+                .map(|m| GeoPoint { lat: m.x, lon: m.y })
+        })
         .unwrap_or(GeoPoint { lat: 0.0, lon: 0.0 });
     let points = plan
         .mission
         .iter()
-        .filter(|m| m.is_global() && matches!(m.command, cmd::NAV_WAYPOINT | cmd::NAV_LOITER_TIME | cmd::NAV_LOITER_TURNS))
+        .filter(|m| {
+            m.is_global()
+                && matches!(
+                    m.command,
+                    cmd::NAV_WAYPOINT | cmd::NAV_LOITER_TIME | cmd::NAV_LOITER_TURNS
+                )
+        })
         .map(|m| RoutePoint {
             position: GeoPoint { lat: m.x, lon: m.y },
             alt_m: f64::from(m.z),
@@ -148,7 +185,11 @@ pub fn route_from_plan(plan: &MissionPlan, aircraft: Performance, options: Route
         }],
         areas: Vec::new(),
         no_fly: no_fly_from_fence(plan),
-        rally: plan.rally.iter().map(|r| GeoPoint { lat: r.x, lon: r.y }).collect(),
+        rally: plan
+            .rally
+            .iter()
+            .map(|r| GeoPoint { lat: r.x, lon: r.y })
+            .collect(),
         aircraft,
         options,
         warnings: Vec::new(),

@@ -40,7 +40,12 @@ pub enum Pattern {
 
 impl Pattern {
     /// Every pattern.
-    pub const ALL: [Pattern; 4] = [Pattern::Perimeter, Pattern::Coverage, Pattern::Tour, Pattern::Orbit];
+    pub const ALL: [Pattern; 4] = [
+        Pattern::Perimeter,
+        Pattern::Coverage,
+        Pattern::Tour,
+        Pattern::Orbit,
+    ];
 
     /// The name used on the command line and in files.
     pub fn as_str(self) -> &'static str {
@@ -59,7 +64,9 @@ impl std::str::FromStr for Pattern {
         Pattern::ALL
             .into_iter()
             .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown pattern '{s}'; expected perimeter, coverage, tour or orbit"))
+            .ok_or_else(|| {
+                format!("unknown pattern '{s}'; expected perimeter, coverage, tour or orbit")
+            })
     }
 }
 
@@ -115,7 +122,9 @@ impl Performance {
 
     /// Refuses numbers no aircraft has.
     pub fn validate(&self) -> Result<(), RouteError> {
-        let bad = |what: &str, v: f64| RouteError::BadOption(format!("aircraft {what} {v} must be a positive number"));
+        let bad = |what: &str, v: f64| {
+            RouteError::BadOption(format!("aircraft {what} {v} must be a positive number"))
+        };
         for (what, v) in [
             ("endurance (min)", self.endurance_min),
             ("cruise speed (m/s)", self.cruise_ms),
@@ -133,7 +142,10 @@ impl Performance {
             )));
         }
         if !(0.0..0.95).contains(&self.reserve) {
-            return Err(RouteError::BadOption(format!("reserve {} must be a fraction between 0 and 0.95", self.reserve)));
+            return Err(RouteError::BadOption(format!(
+                "reserve {} must be a fraction between 0 and 0.95",
+                self.reserve
+            )));
         }
         if !(self.turn_s.is_finite() && self.turn_s >= 0.0) {
             return Err(bad("turn time (s)", self.turn_s));
@@ -201,7 +213,10 @@ impl RouteRequest {
     /// A request with default aircraft and options; no-fly zones are taken from `areas`, every
     /// other area is a target.
     pub fn new(pattern: Pattern, areas: &[KeyArea], home: GeoPoint) -> Self {
-        let (no_fly, targets): (Vec<_>, Vec<_>) = areas.iter().cloned().partition(|a| a.category == Category::NoFly);
+        let (no_fly, targets): (Vec<_>, Vec<_>) = areas
+            .iter()
+            .cloned()
+            .partition(|a| a.category == Category::NoFly);
         Self {
             pattern,
             targets,
@@ -425,15 +440,26 @@ pub fn plan_route(req: &RouteRequest) -> Result<PatrolRoute, RouteError> {
             why: "it is a no-fly zone".into(),
         });
     }
-    if let Some(p) = req.no_fly.iter().find(|a| matches!(a.shape, Shape::Point { .. })) {
-        return Err(RouteError::BadOption(format!("no-fly zone '{}' must be a polygon", p.name)));
+    if let Some(p) = req
+        .no_fly
+        .iter()
+        .find(|a| matches!(a.shape, Shape::Point { .. }))
+    {
+        return Err(RouteError::BadOption(format!(
+            "no-fly zone '{}' must be a polygon",
+            p.name
+        )));
     }
     // Centred on home: the same plane `PatrolRoute::check` measures on after edits.
     let frame = LocalFrame::new(req.home);
     let zones: Vec<Polygon> = req
         .no_fly
         .iter()
-        .map(|z| z.polygon_in(&frame).expect("checked polygon").map_err(|e| area_err(z, &e)))
+        .map(|z| {
+            z.polygon_in(&frame)
+                .expect("checked polygon")
+                .map_err(|e| area_err(z, &e))
+        })
         .collect::<Result<_, _>>()?;
     let map = NoFlyMap::new(zones, opts.nofly_margin_m);
     let home = frame.to_local(req.home);
@@ -461,14 +487,29 @@ pub fn plan_route(req: &RouteRequest) -> Result<PatrolRoute, RouteError> {
     for &i in &order {
         let t = &targets[i];
         let pts = match (req.pattern, &t.polygon) {
-            (Pattern::Perimeter, Some(poly)) => perimeter::visit(i, t, poly, req, &map, cur, &mut warnings),
-            (Pattern::Coverage, Some(poly)) => coverage::visit(i, t, poly, req, &map, cur, &mut warnings),
+            (Pattern::Perimeter, Some(poly)) => {
+                perimeter::visit(i, t, poly, req, &map, cur, &mut warnings)
+            }
+            (Pattern::Coverage, Some(poly)) => {
+                coverage::visit(i, t, poly, req, &map, cur, &mut warnings)
+            }
             (Pattern::Orbit, _) => vec![orbit_point(i, t, opts)],
             (Pattern::Tour, _) => vec![dwell_point(i, t, opts.dwell_s)],
-            (_, None) => vec![dwell_point(i, t, opts.dwell_s.max(if t.area.category == Category::Camera { 30.0 } else { 0.0 }))],
+            (_, None) => vec![dwell_point(
+                i,
+                t,
+                opts.dwell_s.max(if t.area.category == Category::Camera {
+                    30.0
+                } else {
+                    0.0
+                }),
+            )],
         };
         if pts.is_empty() {
-            warnings.push(format!("'{}' has nothing to fly outside the no-fly zones; skipped", t.area.name));
+            warnings.push(format!(
+                "'{}' has nothing to fly outside the no-fly zones; skipped",
+                t.area.name
+            ));
             continue;
         }
         cur = pts[pts.len() - 1].xy;
@@ -488,7 +529,9 @@ pub fn plan_route(req: &RouteRequest) -> Result<PatrolRoute, RouteError> {
                     position: frame.to_geo(w.xy),
                     alt_m: w.alt,
                     role: match w.area {
-                        Some(a) => PointRole::Patrol { area: names[a].clone() },
+                        Some(a) => PointRole::Patrol {
+                            area: names[a].clone(),
+                        },
                         None => PointRole::Transit,
                     },
                     loiter: w.loiter,
@@ -529,13 +572,18 @@ fn check_options(o: &RouteOptions) -> Result<(), RouteError> {
         if v.is_finite() && v > 0.0 {
             Ok(())
         } else {
-            Err(RouteError::BadOption(format!("{what} {v} must be a positive number")))
+            Err(RouteError::BadOption(format!(
+                "{what} {v} must be a positive number"
+            )))
         }
     };
     pos("altitude (m)", o.alt_m)?;
     pos("ceiling (m)", o.ceiling_m)?;
     if !(0.0..0.95).contains(&o.side_overlap) {
-        return Err(RouteError::BadOption(format!("side overlap {} must be between 0 and 0.95", o.side_overlap)));
+        return Err(RouteError::BadOption(format!(
+            "side overlap {} must be between 0 and 0.95",
+            o.side_overlap
+        )));
     }
     for (what, v) in [
         ("no-fly margin (m)", o.nofly_margin_m),
@@ -544,13 +592,19 @@ fn check_options(o: &RouteOptions) -> Result<(), RouteError> {
         ("dwell time (s)", o.dwell_s),
     ] {
         if !(v.is_finite() && v >= 0.0) {
-            return Err(RouteError::BadOption(format!("{what} {v} must be zero or more")));
+            return Err(RouteError::BadOption(format!(
+                "{what} {v} must be zero or more"
+            )));
         }
     }
     Ok(())
 }
 
-fn build_targets<'a>(req: &'a RouteRequest, frame: &LocalFrame, map: &NoFlyMap) -> Result<Vec<Target<'a>>, RouteError> {
+fn build_targets<'a>(
+    req: &'a RouteRequest,
+    frame: &LocalFrame,
+    map: &NoFlyMap,
+) -> Result<Vec<Target<'a>>, RouteError> {
     let opts = &req.options;
     let margin = map.margin();
     let mut out = Vec::with_capacity(req.targets.len());
@@ -563,20 +617,31 @@ fn build_targets<'a>(req: &'a RouteRequest, frame: &LocalFrame, map: &NoFlyMap) 
                 ceiling_m: opts.ceiling_m,
             });
         }
-        let polygon = a.polygon_in(frame).transpose().map_err(|e| area_err(a, &e))?;
-        let need = if req.pattern == Pattern::Orbit { opts.orbit_radius_m + margin } else { margin };
+        let polygon = a
+            .polygon_in(frame)
+            .transpose()
+            .map_err(|e| area_err(a, &e))?;
+        let need = if req.pattern == Pattern::Orbit {
+            opts.orbit_radius_m + margin
+        } else {
+            margin
+        };
         let at = match (&polygon, &a.shape) {
             (Some(p), _) => p.interior_point_where(|q| map.clearance(q) >= need),
             (None, Shape::Point { at }) => frame.to_local(*at),
             (None, Shape::Polygon { .. }) => unreachable!("polygon shapes project to polygons"),
         };
-        let needs_point = polygon.is_none() || matches!(req.pattern, Pattern::Orbit | Pattern::Tour);
+        let needs_point =
+            polygon.is_none() || matches!(req.pattern, Pattern::Orbit | Pattern::Tour);
         if needs_point && map.clearance(at) < need {
             let why = match map.zone_containing(at) {
                 Some(z) => format!("it lies inside no-fly zone '{}'", req.no_fly[z].name),
                 None => format!("it is closer than {need:.0} m to a no-fly zone"),
             };
-            return Err(RouteError::Unreachable { area: a.name.clone(), why });
+            return Err(RouteError::Unreachable {
+                area: a.name.clone(),
+                why,
+            });
         }
         out.push(Target {
             area: a,

@@ -53,7 +53,11 @@ pub(super) fn visit(
         let (li, vi) = loops
             .iter()
             .enumerate()
-            .flat_map(|(li, l)| l.iter().enumerate().map(move |(vi, p)| (li, vi, p.dist(cur))))
+            .flat_map(|(li, l)| {
+                l.iter()
+                    .enumerate()
+                    .map(move |(vi, p)| (li, vi, p.dist(cur)))
+            })
             .min_by(|a, b| a.2.total_cmp(&b.2))
             .map(|(li, vi, _)| (li, vi))
             .expect("loops are not empty");

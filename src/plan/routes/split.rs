@@ -20,7 +20,8 @@ impl Ways<'_> {
 
     /// Seconds from `p` (at `alt`) home and down: cruise, turns around zones, descent.
     fn home_s(&self, p: Xy, alt: f64, perf: &Performance) -> Option<f64> {
-        self.path(p, self.home).map(|w| leg_s(&w, alt, alt, perf) + alt / perf.descent_ms)
+        self.path(p, self.home)
+            .map(|w| leg_s(&w, alt, alt, perf) + alt / perf.descent_ms)
     }
 }
 
@@ -30,7 +31,9 @@ fn point_s(p: &WorkPoint, perf: &Performance) -> f64 {
 
 fn leg_s(path: &[Xy], from_alt: f64, to_alt: f64, perf: &Performance) -> f64 {
     let len = crate::plan::geo::path_length(path);
-    len / perf.cruise_ms + (to_alt - from_alt).abs() / perf.climb_ms + path.len().saturating_sub(2) as f64 * perf.turn_s
+    len / perf.cruise_ms
+        + (to_alt - from_alt).abs() / perf.climb_ms
+        + path.len().saturating_sub(2) as f64 * perf.turn_s
 }
 
 /// Splits `work` into sorties; each returned list includes the transit points of its legs
@@ -44,7 +47,11 @@ pub(super) fn split(
 ) -> Result<Vec<Vec<WorkPoint>>, RouteError> {
     let ways = Ways { map, home };
     let usable = perf.usable_s();
-    let name_of = |p: &WorkPoint| p.area.map(|a| names[a].clone()).unwrap_or_else(|| "a transit point".into());
+    let name_of = |p: &WorkPoint| {
+        p.area
+            .map(|a| names[a].clone())
+            .unwrap_or_else(|| "a transit point".into())
+    };
     let unreachable = |p: &WorkPoint, from: &str| RouteError::Unreachable {
         area: name_of(p),
         why: format!("no-fly zones close every way there from {from}"),
@@ -53,14 +60,19 @@ pub(super) fn split(
     // Ways between consecutive points.
     let mut legs: Vec<Vec<Xy>> = Vec::with_capacity(pts.len());
     for w in pts.windows(2) {
-        legs.push(ways.path(w[0].xy, w[1].xy).ok_or_else(|| unreachable(&w[1], "the previous point"))?);
+        legs.push(
+            ways.path(w[0].xy, w[1].xy)
+                .ok_or_else(|| unreachable(&w[1], "the previous point"))?,
+        );
     }
     let mut sorties = Vec::new();
     let mut s = 0usize;
     while s < pts.len() {
         let first = pts[s].clone();
         let first = &first;
-        let out_path = ways.path(home, first.xy).ok_or_else(|| unreachable(first, "the launch point"))?;
+        let out_path = ways
+            .path(home, first.xy)
+            .ok_or_else(|| unreachable(first, "the launch point"))?;
         let back = ways
             .home_s(first.xy, first.alt, perf)
             .ok_or_else(|| unreachable(first, "the launch point"))?;
@@ -140,20 +152,27 @@ pub(super) fn split(
             out.push(pts[k + 1].clone());
         }
         let last = &pts[j];
-        let home_path = ways.path(last.xy, home).ok_or_else(|| unreachable(last, "the launch point"))?;
+        let home_path = ways
+            .path(last.xy, home)
+            .ok_or_else(|| unreachable(last, "the launch point"))?;
         for p in &home_path[1..home_path.len() - 1] {
             out.push(transit(*p, last.alt));
         }
         sorties.push(out);
         // Where the next sortie starts: the cut point, or the start of an unflown working leg.
-        let next = if cut || (j + 1 < pts.len() && pts[j + 1].work_leg) { j } else { j + 1 };
+        let next = if cut || (j + 1 < pts.len() && pts[j + 1].work_leg) {
+            j
+        } else {
+            j + 1
+        };
         if next == s {
             // Not even a few metres of the next working leg fit: its far end is out of range.
             let b = &pts[s + 1];
             let back = ways.home_s(b.xy, b.alt, perf).unwrap_or(f64::INFINITY);
             return Err(RouteError::TooFar {
                 area: name_of(b),
-                need_min: (acc + leg_s(&legs[s], pts[s].alt, b.alt, perf) + perf.turn_s + back) / 60.0,
+                need_min: (acc + leg_s(&legs[s], pts[s].alt, b.alt, perf) + perf.turn_s + back)
+                    / 60.0,
                 usable_min: usable / 60.0,
             });
         }
