@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{validate_all, AreaError, Category, KeyArea, Shape};
+use super::{validate_all, AreaError, KeyArea, Shape};
 
 /// File name of the key-area database inside the data directory.
 pub const FILE_NAME: &str = "areas.sqlite";
@@ -126,59 +126,30 @@ impl AreaStore {
         Ok(areas.len())
     }
 
-    fn row(
-        r: &rusqlite::Row<'_>,
-    ) -> rusqlite::Result<(
-        String,
-        String,
-        String,
-        u8,
-        Option<f64>,
-        Option<f64>,
-        Option<String>,
-        String,
-    )> {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-            r.get(7)?,
-        ))
-    }
-
-    fn decode(
-        (name, category, shape, priority, revisit_min, alt_m, rtsp, extra): (
-            String,
-            String,
-            String,
-            u8,
-            Option<f64>,
-            Option<f64>,
-            Option<String>,
-            String,
-        ),
-    ) -> Result<KeyArea, AreaError> {
+    /// Reads one row; the outer error is SQLite's, the inner one a damaged record.
+    fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<KeyArea, AreaError>> {
+        let name: String = r.get(0)?;
+        let category: String = r.get(1)?;
+        let shape: String = r.get(2)?;
+        let extra: String = r.get(7)?;
+        let (priority, revisit_min, alt_m, rtsp) = (r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?);
         let bad = |what: &str, e: String| {
             AreaError::Store(format!("stored area '{name}' has a damaged {what}: {e}"))
         };
-        let category: Category = category.parse().map_err(|e| bad("category", e))?;
-        let shape: Shape = serde_json::from_str(&shape).map_err(|e| bad("shape", e.to_string()))?;
-        let extra =
-            serde_json::from_str(&extra).map_err(|e| bad("property list", e.to_string()))?;
-        Ok(KeyArea {
-            name: name.clone(),
-            category,
-            shape,
-            priority,
-            revisit_min,
-            alt_m,
-            rtsp,
-            extra,
-        })
+        Ok((|| {
+            Ok(KeyArea {
+                category: category.parse().map_err(|e| bad("category", e))?,
+                shape: serde_json::from_str::<Shape>(&shape)
+                    .map_err(|e| bad("shape", e.to_string()))?,
+                extra: serde_json::from_str(&extra)
+                    .map_err(|e| bad("property list", e.to_string()))?,
+                name: name.clone(),
+                priority,
+                revisit_min,
+                alt_m,
+                rtsp,
+            })
+        })())
     }
 
     /// Every area, by name.
@@ -188,8 +159,7 @@ impl AreaStore {
             .prepare("SELECT name, category, shape, priority, revisit_min, alt_m, rtsp, extra FROM key_areas ORDER BY name")
             .map_err(db_err)?;
         let rows = st.query_map([], Self::row).map_err(db_err)?;
-        rows.map(|r| r.map_err(db_err).and_then(Self::decode))
-            .collect()
+        rows.map(|r| r.map_err(db_err).and_then(|a| a)).collect()
     }
 
     /// One area by name.
@@ -204,7 +174,7 @@ impl AreaStore {
             .optional()
             .map_err(db_err)?;
         match row {
-            Some(r) => Self::decode(r),
+            Some(r) => r,
             None => Err(AreaError::NotFound(name.to_string())),
         }
     }
@@ -226,6 +196,7 @@ impl AreaStore {
 mod tests {
     use super::*;
     use crate::fleet::GeoPoint;
+    use crate::plan::areas::Category;
 
     fn gp(lat: f64, lon: f64) -> GeoPoint {
         GeoPoint { lat, lon }

@@ -16,8 +16,7 @@ fn raw_inset(ring: &[Xy], d: f64) -> Vec<Xy> {
     let n = ring.len();
     let normal = |i: usize| (ring[(i + 1) % n] - ring[i]).unit().perp();
     let mut out = Vec::with_capacity(n * 2);
-    for i in 0..n {
-        let p = ring[i];
+    for (i, &p) in ring.iter().enumerate() {
         let n0 = normal((i + n - 1) % n);
         let n1 = normal(i);
         let turn = n0.cross(n1);

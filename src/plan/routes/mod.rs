@@ -271,7 +271,8 @@ impl Loiter {
         match *self {
             Loiter::Time { seconds, .. } => seconds,
             Loiter::Turns { turns, radius_m } => {
-                turns * std::f64::consts::TAU * radius_m / cruise_ms.min(CIRCLE_SPEED_MS).max(0.1)
+                turns * std::f64::consts::TAU * radius_m
+                    / cruise_ms.clamp(0.1, CIRCLE_SPEED_MS.max(0.1))
             }
         }
     }

@@ -146,7 +146,11 @@ fn clear_refusals() {
         RouteError::HomeInNoFly("Prison".into())
     );
 
-    let mut req = RouteRequest::new(Pattern::Perimeter, &[sq.clone()], home_at(-100.0, 0.0));
+    let mut req = RouteRequest::new(
+        Pattern::Perimeter,
+        std::slice::from_ref(&sq),
+        home_at(-100.0, 0.0),
+    );
     req.options.alt_m = 150.0;
     assert!(plan_route(&req)
         .unwrap_err()
