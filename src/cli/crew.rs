@@ -30,21 +30,25 @@ pub struct CrewArgs {
 pub enum CrewAction {
     /// The roster of officers and auxiliaries.
     Person {
+        /// What to do.
         #[command(subcommand)]
         action: PersonAction,
     },
     /// The aircraft registry.
     Aircraft {
+        /// What to do.
         #[command(subcommand)]
         action: AircraftAction,
     },
     /// Teams: one officer, two auxiliaries, one aircraft.
     Team {
+        /// What to do.
         #[command(subcommand)]
         action: TeamAction,
     },
     /// Sorties: plan, upload, follow, abort, log.
     Sortie {
+        /// What to do.
         #[command(subcommand)]
         action: SortieAction,
     },
@@ -173,6 +177,7 @@ pub enum SortieAction {
     Upload {
         /// Sortie id.
         id: i64,
+        /// The links to the aircraft.
         #[command(flatten)]
         link: LinkArgs,
         /// Seconds to wait for the aircraft to be heard.
@@ -181,6 +186,7 @@ pub enum SortieAction {
     },
     /// Follow uploaded and flying sorties from telemetry, advancing their state.
     Track {
+        /// The links to the aircraft.
         #[command(flatten)]
         link: LinkArgs,
         /// Stop after this many seconds (default: when no sortie is uploaded or flying).

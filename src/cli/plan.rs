@@ -124,6 +124,7 @@ pub struct RouteArgs {
     /// How to patrol: perimeter, coverage, tour or orbit.
     #[arg(long)]
     pub pattern: Pattern,
+    /// Aircraft and altitude settings.
     #[command(flatten)]
     pub flight: FlightArgs,
     /// Launch point (default: inside the first area).
@@ -163,6 +164,7 @@ pub struct RouteArgs {
 pub struct CheckArgs {
     /// The .plan or .waypoints file.
     pub file: PathBuf,
+    /// Aircraft and altitude settings.
     #[command(flatten)]
     pub flight: FlightArgs,
 }

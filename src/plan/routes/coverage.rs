@@ -143,15 +143,16 @@ fn order(pieces: &[Piece], from: Xy) -> Vec<(usize, bool)> {
                 } else {
                     (0..pieces.len()).filter(|&j| !done[j]).collect()
                 };
-                let n = pool
-                    .into_iter()
-                    .filter(|&j| !done[j])
-                    .min_by(|&a, &b| {
+                let nearest = |pool: Vec<usize>| {
+                    pool.into_iter().filter(|&j| !done[j]).min_by(|&a, &b| {
                         let da = ends(a).0.dist(pos).min(ends(a).1.dist(pos));
                         let db = ends(b).0.dist(pos).min(ends(b).1.dist(pos));
                         da.total_cmp(&db)
                     })
-                    .expect("an unvisited piece remains");
+                };
+                let Some(n) = nearest(pool).or_else(|| nearest((0..pieces.len()).collect())) else {
+                    break;
+                };
                 // Sweep towards the side that still has work.
                 let l = pieces[n].lane;
                 let has = |lane: isize| {

@@ -456,10 +456,12 @@ pub fn plan_route(req: &RouteRequest) -> Result<PatrolRoute, RouteError> {
     let zones: Vec<Polygon> = req
         .no_fly
         .iter()
-        .map(|z| {
-            z.polygon_in(&frame)
-                .expect("checked polygon")
-                .map_err(|e| area_err(z, &e))
+        .map(|z| match z.polygon_in(&frame) {
+            Some(p) => p.map_err(|e| area_err(z, &e)),
+            None => Err(RouteError::BadOption(format!(
+                "no-fly zone '{}' must be a polygon",
+                z.name
+            ))),
         })
         .collect::<Result<_, _>>()?;
     let map = NoFlyMap::new(zones, opts.nofly_margin_m);
@@ -630,7 +632,8 @@ fn build_targets<'a>(
         let at = match (&polygon, &a.shape) {
             (Some(p), _) => p.interior_point_where(|q| map.clearance(q) >= need),
             (None, Shape::Point { at }) => frame.to_local(*at),
-            (None, Shape::Polygon { .. }) => unreachable!("polygon shapes project to polygons"),
+            // A polygon shape always projects to a polygon; the anchor is a safe answer anyway.
+            (None, Shape::Polygon { .. }) => frame.to_local(a.anchor()),
         };
         let needs_point =
             polygon.is_none() || matches!(req.pattern, Pattern::Orbit | Pattern::Tour);

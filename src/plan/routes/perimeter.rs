@@ -48,9 +48,9 @@ pub(super) fn visit(
     let mut out = Vec::new();
     let mut cur = from;
     let mut dropped = false;
-    while !loops.is_empty() {
-        // Next loop: the one with the vertex nearest to where we are.
-        let (li, vi) = loops
+    // Next loop: the one with the vertex nearest to where we are.
+    let nearest = |loops: &[Vec<Xy>], cur: Xy| {
+        loops
             .iter()
             .enumerate()
             .flat_map(|(li, l)| {
@@ -60,7 +60,8 @@ pub(super) fn visit(
             })
             .min_by(|a, b| a.2.total_cmp(&b.2))
             .map(|(li, vi, _)| (li, vi))
-            .expect("loops are not empty");
+    };
+    while let Some((li, vi)) = nearest(&loops, cur) {
         let mut l = loops.swap_remove(li);
         l.rotate_left(vi);
         let first = l[0];

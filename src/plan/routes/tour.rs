@@ -11,13 +11,12 @@ pub fn order(d: &[Vec<f64>]) -> Vec<usize> {
     // Nearest neighbour.
     let mut tour = vec![0usize];
     let mut left: Vec<usize> = (1..n).collect();
-    while !left.is_empty() {
+    while let Some((k, _)) = {
         let last = tour[tour.len() - 1];
-        let (k, _) = left
-            .iter()
+        left.iter()
             .enumerate()
             .min_by(|a, b| d[last][*a.1].total_cmp(&d[last][*b.1]))
-            .expect("non-empty");
+    } {
         tour.push(left.swap_remove(k));
     }
     tour.push(0);
