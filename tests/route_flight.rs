@@ -19,6 +19,7 @@ use kestrel::plan::time::now_unix;
 use kestrel::protocol::{Command, CommandOutcome, TransferPolicy};
 use kestrel::station::{Station, StationConfig};
 use kestrel_sim::{Endpoint, SimConfig, Simulator};
+use mavlink::dialects::ardupilotmega::MavMessage;
 
 fn free_udp_port() -> u16 {
     std::net::UdpSocket::bind("127.0.0.1:0")
@@ -34,7 +35,13 @@ async fn planned_route_flown_in_auto_reaches_every_waypoint() {
         lon: kestrel_sim::config::DEFAULT_HOME.1,
     };
     let port = free_udp_port();
-    let station = Station::start(StationConfig::default()).expect("station starts");
+    // The simulator runs 20x faster, its GCS failsafe too: send heartbeats 20x as often.
+    let speedup = 20.0;
+    let station = Station::start(StationConfig {
+        heartbeat_interval: Duration::from_millis(50),
+        ..Default::default()
+    })
+    .expect("station starts");
     station
         .add_link(
             format!("udpin:127.0.0.1:{port}")
@@ -47,7 +54,7 @@ async fn planned_route_flown_in_auto_reaches_every_waypoint() {
         vehicles: 1,
         endpoint: Endpoint::Udp(([127, 0, 0, 1], port).into()),
         home: (home.lat, home.lon),
-        speedup: 10.0,
+        speedup,
         ..Default::default()
     })
     .expect("simulator starts");
@@ -110,6 +117,26 @@ async fn planned_route_flown_in_auto_reaches_every_waypoint() {
     };
     let last_item = plan.mission.len() as u16;
 
+    // Every MISSION_ITEM_REACHED the aircraft sends, whatever the test loop is doing.
+    let mut inbound = station.subscribe();
+    let reached = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+    let collector = {
+        let reached = reached.clone();
+        tokio::spawn(async move {
+            loop {
+                match inbound.recv().await {
+                    Ok(m) => {
+                        if let MavMessage::MISSION_ITEM_REACHED(r) = &m.message {
+                            reached.lock().expect("not poisoned").insert(r.seq);
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(_) => break,
+                }
+            }
+        })
+    };
+
     for c in [
         Command::SetMode { custom_mode: 4 },
         Command::Arm,
@@ -120,26 +147,38 @@ async fn planned_route_flown_in_auto_reaches_every_waypoint() {
     }
 
     // Fly: record how close the aircraft came to each waypoint, until it has landed.
-    let targets: Vec<(GeoPoint, f64)> = plan
+    // (wire sequence number, position, altitude) of every waypoint; home is slot 0.
+    let targets: Vec<(u16, GeoPoint, f64)> = plan
         .mission
         .iter()
-        .filter(|m| m.command == cmd::NAV_WAYPOINT)
-        .map(|m| (GeoPoint { lat: m.x, lon: m.y }, f64::from(m.z)))
+        .enumerate()
+        .filter(|(_, m)| m.command == cmd::NAV_WAYPOINT)
+        .map(|(i, m)| {
+            (
+                i as u16 + 1,
+                GeoPoint { lat: m.x, lon: m.y },
+                f64::from(m.z),
+            )
+        })
         .collect();
     let mut closest = vec![f64::INFINITY; targets.len()];
     let mut was_armed = false;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
     loop {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the flight did not finish; closest approaches {closest:?}"
-        );
+        if tokio::time::Instant::now() >= deadline {
+            let texts: Vec<String> = station
+                .snapshot()
+                .get(1)
+                .map(|a| a.status_texts.iter().map(|t| t.text.clone()).collect())
+                .unwrap_or_default();
+            panic!("the flight did not finish; closest approaches {closest:?}; autopilot said {texts:?}");
+        }
         let v = sim.snapshot(0).expect("vehicle 0");
         let here = GeoPoint {
             lat: v.lat,
             lon: v.lon,
         };
-        for (i, (p, alt)) in targets.iter().enumerate() {
+        for (i, (_, p, alt)) in targets.iter().enumerate() {
             if (v.rel_alt_m - alt).abs() < 5.0 {
                 closest[i] = closest[i].min(haversine_m(here, *p));
             }
@@ -147,7 +186,7 @@ async fn planned_route_flown_in_auto_reaches_every_waypoint() {
         if let Some(a) = station.snapshot().get(1) {
             progress = advance(
                 &progress,
-                &FlightObservation::from_aircraft(&a, now_unix()),
+                &FlightObservation::from_aircraft(a, now_unix()),
                 last_item,
             );
         }
@@ -157,8 +196,23 @@ async fn planned_route_flown_in_auto_reaches_every_waypoint() {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    for (i, d) in closest.iter().enumerate() {
-        assert!(*d < 5.0, "waypoint {} missed by {d:.1} m", i + 1);
+    // The autopilot reports each waypoint reached, and the sampled track passed close to it
+    // (samples are a few metres apart at cruise speed, more on a loaded machine).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    collector.abort();
+    let reached = reached.lock().expect("not poisoned").clone();
+    for (i, (seq, _, _)) in targets.iter().enumerate() {
+        assert!(
+            reached.contains(seq),
+            "waypoint {} (item {seq}) never reported reached; reached {reached:?}",
+            i + 1
+        );
+        assert!(
+            closest[i] < 20.0,
+            "waypoint {} missed by {:.1} m",
+            i + 1,
+            closest[i]
+        );
     }
     let end = sim.snapshot(0).expect("vehicle 0");
     assert!(
@@ -177,7 +231,7 @@ async fn planned_route_flown_in_auto_reaches_every_waypoint() {
         if let Some(a) = station.snapshot().get(1) {
             progress = advance(
                 &progress,
-                &FlightObservation::from_aircraft(&a, now_unix()),
+                &FlightObservation::from_aircraft(a, now_unix()),
                 last_item,
             );
         }

@@ -63,9 +63,9 @@ impl PatrolRoute {
             first_alt,
         ));
         mission.extend(s.points.iter().map(point_item));
-        let mut rtl = MissionItem::nav(cmd::NAV_RETURN_TO_LAUNCH, 0.0, 0.0, 0.0);
-        rtl.frame = frame::MISSION;
-        mission.push(rtl);
+        // Relative-altitude frame with no position, as Mission Planner writes it: accepted by
+        // ArduPilot and by strict autopilots that want a global frame on every nav item.
+        mission.push(MissionItem::nav(cmd::NAV_RETURN_TO_LAUNCH, 0.0, 0.0, 0.0));
         let rally = self
             .rally
             .iter()
