@@ -185,6 +185,28 @@ impl PatrolRoute {
         self.check()
     }
 
+    /// Inserts a point before `point` (at the end when `point` is past the last), re-measures,
+    /// and returns what is now wrong. An unknown sortie changes nothing.
+    pub fn insert_point(&mut self, sortie: usize, point: usize, p: RoutePoint) -> Vec<RouteIssue> {
+        if let Some(s) = self.sorties.get_mut(sortie) {
+            let at = point.min(s.points.len());
+            s.points.insert(at, p);
+        }
+        self.refresh_stats();
+        self.check()
+    }
+
+    /// Removes one point, re-measures, and returns what is now wrong.
+    pub fn remove_point(&mut self, sortie: usize, point: usize) -> Vec<RouteIssue> {
+        if let Some(s) = self.sorties.get_mut(sortie) {
+            if point < s.points.len() {
+                s.points.remove(point);
+            }
+        }
+        self.refresh_stats();
+        self.check()
+    }
+
     /// Changes one point's altitude, re-measures, and returns what is now wrong.
     pub fn set_point_alt(&mut self, sortie: usize, point: usize, alt_m: f64) -> Vec<RouteIssue> {
         if let Some(p) = self

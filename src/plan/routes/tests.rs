@@ -267,4 +267,16 @@ fn dragging_a_waypoint_into_a_no_fly_zone_is_reported() {
     assert!(issues
         .iter()
         .any(|i| matches!(i, RouteIssue::AboveCeiling { .. })));
+    // Dropping the dragged point and fixing the altitude makes the route clean again.
+    route.remove_point(0, 1);
+    assert!(route.set_point_alt(0, 0, 60.0).is_empty());
+    let n = route.sorties[0].points.len();
+    let extra = RoutePoint {
+        position: home_at(200.0, 200.0),
+        alt_m: 60.0,
+        role: PointRole::Transit,
+        loiter: None,
+    };
+    assert!(route.insert_point(0, 99, extra).is_empty());
+    assert_eq!(route.sorties[0].points.len(), n + 1);
 }
