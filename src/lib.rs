@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod crew;
 pub mod dispatch;
 pub mod fleet;
 pub mod link;

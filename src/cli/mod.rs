@@ -3,11 +3,13 @@
 
 pub mod audit;
 pub mod command;
+pub mod crew;
 pub mod demo;
 pub mod dispatch;
 pub mod logger;
 pub mod mission;
 pub mod output;
+pub mod plan;
 pub mod sighting;
 pub mod status;
 pub mod sync;
@@ -60,6 +62,10 @@ pub enum Cmd {
     Sync(sync::SyncArgs),
     /// The command centre: receive and store sightings, follow the fleet, list what is held.
     Dispatch(dispatch::DispatchArgs),
+    /// Patrol planning: key areas, patrol routes, .plan checks and the shift schedule.
+    Plan(plan::PlanArgs),
+    /// Crews: roster, aircraft registry, teams, sorties and the sortie log.
+    Crew(crew::CrewArgs),
 }
 
 /// Link options shared by subcommands that talk to aircraft.
@@ -187,5 +193,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Sighting(a)) => sighting::run(a, &ctx).await,
         Some(Cmd::Sync(a)) => sync::run(a, &ctx).await,
         Some(Cmd::Dispatch(a)) => dispatch::run(a, &ctx).await,
+        Some(Cmd::Plan(a)) => plan::run(a, ctx.json, &ctx.data_dir).await,
+        Some(Cmd::Crew(a)) => crew::run(a, &ctx).await,
     }
 }

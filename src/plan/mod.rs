@@ -1,8 +1,13 @@
-//! Planning data and files: the mission model shared by every format, and readers/writers for
-//! QGroundControl `.plan` and WPL 110 waypoint files.
+//! Planning: the mission model shared by every format, readers/writers for QGroundControl
+//! `.plan` and WPL 110 waypoint files, key areas, patrol routes and the shift schedule.
 
+pub mod areas;
+pub mod geo;
 pub mod mission;
 pub mod qgc;
+pub mod routes;
+pub mod schedule;
+pub mod time;
 pub mod wpl;
 
 use std::path::Path;

@@ -1,0 +1,713 @@
+//! The crew database: one SQLite file in the data directory (`crew.sqlite`) with the roster,
+//! the aircraft registry, teams and sorties. Every change goes through the rules in this
+//! module's siblings, inside a transaction, so two planners never slip an overlap past each
+//! other.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use super::sortie::{advance, find_overlap};
+use super::{
+    AircraftRecord, CrewError, FlightObservation, Person, Role, Sortie, SortieDraft,
+    SortieProgress, SortieState, Team,
+};
+
+/// File name of the crew database inside the data directory.
+pub const FILE_NAME: &str = "crew.sqlite";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS people (
+    name  TEXT PRIMARY KEY,
+    role  TEXT NOT NULL,
+    badge TEXT
+);
+CREATE TABLE IF NOT EXISTS aircraft (
+    callsign      TEXT PRIMARY KEY,
+    model         TEXT NOT NULL,
+    serial        TEXT NOT NULL,
+    endurance_min REAL NOT NULL,
+    cruise_ms     REAL NOT NULL,
+    hfov_deg      REAL NOT NULL,
+    sysid         INTEGER,
+    maintenance   TEXT
+);
+CREATE TABLE IF NOT EXISTS teams (
+    name     TEXT PRIMARY KEY,
+    officer  TEXT NOT NULL,
+    aux1     TEXT NOT NULL,
+    aux2     TEXT NOT NULL,
+    aircraft TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sorties (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    team       TEXT NOT NULL,
+    officer    TEXT NOT NULL,
+    aux1       TEXT NOT NULL,
+    aux2       TEXT NOT NULL,
+    aircraft   TEXT NOT NULL,
+    route_name TEXT NOT NULL,
+    plan       TEXT,
+    start      INTEGER NOT NULL,
+    end        INTEGER NOT NULL,
+    state      TEXT NOT NULL,
+    progress   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sorties_time ON sorties (start, end);
+PRAGMA user_version = 1;
+";
+
+fn db(e: impl std::fmt::Display) -> CrewError {
+    CrewError::Store(e.to_string())
+}
+
+/// The crew database.
+pub struct CrewStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for CrewStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrewStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+const SORTIE_COLS: &str =
+    "id, team, officer, aux1, aux2, aircraft, route_name, plan, start, end, progress";
+
+fn sortie_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Sortie, CrewError>> {
+    let id: i64 = r.get(0)?;
+    let plan: Option<String> = r.get(7)?;
+    let progress: String = r.get(10)?;
+    let team = Team {
+        name: r.get(1)?,
+        officer: r.get(2)?,
+        auxiliaries: [r.get(3)?, r.get(4)?],
+        aircraft: r.get(5)?,
+    };
+    let route_name: String = r.get(6)?;
+    let (start, end): (i64, i64) = (r.get(8)?, r.get(9)?);
+    let damaged = |what: &str, e: serde_json::Error| {
+        CrewError::Store(format!("sortie {id} has a damaged {what}: {e}"))
+    };
+    Ok((|| {
+        Ok(Sortie {
+            id,
+            team,
+            route_name,
+            plan: plan
+                .map(|p| serde_json::from_str(&p))
+                .transpose()
+                .map_err(|e| damaged("mission", e))?,
+            start,
+            end,
+            progress: serde_json::from_str(&progress).map_err(|e| damaged("progress record", e))?,
+        })
+    })())
+}
+
+fn aircraft_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AircraftRecord> {
+    Ok(AircraftRecord {
+        callsign: r.get(0)?,
+        model: r.get(1)?,
+        serial: r.get(2)?,
+        endurance_min: r.get(3)?,
+        cruise_ms: r.get(4)?,
+        hfov_deg: r.get(5)?,
+        sysid: r.get(6)?,
+        maintenance: r.get(7)?,
+    })
+}
+
+impl CrewStore {
+    /// Opens (creating if needed) the crew database in `data_dir`.
+    pub fn open_in(data_dir: &Path) -> Result<Self, CrewError> {
+        crate::paths::ensure_dir(data_dir).map_err(db)?;
+        Self::open(&data_dir.join(FILE_NAME))
+    }
+
+    /// Opens (creating if needed) a crew database file.
+    pub fn open(path: &Path) -> Result<Self, CrewError> {
+        let conn = Connection::open(path)
+            .map_err(|e| CrewError::Store(format!("cannot open {}: {e}", path.display())))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db)?;
+        conn.execute_batch(SCHEMA).map_err(|e| {
+            CrewError::Store(format!(
+                "{} is not a Kestrel crew database: {e}",
+                path.display()
+            ))
+        })?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Where the database lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    // ---- roster ----
+
+    /// Adds a person to the roster.
+    pub fn add_person(&mut self, p: &Person) -> Result<(), CrewError> {
+        p.validate()?;
+        let n = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO people (name, role, badge) VALUES (?1, ?2, ?3)",
+                params![p.name, p.role.as_str(), p.badge],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(CrewError::Exists {
+                kind: "person",
+                name: p.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The roster, by name.
+    pub fn people(&self) -> Result<Vec<Person>, CrewError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT name, role, badge FROM people ORDER BY name")
+            .map_err(db)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+            })
+            .map_err(db)?;
+        rows.map(|r| {
+            let (name, role, badge) = r.map_err(db)?;
+            let role: Role = role.parse().map_err(CrewError::Store)?;
+            Ok(Person { name, role, badge })
+        })
+        .collect()
+    }
+
+    /// Removes a person who is on no team.
+    pub fn remove_person(&mut self, name: &str) -> Result<(), CrewError> {
+        if let Some(t) = self
+            .teams()?
+            .into_iter()
+            .find(|t| t.members().contains(&name))
+        {
+            return Err(CrewError::Invalid(format!(
+                "{name} is on team {}; remove the team or form it without {name} first",
+                t.name
+            )));
+        }
+        let n = self
+            .conn
+            .execute("DELETE FROM people WHERE name = ?1", [name])
+            .map_err(db)?;
+        if n == 0 {
+            return Err(CrewError::NotFound {
+                kind: "person",
+                name: name.into(),
+            });
+        }
+        Ok(())
+    }
+
+    // ---- aircraft registry ----
+
+    /// Registers an aircraft.
+    pub fn add_aircraft(&mut self, a: &AircraftRecord) -> Result<(), CrewError> {
+        a.validate()?;
+        let n = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO aircraft (callsign, model, serial, endurance_min, cruise_ms, hfov_deg, sysid, maintenance)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![a.callsign, a.model, a.serial, a.endurance_min, a.cruise_ms, a.hfov_deg, a.sysid, a.maintenance],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(CrewError::Exists {
+                kind: "aircraft",
+                name: a.callsign.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The registry, by callsign.
+    pub fn aircraft(&self) -> Result<Vec<AircraftRecord>, CrewError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT callsign, model, serial, endurance_min, cruise_ms, hfov_deg, sysid, maintenance FROM aircraft ORDER BY callsign")
+            .map_err(db)?;
+        let rows = st.query_map([], aircraft_row).map_err(db)?;
+        rows.map(|r| r.map_err(db)).collect()
+    }
+
+    /// One aircraft by callsign.
+    pub fn aircraft_by_callsign(&self, callsign: &str) -> Result<AircraftRecord, CrewError> {
+        self.conn
+            .query_row(
+                "SELECT callsign, model, serial, endurance_min, cruise_ms, hfov_deg, sysid, maintenance FROM aircraft WHERE callsign = ?1",
+                [callsign],
+                aircraft_row,
+            )
+            .optional()
+            .map_err(db)?
+            .ok_or_else(|| CrewError::NotFound {
+                kind: "aircraft",
+                name: callsign.into(),
+            })
+    }
+
+    /// Puts an aircraft under maintenance (`Some(note)`) or back in service (`None`).
+    pub fn set_maintenance(&mut self, callsign: &str, note: Option<&str>) -> Result<(), CrewError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE aircraft SET maintenance = ?2 WHERE callsign = ?1",
+                params![callsign, note],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(CrewError::NotFound {
+                kind: "aircraft",
+                name: callsign.into(),
+            });
+        }
+        Ok(())
+    }
+
+    // ---- teams ----
+
+    /// Forms and stores a team (see [`Team::form`] for the rules).
+    pub fn add_team(
+        &mut self,
+        name: &str,
+        members: &[String],
+        aircraft: &[String],
+    ) -> Result<Team, CrewError> {
+        let team = Team::form(name, members, aircraft, &self.people()?, &self.aircraft()?)?;
+        let n = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO teams (name, officer, aux1, aux2, aircraft) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![team.name, team.officer, team.auxiliaries[0], team.auxiliaries[1], team.aircraft],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(CrewError::Exists {
+                kind: "team",
+                name: name.into(),
+            });
+        }
+        Ok(team)
+    }
+
+    /// Every team, by name.
+    pub fn teams(&self) -> Result<Vec<Team>, CrewError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT name, officer, aux1, aux2, aircraft FROM teams ORDER BY name")
+            .map_err(db)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(Team {
+                    name: r.get(0)?,
+                    officer: r.get(1)?,
+                    auxiliaries: [r.get(2)?, r.get(3)?],
+                    aircraft: r.get(4)?,
+                })
+            })
+            .map_err(db)?;
+        rows.map(|r| r.map_err(db)).collect()
+    }
+
+    /// One team by name.
+    pub fn team(&self, name: &str) -> Result<Team, CrewError> {
+        self.teams()?
+            .into_iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| CrewError::NotFound {
+                kind: "team",
+                name: name.into(),
+            })
+    }
+
+    /// Dissolves a team (its sorties keep their crew).
+    pub fn remove_team(&mut self, name: &str) -> Result<(), CrewError> {
+        let n = self
+            .conn
+            .execute("DELETE FROM teams WHERE name = ?1", [name])
+            .map_err(db)?;
+        if n == 0 {
+            return Err(CrewError::NotFound {
+                kind: "team",
+                name: name.into(),
+            });
+        }
+        Ok(())
+    }
+
+    // ---- sorties ----
+
+    fn sorties_where(
+        conn: &Connection,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Sortie>, CrewError> {
+        let sql = format!("SELECT {SORTIE_COLS} FROM sorties {filter} ORDER BY start, id");
+        let mut st = conn.prepare(&sql).map_err(db)?;
+        let rows = st.query_map(args, sortie_row).map_err(db)?;
+        rows.map(|r| r.map_err(db).and_then(|s| s)).collect()
+    }
+
+    /// Plans a sortie for a team, refusing an aircraft under maintenance and any person or
+    /// aircraft already on an overlapping sortie.
+    pub fn create_sortie(&mut self, draft: &SortieDraft) -> Result<Sortie, CrewError> {
+        if draft.end <= draft.start {
+            return Err(CrewError::Invalid(
+                "a sortie must end after it starts".into(),
+            ));
+        }
+        let team = self.team(&draft.team)?;
+        let aircraft = self.aircraft_by_callsign(&team.aircraft)?;
+        if let Some(note) = aircraft.maintenance {
+            return Err(CrewError::InMaintenance {
+                callsign: aircraft.callsign,
+                note,
+            });
+        }
+        let tx = self.conn.transaction().map_err(db)?;
+        let existing = Self::sorties_where(
+            &tx,
+            "WHERE end > ?1 AND start < ?2",
+            &[&draft.start, &draft.end],
+        )?;
+        if let Some(e) = find_overlap(&team, draft.start, draft.end, &existing) {
+            return Err(e);
+        }
+        let progress = SortieProgress {
+            state: Some(SortieState::Planned),
+            ..Default::default()
+        };
+        let plan = draft
+            .plan
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(db)?;
+        tx.execute(
+            "INSERT INTO sorties (team, officer, aux1, aux2, aircraft, route_name, plan, start, end, state, progress)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                team.name,
+                team.officer,
+                team.auxiliaries[0],
+                team.auxiliaries[1],
+                team.aircraft,
+                draft.route_name,
+                plan,
+                draft.start,
+                draft.end,
+                SortieState::Planned.as_str(),
+                serde_json::to_string(&progress).map_err(db)?
+            ],
+        )
+        .map_err(db)?;
+        let id = tx.last_insert_rowid();
+        tx.commit().map_err(db)?;
+        self.sortie(id)
+    }
+
+    /// Every sortie, by planned start.
+    pub fn sorties(&self) -> Result<Vec<Sortie>, CrewError> {
+        Self::sorties_where(&self.conn, "", &[])
+    }
+
+    /// Sorties overlapping a time window (Unix seconds).
+    pub fn sorties_between(&self, from: i64, until: i64) -> Result<Vec<Sortie>, CrewError> {
+        Self::sorties_where(
+            &self.conn,
+            "WHERE end > ?1 AND start < ?2",
+            &[&from, &until],
+        )
+    }
+
+    /// One sortie by id.
+    pub fn sortie(&self, id: i64) -> Result<Sortie, CrewError> {
+        Self::sorties_where(&self.conn, "WHERE id = ?1", &[&id])?
+            .pop()
+            .ok_or_else(|| CrewError::NotFound {
+                kind: "sortie",
+                name: id.to_string(),
+            })
+    }
+
+    fn save(tx: &Transaction<'_>, id: i64, p: &SortieProgress) -> Result<(), CrewError> {
+        tx.execute(
+            "UPDATE sorties SET state = ?2, progress = ?3 WHERE id = ?1",
+            params![
+                id,
+                p.state().as_str(),
+                serde_json::to_string(p).map_err(db)?
+            ],
+        )
+        .map_err(db)?;
+        Ok(())
+    }
+
+    fn change(
+        &mut self,
+        id: i64,
+        f: impl FnOnce(&Sortie) -> Result<SortieProgress, CrewError>,
+    ) -> Result<Sortie, CrewError> {
+        let tx = self.conn.transaction().map_err(db)?;
+        let s = Self::sorties_where(&tx, "WHERE id = ?1", &[&id])?
+            .pop()
+            .ok_or_else(|| CrewError::NotFound {
+                kind: "sortie",
+                name: id.to_string(),
+            })?;
+        let p = f(&s)?;
+        if p != s.progress {
+            Self::save(&tx, id, &p)?;
+        }
+        tx.commit().map_err(db)?;
+        Ok(Sortie { progress: p, ..s })
+    }
+
+    /// Records that the sortie's mission is on the aircraft.
+    pub fn mark_uploaded(&mut self, id: i64) -> Result<Sortie, CrewError> {
+        self.change(id, |s| match s.state() {
+            SortieState::Planned | SortieState::Uploaded => Ok(SortieProgress {
+                state: Some(SortieState::Uploaded),
+                ..s.progress.clone()
+            }),
+            other => Err(CrewError::BadState {
+                id,
+                state: other.to_string(),
+                action: "uploaded again",
+            }),
+        })
+    }
+
+    /// Cancels a sortie (or records that it was broken off), with the reason.
+    pub fn abort(&mut self, id: i64, reason: &str) -> Result<Sortie, CrewError> {
+        self.change(id, |s| {
+            if s.state().is_final() {
+                return Err(CrewError::BadState {
+                    id,
+                    state: s.state().to_string(),
+                    action: "aborted",
+                });
+            }
+            Ok(SortieProgress {
+                state: Some(SortieState::Aborted),
+                note: Some(reason.to_string()),
+                ..s.progress.clone()
+            })
+        })
+    }
+
+    /// Applies one telemetry observation of the sortie's aircraft (see [`advance`]).
+    pub fn observe(&mut self, id: i64, obs: &FlightObservation) -> Result<Sortie, CrewError> {
+        self.change(id, |s| Ok(advance(&s.progress, obs, s.last_item())))
+    }
+
+    /// Counts sightings reported during a sortie.
+    pub fn add_sightings(&mut self, id: i64, n: u32) -> Result<Sortie, CrewError> {
+        self.change(id, |s| {
+            Ok(SortieProgress {
+                sightings: s.progress.sightings + n,
+                ..s.progress.clone()
+            })
+        })
+    }
+
+    /// The sortie an aircraft (by MAVLink system id) is flying or about to fly: flying first,
+    /// then the uploaded one planned earliest.
+    pub fn active_sortie_for(&self, sysid: u8) -> Result<Option<Sortie>, CrewError> {
+        let callsigns: Vec<String> = self
+            .aircraft()?
+            .into_iter()
+            .filter(|a| a.sysid == Some(sysid))
+            .map(|a| a.callsign)
+            .collect();
+        let mut active: Vec<Sortie> =
+            Self::sorties_where(&self.conn, "WHERE state IN ('uploaded', 'flying')", &[])?
+                .into_iter()
+                .filter(|s| callsigns.contains(&s.team.aircraft))
+                .collect();
+        active.sort_by_key(|s| (s.state() != SortieState::Flying, s.start));
+        Ok(active.into_iter().next())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(n: &str, role: Role) -> Person {
+        Person {
+            name: n.into(),
+            role,
+            badge: None,
+        }
+    }
+
+    fn craft(c: &str, sysid: u8) -> AircraftRecord {
+        AircraftRecord {
+            callsign: c.into(),
+            model: "Quad X".into(),
+            serial: format!("SN-{c}"),
+            endurance_min: 30.0,
+            cruise_ms: 10.0,
+            hfov_deg: 70.0,
+            sysid: Some(sysid),
+            maintenance: None,
+        }
+    }
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn draft(team: &str, start: i64, end: i64) -> SortieDraft {
+        SortieDraft {
+            team: team.into(),
+            route_name: "square perimeter".into(),
+            plan: None,
+            start,
+            end,
+        }
+    }
+
+    fn seeded(dir: &Path) -> CrewStore {
+        let mut s = CrewStore::open_in(dir).unwrap();
+        for (n, r) in [
+            ("Li", Role::Officer),
+            ("Wang", Role::Officer),
+            ("Zhao", Role::Auxiliary),
+            ("Chen", Role::Auxiliary),
+            ("Sun", Role::Auxiliary),
+            ("Zhou", Role::Auxiliary),
+        ] {
+            s.add_person(&person(n, r)).unwrap();
+        }
+        s.add_aircraft(&craft("K1", 1)).unwrap();
+        s.add_aircraft(&craft("K2", 2)).unwrap();
+        s.add_team("Alpha", &names(&["Li", "Zhao", "Chen"]), &names(&["K1"]))
+            .unwrap();
+        s
+    }
+
+    #[test]
+    fn overlap_and_maintenance_are_refused_and_nothing_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = seeded(dir.path());
+        // Bravo shares Zhao with Alpha.
+        s.add_team("Bravo", &names(&["Wang", "Zhao", "Sun"]), &names(&["K2"]))
+            .unwrap();
+        let first = s.create_sortie(&draft("Alpha", 1000, 2000)).unwrap();
+        assert_eq!(first.state(), SortieState::Planned);
+        let e = s.create_sortie(&draft("Bravo", 1500, 2500)).unwrap_err();
+        assert!(e.to_string().contains("Zhao is already on sortie"), "{e}");
+        s.create_sortie(&draft("Bravo", 2000, 2500)).unwrap();
+        s.set_maintenance("K1", Some("motor 3 replaced, needs test flight"))
+            .unwrap();
+        let e = s.create_sortie(&draft("Alpha", 5000, 6000)).unwrap_err();
+        assert!(matches!(e, CrewError::InMaintenance { .. }), "{e}");
+        assert_eq!(s.sorties().unwrap().len(), 2);
+        // An aborted sortie frees its crew.
+        s.abort(first.id, "weather").unwrap();
+        s.set_maintenance("K1", None).unwrap();
+        s.create_sortie(&draft("Alpha", 1200, 1900)).unwrap();
+    }
+
+    #[test]
+    fn sortie_follows_the_aircraft_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = {
+            let mut s = seeded(dir.path());
+            let mut d = draft("Alpha", 0, 1800);
+            d.plan = Some(crate::plan::mission::MissionPlan {
+                mission: vec![crate::plan::mission::MissionItem::waypoint(36.0, 116.0, 50.0); 3],
+                ..Default::default()
+            });
+            let id = s.create_sortie(&d).unwrap().id;
+            assert!(
+                s.active_sortie_for(1).unwrap().is_none(),
+                "planned is not active yet"
+            );
+            s.mark_uploaded(id).unwrap();
+            assert_eq!(s.active_sortie_for(1).unwrap().unwrap().id, id);
+            let o = |at: f64, armed: bool, alt: f64, item: u16| FlightObservation {
+                at,
+                armed,
+                mode: "AUTO".into(),
+                rel_alt_m: alt,
+                position: Some(crate::fleet::GeoPoint {
+                    lat: 36.0,
+                    lon: 116.0,
+                }),
+                mission_current: Some(item),
+                alert_times: vec![],
+            };
+            assert_eq!(
+                s.observe(id, &o(10.0, true, 20.0, 1)).unwrap().state(),
+                SortieState::Flying
+            );
+            s.observe(id, &o(100.0, true, 50.0, 3)).unwrap();
+            s.add_sightings(id, 2).unwrap();
+            id
+        };
+        let mut s = CrewStore::open_in(dir.path()).unwrap();
+        let done = s
+            .observe(
+                id,
+                &FlightObservation {
+                    at: 200.0,
+                    armed: false,
+                    mode: "LAND".into(),
+                    rel_alt_m: 0.0,
+                    position: None,
+                    mission_current: Some(3),
+                    alert_times: vec![],
+                },
+            )
+            .unwrap();
+        assert_eq!(done.state(), SortieState::Completed);
+        let rows = super::super::log::rows(&s.sorties().unwrap(), &s.aircraft().unwrap());
+        assert_eq!(rows[0].serial, "SN-K1");
+        assert_eq!(rows[0].sightings, 2);
+        assert_eq!(rows[0].flight_min, Some(3.2));
+        let csv = super::super::log::to_csv(&rows);
+        assert!(csv.starts_with("sortie,team,officer"));
+        assert!(csv.contains(
+            ",Alpha,Li,Zhao,Chen,K1,SN-K1,square perimeter,1970-01-01T00:00:00Z,completed,"
+        ));
+        assert!(s.mark_uploaded(id).is_err());
+    }
+
+    #[test]
+    fn people_on_a_team_cannot_be_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = seeded(dir.path());
+        assert!(s
+            .remove_person("Li")
+            .unwrap_err()
+            .to_string()
+            .contains("team Alpha"));
+        s.remove_person("Sun").unwrap();
+        assert!(matches!(
+            s.add_person(&person("Li", Role::Officer)),
+            Err(CrewError::Exists { .. })
+        ));
+    }
+}

@@ -1,0 +1,233 @@
+//! The key-area database: one SQLite file in the data directory (`areas.sqlite`), so areas drawn
+//! on the map or imported from files survive restarts and are shared by the console and the
+//! command line.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{validate_all, AreaError, KeyArea, Shape};
+
+/// File name of the key-area database inside the data directory.
+pub const FILE_NAME: &str = "areas.sqlite";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS key_areas (
+    name        TEXT PRIMARY KEY,
+    category    TEXT NOT NULL,
+    shape       TEXT NOT NULL,
+    priority    INTEGER NOT NULL,
+    revisit_min REAL,
+    alt_m       REAL,
+    rtsp        TEXT,
+    extra       TEXT NOT NULL DEFAULT '{}',
+    updated_at  REAL NOT NULL
+);
+PRAGMA user_version = 1;
+";
+
+fn db_err(e: impl std::fmt::Display) -> AreaError {
+    AreaError::Store(e.to_string())
+}
+
+/// Key areas stored in SQLite.
+pub struct AreaStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for AreaStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AreaStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+fn now_unix() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+impl AreaStore {
+    /// Opens (creating if needed) the key-area database in `data_dir`.
+    pub fn open_in(data_dir: &Path) -> Result<Self, AreaError> {
+        crate::paths::ensure_dir(data_dir).map_err(db_err)?;
+        Self::open(&data_dir.join(FILE_NAME))
+    }
+
+    /// Opens (creating if needed) a key-area database file.
+    pub fn open(path: &Path) -> Result<Self, AreaError> {
+        let conn = Connection::open(path)
+            .map_err(|e| AreaError::Store(format!("cannot open {}: {e}", path.display())))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db_err)?;
+        conn.execute_batch(SCHEMA).map_err(|e| {
+            AreaError::Store(format!(
+                "{} is not a Kestrel key-area database: {e}",
+                path.display()
+            ))
+        })?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Where the database lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn put(conn: &Connection, a: &KeyArea) -> Result<(), AreaError> {
+        let shape = serde_json::to_string(&a.shape).map_err(db_err)?;
+        let extra = serde_json::to_string(&a.extra).map_err(db_err)?;
+        conn.execute(
+            "INSERT INTO key_areas (name, category, shape, priority, revisit_min, alt_m, rtsp, extra, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT(name) DO UPDATE SET category=?2, shape=?3, priority=?4, revisit_min=?5,
+                 alt_m=?6, rtsp=?7, extra=?8, updated_at=?9",
+            params![
+                a.name,
+                a.category.as_str(),
+                shape,
+                a.priority,
+                a.revisit_min,
+                a.alt_m,
+                a.rtsp,
+                extra,
+                now_unix()
+            ],
+        )
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Adds or replaces (by name) one area, after validating it.
+    pub fn upsert(&mut self, area: &KeyArea) -> Result<(), AreaError> {
+        area.validate()?;
+        Self::put(&self.conn, area)
+    }
+
+    /// Adds or replaces (by name) several areas in one transaction: all or nothing. With
+    /// `replace_all`, areas not in `areas` are removed.
+    pub fn import(&mut self, areas: &[KeyArea], replace_all: bool) -> Result<usize, AreaError> {
+        validate_all(areas)?;
+        let tx = self.conn.transaction().map_err(db_err)?;
+        if replace_all {
+            tx.execute("DELETE FROM key_areas", []).map_err(db_err)?;
+        }
+        for a in areas {
+            Self::put(&tx, a)?;
+        }
+        tx.commit().map_err(db_err)?;
+        Ok(areas.len())
+    }
+
+    /// Reads one row; the outer error is SQLite's, the inner one a damaged record.
+    fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<KeyArea, AreaError>> {
+        let name: String = r.get(0)?;
+        let category: String = r.get(1)?;
+        let shape: String = r.get(2)?;
+        let extra: String = r.get(7)?;
+        let (priority, revisit_min, alt_m, rtsp) = (r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?);
+        let bad = |what: &str, e: String| {
+            AreaError::Store(format!("stored area '{name}' has a damaged {what}: {e}"))
+        };
+        Ok((|| {
+            Ok(KeyArea {
+                category: category.parse().map_err(|e| bad("category", e))?,
+                shape: serde_json::from_str::<Shape>(&shape)
+                    .map_err(|e| bad("shape", e.to_string()))?,
+                extra: serde_json::from_str(&extra)
+                    .map_err(|e| bad("property list", e.to_string()))?,
+                name: name.clone(),
+                priority,
+                revisit_min,
+                alt_m,
+                rtsp,
+            })
+        })())
+    }
+
+    /// Every area, by name.
+    pub fn list(&self) -> Result<Vec<KeyArea>, AreaError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT name, category, shape, priority, revisit_min, alt_m, rtsp, extra FROM key_areas ORDER BY name")
+            .map_err(db_err)?;
+        let rows = st.query_map([], Self::row).map_err(db_err)?;
+        rows.map(|r| r.map_err(db_err).and_then(|a| a)).collect()
+    }
+
+    /// One area by name.
+    pub fn get(&self, name: &str) -> Result<KeyArea, AreaError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT name, category, shape, priority, revisit_min, alt_m, rtsp, extra FROM key_areas WHERE name = ?1",
+                [name],
+                Self::row,
+            )
+            .optional()
+            .map_err(db_err)?;
+        match row {
+            Some(r) => r,
+            None => Err(AreaError::NotFound(name.to_string())),
+        }
+    }
+
+    /// Removes one area by name.
+    pub fn remove(&mut self, name: &str) -> Result<(), AreaError> {
+        let n = self
+            .conn
+            .execute("DELETE FROM key_areas WHERE name = ?1", [name])
+            .map_err(db_err)?;
+        if n == 0 {
+            return Err(AreaError::NotFound(name.to_string()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::GeoPoint;
+    use crate::plan::areas::Category;
+
+    fn gp(lat: f64, lon: f64) -> GeoPoint {
+        GeoPoint { lat, lon }
+    }
+
+    #[test]
+    fn areas_survive_reopening_and_import_is_all_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = KeyArea::polygon(
+            "Station square",
+            Category::CrowdedPlace,
+            vec![gp(36.0, 116.0), gp(36.0, 116.01), gp(36.01, 116.01)],
+        );
+        a.revisit_min = Some(45.0);
+        a.extra.insert("district".into(), serde_json::json!("East"));
+        let cam = KeyArea::point("Gate", Category::Camera, gp(36.02, 116.02));
+        {
+            let mut s = AreaStore::open_in(dir.path()).unwrap();
+            assert_eq!(s.import(&[a.clone(), cam.clone()], false).unwrap(), 2);
+        }
+        let mut s = AreaStore::open_in(dir.path()).unwrap();
+        assert_eq!(s.list().unwrap(), vec![cam.clone(), a.clone()]);
+        // A batch with one bad area changes nothing.
+        let bad = KeyArea::point("Bad", Category::KeyZone, gp(1.0, 1.0));
+        assert!(s.import(&[bad], true).is_err());
+        assert_eq!(s.list().unwrap().len(), 2);
+        s.remove("Gate").unwrap();
+        assert_eq!(
+            s.get("Gate").unwrap_err(),
+            AreaError::NotFound("Gate".into())
+        );
+        assert_eq!(s.get("Station square").unwrap(), a);
+    }
+}

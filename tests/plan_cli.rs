@@ -1,0 +1,423 @@
+//! The planning and crew command lines end to end, as a shift lead would use them: real
+//! SQLite files in a temporary data directory, real files in and out, and the one-line errors
+//! for bad input.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const AREAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/areas.geojson");
+const HOME: &str = "36.456,115.985";
+
+fn kestrel(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kestrel"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("kestrel runs")
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = kestrel(dir, args);
+    assert!(
+        out.status.success(),
+        "kestrel {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs a command that must fail; returns its error message (stderr).
+fn fails(dir: &Path, args: &[&str]) -> String {
+    let out = kestrel(dir, args);
+    assert!(!out.status.success(), "kestrel {args:?} should have failed");
+    String::from_utf8_lossy(&out.stderr).trim().to_string()
+}
+
+#[test]
+fn areas_route_and_files_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(ok(d, &["plan", "areas", "import", AREAS]).contains("imported 5 key areas"));
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(d, &["--json", "plan", "areas", "list"])).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 5);
+
+    let plan = d.join("patrol.plan");
+    let kml = d.join("patrol.kml");
+    let gj = d.join("patrol.geojson");
+    let out = ok(
+        d,
+        &[
+            "--json",
+            "plan",
+            "route",
+            "--pattern",
+            "perimeter",
+            "--alt",
+            "50",
+            "--home",
+            HOME,
+            "--area",
+            "Station square",
+            "--area",
+            "Stadium",
+            "--out",
+            plan.to_str().unwrap(),
+            "--kml",
+            kml.to_str().unwrap(),
+            "--geojson",
+            gj.to_str().unwrap(),
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["route"]["areas"].as_array().unwrap().len(), 2);
+    assert!(v["totals"]["battery_pct"].as_f64().unwrap() > 0.0);
+    // The .plan is a QGroundControl plan with the helipad as an exclusion fence.
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let p: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(p["fileType"], "Plan");
+    assert_eq!(p["geoFence"]["polygons"][0]["inclusion"], false);
+    assert!(std::fs::read_to_string(&kml)
+        .unwrap()
+        .contains("<LineString>"));
+    assert!(std::fs::read_to_string(&gj)
+        .unwrap()
+        .contains("\"LineString\""));
+    // Checking the written plan finds no problem.
+    assert!(ok(d, &["plan", "check", plan.to_str().unwrap()]).contains("no problems found"));
+    // Its geofence comes back as a no-fly zone.
+    let d2 = tempfile::tempdir().unwrap();
+    assert!(ok(
+        d2.path(),
+        &["plan", "areas", "import", plan.to_str().unwrap()]
+    )
+    .contains("imported 1 key areas"));
+
+    // Export keeps unknown properties.
+    let exported = d.join("out.geojson");
+    ok(d, &["plan", "areas", "export", exported.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&exported).unwrap();
+    assert!(text.contains("\"district\"") && text.contains("\"authority\""));
+}
+
+#[test]
+fn bad_input_gets_a_clear_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let bad = d.join("bad.geojson");
+    std::fs::write(&bad, "{\"type\": \"FeatureCollection\", \"features\": [").unwrap();
+    let e = fails(d, &["plan", "areas", "import", bad.to_str().unwrap()]);
+    assert!(
+        e.contains("not valid JSON") && e.lines().count() == 1,
+        "{e}"
+    );
+
+    let bow = d.join("bow.geojson");
+    std::fs::write(
+        &bow,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Bow","category":"key_zone"},
+        "geometry":{"type":"Polygon","coordinates":[[[115.98,36.45],[115.99,36.46],[115.99,36.45],[115.98,36.46],[115.98,36.45]]]}}]}"#,
+    )
+    .unwrap();
+    let e = fails(
+        d,
+        &[
+            "plan",
+            "route",
+            "--areas",
+            bow.to_str().unwrap(),
+            "--pattern",
+            "coverage",
+            "--alt",
+            "50",
+        ],
+    );
+    assert!(
+        e.contains("'Bow'") && e.contains("crosses itself") && e.lines().count() == 1,
+        "{e}"
+    );
+
+    // The helipad spans x -150..50, y 50..250 m from the demo origin: launch inside it.
+    let e = fails(
+        d,
+        &[
+            "plan",
+            "route",
+            "--areas",
+            AREAS,
+            "--pattern",
+            "tour",
+            "--alt",
+            "50",
+            "--home",
+            "36.4575,115.9846",
+        ],
+    );
+    assert!(
+        e.contains("inside no-fly zone 'Hospital helipad'") && e.lines().count() == 1,
+        "{e}"
+    );
+
+    let e = fails(
+        d,
+        &[
+            "plan",
+            "route",
+            "--areas",
+            AREAS,
+            "--pattern",
+            "tour",
+            "--alt",
+            "150",
+            "--home",
+            HOME,
+        ],
+    );
+    assert!(e.contains("ceiling"), "{e}");
+    let e = fails(
+        d,
+        &[
+            "plan",
+            "route",
+            "--areas",
+            AREAS,
+            "--pattern",
+            "zigzag",
+            "--alt",
+            "50",
+        ],
+    );
+    assert!(e.contains("unknown pattern"), "{e}");
+}
+
+#[test]
+fn crew_teams_sorties_schedule_and_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (name, role) in [
+        ("Li Wei", "officer"),
+        ("Wang Fang", "officer"),
+        ("Zhao Min", "auxiliary"),
+        ("Chen Jie", "auxiliary"),
+        ("Sun Lei", "auxiliary"),
+        ("Zhou Yan", "auxiliary"),
+    ] {
+        ok(d, &["crew", "person", "add", name, "--role", role]);
+    }
+    ok(
+        d,
+        &[
+            "crew",
+            "aircraft",
+            "add",
+            "Falcon-1",
+            "--model",
+            "Quad X8",
+            "--serial",
+            "QX-0001",
+            "--endurance",
+            "30",
+            "--sysid",
+            "1",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "crew",
+            "aircraft",
+            "add",
+            "Falcon-2",
+            "--model",
+            "Quad X8",
+            "--serial",
+            "QX-0002",
+            "--endurance",
+            "30",
+            "--sysid",
+            "2",
+        ],
+    );
+
+    let e = fails(
+        d,
+        &[
+            "crew",
+            "team",
+            "add",
+            "Alpha",
+            "--member",
+            "Li Wei",
+            "--member",
+            "Wang Fang",
+            "--member",
+            "Zhao Min",
+            "--aircraft",
+            "Falcon-1",
+        ],
+    );
+    assert!(e.contains("exactly one officer"), "{e}");
+    ok(
+        d,
+        &[
+            "crew",
+            "team",
+            "add",
+            "Alpha",
+            "--member",
+            "Li Wei",
+            "--member",
+            "Zhao Min",
+            "--member",
+            "Chen Jie",
+            "--aircraft",
+            "Falcon-1",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "crew",
+            "team",
+            "add",
+            "Bravo",
+            "--member",
+            "Wang Fang",
+            "--member",
+            "Sun Lei",
+            "--member",
+            "Zhou Yan",
+            "--aircraft",
+            "Falcon-2",
+        ],
+    );
+
+    // A route for a sortie.
+    let plan = d.join("square.plan");
+    ok(
+        d,
+        &[
+            "plan",
+            "route",
+            "--areas",
+            AREAS,
+            "--area",
+            "Station square",
+            "--pattern",
+            "perimeter",
+            "--alt",
+            "50",
+            "--home",
+            HOME,
+            "--aircraft",
+            "Falcon-1",
+            "--out",
+            plan.to_str().unwrap(),
+        ],
+    );
+    let s: serde_json::Value = serde_json::from_str(&ok(
+        d,
+        &[
+            "--json",
+            "crew",
+            "sortie",
+            "create",
+            "--team",
+            "Alpha",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--start",
+            "2025-06-01T08:00Z",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(s["progress"]["state"], "planned");
+    let e = fails(
+        d,
+        &[
+            "crew",
+            "sortie",
+            "create",
+            "--team",
+            "Alpha",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--start",
+            "2025-06-01T08:01Z",
+        ],
+    );
+    assert!(e.contains("already on sortie 1"), "{e}");
+    ok(
+        d,
+        &[
+            "crew",
+            "aircraft",
+            "maintenance",
+            "Falcon-2",
+            "--note",
+            "gimbal replaced",
+        ],
+    );
+    let e = fails(
+        d,
+        &[
+            "crew",
+            "sortie",
+            "create",
+            "--team",
+            "Bravo",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--start",
+            "2025-06-01T08:00Z",
+        ],
+    );
+    assert!(e.contains("under maintenance"), "{e}");
+
+    // The shift schedule leaves out Bravo (maintenance) and creates Alpha's sorties.
+    let out = ok(
+        d,
+        &[
+            "--json",
+            "plan",
+            "schedule",
+            "--areas",
+            AREAS,
+            "--home",
+            HOME,
+            "--start",
+            "2025-06-01T09:00Z",
+            "--end",
+            "2025-06-01T13:00Z",
+            "--event",
+            "Stadium=30",
+            "--create",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["notes"][0].as_str().unwrap().contains("Bravo"));
+    let created = v["created_sorties"].as_array().unwrap().len();
+    assert!(created >= 4, "{out}");
+    assert!(v["schedule"]["sorties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["team"] == "Alpha"));
+
+    ok(d, &["crew", "sortie", "abort", "1", "--reason", "rain"]);
+    let csv_path = d.join("log.csv");
+    ok(
+        d,
+        &["crew", "sortie", "log", "--csv", csv_path.to_str().unwrap()],
+    );
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 1 + created);
+    assert!(lines[0].starts_with("sortie,team,officer,auxiliary_1,auxiliary_2,aircraft,serial"));
+    assert!(
+        lines[1].contains("Alpha,Li Wei,Zhao Min,Chen Jie,Falcon-1,QX-0001")
+            && lines[1].contains("aborted")
+            && lines[1].ends_with("rain")
+    );
+}
