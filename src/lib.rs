@@ -13,3 +13,4 @@ pub mod plan;
 pub mod protocol;
 pub mod station;
 pub mod util;
+pub mod video;
