@@ -6,6 +6,7 @@ pub mod mission;
 pub mod output;
 pub mod status;
 pub mod tlog;
+pub mod video;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -41,6 +42,8 @@ pub enum Cmd {
     Mission(mission::MissionArgs),
     /// Work with telemetry logs.
     Tlog(tlog::TlogArgs),
+    /// Live video: probe a stream, take a geotagged snapshot, record a clip.
+    Video(video::VideoArgs),
 }
 
 /// Link options shared by subcommands that talk to aircraft.
@@ -122,6 +125,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Command(a)) => command::run(a, cli.json).await,
         Some(Cmd::Mission(a)) => mission::run(a, cli.json).await,
         Some(Cmd::Tlog(a)) => tlog::run(a, cli.json).await,
+        Some(Cmd::Video(a)) => video::run(a, cli.json, cli.data_dir.as_deref()).await,
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;

@@ -134,7 +134,7 @@ pub fn tail_description(codec: Codec, rtp: bool, dec: &DecoderChoice) -> String 
     format!(
         "{depay}{parse} name=parse config-interval=-1 ! tee name=rec allow-not-linked=true ! \
          queue name=decq max-size-buffers=16 max-size-bytes=0 max-size-time=0 ! {} ! \
-         videoconvert name=convert ! video/x-raw,format=RGBA",
+         videoconvert name=convert ! capsfilter caps=video/x-raw,format=RGBA",
         dec.launch_fragment()
     )
 }

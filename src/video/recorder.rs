@@ -157,14 +157,18 @@ fn codec_at(tee: &gst::Element) -> Option<Codec> {
     }
 }
 
-/// Whether the pipeline can be recorded right now: it has a `rec` tee that has seen caps.
-pub fn ready_to_attach(pipeline: &gst::Pipeline) -> bool {
-    pipeline.by_name("rec").as_ref().and_then(codec_at).is_some()
+/// Whether a recording branch can be hung on the pipeline now: it has a `rec` tee and the
+/// codec is known (from the tee's caps or, before data flows, from `codec_hint`).
+pub fn ready_to_attach(pipeline: &gst::Pipeline, codec_hint: Option<Codec>) -> bool {
+    pipeline
+        .by_name("rec")
+        .is_some_and(|tee| codec_at(&tee).or(codec_hint).is_some())
 }
 
 /// A recording branch attached to a running pipeline.
 pub struct RecordingBranch {
     bin: gst::Bin,
+    parent: gst::Bin,
     tee: gst::Element,
     tee_pad: gst::Pad,
     path: PathBuf,
@@ -200,6 +204,33 @@ impl RecordingBranch {
     pub fn frames(&self) -> u64 {
         self.buffers.load(Ordering::Relaxed)
     }
+
+    /// Whether video (from a key frame on) has gone into the file yet.
+    pub fn has_data(&self) -> bool {
+        self.wrote.load(Ordering::Relaxed)
+    }
+
+    /// Removes a branch that never received video, deleting its empty file.
+    pub async fn discard(self) {
+        let RecordingBranch {
+            bin,
+            parent,
+            tee,
+            tee_pad,
+            path,
+            ..
+        } = self;
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Some(ghost) = bin.static_pad("sink") {
+                let _ = tee_pad.unlink(&ghost);
+            }
+            tee.release_request_pad(&tee_pad);
+            let _ = bin.set_state(gst::State::Null);
+            let _ = parent.remove(&bin);
+            let _ = std::fs::remove_file(&path);
+        })
+        .await;
+    }
 }
 
 fn tags(aircraft: &str, start: SystemTime, source: &str, part: u32) -> gst::TagList {
@@ -233,11 +264,13 @@ pub fn attach(
     aircraft: &str,
     source: &str,
     part: u32,
+    codec_hint: Option<Codec>,
 ) -> Result<RecordingBranch, VideoError> {
     let tee = pipeline
         .by_name("rec")
         .ok_or_else(|| VideoError::Recording("this source cannot be recorded: its pipeline has no `tee name=rec` on the encoded stream".into()))?;
     let codec = codec_at(&tee)
+        .or(codec_hint)
         .ok_or_else(|| VideoError::Recording("no encoded video has arrived yet".into()))?;
     let container = Container::from_path(path)?;
     super::require_elements(&[container.muxer(), "filesink"])?;
@@ -301,7 +334,12 @@ pub fn attach(
         });
     }
 
-    pipeline
+    // The branch lives next to the tee (which may sit inside a decoding bin).
+    let parent = tee
+        .parent()
+        .and_then(|p| p.downcast::<gst::Bin>().ok())
+        .unwrap_or_else(|| pipeline.clone().upcast());
+    parent
         .add(&bin)
         .map_err(|e| VideoError::Recording(e.to_string()))?;
     bin.sync_state_with_parent()
@@ -345,6 +383,7 @@ pub fn attach(
         .map_err(|e| VideoError::Recording(format!("cannot attach the recorder: {e:?}")))?;
     Ok(RecordingBranch {
         bin,
+        parent,
         tee,
         tee_pad,
         path: path.to_path_buf(),
@@ -360,12 +399,12 @@ pub fn attach(
 /// Detaches the branch, drains it with EOS so the muxer writes its index, removes it from the
 /// pipeline and fingerprints the file. Appends to `evidence_log` if given.
 pub async fn finish(
-    pipeline: &gst::Pipeline,
     branch: RecordingBranch,
     evidence_log: Option<&Path>,
 ) -> Result<RecordingSummary, VideoError> {
     let RecordingBranch {
         bin,
+        parent,
         tee,
         tee_pad,
         path,
@@ -395,11 +434,10 @@ pub async fn finish(
     let _ = tokio::time::timeout(EOS_TIMEOUT, unlinked_rx).await;
     let drained = tokio::time::timeout(EOS_TIMEOUT, eos_rx).await.is_ok();
     let ended = SystemTime::now();
-    let pipeline = pipeline.clone();
     let bin2 = bin.clone();
     tokio::task::spawn_blocking(move || {
         let _ = bin2.set_state(gst::State::Null);
-        let _ = pipeline.remove(&bin2);
+        let _ = parent.remove(&bin2);
     })
     .await
     .map_err(|e| VideoError::Recording(e.to_string()))?;

@@ -330,6 +330,8 @@ struct ActiveRecording {
     finished: Vec<RecordingSummary>,
     /// Stop retrying to open a part after it failed (until the next pipeline).
     failed: bool,
+    /// Whether the open part has been announced (it has video in it).
+    announced: bool,
 }
 
 /// Why a pipeline is being replaced.
@@ -381,7 +383,11 @@ impl Supervisor {
 
     fn publish_recording(&self) {
         let info = self.recording.as_ref().map(|r| RecordingInfo {
-            path: r.branch.as_ref().map(|b| b.path().to_path_buf()),
+            path: r
+                .branch
+                .as_ref()
+                .filter(|_| r.announced)
+                .map(|b| b.path().to_path_buf()),
             part: r.part,
             since: r.since,
         });
@@ -396,7 +402,10 @@ impl Supervisor {
                 Ok(r) => r,
                 Err(e) => {
                     let msg = e.to_string();
-                    self.with_status(|s| s.last_error = Some(msg.clone()));
+                    self.with_status(|s| {
+                        s.last_error = Some(msg.clone());
+                        s.reconnects += 1;
+                    });
                     self.set_state(StreamState::Error { message: msg });
                     if self.pause(backoff).await {
                         return;
@@ -410,7 +419,7 @@ impl Supervisor {
             if good {
                 self.picture_limit = NO_PICTURE_LIMIT;
             }
-            self.finish_recording_part(&receiver.pipeline).await;
+            self.finish_recording_part().await;
             teardown(receiver.pipeline.clone()).await;
             if good && self.no_signal_since.is_none() && !matches!(outcome.restart, Restart::Stop(_)) {
                 self.no_signal_since = Some(SystemTime::now());
@@ -522,6 +531,15 @@ impl Supervisor {
         if self.recording.is_some() {
             return Err(VideoError::Recording("already recording".into()));
         }
+        if let VideoSource::Pipeline(desc) = &self.source {
+            if !desc.contains("name=rec") {
+                return Err(VideoError::Recording(
+                    "this custom pipeline cannot be recorded: put `tee name=rec` on its encoded \
+                     stream (after the parser)"
+                        .into(),
+                ));
+            }
+        }
         recorder::part_path(&req, SystemTime::now(), 1)?;
         self.recording = Some(ActiveRecording {
             req,
@@ -530,43 +548,56 @@ impl Supervisor {
             branch: None,
             finished: Vec::new(),
             failed: false,
+            announced: false,
         });
         self.publish_recording();
         Ok(())
     }
 
-    /// Opens the next recording part on `pipeline` if a recording is wanted and video flows.
-    fn attach_recording(&mut self, pipeline: &gst::Pipeline) {
+    /// Hangs the next recording part on the pipeline if a recording is wanted. It is attached
+    /// before video flows so the first key frame goes in; it is announced once it has data.
+    fn attach_recording(&mut self, r: &Receiver) {
         let source = self.source.redacted();
+        let codec = *r.facts.codec.lock().unwrap_or_else(|e| e.into_inner());
         let Some(rec) = self.recording.as_mut() else {
             return;
         };
-        if rec.branch.is_some() || rec.failed || !recorder::ready_to_attach(pipeline) {
-            return;
-        }
-        let part = rec.part + 1;
-        let result = recorder::part_path(&rec.req, SystemTime::now(), part)
-            .and_then(|path| recorder::attach(pipeline, &path, &rec.req.aircraft, &source, part));
-        let event = match result {
-            Ok(branch) => {
-                let path = branch.path().to_path_buf();
-                rec.part = part;
-                rec.branch = Some(branch);
-                VideoEvent::RecordingStarted { path, part }
+        let mut event = None;
+        if let Some(branch) = &rec.branch {
+            if !rec.announced && branch.has_data() {
+                rec.announced = true;
+                event = Some(VideoEvent::RecordingStarted {
+                    path: branch.path().to_path_buf(),
+                    part: rec.part,
+                });
             }
-            Err(e) => {
-                rec.failed = true;
-                VideoEvent::RecordingFailed {
-                    message: e.to_string(),
+        } else if !rec.failed && recorder::ready_to_attach(&r.pipeline, codec) {
+            let part = rec.part + 1;
+            let result = recorder::part_path(&rec.req, SystemTime::now(), part).and_then(|path| {
+                recorder::attach(&r.pipeline, &path, &rec.req.aircraft, &source, part, codec)
+            });
+            match result {
+                Ok(branch) => {
+                    rec.part = part;
+                    rec.branch = Some(branch);
+                    rec.announced = false;
+                }
+                Err(e) => {
+                    rec.failed = true;
+                    event = Some(VideoEvent::RecordingFailed {
+                        message: e.to_string(),
+                    });
                 }
             }
-        };
-        self.emit(event);
-        self.publish_recording();
+        }
+        if let Some(event) = event {
+            self.emit(event);
+            self.publish_recording();
+        }
     }
 
     /// Finishes the open part (if any) before its pipeline goes away.
-    async fn finish_recording_part(&mut self, pipeline: &gst::Pipeline) {
+    async fn finish_recording_part(&mut self) {
         let Some(rec) = self.recording.as_mut() else {
             return;
         };
@@ -574,8 +605,14 @@ impl Supervisor {
         let Some(branch) = rec.branch.take() else {
             return;
         };
+        if !branch.has_data() {
+            // Nothing arrived since it was attached: no file, no part.
+            rec.part -= 1;
+            branch.discard().await;
+            return;
+        }
         let log = rec.req.evidence_log.clone();
-        let event = match recorder::finish(pipeline, branch, log.as_deref()).await {
+        let event = match recorder::finish(branch, log.as_deref()).await {
             Ok(summary) => {
                 if let Some(rec) = self.recording.as_mut() {
                     rec.finished.push(summary.clone());
@@ -648,10 +685,10 @@ impl Supervisor {
                     Some(Command::Stop(reply)) => { outcome.restart = Restart::Stop(Some(reply)); break; }
                     Some(Command::StartRecording(req, reply)) => {
                         let _ = reply.send(self.want_recording(req));
-                        self.attach_recording(&r.pipeline);
+                        self.attach_recording(r);
                     }
                     Some(Command::StopRecording(reply)) => {
-                        self.finish_recording_part(&r.pipeline).await;
+                        self.finish_recording_part().await;
                         let res = self.stop_recording_now();
                         let _ = reply.send(res);
                     }
@@ -685,6 +722,7 @@ impl Supervisor {
                         last_progress = now;
                         if !outcome.had_frames {
                             outcome.had_frames = true;
+                            meter.reset_rates(&self.counters);
                             let dec = r.facts.decoder.lock().unwrap_or_else(|e| e.into_inner()).clone();
                             let codec = *r.facts.codec.lock().unwrap_or_else(|e| e.into_inner());
                             self.with_status(|s| { s.decoder = dec; if codec.is_some() { s.codec = codec; } });
@@ -710,7 +748,7 @@ impl Supervisor {
                         stats.packets_lost = jitter_lost(&j);
                     }
                     self.with_status(|s| s.stats = stats);
-                    self.attach_recording(&r.pipeline);
+                    self.attach_recording(r);
                     if outcome.had_frames && idle >= RESTART_AFTER {
                         outcome.restart = Restart::Lost;
                         break;
