@@ -81,7 +81,10 @@ async fn sim_stream_is_decoded_into_frames_of_the_right_size() {
     assert_eq!(st.state, StreamState::Playing);
     assert_eq!((st.stats.width, st.stats.height), (320, 240));
     assert_eq!(st.codec, Some(kestrel::video::Codec::H264));
-    assert_eq!(st.decoder.as_ref().map(|d| d.element.as_str()), Some("avdec_h264"));
+    assert_eq!(
+        st.decoder.as_ref().map(|d| d.element.as_str()),
+        Some("avdec_h264")
+    );
     assert!(st.stats.latency_ms.is_some(), "{st:?}");
     stream.stop().await;
 }
@@ -115,8 +118,13 @@ async fn recording_decodes_back_to_frames_with_its_tags_and_hash() {
         .await;
         // About two seconds of video (60 frames at 30 fps), counted, not slept.
         let start = latest.count();
-        wait_for("60 more frames", LONG, || (latest.count() >= start + 60).then_some(())).await;
-        let parts = within("stop recording", LONG, stream.stop_recording()).await.unwrap();
+        wait_for("60 more frames", LONG, || {
+            (latest.count() >= start + 60).then_some(())
+        })
+        .await;
+        let parts = within("stop recording", LONG, stream.stop_recording())
+            .await
+            .unwrap();
         assert_eq!(parts.len(), 1, "{parts:?}");
         let s = &parts[0];
         assert_eq!(s.path, path);
@@ -132,8 +140,13 @@ async fn recording_decodes_back_to_frames_with_its_tags_and_hash() {
         assert!(frames >= 30, "{ext}: only {frames} frames decoded back");
         assert_eq!((w, h), (320, 240));
         assert!(tags.contains("K2"), "{ext}: tags lack the aircraft: {tags}");
-        let year = kestrel::video::timestamp::utc_fields(s.started).year.to_string();
-        assert!(tags.contains(&year), "{ext}: tags lack the start time: {tags}");
+        let year = kestrel::video::timestamp::utc_fields(s.started)
+            .year
+            .to_string();
+        assert!(
+            tags.contains(&year),
+            "{ext}: tags lack the start time: {tags}"
+        );
     }
     // A finished recording reported itself as an event too.
     let finished = stream
@@ -194,7 +207,10 @@ async fn snapshot_is_a_jpeg_with_position_and_time() {
     assert_eq!(sidecar["aircraft"], "K3");
     // An independent EXIF reader (ImageMagick) agrees on the position, where installed.
     if let Ok(out) = std::process::Command::new("identify")
-        .args(["-format", "%[EXIF:GPSLatitude]|%[EXIF:GPSLatitudeRef]|%[EXIF:Model]"])
+        .args([
+            "-format",
+            "%[EXIF:GPSLatitude]|%[EXIF:GPSLatitudeRef]|%[EXIF:Model]",
+        ])
         .arg(&path)
         .output()
     {
@@ -256,7 +272,10 @@ async fn mpeg_ts_over_udp_plays_and_records() {
     assert!(name.starts_with("TS_") && name.ends_with("Z.mp4"), "{name}");
     let latest = stream.latest();
     let start = latest.count();
-    wait_for("50 more frames", LONG, || (latest.count() >= start + 50).then_some(())).await;
+    wait_for("50 more frames", LONG, || {
+        (latest.count() >= start + 50).then_some(())
+    })
+    .await;
     let parts = stream.stop_recording().await.unwrap();
     let p = parts[0].path.clone();
     let (frames, w, h, _) = blocking(move || decode_file(&p)).await;
@@ -299,6 +318,9 @@ async fn a_broken_source_reports_an_error_and_keeps_retrying() {
     };
     assert!(message.contains("nosuchelement"), "{message}");
     // It retries rather than giving up.
-    wait_for("a retry", LONG, || (stream.status().reconnects >= 1).then_some(())).await;
+    wait_for("a retry", LONG, || {
+        (stream.status().reconnects >= 1).then_some(())
+    })
+    .await;
     stream.stop().await;
 }

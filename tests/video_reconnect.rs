@@ -85,7 +85,10 @@ async fn loss_says_no_signal_then_recovers_without_leaks() {
     for cycle in 0..cycles {
         // Let some video flow (and be recorded) first.
         let start = latest.count();
-        wait_for("30 frames", LONG, || (latest.count() >= start + 30).then_some(())).await;
+        wait_for("30 frames", LONG, || {
+            (latest.count() >= start + 30).then_some(())
+        })
+        .await;
         let last = latest.get().unwrap();
         let reconnects = stream.status().reconnects;
 
@@ -120,7 +123,10 @@ async fn loss_says_no_signal_then_recovers_without_leaks() {
         let t = Instant::now();
         wait_for("frames again", LONG, || latest.newer_than(last.seq)).await;
         wait_state(&stream, "playing", LONG, |s| *s == StreamState::Playing).await;
-        eprintln!("cycle {cycle}: frames again {:?} after the sender restarted", t.elapsed());
+        eprintln!(
+            "cycle {cycle}: frames again {:?} after the sender restarted",
+            t.elapsed()
+        );
         counts.push((live_pipelines(), threads()));
     }
     eprintln!("(live pipelines, threads) after each recovery: {counts:?}");
@@ -136,7 +142,10 @@ async fn loss_says_no_signal_then_recovers_without_leaks() {
 
     // Some video in the last part too.
     let start = latest.count();
-    wait_for("30 frames", LONG, || (latest.count() >= start + 30).then_some(())).await;
+    wait_for("30 frames", LONG, || {
+        (latest.count() >= start + 30).then_some(())
+    })
+    .await;
     let parts = within("stop recording", LONG, stream.stop_recording())
         .await
         .unwrap();
@@ -153,5 +162,9 @@ async fn loss_says_no_signal_then_recovers_without_leaks() {
         assert!(n >= 10, "{}: only {n} frames play back", p.path.display());
     }
     stream.stop().await;
-    assert_eq!(live_pipelines(), 0, "the stopped stream left a pipeline behind");
+    assert_eq!(
+        live_pipelines(),
+        0,
+        "the stopped stream left a pipeline behind"
+    );
 }

@@ -178,7 +178,9 @@ pub fn probe_table(st: &VideoStatus) -> String {
     row("state", state_name(&st.state));
     row(
         "codec",
-        st.codec.map(|c| c.to_string()).unwrap_or_else(|| "-".into()),
+        st.codec
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "-".into()),
     );
     row(
         "decoder",
@@ -256,7 +258,10 @@ pub async fn run(args: VideoArgs, json: bool, data_dir: Option<&Path>) -> anyhow
                 .as_deref()
                 .map(|p| parse_position(p, heading))
                 .transpose()?;
-            if out.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase())
+            if out
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(|e| e.to_ascii_lowercase())
                 .is_none_or(|e| e != "jpg" && e != "jpeg")
             {
                 anyhow::bail!("--out must be a .jpg file (got {})", out.display());
@@ -329,8 +334,7 @@ pub async fn run(args: VideoArgs, json: bool, data_dir: Option<&Path>) -> anyhow
                         "no video to record from {} within {:.0} s ({})",
                         st.source,
                         wait.as_secs_f64(),
-                        st.last_error
-                            .unwrap_or_else(|| state_name(&st.state))
+                        st.last_error.unwrap_or_else(|| state_name(&st.state))
                     );
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
@@ -367,9 +371,16 @@ mod tests {
     #[test]
     fn positions_parse_or_say_why_not() {
         let p = parse_position("36.45, 115.98,120", Some(90.0)).unwrap();
-        assert_eq!((p.lat, p.lon, p.alt_m, p.heading_deg), (36.45, 115.98, Some(120.0), Some(90.0)));
+        assert_eq!(
+            (p.lat, p.lon, p.alt_m, p.heading_deg),
+            (36.45, 115.98, Some(120.0), Some(90.0))
+        );
         assert_eq!(parse_position("1,2", None).unwrap().alt_m, None);
-        for (bad, hint) in [("1", "LAT,LON"), ("x,2", "latitude"), ("91,0", "off the globe")] {
+        for (bad, hint) in [
+            ("1", "LAT,LON"),
+            ("x,2", "latitude"),
+            ("91,0", "off the globe"),
+        ] {
             let e = parse_position(bad, None).unwrap_err().to_string();
             assert!(e.contains(hint), "{bad}: {e}");
         }

@@ -267,7 +267,8 @@ fn launch(desc: &str) -> Result<gst::Pipeline, VideoError> {
         Err(el) => {
             // A single element: wrap it.
             let p = gst::Pipeline::new();
-            p.add(&el).map_err(|e| VideoError::Pipeline(e.to_string()))?;
+            p.add(&el)
+                .map_err(|e| VideoError::Pipeline(e.to_string()))?;
             Ok(p)
         }
     }
@@ -289,12 +290,7 @@ fn instrument(bin: &gst::Bin, counters: &Arc<Counters>, facts: &Arc<PipelineFact
     }
 }
 
-fn count_bytes(
-    el: &gst::Element,
-    pad: &str,
-    counters: &Arc<Counters>,
-    facts: &Arc<PipelineFacts>,
-) {
+fn count_bytes(el: &gst::Element, pad: &str, counters: &Arc<Counters>, facts: &Arc<PipelineFacts>) {
     if let Some(pad) = el.static_pad(pad) {
         let c = counters.clone();
         let f = facts.clone();
@@ -317,7 +313,12 @@ fn codec_of_caps(caps: &gst::CapsRef) -> Option<Codec> {
             if s.get::<&str>("media").ok()? != "video" {
                 return None;
             }
-            match s.get::<&str>("encoding-name").ok()?.to_ascii_uppercase().as_str() {
+            match s
+                .get::<&str>("encoding-name")
+                .ok()?
+                .to_ascii_uppercase()
+                .as_str()
+            {
                 "H264" => Some(Codec::H264),
                 "H265" => Some(Codec::H265),
                 _ => None,
@@ -554,7 +555,9 @@ mod tests {
             let r = build(&src, &opts, &latest, &counters).unwrap();
             assert!(r.pipeline.by_name("sink").is_some(), "{uri}");
         }
-        let bad: VideoSource = "pipeline:videotestsrc ! fakesink name=sink".parse().unwrap();
+        let bad: VideoSource = "pipeline:videotestsrc ! fakesink name=sink"
+            .parse()
+            .unwrap();
         let e = build(&bad, &opts, &latest, &counters).unwrap_err();
         assert!(e.to_string().contains("appsink"), "{e}");
     }

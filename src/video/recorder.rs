@@ -128,7 +128,11 @@ pub fn file_name(aircraft: &str, start: SystemTime, container: Container) -> Str
 
 /// Where part `part` of a recording goes: the requested file for part 1 (or a generated name
 /// inside a requested directory), then `NAME.part2.EXT`, ...
-pub fn part_path(req: &RecordingRequest, start: SystemTime, part: u32) -> Result<PathBuf, VideoError> {
+pub fn part_path(
+    req: &RecordingRequest,
+    start: SystemTime,
+    part: u32,
+) -> Result<PathBuf, VideoError> {
     let base = if req.path.is_dir() {
         req.path
             .join(file_name(&req.aircraft, start, Container::Mp4))
@@ -283,9 +287,9 @@ pub fn attach(
         Codec::H264 => "h264parse",
         Codec::H265 => "h265parse",
     };
-    let location = path
-        .to_str()
-        .ok_or_else(|| VideoError::Recording(format!("{}: file name is not UTF-8", path.display())))?;
+    let location = path.to_str().ok_or_else(|| {
+        VideoError::Recording(format!("{}: file name is not UTF-8", path.display()))
+    })?;
     let bin = gst::Bin::new();
     let make = |factory: &str| {
         gst::ElementFactory::make(factory)
@@ -304,11 +308,18 @@ pub fn attach(
     sink.set_property("sync", false);
     bin.add_many([&queue, &parser, &mux, &sink])
         .map_err(|e| VideoError::Recording(e.to_string()))?;
-    gst::Element::link_many([&queue, &parser, &mux, &sink])
-        .map_err(|e| VideoError::Recording(format!("cannot link the {codec} stream into {}: {e}", container.muxer())))?;
+    gst::Element::link_many([&queue, &parser, &mux, &sink]).map_err(|e| {
+        VideoError::Recording(format!(
+            "cannot link the {codec} stream into {}: {e}",
+            container.muxer()
+        ))
+    })?;
     let started = SystemTime::now();
     if let Some(setter) = mux.dynamic_cast_ref::<gst::TagSetter>() {
-        setter.merge_tags(&tags(aircraft, started, source, part), gst::TagMergeMode::Replace);
+        setter.merge_tags(
+            &tags(aircraft, started, source, part),
+            gst::TagMergeMode::Replace,
+        );
     }
     let queue_sink = queue
         .static_pad("sink")
@@ -363,12 +374,10 @@ pub fn attach(
                 if buf.flags().contains(gst::BufferFlags::DELTA_UNIT) {
                     return gst::PadProbeReturn::Drop;
                 }
-                let rt = pad
-                    .sticky_event::<gst::event::Segment>(0)
-                    .and_then(|seg| {
-                        let seg = seg.segment().downcast_ref::<gst::ClockTime>()?.clone();
-                        seg.to_running_time(buf.dts_or_pts()?)
-                    });
+                let rt = pad.sticky_event::<gst::event::Segment>(0).and_then(|seg| {
+                    let seg = seg.segment().downcast_ref::<gst::ClockTime>()?.clone();
+                    seg.to_running_time(buf.dts_or_pts()?)
+                });
                 if let Some(rt) = rt {
                     ghost.set_offset(-(rt.nseconds() as i64));
                 }
@@ -502,7 +511,8 @@ fn write_evidence(s: &RecordingSummary, log: Option<&Path>) -> Result<(), VideoE
     let mut side = s.path.clone().into_os_string();
     side.push(".sha256");
     let side = PathBuf::from(side);
-    std::fs::write(&side, format!("{}  {name}\n", s.sha256)).map_err(|e| VideoError::io(&side, e))?;
+    std::fs::write(&side, format!("{}  {name}\n", s.sha256))
+        .map_err(|e| VideoError::io(&side, e))?;
     if let Some(log) = log {
         if let Some(dir) = log.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| VideoError::io(dir, e))?;
@@ -554,7 +564,10 @@ mod tests {
             path: dir.path().join("x.avi"),
             ..req
         };
-        assert!(part_path(&req, t, 1).unwrap_err().to_string().contains(".mkv"));
+        assert!(part_path(&req, t, 1)
+            .unwrap_err()
+            .to_string()
+            .contains(".mkv"));
     }
 
     #[test]

@@ -68,7 +68,10 @@ fn record(meta: &SnapshotMeta, frame: &VideoFrame, time: SystemTime) -> serde_js
 }
 
 /// Encodes `frame` as a JPEG with EXIF and COM metadata (in memory).
-pub fn encode(frame: &VideoFrame, meta: &SnapshotMeta) -> Result<(Vec<u8>, serde_json::Value), VideoError> {
+pub fn encode(
+    frame: &VideoFrame,
+    meta: &SnapshotMeta,
+) -> Result<(Vec<u8>, serde_json::Value), VideoError> {
     let time = meta.time.unwrap_or(frame.received_wall);
     let rec = record(meta, frame, time);
     let tiff = exif::build(&ExifFields {
@@ -88,15 +91,24 @@ pub fn encode(frame: &VideoFrame, meta: &SnapshotMeta) -> Result<(Vec<u8>, serde
     let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, QUALITY);
     enc.set_exif_metadata(tiff)
         .map_err(|e| VideoError::Pipeline(format!("EXIF: {e}")))?;
-    enc.write_image(&rgb, frame.width, frame.height, image::ExtendedColorType::Rgb8)
-        .map_err(|e| VideoError::Pipeline(format!("JPEG encoding: {e}")))?;
+    enc.write_image(
+        &rgb,
+        frame.width,
+        frame.height,
+        image::ExtendedColorType::Rgb8,
+    )
+    .map_err(|e| VideoError::Pipeline(format!("JPEG encoding: {e}")))?;
     let jpeg = exif::insert_comment(out.get_ref(), &rec.to_string());
     Ok((jpeg, rec))
 }
 
 /// Writes `frame` to `path` as a JPEG with metadata, plus the sidecar `PATH.json`. Takes tens of
 /// milliseconds for 720p: call it off the UI thread.
-pub fn write(frame: &VideoFrame, meta: &SnapshotMeta, path: &Path) -> Result<SnapshotSummary, VideoError> {
+pub fn write(
+    frame: &VideoFrame,
+    meta: &SnapshotMeta,
+    path: &Path,
+) -> Result<SnapshotSummary, VideoError> {
     let (jpeg, mut rec) = encode(frame, meta)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| VideoError::io(dir, e))?;
@@ -115,8 +127,8 @@ pub fn write(frame: &VideoFrame, meta: &SnapshotMeta, path: &Path) -> Result<Sna
     let mut sidecar = path.as_os_str().to_owned();
     sidecar.push(".json");
     let sidecar = PathBuf::from(sidecar);
-    let text = serde_json::to_string_pretty(&rec)
-        .map_err(|e| VideoError::Pipeline(e.to_string()))?;
+    let text =
+        serde_json::to_string_pretty(&rec).map_err(|e| VideoError::Pipeline(e.to_string()))?;
     std::fs::write(&sidecar, text + "\n").map_err(|e| VideoError::io(&sidecar, e))?;
     Ok(SnapshotSummary {
         path: path.to_path_buf(),

@@ -180,7 +180,10 @@ fn host_port(uri: &str, authority: &str) -> Result<(String, u16), VideoError> {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))
     {
-        return Err(bad(uri, "the host may only contain letters, digits, '.', '-', '_' and ':'"));
+        return Err(bad(
+            uri,
+            "the host may only contain letters, digits, '.', '-', '_' and ':'",
+        ));
     }
     Ok((host, port))
 }
@@ -380,7 +383,10 @@ mod tests {
                 latency_ms: DEFAULT_LATENCY_MS
             }
         );
-        assert_eq!(VideoSource::default_for_aircraft(3).to_string(), "udp://0.0.0.0:5603");
+        assert_eq!(
+            VideoSource::default_for_aircraft(3).to_string(),
+            "udp://0.0.0.0:5603"
+        );
         assert_eq!(s.codec(), Some(Codec::H264));
     }
 

@@ -182,7 +182,10 @@ impl VideoStream {
     }
 
     /// Starts the stream on `runtime` (for callers like the UI thread that are not inside it).
-    pub fn start_on(runtime: &tokio::runtime::Handle, cfg: StreamConfig) -> Result<Self, VideoError> {
+    pub fn start_on(
+        runtime: &tokio::runtime::Handle,
+        cfg: StreamConfig,
+    ) -> Result<Self, VideoError> {
         super::init()?;
         let latest = LatestFrame::new();
         let status = Arc::new(Mutex::new(VideoStatus {
@@ -236,7 +239,10 @@ impl VideoStream {
 
     /// The current state and statistics.
     pub fn status(&self) -> VideoStatus {
-        self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Events since the last call (state changes, recordings); non-blocking.
@@ -398,22 +404,23 @@ impl Supervisor {
         self.opts.decoder = self.cfg.decoder.clone();
         let mut backoff = FIRST_BACKOFF;
         loop {
-            let receiver = match pipeline::build(&self.source, &self.opts, &self.latest, &self.counters) {
-                Ok(r) => r,
-                Err(e) => {
-                    let msg = e.to_string();
-                    self.with_status(|s| {
-                        s.last_error = Some(msg.clone());
-                        s.reconnects += 1;
-                    });
-                    self.set_state(StreamState::Error { message: msg });
-                    if self.pause(backoff).await {
-                        return;
+            let receiver =
+                match pipeline::build(&self.source, &self.opts, &self.latest, &self.counters) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let msg = e.to_string();
+                        self.with_status(|s| {
+                            s.last_error = Some(msg.clone());
+                            s.reconnects += 1;
+                        });
+                        self.set_state(StreamState::Error { message: msg });
+                        if self.pause(backoff).await {
+                            return;
+                        }
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                        continue;
                     }
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                    continue;
-                }
-            };
+                };
             let outcome = self.play(&receiver).await;
             let good = outcome.had_frames;
             if good {
@@ -421,7 +428,10 @@ impl Supervisor {
             }
             self.finish_recording_part().await;
             teardown(receiver.pipeline.clone()).await;
-            if good && self.no_signal_since.is_none() && !matches!(outcome.restart, Restart::Stop(_)) {
+            if good
+                && self.no_signal_since.is_none()
+                && !matches!(outcome.restart, Restart::Stop(_))
+            {
                 self.no_signal_since = Some(SystemTime::now());
                 self.set_state(StreamState::NoSignal {
                     since: SystemTime::now(),

@@ -108,7 +108,11 @@ pub fn is_running(info: &VIDEO_STREAM_INFORMATION_DATA) -> bool {
 mod tests {
     use super::*;
 
-    fn info(kind: VideoStreamType, uri: &str, enc: VideoStreamEncoding) -> VIDEO_STREAM_INFORMATION_DATA {
+    fn info(
+        kind: VideoStreamType,
+        uri: &str,
+        enc: VideoStreamEncoding,
+    ) -> VIDEO_STREAM_INFORMATION_DATA {
         VIDEO_STREAM_INFORMATION_DATA {
             mavtype: kind,
             uri: uri.into(),
@@ -122,13 +126,48 @@ mod tests {
         use VideoStreamEncoding::*;
         use VideoStreamType::*;
         let cases = [
-            (VIDEO_STREAM_TYPE_RTPUDP, "5601", VIDEO_STREAM_ENCODING_H264, "udp://0.0.0.0:5601"),
-            (VIDEO_STREAM_TYPE_RTPUDP, "udp://0.0.0.0:5602", VIDEO_STREAM_ENCODING_UNKNOWN, "udp://0.0.0.0:5602"),
-            (VIDEO_STREAM_TYPE_RTPUDP, "udp://192.168.1.20:5603", VIDEO_STREAM_ENCODING_H265, "udp://0.0.0.0:5603?codec=h265"),
-            (VIDEO_STREAM_TYPE_RTPUDP, "udp265://0.0.0.0:5604", VIDEO_STREAM_ENCODING_UNKNOWN, "udp://0.0.0.0:5604?codec=h265"),
-            (VIDEO_STREAM_TYPE_RTPUDP, "udp://239.0.0.5:5605", VIDEO_STREAM_ENCODING_H264, "udp://239.0.0.5:5605"),
-            (VIDEO_STREAM_TYPE_MPEG_TS, "5606", VIDEO_STREAM_ENCODING_H264, "mpegts://0.0.0.0:5606"),
-            (VIDEO_STREAM_TYPE_RTSP, "rtsp://10.0.0.1:8554/video", VIDEO_STREAM_ENCODING_H264, "rtsp://10.0.0.1:8554/video"),
+            (
+                VIDEO_STREAM_TYPE_RTPUDP,
+                "5601",
+                VIDEO_STREAM_ENCODING_H264,
+                "udp://0.0.0.0:5601",
+            ),
+            (
+                VIDEO_STREAM_TYPE_RTPUDP,
+                "udp://0.0.0.0:5602",
+                VIDEO_STREAM_ENCODING_UNKNOWN,
+                "udp://0.0.0.0:5602",
+            ),
+            (
+                VIDEO_STREAM_TYPE_RTPUDP,
+                "udp://192.168.1.20:5603",
+                VIDEO_STREAM_ENCODING_H265,
+                "udp://0.0.0.0:5603?codec=h265",
+            ),
+            (
+                VIDEO_STREAM_TYPE_RTPUDP,
+                "udp265://0.0.0.0:5604",
+                VIDEO_STREAM_ENCODING_UNKNOWN,
+                "udp://0.0.0.0:5604?codec=h265",
+            ),
+            (
+                VIDEO_STREAM_TYPE_RTPUDP,
+                "udp://239.0.0.5:5605",
+                VIDEO_STREAM_ENCODING_H264,
+                "udp://239.0.0.5:5605",
+            ),
+            (
+                VIDEO_STREAM_TYPE_MPEG_TS,
+                "5606",
+                VIDEO_STREAM_ENCODING_H264,
+                "mpegts://0.0.0.0:5606",
+            ),
+            (
+                VIDEO_STREAM_TYPE_RTSP,
+                "rtsp://10.0.0.1:8554/video",
+                VIDEO_STREAM_ENCODING_H264,
+                "rtsp://10.0.0.1:8554/video",
+            ),
         ];
         for (kind, uri, enc, want) in cases {
             let got = source_from_info(&info(kind, uri, enc)).unwrap();
@@ -143,7 +182,11 @@ mod tests {
         for (kind, uri, hint) in [
             (VIDEO_STREAM_TYPE_RTPUDP, "", "no port"),
             (VIDEO_STREAM_TYPE_RTSP, "5600", "expected udp://"),
-            (VIDEO_STREAM_TYPE_TCP_MPEG, "tcp://1.2.3.4:5000", "not supported"),
+            (
+                VIDEO_STREAM_TYPE_TCP_MPEG,
+                "tcp://1.2.3.4:5000",
+                "not supported",
+            ),
         ] {
             let e = source_from_info(&info(kind, uri, VIDEO_STREAM_ENCODING_H264)).unwrap_err();
             assert!(e.to_string().contains(hint), "{uri}: {e}");
