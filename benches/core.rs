@@ -107,7 +107,14 @@ fn parse_and_apply(c: &mut Criterion) {
     let now = Instant::now();
     FrameDecoder::new().feed(&bytes, |f| {
         if let Ok(msg) = f.decode() {
-            fleet.apply(LinkId(0), f.system_id(), f.component_id(), f.sequence(), &msg, now);
+            fleet.apply(
+                LinkId(0),
+                f.system_id(),
+                f.component_id(),
+                f.sequence(),
+                &msg,
+                now,
+            );
         }
     });
     assert_eq!(fleet.len(), 100);

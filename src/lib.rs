@@ -5,12 +5,14 @@
 //! Data flows one way: [`link`] → [`station`] → [`fleet`] (state) → readers take snapshots;
 //! commands go back through [`protocol`] methods on [`station::Station`].
 
+pub mod audit;
 pub mod cli;
 pub mod fleet;
 pub mod link;
 pub mod paths;
 pub mod plan;
 pub mod protocol;
+pub mod security;
 pub mod station;
 pub mod util;
 pub mod video;

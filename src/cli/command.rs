@@ -13,8 +13,8 @@ use super::{wait_for, LinkArgs};
 pub struct CommandArgs {
     #[command(flatten)]
     pub link: LinkArgs,
-    /// System id of the aircraft.
-    #[arg(long)]
+    /// System id of the aircraft (1-255; 0 is broadcast and never names one aircraft).
+    #[arg(long, value_parser = super::parse_sysid)]
     pub sysid: u8,
     /// How long to wait for the aircraft to be heard (seconds).
     #[arg(long, default_value_t = 10.0)]
@@ -77,7 +77,10 @@ pub fn plan_steps(action: &Action, station: &Station, sysid: u8) -> anyhow::Resu
     let aircraft = snap.get(sysid);
     let mode = |name: &str| -> anyhow::Result<Command> {
         let n = copter_mode_number(name).ok_or_else(|| {
-            let names: Vec<&str> = crate::fleet::modes::COPTER_MODES.iter().map(|(_, n)| *n).collect();
+            let names: Vec<&str> = crate::fleet::modes::COPTER_MODES
+                .iter()
+                .map(|(_, n)| *n)
+                .collect();
             anyhow::anyhow!("unknown mode '{name}'; known modes: {}", names.join(", "))
         })?;
         Ok(Command::SetMode { custom_mode: n })
@@ -114,14 +117,19 @@ pub fn plan_steps(action: &Action, station: &Station, sysid: u8) -> anyhow::Resu
 }
 
 /// Runs `kestrel command`.
-pub async fn run(args: CommandArgs, json: bool) -> anyhow::Result<()> {
+pub async fn run(args: CommandArgs, ctx: &super::Context) -> anyhow::Result<()> {
+    let json = ctx.json;
     // Refuse bad values before touching the network.
     if let Action::Goto { lat, lon, alt } = &args.action {
-        Command::Goto { lat: *lat, lon: *lon, alt_rel_m: *alt }
-            .validate()
-            .map_err(|e| anyhow::anyhow!(e))?;
+        Command::Goto {
+            lat: *lat,
+            lon: *lon,
+            alt_rel_m: *alt,
+        }
+        .validate()
+        .map_err(|e| anyhow::anyhow!(e))?;
     }
-    let station = args.link.open().await?;
+    let station = args.link.open(ctx).await?;
     wait_for(&station, args.sysid, Duration::from_secs_f64(args.wait)).await?;
     let steps = plan_steps(&args.action, &station, args.sysid)?;
     let mut reports = Vec::new();
