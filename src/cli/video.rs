@@ -300,6 +300,9 @@ pub async fn run(args: VideoArgs, json: bool, data_dir: Option<&Path>) -> anyhow
         } => {
             let length = seconds("seconds", s)?;
             let wait = seconds("wait", src.wait)?;
+            if !out.is_dir() {
+                crate::video::recorder::Container::from_path(&out)?;
+            }
             let stream = start(&src, data_dir)?;
             let evidence = Some(
                 crate::paths::data_dir(data_dir)
