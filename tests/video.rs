@@ -324,3 +324,28 @@ async fn a_broken_source_reports_an_error_and_keeps_retrying() {
     .await;
     stream.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decoder_that_cannot_decode_falls_back_to_software() {
+    let port = free_udp_port();
+    let _sender = start_sender(port, "KESTREL-6");
+    let source: kestrel::video::VideoSource = format!("udp://127.0.0.1:{port}").parse().unwrap();
+    let mut cfg = kestrel::video::StreamConfig::new(source, "K6");
+    // Stands in for a hardware decoder that does not work on this machine.
+    cfg.decoder = kestrel::video::decoder::DecoderPreference::Element("jpegdec".into());
+    let stream = kestrel::video::VideoStream::start(cfg).unwrap();
+    wait_frame(&stream, 0, "a frame after falling back", LONG).await;
+    let st = wait_for("the decoder in the status", LONG, || {
+        Some(stream.status()).filter(|s| s.decoder.is_some())
+    })
+    .await;
+    assert_eq!(
+        st.decoder.map(|d| d.element),
+        Some("avdec_h264".to_string())
+    );
+    assert!(
+        st.last_error.is_some_and(|e| e.contains("dec")),
+        "the failure is kept for the log"
+    );
+    stream.stop().await;
+}

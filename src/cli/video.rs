@@ -32,9 +32,10 @@ pub struct SourceArgs {
     /// Give up if no picture arrives within this many seconds.
     #[arg(long, default_value_t = 15.0, value_name = "S")]
     pub wait: f64,
-    /// Decoder: auto (hardware when present), software, or a GStreamer element name.
-    #[arg(long, default_value = "auto")]
-    pub decoder: String,
+    /// Decoder: auto (hardware when present), software, or a GStreamer element name
+    /// (default: $KESTREL_VIDEO_DECODER, else auto).
+    #[arg(long, value_name = "NAME")]
+    pub decoder: Option<String>,
     /// The aircraft's name or callsign, written into file names and metadata.
     #[arg(long, default_value = "aircraft")]
     pub aircraft: String,
@@ -122,12 +123,13 @@ pub fn parse_position(s: &str, heading: Option<f64>) -> anyhow::Result<GeoTag> {
 
 fn start(src: &SourceArgs, data_dir: Option<&Path>) -> anyhow::Result<VideoStream> {
     let mut cfg = StreamConfig::new(src.source.clone(), src.aircraft.clone());
-    cfg.decoder = DecoderPreference::parse(&src.decoder);
-    cfg.evidence_log = Some(
-        crate::paths::data_dir(data_dir)
-            .join("video")
-            .join("evidence.jsonl"),
-    );
+    cfg.decoder = match &src.decoder {
+        Some(d) => DecoderPreference::parse(d),
+        None => DecoderPreference::from_env(),
+    };
+    cfg.evidence_log = Some(crate::video::recorder::evidence_log_path(
+        &crate::paths::data_dir(data_dir),
+    ));
     Ok(VideoStream::start(cfg)?)
 }
 
@@ -304,11 +306,9 @@ pub async fn run(args: VideoArgs, json: bool, data_dir: Option<&Path>) -> anyhow
                 crate::video::recorder::Container::from_path(&out)?;
             }
             let stream = start(&src, data_dir)?;
-            let evidence = Some(
-                crate::paths::data_dir(data_dir)
-                    .join("video")
-                    .join("evidence.jsonl"),
-            );
+            let evidence = Some(crate::video::recorder::evidence_log_path(
+                &crate::paths::data_dir(data_dir),
+            ));
             stream
                 .start_recording(RecordingRequest {
                     path: out,

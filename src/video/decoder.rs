@@ -120,7 +120,7 @@ pub fn choose(
     super::init()?;
     let software = software_decoder(codec);
     match pref {
-        DecoderPreference::Element(name) => {
+        DecoderPreference::Element(name) if allow_hardware || name.starts_with("avdec_") => {
             super::require_elements(&[name.as_str()])?;
             let hardware = !name.starts_with("avdec_");
             Ok(DecoderChoice {
@@ -141,7 +141,8 @@ pub fn choose(
                 hardware: false,
             })
         }
-        DecoderPreference::Auto | DecoderPreference::Software => {
+        // Software, or the named/hardware decoder failed on this stream.
+        _ => {
             super::require_elements(&[software])?;
             Ok(DecoderChoice {
                 element: software.to_string(),
@@ -172,6 +173,11 @@ mod tests {
         assert!(!c.hardware);
         let c = choose(Codec::H265, &DecoderPreference::Auto, false).unwrap();
         assert_eq!(c.element, "avdec_h265");
+        let named = DecoderPreference::Element("vah264dec".into());
+        assert_eq!(
+            choose(Codec::H264, &named, false).unwrap().element,
+            "avdec_h264"
+        );
         assert!(c.launch_fragment().contains("thread-type=slice"));
     }
 

@@ -96,6 +96,11 @@ impl Container {
     }
 }
 
+/// Where finished recordings are logged by default: `DATA_DIR/video/evidence.jsonl`.
+pub fn evidence_log_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("video").join("evidence.jsonl")
+}
+
 /// Keeps letters, digits, `-` and `_` of an aircraft name for use in file names.
 pub fn file_safe(name: &str) -> String {
     let s: String = name

@@ -409,6 +409,10 @@ impl Supervisor {
                     Ok(r) => r,
                     Err(e) => {
                         let msg = e.to_string();
+                        // A decoder that cannot even be linked is given up for software.
+                        if !matches!(self.opts.decoder, DecoderPreference::Software) {
+                            self.opts.allow_hardware = false;
+                        }
                         self.with_status(|s| {
                             s.last_error = Some(msg.clone());
                             s.reconnects += 1;

@@ -98,6 +98,37 @@ pub fn source_from_info(info: &VIDEO_STREAM_INFORMATION_DATA) -> Result<VideoSou
     }
 }
 
+/// Where an aircraft's video source came from, for the settings screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceOrigin {
+    /// Set by the operator.
+    Configured,
+    /// Announced by the aircraft (VIDEO_STREAM_INFORMATION).
+    Announced,
+    /// The default: RTP H.264 on UDP 5600 + aircraft index.
+    Default,
+}
+
+/// The source to play for aircraft number `index` (0-based): the operator's setting wins, then
+/// what the aircraft announced (if usable), then the default port.
+pub fn choose_source(
+    configured: Option<&VideoSource>,
+    announced: Option<&VIDEO_STREAM_INFORMATION_DATA>,
+    index: u16,
+) -> (VideoSource, SourceOrigin) {
+    if let Some(c) = configured {
+        return (c.clone(), SourceOrigin::Configured);
+    }
+    if let Some(src) = announced.and_then(|i| source_from_info(i).ok()) {
+        return (src, SourceOrigin::Announced);
+    }
+    (
+        VideoSource::default_for_aircraft(index),
+        SourceOrigin::Default,
+    )
+}
+
 /// Whether the aircraft says the stream is running (flag VIDEO_STREAM_STATUS_FLAGS_RUNNING).
 pub fn is_running(info: &VIDEO_STREAM_INFORMATION_DATA) -> bool {
     info.flags
@@ -173,6 +204,35 @@ mod tests {
             let got = source_from_info(&info(kind, uri, enc)).unwrap();
             assert_eq!(got.to_string(), want, "{uri}");
         }
+    }
+
+    #[test]
+    fn configured_beats_announced_beats_default() {
+        let announced = info(
+            VideoStreamType::VIDEO_STREAM_TYPE_RTPUDP,
+            "5610",
+            VideoStreamEncoding::VIDEO_STREAM_ENCODING_H264,
+        );
+        let mine: VideoSource = "rtsp://cam/live".parse().unwrap();
+        assert_eq!(
+            choose_source(Some(&mine), Some(&announced), 2),
+            (mine.clone(), SourceOrigin::Configured)
+        );
+        let (s, o) = choose_source(None, Some(&announced), 2);
+        assert_eq!(
+            (s.to_string().as_str(), o),
+            ("udp://0.0.0.0:5610", SourceOrigin::Announced)
+        );
+        let junk = info(
+            VideoStreamType::VIDEO_STREAM_TYPE_WHEP,
+            "https://x",
+            VideoStreamEncoding::VIDEO_STREAM_ENCODING_H264,
+        );
+        let (s, o) = choose_source(None, Some(&junk), 2);
+        assert_eq!(
+            (s.to_string().as_str(), o),
+            ("udp://0.0.0.0:5602", SourceOrigin::Default)
+        );
     }
 
     #[test]
