@@ -224,13 +224,30 @@ async fn snapshot_is_a_jpeg_with_position_and_time() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn h265_stream_plays() {
+async fn h265_stream_plays_when_joined_mid_stream() {
     let port = free_udp_port();
-    let _sender = TestVideoSender::start(SenderConfig {
+    let sender = TestVideoSender::start(SenderConfig {
         codec: TestCodec::H265,
         ..sender_config(port, "KESTREL-5")
     })
     .unwrap();
+    // The ground station starts after the aircraft has been streaming for a second or so.
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let s2 = sent.clone();
+    sender
+        .pipeline()
+        .by_name("enc")
+        .unwrap()
+        .static_pad("src")
+        .unwrap()
+        .add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+            s2.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            gst::PadProbeReturn::Ok
+        });
+    wait_for("the sender to encode 40 frames", LONG, || {
+        (sent.load(std::sync::atomic::Ordering::Relaxed) >= 40).then_some(())
+    })
+    .await;
     let stream = start_stream(&format!("udp://127.0.0.1:{port}?codec=h265"), "K5");
     let frame = wait_frame(&stream, 0, "an H.265 frame", LONG).await;
     assert_eq!((frame.width, frame.height), (320, 240));

@@ -104,7 +104,7 @@ pub fn launch_description(cfg: &SenderConfig) -> String {
         TestCodec::H265 => (
             format!(
                 "x265enc name=enc tune=zerolatency speed-preset=ultrafast bitrate={} \
-                 key-int-max={key_int}",
+                 key-int-max={key_int} option-string=\"repeat-headers=1\"",
                 cfg.bitrate_kbps
             ),
             "video/x-h265",

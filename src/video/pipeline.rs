@@ -69,8 +69,9 @@ pub struct PipelineFacts {
     pub decoder: Mutex<Option<DecoderChoice>>,
     /// RTSP: the server answered with a session description (it is reachable).
     pub sdp_received: AtomicBool,
-    /// Encoded bytes seen by this pipeline.
-    pub bytes: AtomicU64,
+    /// Bytes that arrived from the network (before depayloading and parsing): data is
+    /// arriving even if no picture can be made of it.
+    pub received: AtomicU64,
 }
 
 /// A built (not yet playing) receiving pipeline. Dropping it sets the pipeline to Null, so
@@ -186,7 +187,7 @@ pub fn build(
             let p = launch(&desc)?;
             *lock(&facts.codec) = Some(*codec);
             *lock(&facts.decoder) = Some(dec);
-            instrument(p.upcast_ref(), counters, &facts);
+            instrument(p.upcast_ref(), counters);
             p
         }
         VideoSource::MpegTs { host, port, .. } => {
@@ -239,11 +240,18 @@ pub fn build(
         VideoSource::Pipeline(desc) => {
             let p = launch(desc)?;
             if let Some(tee) = p.by_name("rec") {
-                count_bytes(&tee, "sink", counters, &facts);
+                count_bytes(&tee, "sink", counters);
             }
             p
         }
     };
+    if let Some(pad) = pipeline
+        .by_name("src")
+        .filter(|s| s.factory().is_some_and(|f| f.name() == "udpsrc"))
+        .and_then(|s| s.static_pad("src"))
+    {
+        count_received(&pad, &facts);
+    }
     let sink = pipeline
         .by_name("sink")
         .and_then(|s| s.downcast::<gst_app::AppSink>().ok())
@@ -275,9 +283,9 @@ fn launch(desc: &str) -> Result<gst::Pipeline, VideoError> {
 }
 
 /// Counts encoded bytes leaving the parser and pictures leaving the decoder.
-fn instrument(bin: &gst::Bin, counters: &Arc<Counters>, facts: &Arc<PipelineFacts>) {
+fn instrument(bin: &gst::Bin, counters: &Arc<Counters>) {
     if let Some(parse) = bin.by_name("parse") {
-        count_bytes(&parse, "src", counters, facts);
+        count_bytes(&parse, "src", counters);
     }
     if let Some(dec) = bin.by_name("dec") {
         if let Some(pad) = dec.static_pad("src") {
@@ -290,19 +298,34 @@ fn instrument(bin: &gst::Bin, counters: &Arc<Counters>, facts: &Arc<PipelineFact
     }
 }
 
-fn count_bytes(el: &gst::Element, pad: &str, counters: &Arc<Counters>, facts: &Arc<PipelineFacts>) {
+fn count_bytes(el: &gst::Element, pad: &str, counters: &Arc<Counters>) {
     if let Some(pad) = el.static_pad(pad) {
         let c = counters.clone();
-        let f = facts.clone();
         pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
             if let Some(buf) = info.buffer() {
-                let n = buf.size() as u64;
-                c.encoded_bytes.fetch_add(n, Ordering::Relaxed);
-                f.bytes.fetch_add(n, Ordering::Relaxed);
+                c.encoded_bytes
+                    .fetch_add(buf.size() as u64, Ordering::Relaxed);
             }
             gst::PadProbeReturn::Ok
         });
     }
+}
+
+/// Counts bytes arriving on `pad` (network input) into `facts.received`.
+fn count_received(pad: &gst::Pad, facts: &Arc<PipelineFacts>) {
+    let f = facts.clone();
+    pad.add_probe(
+        gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
+        move |_, info| {
+            let n = match &info.data {
+                Some(gst::PadProbeData::Buffer(b)) => b.size() as u64,
+                Some(gst::PadProbeData::BufferList(l)) => l.calculate_size() as u64,
+                _ => 0,
+            };
+            f.received.fetch_add(n, Ordering::Relaxed);
+            gst::PadProbeReturn::Ok
+        },
+    );
 }
 
 /// The codec a dynamic source pad carries, from its caps (RTP or elementary stream).
@@ -383,7 +406,7 @@ fn link_tail(
     }
     let tail = gst::parse::bin_from_description(&tail_description(codec, rtp, &dec), true)
         .map_err(|e| VideoError::Pipeline(format!("decoding tail: {e}")))?;
-    instrument(&tail, counters, facts);
+    instrument(&tail, counters);
     *lock(&facts.codec) = Some(codec);
     *lock(&facts.decoder) = Some(dec);
     let sink = pipeline
@@ -399,6 +422,9 @@ fn link_tail(
     let tail_sink = tail
         .static_pad("sink")
         .ok_or_else(|| VideoError::Pipeline("decoding tail has no input".into()))?;
+    if rtp {
+        count_received(&tail_sink, facts);
+    }
     pad.link(&tail_sink)
         .map_err(|e| VideoError::Pipeline(format!("cannot link the {codec} stream: {e:?}")))?;
     Ok(())

@@ -450,9 +450,11 @@ impl Supervisor {
                     None
                 }
                 Restart::NoPicture => {
-                    self.emit(VideoEvent::Reconnecting {
-                        reason: "data arrives but no picture could be decoded".into(),
-                    });
+                    let reason = "video data arrives but no picture can be decoded from it \
+                                  (wrong codec, or the sender does not repeat its parameter sets)"
+                        .to_string();
+                    self.with_status(|s| s.last_error = Some(reason.clone()));
+                    self.emit(VideoEvent::Reconnecting { reason });
                     None
                 }
                 Restart::Ended => {
@@ -474,7 +476,7 @@ impl Supervisor {
                     if matches!(self.source, VideoSource::Rtsp { .. })
                         && self.opts.rtsp_transport == RtspTransport::Udp
                         && receiver.facts.sdp_received.load(Ordering::Relaxed)
-                        && receiver.facts.bytes.load(Ordering::Relaxed) == 0
+                        && receiver.facts.received.load(Ordering::Relaxed) == 0
                     {
                         // The server answered but no UDP packet got through: switch to TCP,
                         // once, for the life of this stream.
@@ -768,7 +770,7 @@ impl Supervisor {
                         break;
                     }
                     if !outcome.had_frames
-                        && r.facts.bytes.load(Ordering::Relaxed) > 0
+                        && r.facts.received.load(Ordering::Relaxed) > 0
                         && pipeline_start.elapsed() >= self.picture_limit
                     {
                         self.picture_limit = (self.picture_limit * 2).min(Duration::from_secs(60));
