@@ -750,7 +750,10 @@ impl Supervisor {
                     let ever = self.latest.count() > 0;
                     if outcome.had_frames && idle >= self.cfg.no_signal_after {
                         if self.no_signal_since.is_none() {
-                            self.no_signal_since = Some(SystemTime::now() - idle);
+                            // "Since" is when the last picture arrived.
+                            let last = self.latest.get().map(|f| f.received_wall);
+                            self.no_signal_since =
+                                Some(last.unwrap_or_else(|| SystemTime::now() - idle));
                         }
                     } else if !ever && self.started.elapsed() >= self.cfg.connect_grace && self.no_signal_since.is_none() {
                         self.no_signal_since = Some(self.started_wall);
