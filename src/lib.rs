@@ -18,3 +18,4 @@ pub mod security;
 pub mod sightings;
 pub mod station;
 pub mod util;
+pub mod video;

@@ -31,6 +31,7 @@ pub mod streams;
 #[cfg(test)]
 mod testkit;
 pub mod vehicle;
+pub mod video;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};

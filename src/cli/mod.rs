@@ -14,6 +14,7 @@ pub mod sighting;
 pub mod status;
 pub mod sync;
 pub mod tlog;
+pub mod video;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -66,6 +67,8 @@ pub enum Cmd {
     Plan(plan::PlanArgs),
     /// Crews: roster, aircraft registry, teams, sorties and the sortie log.
     Crew(crew::CrewArgs),
+    /// Live video: probe a stream, take a geotagged snapshot, record a clip.
+    Video(video::VideoArgs),
 }
 
 /// Link options shared by subcommands that talk to aircraft.
@@ -195,5 +198,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Dispatch(a)) => dispatch::run(a, &ctx).await,
         Some(Cmd::Plan(a)) => plan::run(a, ctx.json, &ctx.data_dir).await,
         Some(Cmd::Crew(a)) => crew::run(a, &ctx).await,
+        Some(Cmd::Video(a)) => video::run(a, ctx.json, Some(&ctx.data_dir)).await,
     }
 }
