@@ -5,11 +5,15 @@
 //! Data flows one way: [`link`] → [`station`] → [`fleet`] (state) → readers take snapshots;
 //! commands go back through [`protocol`] methods on [`station::Station`].
 
+pub mod alerts;
 pub mod cli;
+pub mod console;
 pub mod fleet;
 pub mod link;
 pub mod paths;
 pub mod plan;
 pub mod protocol;
 pub mod station;
+pub mod tiles;
+pub mod ui;
 pub mod util;

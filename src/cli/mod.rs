@@ -1,10 +1,13 @@
 //! The `kestrel` command line: every core capability as a subcommand, human-readable by default
 //! and `--json` for scripts. Each file here is thin: parse, call the core, print.
 
+pub mod alerts;
 pub mod command;
+pub mod console;
 pub mod mission;
 pub mod output;
 pub mod status;
+pub mod tiles;
 pub mod tlog;
 
 use std::path::PathBuf;
@@ -41,6 +44,12 @@ pub enum Cmd {
     Mission(mission::MissionArgs),
     /// Work with telemetry logs.
     Tlog(tlog::TlogArgs),
+    /// Open the pilot console window (the default without a subcommand).
+    Console(console::ConsoleArgs),
+    /// Watch the alerts the console would raise, or read the alert log.
+    Alerts(alerts::AlertsArgs),
+    /// Map tiles: fill the cache for offline use, inspect offline packs.
+    Tiles(tiles::TilesArgs),
 }
 
 /// Link options shared by subcommands that talk to aircraft.
@@ -122,10 +131,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Command(a)) => command::run(a, cli.json).await,
         Some(Cmd::Mission(a)) => mission::run(a, cli.json).await,
         Some(Cmd::Tlog(a)) => tlog::run(a, cli.json).await,
-        None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-            Ok(())
+        Some(Cmd::Alerts(a)) => alerts::run(a, cli.json, cli.data_dir.as_deref()).await,
+        Some(Cmd::Tiles(a)) => tiles::run(a, cli.json).await,
+        // The window needs the main thread; main.rs starts it before any runtime exists.
+        Some(Cmd::Console(_)) | None => {
+            anyhow::bail!("the console must be started from the main thread (run `kestrel console`)")
         }
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod command;
 pub mod mission;
+pub mod pilot;
 
 pub use command::{Command, CommandOutcome, CommandPolicy};
 pub use mission::{TransferError, TransferPolicy, TransferStats};
+pub use pilot::PilotAction;
