@@ -18,7 +18,7 @@ sim: deps
 	$(CARGO) run -p kestrel-sim --
 
 bench: deps
-	$(CARGO) bench --bench core
+	$(CARGO) bench
 
 lint:
 	$(CARGO) fmt --all -- --check

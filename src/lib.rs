@@ -6,6 +6,7 @@
 //! commands go back through [`protocol`] methods on [`station::Station`].
 
 pub mod alerts;
+pub mod audit;
 pub mod cli;
 pub mod console;
 pub mod fleet;
@@ -13,6 +14,7 @@ pub mod link;
 pub mod paths;
 pub mod plan;
 pub mod protocol;
+pub mod security;
 pub mod station;
 pub mod tiles;
 pub mod ui;

@@ -12,7 +12,7 @@ fn main() -> std::process::ExitCode {
             Some(kestrel::cli::Cmd::Console(a)) => a,
             _ => Default::default(),
         };
-        return match kestrel::cli::console::run(args, cli.data_dir, launched_at) {
+        return match kestrel::cli::console::run(args, cli.data_dir, cli.operator, launched_at) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("kestrel: {e:#}");

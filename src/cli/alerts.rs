@@ -1,7 +1,7 @@
 //! `kestrel alerts`: the console's alerts without a window — `watch` connects and prints alerts as
 //! they are raised, cleared and acknowledged; `log` prints the alert log the console writes.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use crate::alerts::log::{self, LogLine};
@@ -62,10 +62,11 @@ fn print_line(l: &LogLine, json: bool) -> anyhow::Result<()> {
 }
 
 /// Runs `kestrel alerts`.
-pub async fn run(args: AlertsArgs, json: bool, data_dir: Option<&Path>) -> anyhow::Result<()> {
+pub async fn run(args: AlertsArgs, ctx: &super::Context) -> anyhow::Result<()> {
+    let json = ctx.json;
     match args.action {
         AlertsAction::Log { file, last } => {
-            let path = file.unwrap_or_else(|| crate::paths::data_dir(data_dir).join(log::FILE_NAME));
+            let path = file.unwrap_or_else(|| ctx.data_dir.join(log::FILE_NAME));
             let (lines, bad) = log::read(&path)?;
             let skip = last.map(|n| lines.len().saturating_sub(n)).unwrap_or(0);
             for l in lines.iter().skip(skip) {
@@ -87,7 +88,7 @@ pub async fn run(args: AlertsArgs, json: bool, data_dir: Option<&Path>) -> anyho
                     "--critical-battery ({critical_battery}) must be below --low-battery ({low_battery})"
                 );
             }
-            let station = link.open().await?;
+            let station = link.open(ctx).await?;
             let mut engine = AlertEngine::new(AlertThresholds {
                 low_battery_pct: low_battery,
                 critical_battery_pct: critical_battery,

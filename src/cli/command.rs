@@ -12,8 +12,8 @@ use super::{wait_for, LinkArgs};
 pub struct CommandArgs {
     #[command(flatten)]
     pub link: LinkArgs,
-    /// System id of the aircraft.
-    #[arg(long)]
+    /// System id of the aircraft (1-255; 0 is broadcast and never names one aircraft).
+    #[arg(long, value_parser = super::parse_sysid)]
     pub sysid: u8,
     /// How long to wait for the aircraft to be heard (seconds).
     #[arg(long, default_value_t = 10.0)]
@@ -101,7 +101,8 @@ pub fn plan_steps(action: &Action, station: &Station, sysid: u8) -> anyhow::Resu
 }
 
 /// Runs `kestrel command`.
-pub async fn run(args: CommandArgs, json: bool) -> anyhow::Result<()> {
+pub async fn run(args: CommandArgs, ctx: &super::Context) -> anyhow::Result<()> {
+    let json = ctx.json;
     // Refuse bad values before touching the network.
     if let Action::Goto { .. } = &args.action {
         args.action
@@ -109,7 +110,7 @@ pub async fn run(args: CommandArgs, json: bool) -> anyhow::Result<()> {
             .steps(None)
             .map_err(|e| anyhow::anyhow!(e))?;
     }
-    let station = args.link.open().await?;
+    let station = args.link.open(ctx).await?;
     wait_for(&station, args.sysid, Duration::from_secs_f64(args.wait)).await?;
     let steps = plan_steps(&args.action, &station, args.sysid)?;
     let mut reports = Vec::new();

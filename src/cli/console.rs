@@ -74,7 +74,12 @@ pub fn plan_start(args: &ConsoleArgs, settings: &Settings) -> anyhow::Result<Sta
 
 /// Runs the console until its window is closed. Must be called on the main thread, outside any
 /// tokio runtime.
-pub fn run(args: ConsoleArgs, data_dir: Option<PathBuf>, launched_at: Instant) -> anyhow::Result<()> {
+pub fn run(
+    args: ConsoleArgs,
+    data_dir: Option<PathBuf>,
+    operator: Option<String>,
+    launched_at: Instant,
+) -> anyhow::Result<()> {
     let settings_path = args
         .settings
         .clone()
@@ -94,6 +99,10 @@ pub fn run(args: ConsoleArgs, data_dir: Option<PathBuf>, launched_at: Instant) -
         data_dir: Some(data_dir),
         record_tlog: !args.no_tlog,
         alert_thresholds: settings.alert_thresholds,
+        operator: operator
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .unwrap_or_else(|| "unknown".into()),
     };
     let app = AppOptions {
         settings,

@@ -21,8 +21,8 @@ pub struct MissionArgs {
 pub struct Target {
     #[command(flatten)]
     pub link: LinkArgs,
-    /// System id of the aircraft.
-    #[arg(long)]
+    /// System id of the aircraft (1-255; 0 is broadcast and never names one aircraft).
+    #[arg(long, value_parser = super::parse_sysid)]
     pub sysid: u8,
     /// How long to wait for the aircraft to be heard (seconds).
     #[arg(long, default_value_t = 10.0)]
@@ -92,12 +92,13 @@ struct ListReport {
 }
 
 /// Runs `kestrel mission`.
-pub async fn run(args: MissionArgs, json: bool) -> anyhow::Result<()> {
+pub async fn run(args: MissionArgs, ctx: &super::Context) -> anyhow::Result<()> {
+    let json = ctx.json;
     let policy = TransferPolicy::default();
     match args.action {
         MissionAction::Upload { target, file } => {
             let plan = plan::load(&file)?;
-            let station = target.link.open().await?;
+            let station = target.link.open(ctx).await?;
             wait_for(&station, target.sysid, Duration::from_secs_f64(target.wait)).await?;
             let mut reports = Vec::new();
             for kind in MissionKind::ALL {
@@ -109,7 +110,11 @@ pub async fn run(args: MissionArgs, json: bool) -> anyhow::Result<()> {
                 let stats = station
                     .upload_items(target.sysid, kind, &items, policy)
                     .await?;
-                let shown = if kind == MissionKind::Mission { items.len() - 1 } else { items.len() };
+                let shown = if kind == MissionKind::Mission {
+                    items.len() - 1
+                } else {
+                    items.len()
+                };
                 if !json {
                     println!(
                         "aircraft {}: uploaded {shown} {} items in {:.2} s ({} resends)",
@@ -119,15 +124,24 @@ pub async fn run(args: MissionArgs, json: bool) -> anyhow::Result<()> {
                         stats.resends
                     );
                 }
-                reports.push(ListReport { list: kind.name(), items: shown, resends: stats.resends, seconds: stats.seconds });
+                reports.push(ListReport {
+                    list: kind.name(),
+                    items: shown,
+                    resends: stats.resends,
+                    seconds: stats.seconds,
+                });
             }
             if json {
                 println!("{}", serde_json::to_string_pretty(&reports)?);
             }
             Ok(())
         }
-        MissionAction::Download { target, file, lists } => {
-            let station = target.link.open().await?;
+        MissionAction::Download {
+            target,
+            file,
+            lists,
+        } => {
+            let station = target.link.open(ctx).await?;
             wait_for(&station, target.sysid, Duration::from_secs_f64(target.wait)).await?;
             let mut plan = MissionPlan::default();
             for kind in lists.kinds() {
@@ -176,7 +190,7 @@ pub async fn run(args: MissionArgs, json: bool) -> anyhow::Result<()> {
             Ok(())
         }
         MissionAction::Clear { target, lists } => {
-            let station = target.link.open().await?;
+            let station = target.link.open(ctx).await?;
             wait_for(&station, target.sysid, Duration::from_secs_f64(target.wait)).await?;
             for kind in lists.kinds() {
                 station.clear_items(target.sysid, kind, policy).await?;

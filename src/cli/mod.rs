@@ -2,6 +2,7 @@
 //! and `--json` for scripts. Each file here is thin: parse, call the core, print.
 
 pub mod alerts;
+pub mod audit;
 pub mod command;
 pub mod console;
 pub mod mission;
@@ -28,6 +29,9 @@ pub struct Cli {
     /// Where Kestrel keeps its databases and logs (default: the platform's data directory).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Who is giving commands, for the audit trail (default: the login name).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub operator: Option<String>,
     /// What to do; without one, Kestrel starts the console (a simulated demo fleet if no link is set).
     #[command(subcommand)]
     pub command: Option<Cmd>,
@@ -50,6 +54,8 @@ pub enum Cmd {
     Alerts(alerts::AlertsArgs),
     /// Map tiles: fill the cache for offline use, inspect offline packs.
     Tiles(tiles::TilesArgs),
+    /// Check or export the audit trail of commands, uploads and sightings.
+    Audit(audit::AuditArgs),
 }
 
 /// Link options shared by subcommands that talk to aircraft.
@@ -64,11 +70,32 @@ pub struct LinkArgs {
     pub tlog: Option<PathBuf>,
 }
 
+/// What every subcommand may need besides its own arguments.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Print JSON instead of tables.
+    pub json: bool,
+    /// Where databases and logs live.
+    pub data_dir: PathBuf,
+    /// Who is giving commands (for the audit trail).
+    pub operator: String,
+}
+
+impl Context {
+    /// The audit trail's database in the data directory.
+    pub fn audit_db(&self) -> PathBuf {
+        self.data_dir.join("audit.db")
+    }
+}
+
 impl LinkArgs {
-    /// Starts a station with these links, or explains why a link cannot be opened.
-    pub async fn open(&self) -> anyhow::Result<Station> {
+    /// Starts a station with these links (commands audited in the data directory), or explains
+    /// why a link cannot be opened.
+    pub async fn open(&self, ctx: &Context) -> anyhow::Result<Station> {
         let station = Station::start(StationConfig {
             tlog: self.tlog.clone(),
+            audit: Some(ctx.audit_db()),
+            operator: ctx.operator.clone(),
             ..Default::default()
         })?;
         for spec in &self.links {
@@ -78,6 +105,15 @@ impl LinkArgs {
                 .map_err(|e| anyhow::anyhow!("{spec}: {e}"))?;
         }
         Ok(station)
+    }
+}
+
+/// Parses an aircraft system id, refusing 0 (broadcast) with the reason.
+pub fn parse_sysid(s: &str) -> Result<u8, String> {
+    match s.parse::<u16>() {
+        Ok(0) => Err("0 is the broadcast id, not an aircraft; use the aircraft's id 1-255".into()),
+        Ok(n) if n <= 255 => Ok(n as u8),
+        _ => Err(format!("'{s}' is not a system id (1-255)")),
     }
 }
 
@@ -124,15 +160,26 @@ pub fn link_problems(station: &Station) -> String {
     }
 }
 
-/// Runs the parsed command line; returns the process exit code.
+/// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let ctx = Context {
+        json: cli.json,
+        data_dir: crate::paths::data_dir(cli.data_dir.as_deref()),
+        operator: cli
+            .operator
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .unwrap_or_else(|| "unknown".into()),
+    };
     match cli.command {
-        Some(Cmd::Status(a)) => status::run(a, cli.json).await,
-        Some(Cmd::Command(a)) => command::run(a, cli.json).await,
-        Some(Cmd::Mission(a)) => mission::run(a, cli.json).await,
-        Some(Cmd::Tlog(a)) => tlog::run(a, cli.json).await,
-        Some(Cmd::Alerts(a)) => alerts::run(a, cli.json, cli.data_dir.as_deref()).await,
-        Some(Cmd::Tiles(a)) => tiles::run(a, cli.json).await,
+        Some(Cmd::Status(a)) => status::run(a, &ctx).await,
+        Some(Cmd::Command(a)) => command::run(a, &ctx).await,
+        Some(Cmd::Mission(a)) => mission::run(a, &ctx).await,
+        Some(Cmd::Tlog(a)) => tlog::run(a, ctx.json).await,
+        Some(Cmd::Audit(a)) => audit::run(a, &ctx),
+        Some(Cmd::Alerts(a)) => alerts::run(a, &ctx).await,
+        Some(Cmd::Tiles(a)) => tiles::run(a, ctx.json).await,
         // The window needs the main thread; main.rs starts it before any runtime exists.
         Some(Cmd::Console(_)) | None => {
             anyhow::bail!("the console must be started from the main thread (run `kestrel console`)")

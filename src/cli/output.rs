@@ -87,7 +87,8 @@ pub fn rows(snap: &FleetSnapshot) -> Vec<AircraftRow> {
 }
 
 fn opt(v: Option<f32>, digits: usize) -> String {
-    v.map(|x| format!("{x:.digits$}")).unwrap_or_else(|| "-".into())
+    v.map(|x| format!("{x:.digits$}"))
+        .unwrap_or_else(|| "-".into())
 }
 
 /// The aircraft table as text.
@@ -102,8 +103,12 @@ pub fn table(snap: &FleetSnapshot) -> String {
             r.sysid,
             r.mode,
             if r.armed { "yes" } else { "no" },
-            r.lat.map(|v| format!("{v:.6}")).unwrap_or_else(|| "-".into()),
-            r.lon.map(|v| format!("{v:.6}")).unwrap_or_else(|| "-".into()),
+            r.lat
+                .map(|v| format!("{v:.6}"))
+                .unwrap_or_else(|| "-".into()),
+            r.lon
+                .map(|v| format!("{v:.6}"))
+                .unwrap_or_else(|| "-".into()),
             r.rel_alt_m,
             opt(r.battery_pct, 0),
             opt(r.battery_min_left, 1),

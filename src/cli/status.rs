@@ -18,8 +18,9 @@ pub struct StatusArgs {
 }
 
 /// Runs `kestrel status`.
-pub async fn run(args: StatusArgs, json: bool) -> anyhow::Result<()> {
-    let station = args.link.open().await?;
+pub async fn run(args: StatusArgs, ctx: &super::Context) -> anyhow::Result<()> {
+    let json = ctx.json;
+    let station = args.link.open(ctx).await?;
     let wait = Duration::from_secs_f64(args.wait.max(0.0));
     let snap = match args.expect {
         Some(n) => station.wait_for_aircraft(n, wait).await,
@@ -36,9 +37,16 @@ pub async fn run(args: StatusArgs, json: bool) -> anyhow::Result<()> {
         print!("{}", output::table(&snap));
     }
     if let Some(n) = args.expect {
-        let have = snap.aircraft.iter().filter(|a| a.position.is_some()).count();
+        let have = snap
+            .aircraft
+            .iter()
+            .filter(|a| a.position.is_some())
+            .count();
         if have < n {
-            anyhow::bail!("expected {n} aircraft with a position, heard {have}{}", link_problems(&station));
+            anyhow::bail!(
+                "expected {n} aircraft with a position, heard {have}{}",
+                link_problems(&station)
+            );
         }
     }
     Ok(())

@@ -43,7 +43,10 @@ pub async fn run(args: TlogArgs, json: bool) -> anyhow::Result<()> {
         ..Default::default()
     })?;
     let id = station
-        .add_link(LinkSpec::TlogReplay { path: file.clone(), speed })
+        .add_link(LinkSpec::TlogReplay {
+            path: file.clone(),
+            speed,
+        })
         .await?;
     let mut last_print = tokio::time::Instant::now();
     let summary = loop {

@@ -41,6 +41,8 @@ pub struct ConsoleConfig {
     pub record_tlog: bool,
     /// Battery thresholds of the alerts.
     pub alert_thresholds: AlertThresholds,
+    /// Who is operating, as written in the audit trail (`DATA_DIR/audit.db`) of every command.
+    pub operator: String,
 }
 
 /// Why the console's core could not start.
@@ -397,6 +399,12 @@ fn core_thread(
         }
         let station = match Station::start(StationConfig {
             tlog,
+            audit: config.data_dir.as_ref().map(|d| d.join("audit.db")),
+            operator: if config.operator.is_empty() {
+                "operator".into()
+            } else {
+                config.operator.clone()
+            },
             ..Default::default()
         }) {
             Ok(s) => s,

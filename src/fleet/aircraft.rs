@@ -118,6 +118,9 @@ pub struct Aircraft {
     pub first_seen: Instant,
     /// When telemetry with a position last arrived.
     pub position_at: Option<Instant>,
+    /// Set when two different autopilots use this system id on different links (their boot
+    /// clocks disagree): the state shown is a mix and cannot be trusted until resolved.
+    pub sysid_conflict: Option<String>,
     drain_reference: Option<(Instant, f32)>,
     autopilot_minutes_left: Option<f32>,
 }
@@ -150,6 +153,7 @@ impl Aircraft {
             links: Vec::new(),
             first_seen: now,
             position_at: None,
+            sysid_conflict: None,
             drain_reference: None,
             autopilot_minutes_left: None,
         }
@@ -185,6 +189,27 @@ impl Aircraft {
         self.links.iter().filter_map(|l| l.heartbeat_age(now)).min()
     }
 
+    /// Re-judges whether the links disagree about which autopilot this is.
+    pub(super) fn check_conflict(&mut self) {
+        const TOLERANCE_MS: i64 = 3000;
+        let offsets: Vec<(crate::link::LinkId, i64)> = self
+            .links
+            .iter()
+            .filter_map(|l| l.boot_offset_ms.map(|o| (l.link, o)))
+            .collect();
+        self.sysid_conflict = offsets.iter().enumerate().find_map(|(i, (la, a))| {
+            offsets[i + 1..].iter().find_map(|(lb, b)| {
+                ((a - b).abs() > TOLERANCE_MS).then(|| {
+                    format!(
+                        "two different aircraft use system id {} ({la} and {lb}: their clocks differ by {:.0} s)",
+                        self.sysid,
+                        (a - b).abs() as f64 / 1000.0
+                    )
+                })
+            })
+        });
+    }
+
     pub(super) fn presence_mut(&mut self, link: LinkId, now: Instant) -> &mut LinkPresence {
         let at = match self.links.iter().position(|l| l.link == link) {
             Some(i) => i,
@@ -203,7 +228,9 @@ impl Aircraft {
                 self.vehicle_type = hb.mavtype as u8;
                 self.autopilot = hb.autopilot as u8;
                 self.custom_mode = hb.custom_mode;
-                let armed = hb.base_mode.contains(MavModeFlag::MAV_MODE_FLAG_SAFETY_ARMED);
+                let armed = hb
+                    .base_mode
+                    .contains(MavModeFlag::MAV_MODE_FLAG_SAFETY_ARMED);
                 if armed != self.armed {
                     self.drain_reference = None;
                 }
@@ -211,6 +238,12 @@ impl Aircraft {
                 self.system_status = hb.system_status as u8;
             }
             MavMessage::GLOBAL_POSITION_INT(p) => {
+                // Out-of-range coordinates are garbage from a broken or hostile sender: ignored.
+                let plausible =
+                    p.lat.unsigned_abs() <= 900_000_000 && p.lon.unsigned_abs() <= 1_800_000_000;
+                if !plausible {
+                    return;
+                }
                 if p.lat != 0 || p.lon != 0 {
                     self.position = Some(GeoPoint {
                         lat: f64::from(p.lat) * 1e-7,
@@ -228,9 +261,20 @@ impl Aircraft {
                 }
             }
             MavMessage::ATTITUDE(a) => {
-                self.attitude_deg = [a.roll.to_degrees(), a.pitch.to_degrees(), a.yaw.to_degrees()];
+                // Huge radians overflow to infinite degrees: keep only finite angles.
+                let deg = [
+                    a.roll.to_degrees(),
+                    a.pitch.to_degrees(),
+                    a.yaw.to_degrees(),
+                ];
+                if deg.iter().all(|d| d.is_finite()) {
+                    self.attitude_deg = deg;
+                }
             }
             MavMessage::VFR_HUD(v) => {
+                if !(v.groundspeed.is_finite() && v.climb.is_finite()) {
+                    return;
+                }
                 self.ground_speed_ms = v.groundspeed;
                 self.climb_ms = v.climb;
                 self.heading_deg = f32::from(v.heading).rem_euclid(360.0);
@@ -263,7 +307,10 @@ impl Aircraft {
                 };
                 self.gps.hdop = (g.eph != u16::MAX).then(|| f32::from(g.eph) / 100.0);
             }
-            MavMessage::HOME_POSITION(h) => {
+            MavMessage::HOME_POSITION(h)
+                if h.latitude.unsigned_abs() <= 900_000_000
+                    && h.longitude.unsigned_abs() <= 1_800_000_000 =>
+            {
                 self.home = Some(Home {
                     position: GeoPoint {
                         lat: f64::from(h.latitude) * 1e-7,
@@ -280,7 +327,12 @@ impl Aircraft {
             }
             MavMessage::MISSION_ITEM_REACHED(m) => self.mission_reached = Some(m.seq),
             MavMessage::STATUSTEXT(t) => {
-                let text = t.text.to_str().unwrap_or("").trim_end_matches('\0').to_string();
+                let text = t
+                    .text
+                    .to_str()
+                    .unwrap_or("")
+                    .trim_end_matches('\0')
+                    .to_string();
                 if self.status_texts.len() == STATUS_TEXT_KEEP {
                     self.status_texts.pop_front();
                 }

@@ -63,6 +63,9 @@ pub struct LinkPresence {
     pub received: u64,
     /// Frames missing in total, judged by sequence gaps.
     pub lost: u64,
+    /// Arrival time minus the autopilot's boot clock (ms), from the last time-stamped message:
+    /// the same autopilot heard on two links has the same offset, two autopilots do not.
+    pub boot_offset_ms: Option<i64>,
     last_seq: Option<u8>,
     window_received: u32,
     window_lost: u32,
@@ -82,6 +85,7 @@ impl LinkPresence {
             loss: 0.0,
             received: 0,
             lost: 0,
+            boot_offset_ms: None,
             last_seq: None,
             window_received: 0,
             window_lost: 0,
@@ -113,9 +117,12 @@ impl LinkPresence {
 
     /// Closes the current one-second window and recomputes rate and loss.
     pub fn roll_window(&mut self, now: Instant) {
-        let elapsed = now.duration_since(self.window_started).as_secs_f32().max(0.001);
+        let elapsed = now
+            .duration_since(self.window_started)
+            .as_secs_f32()
+            .max(0.001);
         // A window that spans a silence counts the silence as zero traffic.
-        let slots = ((elapsed.round() as usize).max(1)).min(WINDOWS);
+        let slots = (elapsed.round() as usize).clamp(1, WINDOWS);
         for i in 0..slots {
             self.history_at = (self.history_at + 1) % WINDOWS;
             self.history[self.history_at] = if i + 1 == slots {

@@ -35,6 +35,7 @@ pub enum Applied {
 pub struct Fleet {
     aircraft: Vec<Arc<Aircraft>>,
     index: [u16; 256],
+    epoch: Instant,
 }
 
 impl Default for Fleet {
@@ -42,7 +43,18 @@ impl Default for Fleet {
         Self {
             aircraft: Vec::new(),
             index: [NO_INDEX; 256],
+            epoch: Instant::now(),
         }
+    }
+}
+
+/// The autopilot's boot clock carried by a message, in milliseconds.
+fn boot_time_ms(msg: &MavMessage) -> Option<u32> {
+    match msg {
+        MavMessage::GLOBAL_POSITION_INT(m) => Some(m.time_boot_ms),
+        MavMessage::ATTITUDE(m) => Some(m.time_boot_ms),
+        MavMessage::SYSTEM_TIME(m) => Some(m.time_boot_ms),
+        _ => None,
     }
 }
 
@@ -88,6 +100,17 @@ impl Fleet {
             if matches!(msg, MavMessage::HEARTBEAT(_)) {
                 presence.last_heartbeat = Some(now);
             }
+            if let Some(boot) = boot_time_ms(msg) {
+                let arrival = now.saturating_duration_since(self.epoch).as_millis() as i64;
+                let offset = arrival - i64::from(boot);
+                let changed = presence
+                    .boot_offset_ms
+                    .is_none_or(|o| (o - offset).abs() > 1000);
+                presence.boot_offset_ms = Some(offset);
+                if changed && aircraft.links.len() > 1 {
+                    aircraft.check_conflict();
+                }
+            }
             aircraft.apply(msg, now);
         } else if let Some(p) = aircraft.links.iter_mut().find(|p| p.link == link) {
             // Other components (gimbal, camera) keep the link alive but do not drive telemetry.
@@ -98,9 +121,7 @@ impl Fleet {
 
     fn insert(&mut self, aircraft: Aircraft) -> u16 {
         let sysid = aircraft.sysid;
-        let at = self
-            .aircraft
-            .partition_point(|a| a.sysid < sysid);
+        let at = self.aircraft.partition_point(|a| a.sysid < sysid);
         self.aircraft.insert(at, Arc::new(aircraft));
         for (i, a) in self.aircraft.iter().enumerate().skip(at) {
             self.index[a.sysid as usize] = i as u16;
@@ -281,13 +302,66 @@ mod tests {
     }
 
     #[test]
+    fn two_autopilots_with_one_sysid_are_a_conflict_not_a_merge() {
+        let t0 = Instant::now();
+        let mut fleet = Fleet::new();
+        let att = |boot: u32| {
+            MavMessage::ATTITUDE(ATTITUDE_DATA {
+                time_boot_ms: boot,
+                ..Default::default()
+            })
+        };
+        fleet.apply(LinkId(0), 4, 1, 0, &heartbeat(false, 0), t0);
+        fleet.apply(LinkId(1), 4, 1, 0, &heartbeat(false, 0), t0);
+        // Same autopilot on both links: same boot clock.
+        fleet.apply(
+            LinkId(0),
+            4,
+            1,
+            1,
+            &att(60_000),
+            t0 + Duration::from_millis(10),
+        );
+        fleet.apply(
+            LinkId(1),
+            4,
+            1,
+            1,
+            &att(60_000),
+            t0 + Duration::from_millis(30),
+        );
+        assert!(fleet.get(4).unwrap().sysid_conflict.is_none());
+        // A second autopilot that booted 10 minutes later appears on link 1.
+        fleet.apply(
+            LinkId(1),
+            4,
+            1,
+            2,
+            &att(5_000),
+            t0 + Duration::from_millis(50),
+        );
+        let why = fleet
+            .get(4)
+            .unwrap()
+            .sysid_conflict
+            .clone()
+            .expect("conflict");
+        assert!(why.contains("system id 4"), "{why}");
+    }
+
+    #[test]
     fn sorted_by_sysid() {
         let now = Instant::now();
         let mut fleet = Fleet::new();
         for s in [5u8, 2, 9, 1] {
             fleet.apply(LinkId(0), s, 1, 0, &heartbeat(false, 0), now);
         }
-        let ids: Vec<u8> = fleet.snapshot(now).aircraft.iter().map(|a| a.sysid).collect();
+        let ids: Vec<u8> = fleet
+            .snapshot(now)
+            .aircraft
+            .iter()
+            .map(|a| a.sysid)
+            .collect();
         assert_eq!(ids, vec![1, 2, 5, 9]);
         assert_eq!(fleet.get(9).unwrap().sysid, 9);
     }

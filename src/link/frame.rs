@@ -277,7 +277,9 @@ pub fn encode_v2(header: MavHeader, msg: &MavMessage) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mavlink::dialects::ardupilotmega::{MavAutopilot, MavModeFlag, MavState, MavType, HEARTBEAT_DATA};
+    use mavlink::dialects::ardupilotmega::{
+        MavAutopilot, MavModeFlag, MavState, MavType, HEARTBEAT_DATA,
+    };
 
     fn heartbeat(seq: u8) -> Vec<u8> {
         encode_v2(

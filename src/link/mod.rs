@@ -4,6 +4,7 @@
 //! Every frame in either direction can be written to a telemetry log ([`tlog`]).
 
 pub mod frame;
+pub mod gate;
 pub mod spec;
 pub mod tlog;
 pub mod transport;
@@ -69,6 +70,10 @@ pub struct LinkCounters {
     pub unknown: AtomicU64,
     /// Frames the station wanted to send while the link was down.
     pub dropped_out: AtomicU64,
+    /// Inbound frames refused by signature checks (unsigned, forged or replayed).
+    pub signature_rejected: AtomicU64,
+    /// Inbound frames dropped because their source sent far more than any aircraft would.
+    pub rate_limited: AtomicU64,
 }
 
 /// What the station sees of a link: its name, condition and counters.
@@ -88,6 +93,10 @@ pub struct LinkStatus {
     pub crc_errors: u64,
     /// Undecodable or unknown frames.
     pub unknown: u64,
+    /// Frames refused by signature checks.
+    pub signature_rejected: u64,
+    /// Frames dropped because their source flooded the link.
+    pub rate_limited: u64,
     /// Number of remote endpoints currently known (UDP peers, TCP clients).
     pub peers: usize,
 }
@@ -110,6 +119,11 @@ pub struct LinkContext {
     pub counters: LinkCounters,
     /// Source system id and component id of frames this station sends.
     pub gcs_ids: (u8, u8),
+    /// Which aircraft sign, with which keys; consulted for every frame in both directions.
+    pub signing: Arc<crate::security::SigningTable>,
+    /// Whether the user trusts this link enough to send signing keys over it.
+    pub trusted: std::sync::atomic::AtomicBool,
+    gate: Mutex<gate::SourceGate>,
     condition: Mutex<LinkCondition>,
     peers: std::sync::atomic::AtomicUsize,
 }
@@ -122,6 +136,7 @@ impl LinkContext {
         on_frame: FrameHandler,
         tlog: Option<Arc<tlog::TlogWriter>>,
         gcs_ids: (u8, u8),
+        signing: Arc<crate::security::SigningTable>,
     ) -> Self {
         Self {
             id,
@@ -130,6 +145,9 @@ impl LinkContext {
             tlog,
             counters: LinkCounters::default(),
             gcs_ids,
+            signing,
+            trusted: Default::default(),
+            gate: Mutex::new(gate::SourceGate::default()),
             condition: Mutex::new(LinkCondition::Connecting),
             peers: Default::default(),
         }
@@ -163,6 +181,8 @@ impl LinkContext {
             frames_out: c.frames_out.load(Ordering::Relaxed),
             crc_errors: c.crc_errors.load(Ordering::Relaxed),
             unknown: c.unknown.load(Ordering::Relaxed),
+            signature_rejected: c.signature_rejected.load(Ordering::Relaxed),
+            rate_limited: c.rate_limited.load(Ordering::Relaxed),
             peers: self.peers.load(Ordering::Relaxed),
         }
     }
@@ -177,10 +197,27 @@ impl LinkContext {
         let before = decoder.stats();
         let mut frames = 0u64;
         let mut undecodable = 0u64;
+        let mut rejected = 0u64;
+        let mut limited = 0u64;
+        let signing = self.signing.active();
+        let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
         decoder.feed(data, |frame| {
             frames += 1;
+            if !gate.admit(frame.system_id(), now) {
+                limited += 1;
+                return;
+            }
             if let Some(t) = &self.tlog {
                 let _ = t.write_frame(frame.bytes());
+            }
+            if signing
+                && self
+                    .signing
+                    .verify(frame.system_id(), frame.bytes())
+                    .is_err()
+            {
+                rejected += 1;
+                return;
             }
             seen(frame.system_id());
             if !(self.on_frame)(self.id, frame, now) {
@@ -189,6 +226,16 @@ impl LinkContext {
         });
         let after = decoder.stats();
         self.counters.frames_in.fetch_add(frames, Ordering::Relaxed);
+        if rejected > 0 {
+            self.counters
+                .signature_rejected
+                .fetch_add(rejected, Ordering::Relaxed);
+        }
+        if limited > 0 {
+            self.counters
+                .rate_limited
+                .fetch_add(limited, Ordering::Relaxed);
+        }
         self.counters
             .crc_errors
             .fetch_add(after.crc_errors - before.crc_errors, Ordering::Relaxed);

@@ -84,11 +84,7 @@ impl FromStr for LinkSpec {
     }
 }
 
-fn parse_addr(
-    input: &str,
-    rest: &str,
-    example: &'static str,
-) -> Result<SocketAddr, LinkSpecError> {
+fn parse_addr(input: &str, rest: &str, example: &'static str) -> Result<SocketAddr, LinkSpecError> {
     rest.parse::<SocketAddr>()
         .map_err(|e| LinkSpecError::BadAddress {
             input: input.to_string(),
@@ -219,7 +215,11 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in ["udpin:0.0.0.0:14550", "tcpout:10.0.0.2:5760", "serial:COM3:115200"] {
+        for s in [
+            "udpin:0.0.0.0:14550",
+            "tcpout:10.0.0.2:5760",
+            "serial:COM3:115200",
+        ] {
             assert_eq!(s.parse::<LinkSpec>().unwrap().to_string(), s);
         }
     }

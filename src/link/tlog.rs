@@ -86,7 +86,10 @@ impl TlogReader<BufReader<File>> {
     /// Opens a tlog file, with a message naming the file when it cannot be read.
     pub fn open(path: &Path) -> io::Result<Self> {
         let file = File::open(path).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot open tlog {}: {e}", path.display()))
+            io::Error::new(
+                e.kind(),
+                format!("cannot open tlog {}: {e}", path.display()),
+            )
         })?;
         Ok(Self::new(BufReader::new(file)))
     }
@@ -151,7 +154,9 @@ impl<R: Read> TlogReader<R> {
 fn frame_len(b: &[u8]) -> usize {
     let payload = b[1] as usize;
     if b[0] == STX_V2 {
-        let signed = b.get(2).is_some_and(|f| f & super::frame::IFLAG_SIGNED != 0);
+        let signed = b
+            .get(2)
+            .is_some_and(|f| f & super::frame::IFLAG_SIGNED != 0);
         10 + payload + 2 + if signed { 13 } else { 0 }
     } else {
         6 + payload + 2

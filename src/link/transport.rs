@@ -39,19 +39,64 @@ struct Encoder {
     ids: (u8, u8),
 }
 
+/// MAVLink id of SETUP_SIGNING, whose payload is a secret key: never written to a tlog.
+const SETUP_SIGNING_ID: u32 = 256;
+
 impl Encoder {
-    fn encode(&mut self, ctx: &LinkContext, out: &Outgoing) -> Vec<u8> {
+    fn header(&mut self) -> MavHeader {
         let header = MavHeader {
             system_id: u32::from(self.ids.0),
             component_id: self.ids.1,
             sequence: self.seq,
         };
         self.seq = self.seq.wrapping_add(1);
-        let bytes = encode_v2(header, &out.message);
-        if let Some(t) = &ctx.tlog {
-            let _ = t.write_frame(&bytes);
+        header
+    }
+
+    /// The frames that carry `out` to a peer behind which the aircraft `behind` are heard: one
+    /// signed with each signing key concerned, plus an unsigned one for aircraft that do not sign
+    /// (or when nobody is known to be behind the peer yet).
+    fn frames(&mut self, ctx: &LinkContext, out: &Outgoing, behind: &[u8]) -> Vec<Vec<u8>> {
+        let mut keys: Vec<crate::security::SigningKey> = Vec::new();
+        let mut unsigned = false;
+        if ctx.signing.active() {
+            let mut consider = |sysid: u8| match ctx.signing.key_for(sysid) {
+                Some(k) if !keys.contains(&k) => keys.push(k),
+                Some(_) => {}
+                None => unsigned = true,
+            };
+            match out.target {
+                Some(t) => consider(t),
+                None if behind.is_empty() => unsigned = true,
+                None => behind.iter().for_each(|s| consider(*s)),
+            }
+        } else {
+            unsigned = true;
         }
-        bytes
+        let mut frames = Vec::with_capacity(keys.len() + 1);
+        if unsigned {
+            let header = self.header();
+            frames.push(encode_v2(header, &out.message));
+        }
+        for key in &keys {
+            let header = self.header();
+            let ts = ctx.signing.next_timestamp();
+            frames.push(crate::security::signing::encode_signed(
+                header,
+                &out.message,
+                key,
+                ctx.id.0 as u8,
+                ts,
+            ));
+        }
+        if let Some(t) = &ctx.tlog {
+            if mavlink::Message::message_id(&out.message) != SETUP_SIGNING_ID {
+                for f in &frames {
+                    let _ = t.write_frame(f);
+                }
+            }
+        }
+        frames
     }
 }
 
@@ -153,6 +198,20 @@ impl<K: std::hash::Hash + Eq + Copy> PeerTable<K> {
         }
     }
 
+    /// System ids heard from one peer.
+    fn sysids_behind(&self, peer: &K) -> Vec<u8> {
+        self.by_sysid
+            .iter()
+            .filter(|(_, p)| *p == peer)
+            .map(|(s, _)| *s)
+            .collect()
+    }
+
+    /// Every system id heard on the link.
+    fn all_sysids(&self) -> Vec<u8> {
+        self.by_sysid.keys().copied().collect()
+    }
+
     fn remove(&mut self, peer: &K) {
         self.peers.remove(peer);
         self.by_sysid.retain(|_, p| p != peer);
@@ -200,7 +259,6 @@ async fn run_udp(
             },
             out = outgoing.recv() => {
                 let Some(out) = out else { return };
-                let bytes = enc.encode(&ctx, &out);
                 let dests = match fixed_remote {
                     Some(r) => vec![r],
                     None => table.destinations(out.target),
@@ -209,14 +267,20 @@ async fn run_udp(
                     count_dropped(&ctx);
                 }
                 for d in dests {
-                    match sock.send_to(&bytes, d).await {
-                        Ok(_) => {
-                            count_out(&ctx, bytes.len());
-                            if ctx.condition() != LinkCondition::Up {
-                                ctx.set_condition(LinkCondition::Up);
+                    let behind = match fixed_remote {
+                        Some(_) => table.all_sysids(),
+                        None => table.sysids_behind(&d),
+                    };
+                    for bytes in enc.frames(&ctx, &out, &behind) {
+                        match sock.send_to(&bytes, d).await {
+                            Ok(_) => {
+                                count_out(&ctx, bytes.len());
+                                if ctx.condition() != LinkCondition::Up {
+                                    ctx.set_condition(LinkCondition::Up);
+                                }
                             }
+                            Err(e) => ctx.set_condition(LinkCondition::Down(format!("send to {d}: {e}"))),
                         }
-                        Err(e) => ctx.set_condition(LinkCondition::Down(format!("send to {d}: {e}"))),
                     }
                 }
             }
@@ -227,6 +291,13 @@ async fn run_udp(
                 }
             }
         }
+    }
+}
+
+/// Notes a system id heard on a single-peer link (TCP client, serial).
+fn remember(behind: &mut Vec<u8>, sysid: u8) {
+    if !behind.contains(&sysid) {
+        behind.push(sysid);
     }
 }
 
@@ -287,7 +358,6 @@ async fn run_tcp_server(
             },
             out = outgoing.recv() => {
                 let Some(out) = out else { return };
-                let bytes = enc.encode(&ctx, &out);
                 let mut dests = table.destinations(out.target);
                 if dests.is_empty() {
                     dests = writers.keys().copied().collect();
@@ -296,9 +366,13 @@ async fn run_tcp_server(
                     count_dropped(&ctx);
                 }
                 for d in dests {
+                    let behind = table.sysids_behind(&d);
+                    let frames = enc.frames(&ctx, &out, &behind);
                     if let Some(w) = writers.get_mut(&d) {
-                        if w.write_all(&bytes).await.is_ok() {
-                            count_out(&ctx, bytes.len());
+                        for bytes in frames {
+                            if w.write_all(&bytes).await.is_ok() {
+                                count_out(&ctx, bytes.len());
+                            }
                         }
                     }
                 }
@@ -318,12 +392,18 @@ async fn run_tcp_client(
     };
     let mut backoff = Duration::from_millis(500);
     loop {
-        ctx.set_condition(LinkCondition::Connecting);
-        let attempt = tokio::time::timeout(Duration::from_secs(3), TcpStream::connect(&remote)).await;
+        // Keep showing the last failure while retrying, so a user (or the CLI) sees why.
+        if !matches!(ctx.condition(), LinkCondition::Down(_)) {
+            ctx.set_condition(LinkCondition::Connecting);
+        }
+        let attempt =
+            tokio::time::timeout(Duration::from_secs(3), TcpStream::connect(&remote)).await;
         let stream = match attempt {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => {
-                ctx.set_condition(LinkCondition::Down(format!("cannot connect to {remote}: {e}")));
+                ctx.set_condition(LinkCondition::Down(format!(
+                    "cannot connect to {remote}: {e}"
+                )));
                 drain_while_down(&ctx, &mut outgoing, backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));
                 continue;
@@ -344,25 +424,29 @@ async fn run_tcp_client(
         let (mut rd, mut wr) = stream.into_split();
         let mut decoder = FrameDecoder::new();
         let mut buf = vec![0u8; 16384];
-        let reason = loop {
+        let mut behind: Vec<u8> = Vec::new();
+        let reason = 'conn: loop {
             tokio::select! {
                 r = rd.read(&mut buf) => match r {
                     Ok(0) => break "connection closed by the remote end".to_string(),
-                    Ok(n) => ctx.ingest(&mut decoder, &buf[..n], |_| {}),
+                    Ok(n) => ctx.ingest(&mut decoder, &buf[..n], |s| remember(&mut behind, s)),
                     Err(e) => break e.to_string(),
                 },
                 out = outgoing.recv() => {
                     let Some(out) = out else { return };
-                    let bytes = enc.encode(&ctx, &out);
-                    if let Err(e) = wr.write_all(&bytes).await {
-                        break e.to_string();
+                    for bytes in enc.frames(&ctx, &out, &behind) {
+                        if let Err(e) = wr.write_all(&bytes).await {
+                            break 'conn e.to_string();
+                        }
+                        count_out(&ctx, bytes.len());
                     }
-                    count_out(&ctx, bytes.len());
                 }
             }
         };
         ctx.set_peers(0);
-        ctx.set_condition(LinkCondition::Down(format!("{remote}: {reason}; reconnecting")));
+        ctx.set_condition(LinkCondition::Down(format!(
+            "{remote}: {reason}; reconnecting"
+        )));
         drain_while_down(&ctx, &mut outgoing, backoff).await;
     }
 }
@@ -425,12 +509,15 @@ async fn run_serial(
             ctx.set_peers(1);
             let mut decoder = FrameDecoder::new();
             let mut buf = [0u8; 4096];
+            let mut behind: Vec<u8> = Vec::new();
             loop {
                 if Arc::strong_count(&ctx) == 1 {
                     return;
                 }
                 match dev.read(&mut buf) {
-                    Ok(n) if n > 0 => ctx.ingest(&mut decoder, &buf[..n], |_| {}),
+                    Ok(n) if n > 0 => {
+                        ctx.ingest(&mut decoder, &buf[..n], |s| remember(&mut behind, s))
+                    }
                     Ok(_) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
                     Err(e) => {
@@ -443,9 +530,10 @@ async fn run_serial(
                 loop {
                     match outgoing.try_recv() {
                         Ok(out) => {
-                            let bytes = enc.encode(&ctx, &out);
-                            if std::io::Write::write_all(&mut dev, &bytes).is_ok() {
-                                count_out(&ctx, bytes.len());
+                            for bytes in enc.frames(&ctx, &out, &behind) {
+                                if std::io::Write::write_all(&mut dev, &bytes).is_ok() {
+                                    count_out(&ctx, bytes.len());
+                                }
                             }
                         }
                         Err(mpsc::error::TryRecvError::Empty) => break,

@@ -19,7 +19,8 @@ pub enum MissionKind {
 
 impl MissionKind {
     /// All three lists, in the order they are transferred.
-    pub const ALL: [MissionKind; 3] = [MissionKind::Mission, MissionKind::Fence, MissionKind::Rally];
+    pub const ALL: [MissionKind; 3] =
+        [MissionKind::Mission, MissionKind::Fence, MissionKind::Rally];
 
     /// The MAVLink enum value.
     pub fn to_mav(self) -> MavMissionType {
@@ -136,7 +137,12 @@ impl MissionItem {
     }
 
     /// Converts to the wire message for a transfer to `sysid`.
-    pub fn to_wire(&self, seq: u16, sysid: u8, kind: MissionKind) -> Result<MISSION_ITEM_INT_DATA, String> {
+    pub fn to_wire(
+        &self,
+        seq: u16,
+        sysid: u8,
+        kind: MissionKind,
+    ) -> Result<MISSION_ITEM_INT_DATA, String> {
         let command = MavCmd::from_u16(self.command)
             .ok_or_else(|| format!("item {seq}: unknown command {}", self.command))?;
         let frame = MavFrame::from_u8(self.frame)
@@ -191,11 +197,16 @@ impl MissionItem {
     /// Whether two items mean the same thing on the aircraft: same command, equivalent frame,
     /// positions within a centimetre, parameters equal (NaN equals NaN).
     pub fn same_as(&self, other: &MissionItem) -> bool {
-        let feq = |a: f32, b: f32| (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-3 * a.abs().max(1.0);
+        let feq =
+            |a: f32, b: f32| (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-3 * a.abs().max(1.0);
         let pos_tol = if self.is_global() { 1.5e-7 } else { 1e-3 };
         self.command == other.command
             && canonical_frame(self.frame) == canonical_frame(other.frame)
-            && self.params.iter().zip(other.params.iter()).all(|(a, b)| feq(*a, *b))
+            && self
+                .params
+                .iter()
+                .zip(other.params.iter())
+                .all(|(a, b)| feq(*a, *b))
             && (self.x - other.x).abs() <= pos_tol
             && (self.y - other.y).abs() <= pos_tol
             && feq(self.z, other.z)
@@ -205,7 +216,9 @@ impl MissionItem {
 
 fn deg_to_e7(deg: f64, seq: u16) -> Result<i32, String> {
     if !deg.is_finite() || deg.abs() > 180.0 {
-        return Err(format!("item {seq}: coordinate {deg} is not a valid latitude/longitude"));
+        return Err(format!(
+            "item {seq}: coordinate {deg} is not a valid latitude/longitude"
+        ));
     }
     Ok((deg * 1e7).round() as i32)
 }
@@ -216,7 +229,10 @@ pub fn is_global_frame(frame: u8) -> bool {
 }
 
 fn is_local_frame(frame: u8) -> bool {
-    matches!(frame, 1 | 4 | 7 | 8 | 9 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20 | 21)
+    matches!(
+        frame,
+        1 | 4 | 7 | 8 | 9 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20 | 21
+    )
 }
 
 /// The `_INT` global frames mean the same as their plain twins (ArduPilot returns frame 3 for an
@@ -290,23 +306,42 @@ impl MissionPlan {
         for kind in MissionKind::ALL {
             let items = self.items(kind);
             if items.len() > u16::MAX as usize - 2 {
-                return Err(format!("{} has {} items; at most 65533 fit the protocol", kind.name(), items.len()));
+                return Err(format!(
+                    "{} has {} items; at most 65533 fit the protocol",
+                    kind.name(),
+                    items.len()
+                ));
             }
             for (i, it) in items.iter().enumerate() {
                 let n = i + 1;
                 if it.is_global() {
                     if !(it.x.is_finite() && (-90.0..=90.0).contains(&it.x)) {
-                        return Err(format!("{} item {n}: latitude {} is outside -90..90", kind.name(), it.x));
+                        return Err(format!(
+                            "{} item {n}: latitude {} is outside -90..90",
+                            kind.name(),
+                            it.x
+                        ));
                     }
                     if !(it.y.is_finite() && (-180.0..=180.0).contains(&it.y)) {
-                        return Err(format!("{} item {n}: longitude {} is outside -180..180", kind.name(), it.y));
+                        return Err(format!(
+                            "{} item {n}: longitude {} is outside -180..180",
+                            kind.name(),
+                            it.y
+                        ));
                     }
                     if !it.z.is_finite() {
-                        return Err(format!("{} item {n}: altitude is not a number", kind.name()));
+                        return Err(format!(
+                            "{} item {n}: altitude is not a number",
+                            kind.name()
+                        ));
                     }
                 }
                 if MavCmd::from_u16(it.command).is_none() {
-                    return Err(format!("{} item {n}: unknown command {}", kind.name(), it.command));
+                    return Err(format!(
+                        "{} item {n}: unknown command {}",
+                        kind.name(),
+                        it.command
+                    ));
                 }
             }
         }

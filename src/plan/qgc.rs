@@ -23,17 +23,23 @@ fn latlon(v: &Value, what: &str) -> Result<(f64, f64), PlanFileError> {
         .as_array()
         .filter(|a| a.len() >= 2)
         .ok_or_else(|| err(format!("{what}: expected [latitude, longitude]")))?;
-    let lat = a[0].as_f64().ok_or_else(|| err(format!("{what}: latitude is not a number")))?;
-    let lon = a[1].as_f64().ok_or_else(|| err(format!("{what}: longitude is not a number")))?;
+    let lat = a[0]
+        .as_f64()
+        .ok_or_else(|| err(format!("{what}: latitude is not a number")))?;
+    let lon = a[1]
+        .as_f64()
+        .ok_or_else(|| err(format!("{what}: longitude is not a number")))?;
     Ok((lat, lon))
 }
 
 /// Reads a `.plan` file's JSON text.
 pub fn parse(text: &str) -> Result<MissionPlan, PlanFileError> {
-    let root: Value = serde_json::from_str(text)
-        .map_err(|e| err(format!("not valid JSON ({e})")))?;
+    let root: Value =
+        serde_json::from_str(text).map_err(|e| err(format!("not valid JSON ({e})")))?;
     if root.get("fileType").and_then(Value::as_str) != Some("Plan") {
-        return Err(err("not a QGroundControl plan: \"fileType\" must be \"Plan\""));
+        return Err(err(
+            "not a QGroundControl plan: \"fileType\" must be \"Plan\"",
+        ));
     }
     let mut plan = MissionPlan::default();
     if let Some(mission) = root.get("mission") {
@@ -65,7 +71,8 @@ pub fn parse(text: &str) -> Result<MissionPlan, PlanFileError> {
                 .filter(|a| a.len() >= 3)
                 .ok_or_else(|| err(format!("rally point {}: expected [lat, lon, alt]", i + 1)))?;
             let v: Vec<f64> = a.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect();
-            plan.rally.push(MissionItem::nav(cmd::RALLY_POINT, v[0], v[1], v[2] as f32));
+            plan.rally
+                .push(MissionItem::nav(cmd::RALLY_POINT, v[0], v[1], v[2] as f32));
         }
     }
     plan.validate().map_err(PlanFileError::Invalid)?;
@@ -79,17 +86,29 @@ fn read_item(item: &Value, n: usize, out: &mut Vec<MissionItem>) -> Result<(), P
                 .get("command")
                 .and_then(Value::as_u64)
                 .filter(|c| *c <= u64::from(u16::MAX))
-                .ok_or_else(|| err(format!("mission item {n}: \"command\" must be a MAV_CMD number")))?;
+                .ok_or_else(|| {
+                    err(format!(
+                        "mission item {n}: \"command\" must be a MAV_CMD number"
+                    ))
+                })?;
             let frame = item
                 .get("frame")
                 .and_then(Value::as_u64)
                 .filter(|f| *f <= 255)
-                .ok_or_else(|| err(format!("mission item {n}: \"frame\" must be a MAV_FRAME number")))?;
+                .ok_or_else(|| {
+                    err(format!(
+                        "mission item {n}: \"frame\" must be a MAV_FRAME number"
+                    ))
+                })?;
             let params = item
                 .get("params")
                 .and_then(Value::as_array)
                 .filter(|p| p.len() == 7)
-                .ok_or_else(|| err(format!("mission item {n}: \"params\" must be a list of 7 values")))?;
+                .ok_or_else(|| {
+                    err(format!(
+                        "mission item {n}: \"params\" must be a list of 7 values"
+                    ))
+                })?;
             let p: Vec<f64> = params
                 .iter()
                 .map(num)
@@ -102,7 +121,10 @@ fn read_item(item: &Value, n: usize, out: &mut Vec<MissionItem>) -> Result<(), P
                 x: if p[4].is_nan() { 0.0 } else { p[4] },
                 y: if p[5].is_nan() { 0.0 } else { p[5] },
                 z: p[6] as f32,
-                autocontinue: item.get("autoContinue").and_then(Value::as_bool).unwrap_or(true),
+                autocontinue: item
+                    .get("autoContinue")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true),
             });
             Ok(())
         }
@@ -125,7 +147,9 @@ fn read_item(item: &Value, n: usize, out: &mut Vec<MissionItem>) -> Result<(), P
         }
         other => Err(err(format!(
             "mission item {n}: unknown item type {}",
-            other.map(|s| format!("'{s}'")).unwrap_or_else(|| "(missing)".into())
+            other
+                .map(|s| format!("'{s}'"))
+                .unwrap_or_else(|| "(missing)".into())
         ))),
     }
 }
@@ -134,12 +158,18 @@ fn read_fence(fence: &Value, out: &mut Vec<MissionItem>) -> Result<(), PlanFileE
     if let Some(polys) = fence.get("polygons").and_then(Value::as_array) {
         for (i, p) in polys.iter().enumerate() {
             let inclusion = p.get("inclusion").and_then(Value::as_bool).unwrap_or(true);
-            let verts = p
-                .get("polygon")
-                .and_then(Value::as_array)
-                .ok_or_else(|| err(format!("geofence polygon {}: \"polygon\" must be a list", i + 1)))?;
+            let verts = p.get("polygon").and_then(Value::as_array).ok_or_else(|| {
+                err(format!(
+                    "geofence polygon {}: \"polygon\" must be a list",
+                    i + 1
+                ))
+            })?;
             if verts.len() < 3 {
-                return Err(err(format!("geofence polygon {} has {} vertices; at least 3 are needed", i + 1, verts.len())));
+                return Err(err(format!(
+                    "geofence polygon {} has {} vertices; at least 3 are needed",
+                    i + 1,
+                    verts.len()
+                )));
             }
             let command = if inclusion {
                 cmd::FENCE_POLYGON_VERTEX_INCLUSION
@@ -169,7 +199,12 @@ fn read_fence(fence: &Value, out: &mut Vec<MissionItem>) -> Result<(), PlanFileE
                 .get("radius")
                 .and_then(Value::as_f64)
                 .filter(|r| *r > 0.0)
-                .ok_or_else(|| err(format!("geofence circle {}: radius must be a positive number", i + 1)))?;
+                .ok_or_else(|| {
+                    err(format!(
+                        "geofence circle {}: radius must be a positive number",
+                        i + 1
+                    ))
+                })?;
             let command = if inclusion {
                 cmd::FENCE_CIRCLE_INCLUSION
             } else {
@@ -219,7 +254,10 @@ pub fn write(plan: &MissionPlan) -> String {
         match it.command {
             cmd::FENCE_POLYGON_VERTEX_INCLUSION | cmd::FENCE_POLYGON_VERTEX_EXCLUSION => {
                 let n = (it.params[0].max(1.0) as usize).min(plan.fence.len() - i);
-                let verts: Vec<Value> = plan.fence[i..i + n].iter().map(|v| json!([v.x, v.y])).collect();
+                let verts: Vec<Value> = plan.fence[i..i + n]
+                    .iter()
+                    .map(|v| json!([v.x, v.y]))
+                    .collect();
                 polygons.push(json!({
                     "inclusion": it.command == cmd::FENCE_POLYGON_VERTEX_INCLUSION,
                     "polygon": verts,
@@ -303,7 +341,10 @@ mod tests {
     #[test]
     fn broken_files_get_clear_errors() {
         assert!(parse("{").unwrap_err().to_string().contains("JSON"));
-        assert!(parse(r#"{"fileType":"X"}"#).unwrap_err().to_string().contains("fileType"));
+        assert!(parse(r#"{"fileType":"X"}"#)
+            .unwrap_err()
+            .to_string()
+            .contains("fileType"));
         let bad = SAMPLE.replace("\"command\": 16", "\"command\": \"x\"");
         assert!(parse(&bad).unwrap_err().to_string().contains("item 2"));
         let far = SAMPLE.replace("36.457", "536.457");

@@ -10,7 +10,10 @@ pub const HEADER: &str = "QGC WPL 110";
 
 /// Reads a WPL 110 file's text into a plan (mission only; line 0 becomes home).
 pub fn parse(text: &str) -> Result<MissionPlan, PlanFileError> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     match lines.next() {
         Some((_, l)) if l.trim().starts_with(HEADER) => {}
         _ => {

@@ -62,9 +62,16 @@ impl Command {
             Command::Land => "land".into(),
             Command::ReturnToLaunch => "return to launch".into(),
             Command::SetMode { custom_mode } => {
-                format!("mode {}", crate::fleet::modes::copter_mode_name(*custom_mode))
+                format!(
+                    "mode {}",
+                    crate::fleet::modes::copter_mode_name(*custom_mode)
+                )
             }
-            Command::Goto { lat, lon, alt_rel_m } => {
+            Command::Goto {
+                lat,
+                lon,
+                alt_rel_m,
+            } => {
                 format!("go to {lat:.6}, {lon:.6} at {alt_rel_m} m")
             }
             Command::MissionStart => "start mission".into(),
@@ -114,7 +121,11 @@ impl Command {
             Command::RequestMessage { message_id } => {
                 long([*message_id as f32, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
             }
-            Command::Goto { lat, lon, alt_rel_m } => MavMessage::COMMAND_INT(COMMAND_INT_DATA {
+            Command::Goto {
+                lat,
+                lon,
+                alt_rel_m,
+            } => MavMessage::COMMAND_INT(COMMAND_INT_DATA {
                 param1: -1.0, // default speed
                 param2: 1.0,  // MAV_DO_REPOSITION_FLAGS_CHANGE_MODE: switch to GUIDED
                 param3: 0.0,
@@ -135,16 +146,26 @@ impl Command {
     /// Refuses values no aircraft should be sent (NaN altitude, latitude 500°).
     pub fn validate(&self) -> Result<(), String> {
         match self {
-            Command::Takeoff { alt_m } if !(alt_m.is_finite() && *alt_m > 0.0 && *alt_m <= 1000.0) => {
-                Err(format!("takeoff altitude {alt_m} m must be between 0 and 1000 m"))
+            Command::Takeoff { alt_m }
+                if !(alt_m.is_finite() && *alt_m > 0.0 && *alt_m <= 1000.0) =>
+            {
+                Err(format!(
+                    "takeoff altitude {alt_m} m must be between 0 and 1000 m"
+                ))
             }
-            Command::Goto { lat, lon, alt_rel_m } => {
+            Command::Goto {
+                lat,
+                lon,
+                alt_rel_m,
+            } => {
                 if !(lat.is_finite() && (-90.0..=90.0).contains(lat)) {
                     Err(format!("latitude {lat} is outside -90..90"))
                 } else if !(lon.is_finite() && (-180.0..=180.0).contains(lon)) {
                     Err(format!("longitude {lon} is outside -180..180"))
                 } else if !(alt_rel_m.is_finite() && *alt_rel_m >= 0.0 && *alt_rel_m <= 1000.0) {
-                    Err(format!("altitude {alt_rel_m} m must be between 0 and 1000 m"))
+                    Err(format!(
+                        "altitude {alt_rel_m} m must be between 0 and 1000 m"
+                    ))
                 } else {
                     Ok(())
                 }
@@ -161,7 +182,10 @@ pub enum CommandOutcome {
     /// The aircraft accepted and is doing it.
     Accepted,
     /// The aircraft refused (MAV_RESULT name and, if it said why, its STATUSTEXT).
-    Denied { result: String, reason: Option<String> },
+    Denied {
+        result: String,
+        reason: Option<String>,
+    },
     /// The aircraft does not support this command.
     Unsupported,
     /// No acknowledgement after every attempt.
@@ -185,7 +209,10 @@ impl std::fmt::Display for CommandOutcome {
             },
             CommandOutcome::Unsupported => write!(f, "unsupported by the aircraft"),
             CommandOutcome::TimedOut { attempts } => {
-                write!(f, "timed out (no acknowledgement after {attempts} attempts)")
+                write!(
+                    f,
+                    "timed out (no acknowledgement after {attempts} attempts)"
+                )
             }
         }
     }
@@ -211,6 +238,7 @@ impl Default for CommandPolicy {
 
 impl Station {
     /// Sends a command to an aircraft and waits for its acknowledgement, resending on timeout.
+    /// Every command and its outcome goes to the audit trail.
     pub async fn command(&self, sysid: u8, command: &Command) -> Result<CommandOutcome, SendError> {
         self.command_with(sysid, command, CommandPolicy::default())
             .await
@@ -218,6 +246,25 @@ impl Station {
 
     /// [`Station::command`] with explicit timeouts.
     pub async fn command_with(
+        &self,
+        sysid: u8,
+        command: &Command,
+        policy: CommandPolicy,
+    ) -> Result<CommandOutcome, SendError> {
+        let result = self.command_inner(sysid, command, policy).await;
+        let action = match command {
+            Command::SetMode { .. } => "mode_change",
+            _ => "command",
+        };
+        let outcome = match &result {
+            Ok(o) => o.to_string(),
+            Err(e) => format!("not sent: {e}"),
+        };
+        self.audit(Some(sysid), action, command.describe(), outcome);
+        result
+    }
+
+    async fn command_inner(
         &self,
         sysid: u8,
         command: &Command,
@@ -241,7 +288,11 @@ impl Station {
                 }
                 match &msg.message {
                     MavMessage::STATUSTEXT(t) if (t.severity as u8) <= 4 => {
-                        reason = t.text.to_str().ok().map(|s| s.trim_end_matches('\0').to_string());
+                        reason = t
+                            .text
+                            .to_str()
+                            .ok()
+                            .map(|s| s.trim_end_matches('\0').to_string());
                     }
                     MavMessage::COMMAND_ACK(ack) if ack.command == wanted => {
                         return Ok(match ack.result {
@@ -287,7 +338,11 @@ async fn wait_for_reason(
         }
         if let MavMessage::STATUSTEXT(t) = &msg.message {
             if (t.severity as u8) <= 4 {
-                return t.text.to_str().ok().map(|s| s.trim_end_matches('\0').to_string());
+                return t
+                    .text
+                    .to_str()
+                    .ok()
+                    .map(|s| s.trim_end_matches('\0').to_string());
             }
         }
     }

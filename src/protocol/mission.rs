@@ -2,8 +2,10 @@
 //! upload, download and clear, tolerating lost, duplicated and out-of-order messages, and saying
 //! plainly when a transfer failed and what the aircraft holds afterwards.
 //!
-//! Timing follows the protocol's recommendations: 1500 ms for a handshake acknowledgement, 250 ms
-//! before an item is asked for (download) or offered (upload) again, 5 retries.
+//! Timing follows the protocol's recommendations: 1500 ms for a handshake acknowledgement, at most
+//! 250 ms before an item is asked for (download) or offered (upload) again, 5 retries. Within that
+//! 250 ms ceiling the item timeout adapts to the measured round trip ([`super::rtt`]), so a lost
+//! item on a fast link costs one round trip rather than a quarter second.
 
 // Real ArduPilot still asks with MISSION_REQUEST and may answer with MISSION_ITEM: we must speak both.
 #![allow(deprecated)]
@@ -18,6 +20,7 @@ use mavlink::dialects::ardupilotmega::{
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 
+use super::rtt::RttEstimator;
 use crate::plan::mission::{MissionItem, MissionKind};
 use crate::station::{Inbound, SendError, Station};
 
@@ -26,9 +29,14 @@ use crate::station::{Inbound, SendError, Station};
 pub struct TransferPolicy {
     /// Wait this long for the aircraft to answer a handshake step (count, list request, ack).
     pub ack_timeout: Duration,
-    /// Wait this long for the next item (download) or the next request (upload) before resending.
+    /// Wait at most this long for the next item (download) or the next request (upload) before
+    /// resending; the actual wait adapts to the measured round trip, down to `min_item_timeout`.
     pub item_timeout: Duration,
-    /// Give up after this many consecutive resends without progress.
+    /// The shortest item timeout the round-trip estimate may choose.
+    pub min_item_timeout: Duration,
+    /// Give up after this many consecutive resends without progress — and not before the transfer
+    /// has been stuck for `retries` full timeouts (so short adaptive timeouts do not give up sooner
+    /// than the protocol's fixed ones would).
     pub retries: u32,
 }
 
@@ -37,6 +45,7 @@ impl Default for TransferPolicy {
         Self {
             ack_timeout: Duration::from_millis(1500),
             item_timeout: Duration::from_millis(250),
+            min_item_timeout: Duration::from_millis(15),
             retries: 5,
         }
     }
@@ -84,7 +93,11 @@ pub struct TransferStats {
 type Rx = broadcast::Receiver<Arc<Inbound>>;
 
 /// The next message from `sysid` before `deadline`, `None` on timeout.
-async fn next_from(rx: &mut Rx, sysid: u8, deadline: Instant) -> Result<Option<Arc<Inbound>>, SendError> {
+async fn next_from(
+    rx: &mut Rx,
+    sysid: u8,
+    deadline: Instant,
+) -> Result<Option<Arc<Inbound>>, SendError> {
     loop {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Err(_) => return Ok(None),
@@ -97,13 +110,36 @@ async fn next_from(rx: &mut Rx, sysid: u8, deadline: Instant) -> Result<Option<A
 }
 
 fn result_name(r: MavMissionResult) -> String {
-    format!("{r:?}").trim_start_matches("MAV_MISSION_").to_string()
+    format!("{r:?}")
+        .trim_start_matches("MAV_MISSION_")
+        .to_string()
 }
 
 impl Station {
     /// Uploads one list to an aircraft, replacing what it holds. For the mission list, `items[0]`
     /// must be the home slot (see [`crate::plan::mission::MissionPlan::wire_items`]).
     pub async fn upload_items(
+        &self,
+        sysid: u8,
+        kind: MissionKind,
+        items: &[MissionItem],
+        policy: TransferPolicy,
+    ) -> Result<TransferStats, TransferError> {
+        let result = self.upload_inner(sysid, kind, items, policy).await;
+        let outcome = match &result {
+            Ok(s) => format!("accepted ({} resends, {:.2} s)", s.resends, s.seconds),
+            Err(e) => format!("failed: {e}"),
+        };
+        self.audit(
+            Some(sysid),
+            "mission_upload",
+            format!("{} items of the {}", items.len(), kind.name()),
+            outcome,
+        );
+        result
+    }
+
+    async fn upload_inner(
         &self,
         sysid: u8,
         kind: MissionKind,
@@ -147,11 +183,21 @@ impl Station {
         let mut last_sent: Option<u16> = None;
         let mut highest_requested: Option<u16> = None;
         let mut retries = 0u32;
+        let mut rtt = RttEstimator::new(policy.min_item_timeout, policy.item_timeout);
+        // When the newest item was first sent, and whether it had to be resent (Karn's rule).
+        let mut newest_sent_at = Instant::now();
+        let mut newest_resent = false;
+        let mut last_progress = Instant::now();
         let mut deadline = Instant::now() + policy.ack_timeout;
         loop {
             let Some(msg) = next_from(&mut rx, sysid, deadline).await? else {
                 retries += 1;
-                if retries > policy.retries {
+                let patience = if highest_requested.is_none() {
+                    policy.ack_timeout
+                } else {
+                    policy.item_timeout
+                } * policy.retries;
+                if retries > policy.retries && last_progress.elapsed() >= patience {
                     let stage = match highest_requested {
                         None => "the aircraft never asked for the first item".to_string(),
                         Some(s) => format!("stalled after item {s} of {}", wire.len()),
@@ -166,6 +212,7 @@ impl Station {
                     });
                 }
                 stats.resends += 1;
+                newest_resent = true;
                 match last_sent {
                     None => self.send_to(sysid, count_msg.clone())?,
                     Some(seq) => self.send_to(
@@ -177,33 +224,49 @@ impl Station {
                     + if last_sent.is_none() || last_sent == Some(wire.len() as u16 - 1) {
                         policy.ack_timeout
                     } else {
-                        policy.item_timeout
+                        rtt.timeout()
                     };
                 continue;
             };
             match &msg.message {
-                MavMessage::MISSION_REQUEST_INT(MISSION_REQUEST_INT_DATA { seq, mission_type, .. })
-                | MavMessage::MISSION_REQUEST(mavlink::dialects::ardupilotmega::MISSION_REQUEST_DATA {
+                MavMessage::MISSION_REQUEST_INT(MISSION_REQUEST_INT_DATA {
                     seq,
                     mission_type,
                     ..
-                }) if MissionKind::from_mav(*mission_type) == Some(kind) => {
+                })
+                | MavMessage::MISSION_REQUEST(
+                    mavlink::dialects::ardupilotmega::MISSION_REQUEST_DATA {
+                        seq,
+                        mission_type,
+                        ..
+                    },
+                ) if MissionKind::from_mav(*mission_type) == Some(kind) => {
                     let seq = *seq;
                     let Some(item) = wire.get(seq as usize) else {
                         continue; // asks for an item that does not exist: ignore, it will time out
                     };
-                    self.send_to(sysid, MavMessage::MISSION_ITEM_INT(item.clone()))?;
+                    let now = Instant::now();
                     if highest_requested.is_none_or(|h| seq > h) {
+                        // A request for a new item answers the previous one: a round-trip sample.
+                        if highest_requested.is_some() && !newest_resent {
+                            rtt.sample(now - newest_sent_at);
+                        }
                         highest_requested = Some(seq);
                         retries = 0;
+                        last_progress = now;
+                        newest_sent_at = now;
+                        newest_resent = false;
+                    } else {
+                        newest_resent = true;
                     }
+                    self.send_to(sysid, MavMessage::MISSION_ITEM_INT(item.clone()))?;
                     last_sent = Some(seq);
                     let last = seq as usize + 1 == wire.len();
-                    deadline = Instant::now()
+                    deadline = now
                         + if last {
                             policy.ack_timeout
                         } else {
-                            policy.item_timeout
+                            rtt.timeout()
                         };
                 }
                 MavMessage::MISSION_ACK(MISSION_ACK_DATA {
@@ -211,8 +274,8 @@ impl Station {
                     mission_type,
                     ..
                 }) if MissionKind::from_mav(*mission_type) == Some(kind) => {
-                    let all_sent = wire.is_empty()
-                        || highest_requested == Some(wire.len() as u16 - 1);
+                    let all_sent =
+                        wire.is_empty() || highest_requested == Some(wire.len() as u16 - 1);
                     match mavtype {
                         MavMissionResult::MAV_MISSION_ACCEPTED if all_sent => {
                             stats.seconds = started.elapsed().as_secs_f64();
@@ -254,7 +317,9 @@ impl Station {
         });
         let count = self
             .handshake(&mut rx, sysid, list_msg, policy, &mut stats, |m| match m {
-                MavMessage::MISSION_COUNT(c) if MissionKind::from_mav(c.mission_type) == Some(kind) => {
+                MavMessage::MISSION_COUNT(c)
+                    if MissionKind::from_mav(c.mission_type) == Some(kind) =>
+                {
                     Some(c.count)
                 }
                 _ => None,
@@ -267,8 +332,17 @@ impl Station {
                 stage: "no answer to the list request".into(),
                 holds: "nothing was changed on the aircraft".into(),
             })?;
+        if count == u16::MAX {
+            return Err(TransferError::Refused {
+                kind: kind.name(),
+                sysid,
+                result: "it reports 65535 items, which is not a valid count".into(),
+                holds: "nothing was downloaded".into(),
+            });
+        }
         let mut items: Vec<Option<MissionItem>> = vec![None; count as usize];
         let mut next = 0u16;
+        let mut rtt = RttEstimator::new(policy.min_item_timeout, policy.item_timeout);
         while next < count {
             let request = MavMessage::MISSION_REQUEST_INT(MISSION_REQUEST_INT_DATA {
                 seq: next,
@@ -277,25 +351,38 @@ impl Station {
                 mission_type: kind.to_mav(),
             });
             let want = next;
+            let resends_before = stats.resends;
+            let asked_at = Instant::now();
             let got = self
-                .handshake_with(&mut rx, sysid, request, policy.item_timeout, policy, &mut stats, |m| {
-                    match m {
+                .handshake_with(
+                    &mut rx,
+                    sysid,
+                    request,
+                    rtt.timeout(),
+                    policy,
+                    &mut stats,
+                    |m| match m {
                         MavMessage::MISSION_ITEM_INT(it)
-                            if it.seq == want && MissionKind::from_mav(it.mission_type) == Some(kind) =>
+                            if it.seq == want
+                                && MissionKind::from_mav(it.mission_type) == Some(kind) =>
                         {
                             Some(MissionItem::from_wire(it))
                         }
                         MavMessage::MISSION_ITEM(it)
-                            if it.seq == want && MissionKind::from_mav(it.mission_type) == Some(kind) =>
+                            if it.seq == want
+                                && MissionKind::from_mav(it.mission_type) == Some(kind) =>
                         {
                             Some(item_from_float(it))
                         }
                         _ => None,
-                    }
-                })
+                    },
+                )
                 .await?;
             match got {
                 Some(item) => {
+                    if stats.resends == resends_before {
+                        rtt.sample(asked_at.elapsed());
+                    }
                     items[want as usize] = Some(item);
                     next += 1;
                 }
@@ -339,9 +426,17 @@ impl Station {
             target_component: 1,
             mission_type: kind.to_mav(),
         });
+        self.audit(
+            Some(sysid),
+            "mission_clear",
+            kind.name().to_string(),
+            "requested".into(),
+        );
         let ack = self
             .handshake(&mut rx, sysid, msg, policy, &mut stats, |m| match m {
-                MavMessage::MISSION_ACK(a) if MissionKind::from_mav(a.mission_type) == Some(kind) => {
+                MavMessage::MISSION_ACK(a)
+                    if MissionKind::from_mav(a.mission_type) == Some(kind) =>
+                {
                     Some(a.mavtype)
                 }
                 _ => None,
@@ -390,7 +485,10 @@ impl Station {
         stats: &mut TransferStats,
         pick: impl Fn(&MavMessage) -> Option<T>,
     ) -> Result<Option<T>, TransferError> {
-        for attempt in 0..=policy.retries {
+        let started = Instant::now();
+        let patience = policy.item_timeout.max(timeout) * policy.retries;
+        let mut attempt = 0;
+        loop {
             if attempt > 0 {
                 stats.resends += 1;
             }
@@ -401,8 +499,11 @@ impl Station {
                     return Ok(Some(v));
                 }
             }
+            attempt += 1;
+            if attempt > policy.retries && started.elapsed() >= patience {
+                return Ok(None);
+            }
         }
-        Ok(None)
     }
 
     /// After a failed transfer: ask the aircraft how many items it now holds, in words.
@@ -421,7 +522,9 @@ impl Station {
         });
         let count = self
             .handshake(&mut rx, sysid, msg, quick, &mut stats, |m| match m {
-                MavMessage::MISSION_COUNT(c) if MissionKind::from_mav(c.mission_type) == Some(kind) => {
+                MavMessage::MISSION_COUNT(c)
+                    if MissionKind::from_mav(c.mission_type) == Some(kind) =>
+                {
                     Some(c.count)
                 }
                 _ => None,
@@ -429,7 +532,11 @@ impl Station {
             .await;
         match count {
             Ok(Some(n)) => {
-                let n = if kind == MissionKind::Mission { n.saturating_sub(1) } else { n };
+                let n = if kind == MissionKind::Mission {
+                    n.saturating_sub(1)
+                } else {
+                    n
+                };
                 format!("the aircraft now holds {n} {} items", kind.name())
             }
             _ => "what the aircraft now holds is unknown (it did not answer a list request)".into(),

@@ -19,10 +19,12 @@ use mavlink::MavHeader;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::AbortHandle;
 
+use crate::audit::AuditLog;
 use crate::fleet::{Applied, Fleet, FleetSnapshot};
 use crate::link::tlog::TlogWriter;
 use crate::link::transport::{self, LinkOpenError};
 use crate::link::{FrameHandler, FrameRef, LinkContext, LinkId, LinkSpec, LinkStatus, Outgoing};
+use crate::security::{KeyStore, SigningTable};
 
 /// How the station presents itself and what it records.
 #[derive(Debug, Clone)]
@@ -38,6 +40,13 @@ pub struct StationConfig {
     /// Ask newly discovered aircraft for telemetry streams (REQUEST_DATA_STREAM), as real
     /// autopilots may stream nothing until a ground station asks.
     pub request_streams_hz: Option<u16>,
+    /// Record every command, upload and mode change in this audit database, when set.
+    pub audit: Option<PathBuf>,
+    /// Who is operating this station, as written in the audit trail.
+    pub operator: String,
+    /// Keep per-aircraft signing keys and the signing clock in this owner-only folder; aircraft
+    /// with a stored key sign from the start. Without it, keys live only in memory.
+    pub keys_dir: Option<PathBuf>,
 }
 
 impl Default for StationConfig {
@@ -48,6 +57,9 @@ impl Default for StationConfig {
             tlog: None,
             heartbeat_interval: Duration::from_secs(1),
             request_streams_hz: Some(4),
+            audit: None,
+            operator: "operator".into(),
+            keys_dir: None,
         }
     }
 }
@@ -100,13 +112,20 @@ struct Shared {
     inbound: broadcast::Sender<Arc<Inbound>>,
     links: Mutex<Vec<LinkEntry>>,
     tlog: Option<Arc<TlogWriter>>,
+    audit: Option<Arc<AuditLog>>,
+    signing: Arc<SigningTable>,
     next_link: AtomicU32,
     heartbeat_task: Mutex<Option<AbortHandle>>,
 }
 
 impl Drop for Shared {
     fn drop(&mut self) {
-        for l in self.links.get_mut().unwrap_or_else(|e| e.into_inner()).drain(..) {
+        for l in self
+            .links
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
             l.task.abort();
         }
         if let Some(h) = self
@@ -136,6 +155,17 @@ impl Station {
             })?)),
             None => None,
         };
+        let audit = match &config.audit {
+            Some(p) => Some(Arc::new(
+                AuditLog::open(p).map_err(|e| std::io::Error::other(e.to_string()))?,
+            )),
+            None => None,
+        };
+        let store = match &config.keys_dir {
+            Some(dir) => Some(KeyStore::open(dir)?),
+            None => None,
+        };
+        let signing = Arc::new(SigningTable::new(store));
         let (inbound, _) = broadcast::channel(8192);
         let shared = Arc::new(Shared {
             config,
@@ -143,11 +173,16 @@ impl Station {
             inbound,
             links: Mutex::new(Vec::new()),
             tlog,
+            audit,
+            signing,
             next_link: AtomicU32::new(0),
             heartbeat_task: Mutex::new(None),
         });
         let hb = tokio::spawn(heartbeat_loop(Arc::downgrade(&shared)));
-        *shared.heartbeat_task.lock().unwrap_or_else(|e| e.into_inner()) = Some(hb.abort_handle());
+        *shared
+            .heartbeat_task
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(hb.abort_handle());
         Ok(Station { shared })
     }
 
@@ -171,6 +206,7 @@ impl Station {
             handler,
             self.shared.tlog.clone(),
             (self.shared.config.gcs_sysid, self.shared.config.gcs_compid),
+            self.shared.signing.clone(),
         ));
         let (out_tx, out_rx) = mpsc::unbounded_channel();
         let fut = transport::open(ctx.clone(), out_rx).await?;
@@ -242,6 +278,47 @@ impl Station {
         Ok(link)
     }
 
+    /// Sends a message to one aircraft over a chosen link (e.g. a trusted one).
+    pub fn send_via(&self, link: LinkId, sysid: u8, message: MavMessage) -> Result<(), SendError> {
+        let links = self.lock_links();
+        let entry = links
+            .iter()
+            .find(|l| l.ctx.id == link)
+            .ok_or(SendError::NoLinks)?;
+        let _ = entry.out.send(Outgoing {
+            target: Some(sysid),
+            message,
+        });
+        Ok(())
+    }
+
+    /// Marks a link as trusted (e.g. a USB cable on the bench): only over such a link are signing
+    /// keys sent to aircraft. Returns false if there is no such link.
+    pub fn set_trusted(&self, link: LinkId, trusted: bool) -> bool {
+        match self.lock_links().iter().find(|l| l.ctx.id == link) {
+            Some(l) => {
+                l.ctx
+                    .trusted
+                    .store(trusted, std::sync::atomic::Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn trusted_links(&self) -> Vec<LinkId> {
+        self.lock_links()
+            .iter()
+            .filter(|l| l.ctx.trusted.load(std::sync::atomic::Ordering::Relaxed))
+            .map(|l| l.ctx.id)
+            .collect()
+    }
+
+    /// The station's signing state (keys, verifiers, clock).
+    pub fn signing(&self) -> &Arc<SigningTable> {
+        &self.shared.signing
+    }
+
     /// Sends a message on every link, to every peer.
     pub fn broadcast(&self, message: MavMessage) -> Result<(), SendError> {
         let links = self.lock_links();
@@ -263,12 +340,42 @@ impl Station {
         let deadline = Instant::now() + timeout;
         loop {
             let snap = self.snapshot();
-            let ready = snap.aircraft.iter().filter(|a| a.position.is_some()).count();
+            let ready = snap
+                .aircraft
+                .iter()
+                .filter(|a| a.position.is_some())
+                .count();
             if ready >= count || Instant::now() >= deadline {
                 return snap;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Appends to the audit trail (if one is configured) off the async threads; the entry is
+    /// written even if the caller moves on at once.
+    pub fn audit(&self, aircraft: Option<u8>, action: &str, detail: String, result: String) {
+        let Some(log) = self.shared.audit.clone() else {
+            return;
+        };
+        let operator = self.shared.config.operator.clone();
+        let action = action.to_string();
+        let write = move || {
+            if let Err(e) = log.append(&operator, aircraft, &action, &detail, &result) {
+                eprintln!("kestrel: audit trail not written: {e}");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) => {
+                h.spawn_blocking(write);
+            }
+            Err(_) => write(),
+        }
+    }
+
+    /// The audit trail, if one is configured.
+    pub fn audit_log(&self) -> Option<Arc<AuditLog>> {
+        self.shared.audit.clone()
     }
 
     /// The telemetry log being written, if any.

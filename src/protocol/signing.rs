@@ -1,0 +1,95 @@
+//! Setting up MAVLink 2 signing with an aircraft: send it a key with SETUP_SIGNING over a link the
+//! user trusts, then sign everything we send it and refuse whatever it sends unsigned — but only
+//! once the aircraft has proved it signs, so a lost SETUP_SIGNING cannot cut the aircraft off.
+
+use std::time::Duration;
+
+use mavlink::dialects::ardupilotmega::{MavMessage, SETUP_SIGNING_DATA};
+
+use crate::security::signing::timestamp_now;
+use crate::security::SigningKey;
+use crate::station::Station;
+
+/// Why signing could not be set up or removed.
+#[derive(Debug, thiserror::Error)]
+pub enum SigningError {
+    #[error("aircraft {0} is not heard on any trusted link: mark the link it is connected to as trusted (e.g. --trusted) before sending it a key")]
+    NoTrustedLink(u8),
+    #[error("aircraft {0} did not start signing after {1} attempts (does its firmware support MAVLink 2 signing?); signing left off")]
+    NotConfirmed(u8, u32),
+    #[error("cannot store the key: {0}")]
+    Store(#[from] std::io::Error),
+    #[error(transparent)]
+    Send(#[from] crate::station::SendError),
+}
+
+fn setup_message(sysid: u8, key: &SigningKey) -> MavMessage {
+    MavMessage::SETUP_SIGNING(SETUP_SIGNING_DATA {
+        initial_timestamp: timestamp_now(),
+        target_system: sysid,
+        target_component: 1,
+        secret_key: *key.bytes(),
+    })
+}
+
+impl Station {
+    /// Gives aircraft `sysid` a signing key (the stored one, or a new one) over a trusted link and
+    /// turns signing on for it once it answers with a correctly signed frame.
+    pub async fn setup_signing(&self, sysid: u8) -> Result<(), SigningError> {
+        let now = std::time::Instant::now();
+        let trusted = self.trusted_links();
+        let link = self
+            .snapshot()
+            .get(sysid)
+            .and_then(|a| {
+                a.links
+                    .iter()
+                    .filter(|p| trusted.contains(&p.link))
+                    .max_by_key(|p| p.last_heard.min(now))
+                    .map(|p| p.link)
+            })
+            .ok_or(SigningError::NoTrustedLink(sysid))?;
+        let key = match self.signing().store() {
+            Some(store) => store.get_or_create(sysid)?,
+            None => SigningKey::generate()?,
+        };
+        const ATTEMPTS: u32 = 3;
+        for _ in 0..ATTEMPTS {
+            self.send_via(link, sysid, setup_message(sysid, &key))?;
+            // Give the message time to leave unsigned before our frames to it become signed.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            self.signing().enable(sysid, key.clone());
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+            while tokio::time::Instant::now() < deadline {
+                let accepted = self
+                    .signing()
+                    .counts()
+                    .into_iter()
+                    .find(|(s, _)| *s == sysid)
+                    .map(|(_, c)| c.accepted)
+                    .unwrap_or(0);
+                if accepted > 0 {
+                    self.audit(
+                        Some(sysid),
+                        "signing",
+                        "signing key installed".into(),
+                        "accepted".into(),
+                    );
+                    return Ok(());
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            self.signing().disable(sysid);
+        }
+        if let Some(store) = self.signing().store() {
+            let _ = store.remove(sysid);
+        }
+        self.audit(
+            Some(sysid),
+            "signing",
+            "signing key installed".into(),
+            "not confirmed".into(),
+        );
+        Err(SigningError::NotConfirmed(sysid, ATTEMPTS))
+    }
+}

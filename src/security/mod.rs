@@ -1,0 +1,9 @@
+//! Security: MAVLink 2 signing and the stores its secrets live in.
+
+pub mod keystore;
+pub mod signing;
+pub mod table;
+
+pub use keystore::KeyStore;
+pub use signing::{Rejection, SigningClock, SigningKey, Verifier, VerifyCounts};
+pub use table::SigningTable;

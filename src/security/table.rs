@@ -1,0 +1,142 @@
+//! The station's signing state: which aircraft sign (and with which key), one verifier per
+//! aircraft counting rejected frames, and the one signing clock all outgoing frames share.
+//! Links consult it for every frame; when no aircraft signs it costs one atomic load.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, RwLock};
+
+use super::keystore::KeyStore;
+use super::signing::{Rejection, SigningClock, SigningKey, Verifier, VerifyCounts};
+
+/// Signing keys, verifiers and the clock, shared by all links of a station.
+#[derive(Debug)]
+pub struct SigningTable {
+    any: AtomicBool,
+    keys: RwLock<HashMap<u8, SigningKey>>,
+    verifiers: Mutex<HashMap<u8, Verifier>>,
+    clock: Mutex<(SigningClock, u64)>,
+    store: Option<KeyStore>,
+}
+
+/// How often (in 10 µs units) the clock's floor is pushed ahead on disk: every minute.
+const PERSIST_EVERY: u64 = 60 * 100_000;
+
+impl SigningTable {
+    /// A table with no keys. With a key store, the clock starts above its persisted floor and
+    /// keeps it ahead of use; every aircraft that has a stored key signs from the start.
+    pub fn new(store: Option<KeyStore>) -> Self {
+        let floor = store.as_ref().map(|s| s.clock_floor()).unwrap_or(0);
+        let table = Self {
+            any: AtomicBool::new(false),
+            keys: RwLock::new(HashMap::new()),
+            verifiers: Mutex::new(HashMap::new()),
+            clock: Mutex::new((SigningClock::new(floor), 0)),
+            store,
+        };
+        if let Some(store) = &table.store {
+            for sysid in 1..=255u8 {
+                if let Ok(Some(key)) = store.load(sysid) {
+                    table.enable(sysid, key);
+                }
+            }
+        }
+        table
+    }
+
+    /// Whether any aircraft signs (fast path for links).
+    #[inline]
+    pub fn active(&self) -> bool {
+        self.any.load(Ordering::Relaxed)
+    }
+
+    /// Starts signing with `sysid`: its frames must carry this key's signature, ours will too.
+    pub fn enable(&self, sysid: u8, key: SigningKey) {
+        self.keys
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(sysid, key.clone());
+        self.verifiers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(sysid, Verifier::new(key));
+        self.any.store(true, Ordering::Relaxed);
+    }
+
+    /// Stops signing with `sysid` (its frames are accepted unsigned again).
+    pub fn disable(&self, sysid: u8) {
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        keys.remove(&sysid);
+        self.any.store(!keys.is_empty(), Ordering::Relaxed);
+        self.verifiers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&sysid);
+    }
+
+    /// The key aircraft `sysid` signs with, if it signs.
+    pub fn key_for(&self, sysid: u8) -> Option<SigningKey> {
+        if !self.active() {
+            return None;
+        }
+        self.keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&sysid)
+            .cloned()
+    }
+
+    /// Checks an inbound frame from `sysid`; frames of aircraft that do not sign pass.
+    pub fn verify(&self, sysid: u8, frame: &[u8]) -> Result<(), Rejection> {
+        if !self.active() {
+            return Ok(());
+        }
+        match self
+            .verifiers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(&sysid)
+        {
+            Some(v) => v.check(frame),
+            None => Ok(()),
+        }
+    }
+
+    /// The next signing timestamp; pushes the persisted floor ahead about once a minute.
+    pub fn next_timestamp(&self) -> u64 {
+        let mut guard = self.clock.lock().unwrap_or_else(|e| e.into_inner());
+        let ts = guard.0.tick();
+        if ts >= guard.1 {
+            if let Some(store) = &self.store {
+                guard.1 = match store.advance_clock(ts) {
+                    Ok(_) => ts + PERSIST_EVERY,
+                    Err(e) => {
+                        eprintln!("kestrel: signing clock not persisted: {e}");
+                        ts + PERSIST_EVERY / 10
+                    }
+                };
+            } else {
+                guard.1 = u64::MAX;
+            }
+        }
+        ts
+    }
+
+    /// Per signing aircraft: what its verifier accepted and refused.
+    pub fn counts(&self) -> Vec<(u8, VerifyCounts)> {
+        let mut v: Vec<(u8, VerifyCounts)> = self
+            .verifiers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(s, v)| (*s, v.counts))
+            .collect();
+        v.sort_by_key(|(s, _)| *s);
+        v
+    }
+
+    /// The key store, if keys are persisted.
+    pub fn store(&self) -> Option<&KeyStore> {
+        self.store.as_ref()
+    }
+}
