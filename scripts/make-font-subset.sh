@@ -14,6 +14,6 @@ print("".join(cjk))
 PY
 )
 pyftsubset "$SRC" --font-number=0 \
-  --text="$chars" --unicodes="U+0020-007E,U+00A0-00FF,U+00B0,U+00B7,U+2014,U+2026,U+2212,U+26A0" \
+  --text="$chars" --unicodes="U+0020-007E,U+00A0-00FF,U+00B0,U+00B7,U+2014,U+2026,U+2212,U+25B2" \
   --layout-features='*' --output-file=assets/fonts/kestrel-cjk-subset.ttf
 ls -l assets/fonts/kestrel-cjk-subset.ttf

@@ -114,7 +114,10 @@ mod tests {
     #[test]
     fn utc_civil_dates() {
         let t = utc_parts(1_700_000_000);
-        assert_eq!((t.year, t.month, t.day, t.hour, t.minute, t.second), (2023, 11, 14, 22, 13, 20));
+        assert_eq!(
+            (t.year, t.month, t.day, t.hour, t.minute, t.second),
+            (2023, 11, 14, 22, 13, 20)
+        );
         assert_eq!(utc_parts(0).compact(), "19700101-000000");
         assert_eq!(utc_parts(951_782_400).compact(), "20000229-000000");
     }

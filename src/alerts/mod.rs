@@ -149,7 +149,12 @@ const BATTERY_HYSTERESIS: f32 = 5.0;
 pub const ALERTS_KEPT: usize = 2000;
 
 /// Modes an autopilot switches to by itself in a failsafe.
-const FAILSAFE_MODES: &[u32] = &[mode::RTL, mode::LAND, 21 /* SMART_RTL */, 27 /* AUTO_RTL */];
+const FAILSAFE_MODES: &[u32] = &[
+    mode::RTL,
+    mode::LAND,
+    21, /* SMART_RTL */
+    27, /* AUTO_RTL */
+];
 
 /// What the engine remembers of one aircraft between snapshots.
 #[derive(Debug, Default)]
@@ -682,7 +687,10 @@ mod tests {
         b.feed(0.0, heartbeat(4, MavState::MAV_STATE_ACTIVE));
         b.feed(0.1, text(MavSeverity::MAV_SEVERITY_INFO, "Mission: 1 WP"));
         b.feed(0.1, text(MavSeverity::MAV_SEVERITY_WARNING, "EKF variance"));
-        b.feed(0.1, text(MavSeverity::MAV_SEVERITY_CRITICAL, "Fence Breach"));
+        b.feed(
+            0.1,
+            text(MavSeverity::MAV_SEVERITY_CRITICAL, "Fence Breach"),
+        );
         let kinds = raised(&b.update(0.2));
         assert_eq!(kinds.len(), 2, "{kinds:?}");
         assert!(matches!(kinds[1], AlertKind::Geofence { .. }));

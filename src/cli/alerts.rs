@@ -73,7 +73,10 @@ pub async fn run(args: AlertsArgs, ctx: &super::Context) -> anyhow::Result<()> {
                 print_line(l, json)?;
             }
             if bad > 0 {
-                eprintln!("kestrel: skipped {bad} damaged line(s) in {}", path.display());
+                eprintln!(
+                    "kestrel: skipped {bad} damaged line(s) in {}",
+                    path.display()
+                );
             }
             Ok(())
         }

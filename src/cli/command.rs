@@ -81,7 +81,9 @@ impl Action {
             Action::Rtl => PilotAction::ReturnToLaunch,
             Action::Hold => PilotAction::Hold,
             Action::Resume => PilotAction::ResumeMission,
-            Action::Mode { name } => PilotAction::mode_by_name(name).map_err(|e| anyhow::anyhow!(e))?,
+            Action::Mode { name } => {
+                PilotAction::mode_by_name(name).map_err(|e| anyhow::anyhow!(e))?
+            }
             Action::Goto { lat, lon, alt } => PilotAction::Goto {
                 lat: *lat,
                 lon: *lon,

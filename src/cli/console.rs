@@ -109,6 +109,7 @@ pub fn run(
         settings_path: Some(settings_path),
         tile_cache: Some(crate::paths::cache_dir().join("tiles")),
         launched_at,
+        show_clock: true,
     };
     crate::ui::run(core, app)
 }
@@ -132,6 +133,9 @@ mod tests {
             demo: Some(0),
             ..Default::default()
         };
-        assert!(plan_start(&args, &settings).unwrap_err().to_string().contains("between 1 and 250"));
+        assert!(plan_start(&args, &settings)
+            .unwrap_err()
+            .to_string()
+            .contains("between 1 and 250"));
     }
 }

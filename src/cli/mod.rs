@@ -182,7 +182,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Tiles(a)) => tiles::run(a, ctx.json).await,
         // The window needs the main thread; main.rs starts it before any runtime exists.
         Some(Cmd::Console(_)) | None => {
-            anyhow::bail!("the console must be started from the main thread (run `kestrel console`)")
+            anyhow::bail!(
+                "the console must be started from the main thread (run `kestrel console`)"
+            )
         }
     }
 }

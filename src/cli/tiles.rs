@@ -59,7 +59,10 @@ pub enum TilesAction {
 pub fn parse_zoom_range(s: &str) -> anyhow::Result<(u8, u8)> {
     let bad = || anyhow::anyhow!("zoom '{s}' must be a level (0-20) or a range like 12-16");
     let (a, b) = match s.split_once('-') {
-        Some((a, b)) => (a.trim().parse::<u8>().map_err(|_| bad())?, b.trim().parse::<u8>().map_err(|_| bad())?),
+        Some((a, b)) => (
+            a.trim().parse::<u8>().map_err(|_| bad())?,
+            b.trim().parse::<u8>().map_err(|_| bad())?,
+        ),
         None => {
             let z = s.trim().parse::<u8>().map_err(|_| bad())?;
             (z, z)
@@ -121,9 +124,15 @@ pub async fn run(args: TilesArgs, json: bool) -> anyhow::Result<()> {
         } => {
             let source = TileSourceConfig::from_user(&source).map_err(|e| anyhow::anyhow!(e))?;
             if !source.is_online() {
-                anyhow::bail!("prefetch downloads from a server: use osm or an http(s) URL template");
+                anyhow::bail!(
+                    "prefetch downloads from a server: use osm or an http(s) URL template"
+                );
             }
-            if !(lat.is_finite() && (-85.0..=85.0).contains(&lat) && lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
+            if !(lat.is_finite()
+                && (-85.0..=85.0).contains(&lat)
+                && lon.is_finite()
+                && (-180.0..=180.0).contains(&lon))
+            {
                 anyhow::bail!("--lat {lat} --lon {lon} is not a position on the map");
             }
             if !(radius_km > 0.0 && radius_km <= 100.0) {
@@ -131,7 +140,11 @@ pub async fn run(args: TilesArgs, json: bool) -> anyhow::Result<()> {
             }
             let (z0, z1) = parse_zoom_range(&zoom)?;
             let keys = tiles_around(lat, lon, radius_km, z0, z1);
-            let limit = if source == TileSourceConfig::OpenStreetMap { OSM_PREFETCH_LIMIT } else { PREFETCH_LIMIT };
+            let limit = if source == TileSourceConfig::OpenStreetMap {
+                OSM_PREFETCH_LIMIT
+            } else {
+                PREFETCH_LIMIT
+            };
             if keys.len() > limit {
                 anyhow::bail!(
                     "{} tiles asked for, more than the {limit} allowed for this source{}; use a smaller radius or fewer zoom levels",
@@ -140,7 +153,12 @@ pub async fn run(args: TilesArgs, json: bool) -> anyhow::Result<()> {
                 );
             }
             let cache = cache.unwrap_or_else(|| crate::paths::cache_dir().join("tiles"));
-            let client = TileService::start(&tokio::runtime::Handle::current(), source, Some(cache.clone()), Arc::new(|| {}));
+            let client = TileService::start(
+                &tokio::runtime::Handle::current(),
+                source,
+                Some(cache.clone()),
+                Arc::new(|| {}),
+            );
             for k in &keys {
                 client.request(*k);
             }
@@ -163,14 +181,21 @@ pub async fn run(args: TilesArgs, json: bool) -> anyhow::Result<()> {
                 }
             }
             if json {
-                println!("{}", serde_json::json!({ "tiles": total, "cached": ok, "failed": failed, "cache": cache }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "tiles": total, "cached": ok, "failed": failed, "cache": cache })
+                );
             } else {
                 println!("{ok} of {total} tiles cached in {}", cache.display());
                 for f in failed.iter().take(10) {
                     println!("failed: {f}");
                 }
             }
-            if failed.is_empty() { Ok(()) } else { anyhow::bail!("{} tiles could not be fetched", failed.len()) }
+            if failed.is_empty() {
+                Ok(())
+            } else {
+                anyhow::bail!("{} tiles could not be fetched", failed.len())
+            }
         }
     }
 }

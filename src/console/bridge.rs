@@ -223,7 +223,9 @@ impl ConsoleHandle {
         let (intent_tx, intent_rx) = crossbeam_channel::unbounded();
         let (event_tx, event_rx) = crossbeam_channel::unbounded();
         let demo_addr = match config.demo {
-            Some(_) => Some(demo::free_loopback_addr().map_err(|e| ConsoleError::Demo(e.to_string()))?),
+            Some(_) => {
+                Some(demo::free_loopback_addr().map_err(|e| ConsoleError::Demo(e.to_string()))?)
+            }
             None => None,
         };
         let demo_count = config.demo;
@@ -232,7 +234,14 @@ impl ConsoleHandle {
         let thread = std::thread::Builder::new()
             .name("kestrel-core".into())
             .spawn(move || {
-                core_thread(config, demo_addr, thread_shared, intent_rx, event_tx, ready_tx)
+                core_thread(
+                    config,
+                    demo_addr,
+                    thread_shared,
+                    intent_rx,
+                    event_tx,
+                    ready_tx,
+                )
             })
             .map_err(ConsoleError::Thread)?;
         let runtime = match ready_rx.recv() {
@@ -249,7 +258,9 @@ impl ConsoleHandle {
             }
         };
         let simulator = match (demo_addr, demo_count) {
-            (Some(addr), Some(n)) => Some(demo::start_simulator(addr, n).map_err(ConsoleError::Demo)?),
+            (Some(addr), Some(n)) => {
+                Some(demo::start_simulator(addr, n).map_err(ConsoleError::Demo)?)
+            }
             _ => None,
         };
         Ok(ConsoleHandle {
@@ -383,12 +394,10 @@ fn core_thread(
     let handle = runtime.handle().clone();
     runtime.block_on(async move {
         let tlog = match (&config.data_dir, config.record_tlog) {
-            (Some(dir), true) => Some(
-                dir.join("tlogs").join(format!(
-                    "console-{}.tlog",
-                    crate::util::LocalTime::of(SystemTime::now()).compact()
-                )),
-            ),
+            (Some(dir), true) => Some(dir.join("tlogs").join(format!(
+                "console-{}.tlog",
+                crate::util::LocalTime::of(SystemTime::now()).compact()
+            ))),
             _ => None,
         };
         if let Some(dir) = tlog.as_ref().and_then(|p| p.parent()) {
@@ -605,7 +614,10 @@ impl Core {
             Intent::SetThresholds(t) => lock(&self.engine).set_thresholds(t),
             Intent::SaveSettings(settings, path) => {
                 let result = tokio::task::spawn_blocking(move || {
-                    settings.save(&path).map(|_| path).map_err(|e| e.to_string())
+                    settings
+                        .save(&path)
+                        .map(|_| path)
+                        .map_err(|e| e.to_string())
                 })
                 .await
                 .unwrap_or_else(|e| Err(e.to_string()));

@@ -123,7 +123,12 @@ async fn launch(
     let mut uploaded = false;
     for _ in 0..3 {
         if station
-            .upload_items(sysid, MissionKind::Mission, &route, TransferPolicy::default())
+            .upload_items(
+                sysid,
+                MissionKind::Mission,
+                &route,
+                TransferPolicy::default(),
+            )
             .await
             .is_ok()
         {
@@ -172,7 +177,12 @@ async fn launch(
     Some(())
 }
 
-async fn run(station: &Station, sysid: u8, action: &PilotAction, engine: &Mutex<AlertEngine>) -> bool {
+async fn run(
+    station: &Station,
+    sysid: u8,
+    action: &PilotAction,
+    engine: &Mutex<AlertEngine>,
+) -> bool {
     let Ok(steps) = action.steps(station.snapshot().get(sysid)) else {
         return false;
     };

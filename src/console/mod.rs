@@ -12,6 +12,7 @@
 mod bridge;
 pub mod demo;
 pub mod settings;
+pub mod synthetic;
 
 pub use bridge::{
     CommandReport, ConsoleConfig, ConsoleError, ConsoleHandle, ConsoleView, Event, Intent,

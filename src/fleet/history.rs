@@ -178,10 +178,14 @@ mod tests {
         }
         let a = h.get(1).unwrap();
         // 20 s at 10 Hz, one sample per 0.5 s, 10 s kept.
-        assert!((20..=22).contains(&a.samples().len()), "{}", a.samples().len());
+        assert!(
+            (20..=22).contains(&a.samples().len()),
+            "{}",
+            a.samples().len()
+        );
         let last = a.last().unwrap();
         assert!(last.has_position());
-        assert!((last.alt_rel_m - 19.9).abs() < 0.01);
+        assert!((last.alt_rel_m - 19.5).abs() < 0.01, "{}", last.alt_rel_m);
         assert_eq!(a.since(last.t, 2.0).count(), 5);
     }
 }

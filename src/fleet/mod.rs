@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use mavlink::dialects::ardupilotmega::{MavAutopilot, MavMessage, MavType};
 
-pub use history::{AircraftHistory, FleetHistory, HistoryPolicy, Sample};
 pub use aircraft::{Aircraft, Battery, GeoPoint, Gps, Home, StatusText, STATUS_TEXT_KEEP};
+pub use history::{AircraftHistory, FleetHistory, HistoryPolicy, Sample};
 pub use link_quality::{LinkPresence, LinkState, DEGRADED_LOSS, LOST_AFTER};
 
 use crate::link::LinkId;

@@ -94,9 +94,16 @@ impl PilotAction {
             PilotAction::Hold => "hold".into(),
             PilotAction::ResumeMission => "resume mission".into(),
             PilotAction::SetMode { custom_mode } => {
-                format!("mode {}", crate::fleet::modes::copter_mode_name(*custom_mode))
+                format!(
+                    "mode {}",
+                    crate::fleet::modes::copter_mode_name(*custom_mode)
+                )
             }
-            PilotAction::Goto { lat, lon, alt_rel_m } => {
+            PilotAction::Goto {
+                lat,
+                lon,
+                alt_rel_m,
+            } => {
                 format!("go to {lat:.6}, {lon:.6} at {alt_rel_m} m")
             }
         }
@@ -131,7 +138,11 @@ impl PilotAction {
             PilotAction::SetMode { custom_mode } => vec![Command::SetMode {
                 custom_mode: *custom_mode,
             }],
-            PilotAction::Goto { lat, lon, alt_rel_m } => vec![Command::Goto {
+            PilotAction::Goto {
+                lat,
+                lon,
+                alt_rel_m,
+            } => vec![Command::Goto {
                 lat: *lat,
                 lon: *lon,
                 alt_rel_m: *alt_rel_m,
@@ -152,7 +163,9 @@ mod tests {
     #[test]
     fn takeoff_from_the_ground_switches_to_guided_and_arms_first() {
         let a = Aircraft::new(1, 1, Instant::now());
-        let steps = PilotAction::Takeoff { alt_m: 30.0 }.steps(Some(&a)).unwrap();
+        let steps = PilotAction::Takeoff { alt_m: 30.0 }
+            .steps(Some(&a))
+            .unwrap();
         assert_eq!(
             steps,
             vec![
@@ -167,14 +180,18 @@ mod tests {
         flying.custom_mode = mode::GUIDED;
         flying.armed = true;
         assert_eq!(
-            PilotAction::Takeoff { alt_m: 30.0 }.steps(Some(&flying)).unwrap(),
+            PilotAction::Takeoff { alt_m: 30.0 }
+                .steps(Some(&flying))
+                .unwrap(),
             vec![Command::Takeoff { alt_m: 30.0 }]
         );
     }
 
     #[test]
     fn bad_values_are_refused_before_sending() {
-        assert!(PilotAction::Takeoff { alt_m: f32::NAN }.steps(None).is_err());
+        assert!(PilotAction::Takeoff { alt_m: f32::NAN }
+            .steps(None)
+            .is_err());
         let err = PilotAction::Goto {
             lat: 500.0,
             lon: 0.0,
@@ -183,7 +200,9 @@ mod tests {
         .steps(None)
         .unwrap_err();
         assert!(err.contains("latitude"), "{err}");
-        assert!(PilotAction::mode_by_name("warp").unwrap_err().contains("LOITER"));
+        assert!(PilotAction::mode_by_name("warp")
+            .unwrap_err()
+            .contains("LOITER"));
         assert_eq!(
             PilotAction::mode_by_name("rtl").unwrap().expected_mode(),
             Some(mode::RTL)

@@ -193,14 +193,23 @@ mod tests {
         assert!(matches!(book.want(k, t0), Want::Wait), "asked twice");
         let net = || Err(TileError::Network("unreachable".into()));
         book.delivered(k, net(), t0);
-        assert!(matches!(book.want(k, t0 + Duration::from_millis(900)), Want::Wait));
+        assert!(matches!(
+            book.want(k, t0 + Duration::from_millis(900)),
+            Want::Wait
+        ));
         assert!(is_fetch(book.want(k, t0 + Duration::from_secs(1))));
         book.delivered(k, net(), t0 + Duration::from_secs(1));
         // Second failure: two seconds.
-        assert!(matches!(book.want(k, t0 + Duration::from_secs(2)), Want::Wait));
+        assert!(matches!(
+            book.want(k, t0 + Duration::from_secs(2)),
+            Want::Wait
+        ));
         assert!(is_fetch(book.want(k, t0 + Duration::from_secs(3))));
         book.delivered(k, Ok(7), t0 + Duration::from_secs(3));
-        assert!(matches!(book.want(k, t0 + Duration::from_secs(3)), Want::Ready(7)));
+        assert!(matches!(
+            book.want(k, t0 + Duration::from_secs(3)),
+            Want::Ready(7)
+        ));
         assert_eq!(book.failures(k), 0);
         assert_eq!(backoff(20), MAX_RETRY);
     }
@@ -208,7 +217,10 @@ mod tests {
     #[test]
     fn missing_tiles_are_not_asked_again_but_network_recovery_retries_at_once() {
         let t0 = Instant::now();
-        let (a, b) = (TileKey::new(5, 1, 1).unwrap(), TileKey::new(5, 2, 1).unwrap());
+        let (a, b) = (
+            TileKey::new(5, 1, 1).unwrap(),
+            TileKey::new(5, 2, 1).unwrap(),
+        );
         let mut book: TileBook<u32> = TileBook::new(100);
         assert!(is_fetch(book.want(a, t0)));
         assert!(is_fetch(book.want(b, t0)));

@@ -110,8 +110,11 @@ pub(crate) mod tests {
         .unwrap();
         for (k, data) in tiles {
             let row = (1u32 << k.z) - 1 - k.y;
-            conn.execute("INSERT INTO tiles VALUES (?1, ?2, ?3, ?4)", (k.z, k.x, row, data))
-                .unwrap();
+            conn.execute(
+                "INSERT INTO tiles VALUES (?1, ?2, ?3, ?4)",
+                (k.z, k.x, row, data),
+            )
+            .unwrap();
         }
     }
 
@@ -133,6 +136,9 @@ pub(crate) mod tests {
         assert_eq!(info.bounds, Some([115.9, 36.4, 116.1, 36.5]));
         let not_a_pack = dir.path().join("x.mbtiles");
         std::fs::write(&not_a_pack, b"hello").unwrap();
-        assert!(matches!(MbTiles::open(&not_a_pack), Err(TileError::Pack(_))));
+        assert!(matches!(
+            MbTiles::open(&not_a_pack),
+            Err(TileError::Pack(_))
+        ));
     }
 }

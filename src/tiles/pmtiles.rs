@@ -36,7 +36,12 @@ impl PmTilesPack {
     /// The area the pack covers: west, south, east, north in degrees.
     pub fn bounds(&self) -> [f64; 4] {
         let h = self.reader.get_header();
-        [h.min_longitude, h.min_latitude, h.max_longitude, h.max_latitude]
+        [
+            h.min_longitude,
+            h.min_latitude,
+            h.max_longitude,
+            h.max_latitude,
+        ]
     }
 
     /// The bytes of one tile (decompressed), `Missing` if the pack does not have it.
@@ -60,9 +65,12 @@ pub(crate) mod tests {
         let file = std::fs::File::create(path).unwrap();
         let mut w = PmTilesWriter::new(TileType::Png).create(file).unwrap();
         let mut sorted = tiles.to_vec();
-        sorted.sort_by_key(|(k, _)| ::pmtiles::TileId::from(TileCoord::new(k.z, k.x, k.y).unwrap()).value());
+        sorted.sort_by_key(|(k, _)| {
+            ::pmtiles::TileId::from(TileCoord::new(k.z, k.x, k.y).unwrap()).value()
+        });
         for (k, data) in &sorted {
-            w.add_tile(TileCoord::new(k.z, k.x, k.y).unwrap(), data).unwrap();
+            w.add_tile(TileCoord::new(k.z, k.x, k.y).unwrap(), data)
+                .unwrap();
         }
         w.finalize().unwrap();
     }
@@ -81,6 +89,9 @@ pub(crate) mod tests {
         );
         let junk = dir.path().join("junk.pmtiles");
         std::fs::write(&junk, b"not a pack").unwrap();
-        assert!(matches!(PmTilesPack::open(&junk).await, Err(TileError::Pack(_))));
+        assert!(matches!(
+            PmTilesPack::open(&junk).await,
+            Err(TileError::Pack(_))
+        ));
     }
 }

@@ -157,7 +157,10 @@ enum Backend {
         cache: Option<DiskCache>,
     },
     MbTiles(Arc<Mutex<Result<MbTiles, TileError>>>),
-    PmTiles(tokio::sync::OnceCell<Result<PmTilesPack, TileError>>, PathBuf),
+    PmTiles(
+        tokio::sync::OnceCell<Result<PmTilesPack, TileError>>,
+        PathBuf,
+    ),
     Grid,
 }
 
@@ -213,7 +216,9 @@ fn make_backend(
             .timeout(Duration::from_secs(20))
             .build()
             .map_err(|e| TileError::Network(e.to_string()))?;
-        let cache = cache_root.as_ref().map(|r| DiskCache::new(r, &template.cache_key()));
+        let cache = cache_root
+            .as_ref()
+            .map(|r| DiskCache::new(r, &template.cache_key()));
         Ok((
             Backend::Http {
                 template,
@@ -278,7 +283,11 @@ async fn decode_off_thread(bytes: Vec<u8>) -> Result<RgbaTile, TileError> {
         .map_err(|e| TileError::Decode(e.to_string()))?
 }
 
-async fn fetch(backend: &Backend, key: TileKey, status: &TileStatus) -> Result<RgbaTile, TileError> {
+async fn fetch(
+    backend: &Backend,
+    key: TileKey,
+    status: &TileStatus,
+) -> Result<RgbaTile, TileError> {
     match backend {
         Backend::Grid => Err(TileError::Missing),
         Backend::MbTiles(pack) => {
@@ -412,7 +421,10 @@ mod tests {
     /// A tiny HTTP server answering each request with the next status in `script` (200 = a PNG).
     fn server(script: Vec<u16>) -> (String, std::thread::JoinHandle<Vec<String>>) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/{{z}}/{{x}}/{{y}}.png", listener.local_addr().unwrap());
+        let url = format!(
+            "http://{}/{{z}}/{{x}}/{{y}}.png",
+            listener.local_addr().unwrap()
+        );
         let handle = std::thread::spawn(move || {
             let mut paths = Vec::new();
             for status in script {
@@ -427,7 +439,11 @@ mod tests {
                         break;
                     }
                 }
-                let body = if status == 200 { png() } else { b"busy".to_vec() };
+                let body = if status == 200 {
+                    png()
+                } else {
+                    b"busy".to_vec()
+                };
                 write!(
                     stream,
                     "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -495,7 +511,10 @@ mod tests {
             .is_ok());
         client.request(TileKey::new(14, 1, 1).unwrap());
         let miss = client.recv_timeout(Duration::from_secs(30)).unwrap();
-        assert!(matches!(miss.result, Err(TileError::Network(_))), "{miss:?}");
+        assert!(
+            matches!(miss.result, Err(TileError::Network(_))),
+            "{miss:?}"
+        );
         assert!(client.status().offline());
     }
 
@@ -543,9 +562,6 @@ mod tests {
             redact_key("https://t0.tianditu.gov.cn/DataServer?T=vec_w&x=1&tk=SECRET"),
             "https://t0.tianditu.gov.cn/DataServer?T=vec_w&x=1&tk=***"
         );
-        assert_eq!(
-            redact_key("https://h/x?key=abc"),
-            "https://h/x?key=***"
-        );
+        assert_eq!(redact_key("https://h/x?key=abc"), "https://h/x?key=***");
     }
 }

@@ -31,6 +31,21 @@ pub struct AppOptions {
     pub tile_cache: Option<PathBuf>,
     /// When the process started (for the start-up figure).
     pub launched_at: Instant,
+    /// Show the wall clock in the top bar (off for reproducible pictures).
+    pub show_clock: bool,
+}
+
+impl AppOptions {
+    /// Options for a window with these settings that saves nothing and caches no tiles.
+    pub fn ephemeral(settings: Settings) -> Self {
+        Self {
+            settings,
+            settings_path: None,
+            tile_cache: None,
+            launched_at: Instant::now(),
+            show_clock: true,
+        }
+    }
 }
 
 /// A pilot action waiting for the pilot's confirmation.
@@ -77,20 +92,16 @@ pub struct ConsoleApp {
     pub(crate) notice: Option<(Instant, String)>,
     pub(crate) draft: Option<super::panels::settings::Draft>,
     pub(crate) launched_at: Instant,
-    pub(crate) started: Instant,
     pub(crate) first_aircraft_after: Option<Duration>,
-    pub(crate) cjk: CjkSource,
+    pub(crate) cjk: Option<CjkSource>,
+    pub(crate) show_clock: bool,
 }
 
 impl ConsoleApp {
-    /// A window over `handle`. Installs the CJK font and asks the core to repaint the window
-    /// whenever it publishes.
-    pub fn new(ctx: &egui::Context, handle: ConsoleHandle, options: AppOptions) -> Self {
-        let cjk = fonts::install(ctx);
-        let repaint = ctx.clone();
-        handle.set_repaint_hook(Arc::new(move || repaint.request_repaint()));
+    /// A window over `handle`. The CJK font and the repaint hook are installed on the first
+    /// frame (or by [`ConsoleApp::init`]).
+    pub fn new(handle: ConsoleHandle, options: AppOptions) -> Self {
         let tiles = MapTiles::new(
-            ctx,
             &options.settings.tile_source,
             handle.runtime(),
             options.tile_cache.clone(),
@@ -116,10 +127,22 @@ impl ConsoleApp {
             notice: None,
             draft: None,
             launched_at: options.launched_at,
-            started: Instant::now(),
             first_aircraft_after: None,
-            cjk,
+            cjk: None,
+            show_clock: options.show_clock,
         }
+    }
+
+    /// Installs the CJK font in `ctx` and asks the core to repaint the window whenever it
+    /// publishes. Done once; [`ConsoleApp::show`] calls it on the first frame.
+    pub fn init(&mut self, ctx: &egui::Context) {
+        if self.cjk.is_some() {
+            return;
+        }
+        self.cjk = Some(fonts::install(ctx));
+        let repaint = ctx.clone();
+        self.handle
+            .set_repaint_hook(Arc::new(move || repaint.request_repaint()));
     }
 
     /// The translations of the current language.
@@ -147,9 +170,9 @@ impl ConsoleApp {
         self.first_aircraft_after
     }
 
-    /// Where the Chinese glyphs come from.
-    pub fn cjk_source(&self) -> &CjkSource {
-        &self.cjk
+    /// Where the Chinese glyphs come from (after the first frame).
+    pub fn cjk_source(&self) -> Option<&CjkSource> {
+        self.cjk.as_ref()
     }
 
     /// The callsign of an aircraft: the configured one, else its team name.
@@ -204,10 +227,9 @@ impl ConsoleApp {
     }
 
     /// Changes the tile source and rebuilds the tile layer.
-    pub(crate) fn set_tile_source(&mut self, ctx: &egui::Context, source: crate::tiles::TileSourceConfig) {
+    pub(crate) fn set_tile_source(&mut self, source: crate::tiles::TileSourceConfig) {
         self.settings.tile_source = source;
         self.map.set_tiles(MapTiles::new(
-            ctx,
             &self.settings.tile_source,
             self.handle.runtime(),
             self.tile_cache.clone(),
@@ -319,6 +341,7 @@ impl ConsoleApp {
 
     /// Draws one frame of the whole console.
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        self.init(ui.ctx());
         self.poll();
         let ctx = ui.ctx().clone();
         egui::Panel::top("kestrel-top").show(ui, |ui| self.top_bar(ui));
@@ -328,7 +351,7 @@ impl ConsoleApp {
         egui::Panel::bottom("kestrel-status").show(ui, |ui| self.status_bar(ui));
         egui::Panel::left("kestrel-fleet")
             .resizable(true)
-            .default_size(470.0)
+            .default_size(430.0)
             .min_size(300.0)
             .show(ui, |ui| self.fleet_panel(ui));
         egui::Panel::right("kestrel-aircraft")
@@ -366,7 +389,7 @@ impl ConsoleApp {
             units: self.settings.units,
             callsign: &name,
             goto_alt_m: self.settings.takeoff_alt_m,
-            time: self.started.elapsed().as_secs_f64(),
+            time: ui.input(|i| i.time),
         };
         let actions = self.map.show(ui, &input, &self.handle);
         for a in actions {
@@ -426,13 +449,15 @@ impl ConsoleApp {
                 self.draft = None;
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                ui.label(
-                    egui::RichText::new(
-                        crate::util::LocalTime::of(std::time::SystemTime::now()).hms(),
-                    )
-                    .monospace(),
-                );
-                ui.separator();
+                if self.show_clock {
+                    ui.label(
+                        egui::RichText::new(
+                            crate::util::LocalTime::of(std::time::SystemTime::now()).hms(),
+                        )
+                        .monospace(),
+                    );
+                    ui.separator();
+                }
                 let other = match self.settings.language {
                     crate::console::Language::English => crate::console::Language::Chinese,
                     crate::console::Language::Chinese => crate::console::Language::English,

@@ -40,6 +40,7 @@ strings! {
 
     Fleet => ("Fleet", "机队"),
     SelectAll => ("Select all", "全选"),
+    Tick => ("tick", "勾选"),
     ClearSelection => ("Clear", "清除"),
     CheckedFmt => ("{0} ticked:", "已勾选 {0} 架："),
     RtlChecked => ("Return all ticked", "勾选的全部返航"),
@@ -102,7 +103,7 @@ strings! {
     NotSent => ("not sent", "未发送"),
     PlotWindowHint => ("Last 5 minutes", "最近 5 分钟"),
 
-    ConfirmTitle => ("Confirm", "确认"),
+    ConfirmTitle => ("Please confirm", "请确认"),
     ConfirmQuestionFmt => ("{0} — {1}?", "确定对 {1} 执行「{0}」？"),
     Confirm => ("Confirm", "确认执行"),
     Cancel => ("Cancel", "取消"),
@@ -170,6 +171,7 @@ strings! {
     MapLoadingFmt => ("map: {0} (loading {1})", "地图：{0}（加载中 {1}）"),
     MapOfflineFmt => ("map: {0} OFFLINE — cached tiles and grid", "地图：{0} 离线——仅显示缓存瓦片与网格"),
     Cursor => ("cursor", "光标"),
+    TilesGridName => ("grid only", "仅网格"),
     RecordingFmt => ("recording {0}", "正在记录 {0}"),
 
     ZoomIn => ("Zoom in", "放大"),
@@ -219,10 +221,17 @@ mod tests {
         for k in S::ALL {
             let (en, zh) = (k.en(), k.zh());
             assert!(!en.is_empty() && !zh.is_empty(), "{k:?} is empty");
-            assert_eq!(placeholders(en), placeholders(zh), "{k:?} placeholders differ");
+            assert_eq!(
+                placeholders(en),
+                placeholders(zh),
+                "{k:?} placeholders differ"
+            );
             let has_cjk = zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
             let language_neutral = matches!(k, S::ColGps | S::Gps | S::TrafficFmt);
-            assert!(has_cjk || language_neutral, "{k:?} has no Chinese text: {zh}");
+            assert!(
+                has_cjk || language_neutral,
+                "{k:?} has no Chinese text: {zh}"
+            );
         }
     }
 
@@ -230,6 +239,9 @@ mod tests {
     fn formatting_fills_placeholders() {
         let tr = Tr(Language::Chinese);
         assert_eq!(tr.f(S::TeamFmt, &[&3]), "巡逻3队");
-        assert_eq!(Tr(Language::English).f(S::MissionItemFmt, &[&2, &9]), "item 2 of 9");
+        assert_eq!(
+            Tr(Language::English).f(S::MissionItemFmt, &[&2, &9]),
+            "item 2 of 9"
+        );
     }
 }

@@ -32,7 +32,11 @@ pub fn run(core: ConsoleConfig, app: AppOptions) -> anyhow::Result<()> {
     eframe::run_native(
         "Kestrel",
         native,
-        Box::new(move |cc| Ok(Box::new(ConsoleApp::new(&cc.egui_ctx, handle, app)))),
+        Box::new(move |cc| {
+            let mut console = ConsoleApp::new(handle, app);
+            console.init(&cc.egui_ctx);
+            Ok(Box::new(console))
+        }),
     )
     .map_err(|e| {
         anyhow::anyhow!(

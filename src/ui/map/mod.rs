@@ -118,7 +118,7 @@ impl MapView {
         input: &MapInput<'_>,
         handle: &ConsoleHandle,
     ) -> Vec<MapAction> {
-        self.tiles.poll();
+        self.tiles.poll(ui.ctx());
         let fleet = &input.view.fleet;
         let centre = match self.follow {
             Follow::Selected => input
@@ -141,6 +141,7 @@ impl MapView {
         let mut cursor = None;
         let mut drew = false;
         let mut toolbar = Toolbar::default();
+        let follow_now = self.follow;
         Map::new(Some(tiles), memory, my_position)
             .zoom_with_ctrl(false)
             .double_click_to_zoom(true)
@@ -178,7 +179,7 @@ impl MapView {
                     context_menu(ui, input, *context_at, &mut actions);
                 });
                 draw_scale_bar(&painter, projector, rect, input.units);
-                toolbar = map_toolbar(ui, rect, input);
+                toolbar = map_toolbar(ui, rect, input, follow_now);
                 if let Some(c) = cursor {
                     painter.text(
                         rect.right_top() + vec2(-8.0, 8.0),
@@ -218,7 +219,12 @@ impl MapView {
 
 /// The middle of the fleet's known positions.
 fn fleet_centre(view: &ConsoleView) -> Option<GeoPoint> {
-    let pts: Vec<GeoPoint> = view.fleet.aircraft.iter().filter_map(|a| a.position).collect();
+    let pts: Vec<GeoPoint> = view
+        .fleet
+        .aircraft
+        .iter()
+        .filter_map(|a| a.position)
+        .collect();
     if pts.is_empty() {
         return None;
     }
@@ -239,13 +245,21 @@ fn pick(projector: &Projector, input: &MapInput<'_>, at: Pos2) -> Option<u8> {
         .fleet
         .aircraft
         .iter()
-        .filter_map(|a| a.position.map(|p| (a.sysid, screen(projector, p).distance(at))))
+        .filter_map(|a| {
+            a.position
+                .map(|p| (a.sysid, screen(projector, p).distance(at)))
+        })
         .filter(|(_, d)| *d <= PICK_RADIUS)
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(s, _)| s)
 }
 
-fn draw_trails(painter: &egui::Painter, projector: &Projector, input: &MapInput<'_>, h: &FleetHistory) {
+fn draw_trails(
+    painter: &egui::Painter,
+    projector: &Projector,
+    input: &MapInput<'_>,
+    h: &FleetHistory,
+) {
     let clip = painter.clip_rect().expand(50.0);
     for a in &input.view.fleet.aircraft {
         let Some(hist) = h.get(a.sysid) else { continue };
@@ -257,8 +271,17 @@ fn draw_trails(painter: &egui::Painter, projector: &Projector, input: &MapInput<
             if !s.has_position() {
                 continue;
             }
-            let p = screen(projector, GeoPoint { lat: s.lat, lon: s.lon });
-            if points.last().is_none_or(|q| q.distance(p) >= TRAIL_MIN_STEP) {
+            let p = screen(
+                projector,
+                GeoPoint {
+                    lat: s.lat,
+                    lon: s.lon,
+                },
+            );
+            if points
+                .last()
+                .is_none_or(|q| q.distance(p) >= TRAIL_MIN_STEP)
+            {
                 points.push(p);
             }
         }
@@ -269,7 +292,10 @@ fn draw_trails(painter: &egui::Painter, projector: &Projector, input: &MapInput<
             continue;
         }
         let width = if selected { 2.5 } else { 1.5 };
-        painter.add(Shape::line(points, Stroke::new(width, colour.gamma_multiply(0.8))));
+        painter.add(Shape::line(
+            points,
+            Stroke::new(width, colour.gamma_multiply(0.8)),
+        ));
     }
 }
 
@@ -282,13 +308,23 @@ fn route_points(items: &[MissionItem]) -> Vec<(usize, GeoPoint)> {
         .filter(|(_, it)| {
             is_global_frame(it.frame) && (it.x != 0.0 || it.y != 0.0) && it.command < 80
         })
-        .map(|(i, it)| (i, GeoPoint { lat: it.x, lon: it.y }))
+        .map(|(i, it)| {
+            (
+                i,
+                GeoPoint {
+                    lat: it.x,
+                    lon: it.y,
+                },
+            )
+        })
         .collect()
 }
 
 fn draw_missions(painter: &egui::Painter, projector: &Projector, input: &MapInput<'_>) {
     for a in &input.view.fleet.aircraft {
-        let Some(items) = input.view.missions.get(&a.sysid) else { continue };
+        let Some(items) = input.view.missions.get(&a.sysid) else {
+            continue;
+        };
         let route = route_points(items);
         if route.is_empty() {
             continue;
@@ -302,7 +338,9 @@ fn draw_missions(painter: &egui::Painter, projector: &Projector, input: &MapInpu
         };
         let pts: Vec<Pos2> = route.iter().map(|(_, p)| screen(projector, *p)).collect();
         // A loop closes when the mission jumps back (DO_JUMP).
-        let loops = items.iter().any(|it| it.command == crate::plan::mission::cmd::DO_JUMP);
+        let loops = items
+            .iter()
+            .any(|it| it.command == crate::plan::mission::cmd::DO_JUMP);
         let mut path = pts.clone();
         if loops && pts.len() > 2 {
             path.push(pts[1.min(pts.len() - 1)]);
@@ -343,7 +381,11 @@ fn draw_aircraft(painter: &egui::Painter, projector: &Projector, input: &MapInpu
     let blink = (input.time * 2.0).fract() < 0.5;
     for a in &input.view.fleet.aircraft {
         if let Some(home) = a.home {
-            draw_home(painter, screen(projector, home.position), theme::team_colour(a.sysid));
+            draw_home(
+                painter,
+                screen(projector, home.position),
+                theme::team_colour(a.sysid),
+            );
         }
         let Some(pos) = a.position else { continue };
         let p = screen(projector, pos);
@@ -361,7 +403,13 @@ fn draw_home(painter: &egui::Painter, p: Pos2, colour: Color32) {
     let r = Rect::from_center_size(p, Vec2::splat(12.0));
     painter.rect_filled(r, 2.0, Color32::WHITE);
     painter.rect_stroke(r, 2.0, Stroke::new(1.5, colour), egui::StrokeKind::Inside);
-    painter.text(p, Align2::CENTER_CENTER, "H", FontId::proportional(10.0), colour);
+    painter.text(
+        p,
+        Align2::CENTER_CENTER,
+        "H",
+        FontId::proportional(10.0),
+        colour,
+    );
 }
 
 fn draw_icon(painter: &egui::Painter, p: Pos2, a: &Aircraft, input: &MapInput<'_>, blink: bool) {
@@ -386,7 +434,11 @@ fn draw_icon(painter: &egui::Painter, p: Pos2, a: &Aircraft, input: &MapInput<'_
     let tail = p - fwd * 8.0;
     let wing_l = p - fwd * 10.0 - right * 9.0;
     let wing_r = p - fwd * 10.0 + right * 9.0;
-    let fill = if lost { Color32::from_gray(150) } else { colour };
+    let fill = if lost {
+        Color32::from_gray(150)
+    } else {
+        colour
+    };
     painter.add(Shape::convex_polygon(
         vec![tip, wing_r, tail, wing_l],
         fill,
@@ -423,7 +475,10 @@ fn context_menu(
         return;
     }
     let names: Vec<String> = targets.iter().map(|s| (input.callsign)(*s)).collect();
-    let text = tr.f(S::FlyHereFmt, &[&names.join(", "), &format!("{alt:.0} {unit}")]);
+    let text = tr.f(
+        S::FlyHereFmt,
+        &[&names.join(", "), &format!("{alt:.0} {unit}")],
+    );
     if ui.button(text).clicked() {
         actions.push(MapAction::FlyHere { targets, at });
         ui.close();
@@ -443,7 +498,7 @@ struct Toolbar {
 }
 
 /// Zoom buttons and the follow switches, top left of the map.
-fn map_toolbar(ui: &mut egui::Ui, rect: Rect, input: &MapInput<'_>) -> Toolbar {
+fn map_toolbar(ui: &mut egui::Ui, rect: Rect, input: &MapInput<'_>, now: Follow) -> Toolbar {
     let tr = input.tr;
     let area = Rect::from_min_size(rect.min + vec2(8.0, 8.0), vec2(rect.width() - 200.0, 28.0));
     let mut t = Toolbar::default();
@@ -452,12 +507,18 @@ fn map_toolbar(ui: &mut egui::Ui, rect: Rect, input: &MapInput<'_>) -> Toolbar {
             t.zoom_in = ui.button("+").on_hover_text(tr.s(S::ZoomIn)).clicked();
             t.zoom_out = ui.button("−").on_hover_text(tr.s(S::ZoomOut)).clicked();
             if ui
-                .add_enabled(input.selected.is_some(), egui::Button::new(tr.s(S::FollowSelected)))
+                .add_enabled(
+                    input.selected.is_some(),
+                    egui::Button::selectable(now == Follow::Selected, tr.s(S::FollowSelected)),
+                )
                 .clicked()
             {
                 t.follow = Some(Follow::Selected);
             }
-            if ui.button(tr.s(S::FollowFleet)).clicked() {
+            if ui
+                .selectable_label(now == Follow::Fleet, tr.s(S::FollowFleet))
+                .clicked()
+            {
                 t.follow = Some(Follow::Fleet);
             }
         });

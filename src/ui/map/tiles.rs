@@ -22,8 +22,8 @@ const STAND_IN_LEVELS: u8 = 6;
 /// What the status bar says about the map.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TilesState {
-    /// Name of the source.
-    pub source: String,
+    /// Name of the source; `None` when drawing the grid only.
+    pub source: Option<String>,
     /// The network looks unreachable: the map is drawn from the cache and the grid.
     pub offline: bool,
     /// Tiles on their way.
@@ -32,12 +32,20 @@ pub struct TilesState {
     pub last_error: Option<String>,
 }
 
+/// Where the layer gets tiles from, until it is first drawn.
+struct Pending {
+    source: TileSourceConfig,
+    runtime: Option<tokio::runtime::Handle>,
+    cache_root: Option<PathBuf>,
+}
+
 /// The tile layer of the map.
 pub struct MapTiles {
-    ctx: egui::Context,
+    ctx: Option<egui::Context>,
+    pending: Option<Pending>,
     client: Option<TileClient>,
     book: TileBook<TextureHandle>,
-    grid: TextureHandle,
+    grid: Option<TextureHandle>,
     max_zoom: u8,
     was_offline: bool,
     attribution: &'static str,
@@ -45,50 +53,63 @@ pub struct MapTiles {
 
 impl MapTiles {
     /// A layer for `source`, fetching on `runtime` (none: grid only), caching under `cache_root`.
+    /// Nothing starts until the layer is first polled with the window's context.
     pub fn new(
-        ctx: &egui::Context,
         source: &TileSourceConfig,
         runtime: Option<&tokio::runtime::Handle>,
         cache_root: Option<PathBuf>,
     ) -> Self {
-        let client = match (runtime, source) {
-            (_, TileSourceConfig::Grid) | (None, _) => None,
-            (Some(rt), source) => {
-                let repaint = ctx.clone();
-                Some(TileService::start(
-                    rt,
-                    source.clone(),
-                    cache_root,
-                    std::sync::Arc::new(move || repaint.request_repaint()),
-                ))
-            }
-        };
         Self {
-            ctx: ctx.clone(),
-            client,
+            ctx: None,
+            pending: Some(Pending {
+                source: source.clone(),
+                runtime: runtime.cloned(),
+                cache_root,
+            }),
+            client: None,
             book: TileBook::new(TEXTURE_CAPACITY),
-            grid: grid_texture(ctx),
+            grid: None,
             max_zoom: 19,
             was_offline: false,
             attribution: source.attribution(),
         }
     }
 
+    fn start(&mut self, ctx: &egui::Context) {
+        let Some(p) = self.pending.take() else { return };
+        self.ctx = Some(ctx.clone());
+        self.grid = Some(grid_texture(ctx));
+        self.client = match (p.runtime, &p.source) {
+            (_, TileSourceConfig::Grid) | (None, _) => None,
+            (Some(rt), source) => {
+                let repaint = ctx.clone();
+                Some(TileService::start(
+                    &rt,
+                    source.clone(),
+                    p.cache_root,
+                    std::sync::Arc::new(move || repaint.request_repaint()),
+                ))
+            }
+        };
+    }
+
     /// Takes in the tiles that arrived; call once per frame before drawing the map.
-    pub fn poll(&mut self) {
+    pub fn poll(&mut self, ctx: &egui::Context) {
+        self.start(ctx);
         self.book.begin_frame();
         let Some(client) = &self.client else { return };
         let now = Instant::now();
         let mut uploaded = 0;
         while uploaded < UPLOADS_PER_FRAME {
-            let Some(r) = client.results().next() else { break };
+            let Some(r) = client.results().next() else {
+                break;
+            };
             let result = r.result.map(|t| {
                 let image = ColorImage::from_rgba_unmultiplied(
                     [t.width as usize, t.height as usize],
                     &t.pixels,
                 );
-                self.ctx
-                    .load_texture(format!("tile-{}", r.key), image, TextureOptions::LINEAR)
+                ctx.load_texture(format!("tile-{}", r.key), image, TextureOptions::LINEAR)
             });
             if result.is_ok() {
                 uploaded += 1;
@@ -96,7 +117,7 @@ impl MapTiles {
             self.book.delivered(r.key, result, now);
         }
         if uploaded == UPLOADS_PER_FRAME {
-            self.ctx.request_repaint();
+            ctx.request_repaint();
         }
         let offline = client.status().offline();
         if self.was_offline && !offline {
@@ -110,13 +131,13 @@ impl MapTiles {
     pub fn state(&self) -> TilesState {
         match &self.client {
             None => TilesState {
-                source: "grid".into(),
+                source: None,
                 offline: false,
                 loading: 0,
                 last_error: None,
             },
             Some(c) => TilesState {
-                source: c.source().label(),
+                source: Some(c.source().label()),
                 offline: c.status().offline(),
                 loading: c.status().in_flight(),
                 last_error: c.status().last_error(),
@@ -129,18 +150,25 @@ impl MapTiles {
         self.attribution
     }
 
-    fn grid_piece(&self) -> TilePiece {
-        TilePiece::new(Tile::Raster(self.grid.clone()), full_uv())
+    fn grid_piece(&self) -> Option<TilePiece> {
+        self.grid
+            .as_ref()
+            .map(|g| TilePiece::new(Tile::Raster(g.clone()), full_uv()))
     }
 
     /// The best stand-in for a tile that is not loaded: a loaded ancestor's part, else the grid.
-    fn stand_in(&mut self, key: TileKey) -> TilePiece {
+    fn stand_in(&mut self, key: TileKey) -> Option<TilePiece> {
         let mut ancestor = key;
         for _ in 0..STAND_IN_LEVELS {
-            let Some(parent) = ancestor.parent() else { break };
+            let Some(parent) = ancestor.parent() else {
+                break;
+            };
             ancestor = parent;
             if let Some(tex) = self.book.loaded(ancestor) {
-                return TilePiece::new(Tile::Raster(tex.clone()), uv_in_ancestor(key, ancestor));
+                return Some(TilePiece::new(
+                    Tile::Raster(tex.clone()),
+                    uv_in_ancestor(key, ancestor),
+                ));
             }
         }
         self.grid_piece()
@@ -150,10 +178,10 @@ impl MapTiles {
 impl Tiles for MapTiles {
     fn at(&mut self, tile_id: TileId) -> Option<TilePiece> {
         let Some(key) = TileKey::new(tile_id.zoom, tile_id.x, tile_id.y) else {
-            return Some(self.grid_piece());
+            return self.grid_piece();
         };
         if self.client.is_none() {
-            return Some(self.grid_piece());
+            return self.grid_piece();
         }
         // Beyond the source's zoom levels, scale up its deepest tile.
         let mut fetch_key = key;
@@ -177,7 +205,7 @@ impl Tiles for MapTiles {
             }
             Want::Wait => None,
         };
-        Some(piece.unwrap_or_else(|| self.stand_in(key)))
+        piece.or_else(|| self.stand_in(key))
     }
 
     fn attribution(&self) -> Attribution {

@@ -34,7 +34,10 @@ pub(crate) fn outcome_text(tr: Tr, r: &CommandReport) -> (bool, String) {
             format!(
                 "{}{step}: {result}{}",
                 tr.s(S::Denied),
-                reason.as_ref().map(|r| format!(" — {r}")).unwrap_or_default()
+                reason
+                    .as_ref()
+                    .map(|r| format!(" — {r}"))
+                    .unwrap_or_default()
             ),
         ),
         Ok(CommandOutcome::Unsupported) => (false, format!("{}{step}", tr.s(S::Unsupported))),
@@ -53,10 +56,15 @@ pub(crate) fn action_name(tr: Tr, a: &PilotAction) -> String {
         PilotAction::ReturnToLaunch => tr.s(S::Rtl).into(),
         PilotAction::Hold => tr.s(S::Hold).into(),
         PilotAction::ResumeMission => tr.s(S::ResumeMission).into(),
-        PilotAction::SetMode { custom_mode } => {
-            tr.f(S::SetModeFmt, &[&crate::fleet::modes::copter_mode_name(*custom_mode)])
-        }
-        PilotAction::Goto { lat, lon, alt_rel_m } => tr.f(
+        PilotAction::SetMode { custom_mode } => tr.f(
+            S::SetModeFmt,
+            &[&crate::fleet::modes::copter_mode_name(*custom_mode)],
+        ),
+        PilotAction::Goto {
+            lat,
+            lon,
+            alt_rel_m,
+        } => tr.f(
             S::GotoFmt,
             &[&format!("{lat:.5}, {lon:.5}"), &format!("{alt_rel_m:.0}")],
         ),
@@ -91,7 +99,8 @@ impl ConsoleApp {
         let tr = self.tr();
         ui.horizontal(|ui| {
             let (r, _) = ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::hover());
-            ui.painter().rect_filled(r, 3.0, theme::team_colour(a.sysid));
+            ui.painter()
+                .rect_filled(r, 3.0, theme::team_colour(a.sysid));
             ui.heading(self.callsign(a.sysid));
             ui.label(RichText::new(tr.f(S::SysidFmt, &[&a.sysid])).weak());
         });
@@ -155,12 +164,18 @@ impl ConsoleApp {
                 let (alt, u) = units.altitude(a.alt_rel_m);
                 let (amsl, _) = units.altitude(a.alt_amsl_m);
                 ui.label(tr.s(S::Altitude));
-                ui.label(tr.f(S::AltitudeFmt, &[&format!("{alt:.1} {u}"), &format!("{amsl:.0} {u}")]));
+                ui.label(tr.f(
+                    S::AltitudeFmt,
+                    &[&format!("{alt:.1} {u}"), &format!("{amsl:.0} {u}")],
+                ));
                 ui.end_row();
                 let (spd, su) = units.speed(a.ground_speed_ms);
                 let (climb, _) = units.speed(a.climb_ms);
                 ui.label(tr.s(S::Speed));
-                ui.label(tr.f(S::SpeedFmt, &[&format!("{spd:.1} {su}"), &format!("{climb:+.1}")]));
+                ui.label(tr.f(
+                    S::SpeedFmt,
+                    &[&format!("{spd:.1} {su}"), &format!("{climb:+.1}")],
+                ));
                 ui.end_row();
                 ui.label(tr.s(S::Battery));
                 match a.battery.percent {
@@ -176,8 +191,11 @@ impl ConsoleApp {
                             parts.push(tr.f(S::MinutesLeftFmt, &[&format!("{m:.0}")]));
                         }
                         ui.label(
-                            RichText::new(parts.join(" · "))
-                                .color(theme::battery_colour(p, t.low_battery_pct, t.critical_battery_pct)),
+                            RichText::new(parts.join(" · ")).color(theme::battery_colour(
+                                p,
+                                t.low_battery_pct,
+                                t.critical_battery_pct,
+                            )),
                         );
                     }
                     None => {
@@ -186,7 +204,11 @@ impl ConsoleApp {
                 }
                 ui.end_row();
                 ui.label(tr.s(S::Gps));
-                let hdop = a.gps.hdop.map(|h| format!(" · HDOP {h:.1}")).unwrap_or_default();
+                let hdop = a
+                    .gps
+                    .hdop
+                    .map(|h| format!(" · HDOP {h:.1}"))
+                    .unwrap_or_default();
                 ui.label(format!(
                     "{} · {}{hdop}",
                     fix_name(tr, a.gps.fix_type),
@@ -242,9 +264,8 @@ impl ConsoleApp {
         let tr = self.tr();
         let sysid = a.sysid;
         ui.horizontal(|ui| {
-            ui.label(tr.s(S::FlightMode));
             let mut chosen = None;
-            egui::ComboBox::from_id_salt("mode-selector")
+            egui::ComboBox::new("mode-selector", tr.s(S::FlightMode))
                 .selected_text(a.mode_name())
                 .show_ui(ui, |ui| {
                     for m in SELECTABLE_MODES {
@@ -327,12 +348,12 @@ impl ConsoleApp {
         let tr = self.tr();
         let units = self.settings.units;
         let sysid = a.sysid;
-        let (alt, speed, battery) = self.handle.with_history(|h| {
+        let (alt, speed, battery, span) = self.handle.with_history(|h| {
             let Some(hist) = h.get(sysid) else {
-                return (Vec::new(), Vec::new(), Vec::new());
+                return (Vec::new(), Vec::new(), Vec::new(), 0.0);
             };
             let Some(last) = hist.last() else {
-                return (Vec::new(), Vec::new(), Vec::new());
+                return (Vec::new(), Vec::new(), Vec::new(), 0.0);
             };
             let now = last.t;
             let mut alt = Vec::new();
@@ -346,15 +367,33 @@ impl ConsoleApp {
                     battery.push([x, f64::from(s.battery_pct)]);
                 }
             }
-            (alt, speed, battery)
+            let span = alt.first().map(|p: &[f64; 2]| -p[0]).unwrap_or(0.0);
+            (alt, speed, battery, span)
         });
+        // Show the history there is, from one minute up to the whole window.
+        let window = span.clamp(60.0, PLOT_WINDOW_S);
         let colour = theme::team_colour(sysid);
         let (_, alt_unit) = units.altitude(1.0);
         let (_, spd_unit) = units.speed(1.0);
         for (id, title, points, fixed) in [
-            ("plot-alt", format!("{} ({alt_unit})", tr.s(S::Altitude)), alt, None),
-            ("plot-speed", format!("{} ({spd_unit})", tr.s(S::Speed)), speed, None),
-            ("plot-battery", format!("{} (%)", tr.s(S::Battery)), battery, Some((0.0, 100.0))),
+            (
+                "plot-alt",
+                format!("{} ({alt_unit})", tr.s(S::Altitude)),
+                alt,
+                None,
+            ),
+            (
+                "plot-speed",
+                format!("{} ({spd_unit})", tr.s(S::Speed)),
+                speed,
+                None,
+            ),
+            (
+                "plot-battery",
+                format!("{} (%)", tr.s(S::Battery)),
+                battery,
+                Some((0.0, 100.0)),
+            ),
         ] {
             ui.label(RichText::new(title.as_str()).small().strong());
             let mut plot = Plot::new(id)
@@ -366,7 +405,7 @@ impl ConsoleApp {
                 .allow_double_click_reset(false)
                 .show_x(false)
                 .show_y(false)
-                .include_x(-PLOT_WINDOW_S)
+                .include_x(-window)
                 .include_x(0.0)
                 .y_axis_min_width(28.0);
             if let Some((lo, hi)) = fixed {

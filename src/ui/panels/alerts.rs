@@ -46,7 +46,7 @@ impl ConsoleApp {
         };
         let more = pending.len() - 1;
         let critical = first.severity == Severity::Critical;
-        let blink = (self.started.elapsed().as_secs_f64() * 2.0).fract() < 0.5;
+        let blink = (ui.input(|i| i.time) * 2.0).fract() < 0.5;
         let base = theme::severity_colour(first.severity);
         let fill = if critical && blink {
             Color32::from_rgb(0x9b, 0x1c, 0x1c)
@@ -67,13 +67,18 @@ impl ConsoleApp {
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
                     let text = format!(
-                        "⚠ {}  {}  {}: {}",
+                        "▲ {}  {}  {}: {}",
                         severity_word(tr, first.severity),
                         LocalTime::of(first.at).hms(),
                         self.callsign(first.sysid),
                         alert_text(tr, &first)
                     );
-                    ui.label(RichText::new(text).color(Color32::WHITE).strong().size(16.0));
+                    ui.label(
+                        RichText::new(text)
+                            .color(Color32::WHITE)
+                            .strong()
+                            .size(16.0),
+                    );
                     if more > 0 {
                         ui.label(
                             RichText::new(tr.f(S::MoreAlertsFmt, &[&more])).color(Color32::WHITE),
@@ -125,48 +130,61 @@ impl ConsoleApp {
                         ack_all = true;
                     }
                     if let Some(p) = &self.view.alert_log {
-                        ui.label(RichText::new(tr.f(S::LoggedToFmt, &[&p.display()])).weak().small());
+                        ui.label(
+                            RichText::new(tr.f(S::LoggedToFmt, &[&p.display()]))
+                                .weak()
+                                .small(),
+                        );
                     }
                 });
                 ui.separator();
-                egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-                    egui::Grid::new("alert-log").striped(true).num_columns(5).show(ui, |ui| {
-                        ui.strong(tr.s(S::ColTime));
-                        ui.strong(tr.s(S::ColTeam));
-                        ui.strong(tr.s(S::ColSeverity));
-                        ui.strong(tr.s(S::ColAlert));
-                        ui.strong(tr.s(S::ColState));
-                        ui.end_row();
-                        for a in alerts.iter().rev() {
-                            ui.label(RichText::new(LocalTime::of(a.at).hms()).monospace());
-                            ui.label(self.callsign(a.sysid));
-                            ui.label(
-                                RichText::new(severity_word(tr, a.severity))
-                                    .color(theme::severity_colour(a.severity)),
-                            );
-                            ui.label(alert_text(tr, a));
-                            ui.horizontal(|ui| {
-                                if let Some(t) = a.cleared_at {
-                                    ui.label(tr.f(S::ClearedAtFmt, &[&LocalTime::of(t).hms()]));
-                                }
-                                match a.acknowledged_at {
-                                    Some(t) => {
-                                        ui.label(tr.f(S::AckedAtFmt, &[&LocalTime::of(t).hms()]));
-                                    }
-                                    None if self.acked.contains(&a.id) => {
-                                        ui.label(tr.s(S::Acknowledged));
-                                    }
-                                    None => {
-                                        if ui.small_button(tr.s(S::Acknowledge)).clicked() {
-                                            ack = Some(a.id);
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        egui::Grid::new("alert-log")
+                            .striped(true)
+                            .num_columns(5)
+                            .show(ui, |ui| {
+                                ui.strong(tr.s(S::ColTime));
+                                ui.strong(tr.s(S::ColTeam));
+                                ui.strong(tr.s(S::ColSeverity));
+                                ui.strong(tr.s(S::ColAlert));
+                                ui.strong(tr.s(S::ColState));
+                                ui.end_row();
+                                for a in alerts.iter().rev() {
+                                    ui.label(RichText::new(LocalTime::of(a.at).hms()).monospace());
+                                    ui.label(self.callsign(a.sysid));
+                                    ui.label(
+                                        RichText::new(severity_word(tr, a.severity))
+                                            .color(theme::severity_colour(a.severity)),
+                                    );
+                                    ui.label(alert_text(tr, a));
+                                    ui.horizontal(|ui| {
+                                        if let Some(t) = a.cleared_at {
+                                            ui.label(
+                                                tr.f(S::ClearedAtFmt, &[&LocalTime::of(t).hms()]),
+                                            );
                                         }
-                                    }
+                                        match a.acknowledged_at {
+                                            Some(t) => {
+                                                ui.label(
+                                                    tr.f(S::AckedAtFmt, &[&LocalTime::of(t).hms()]),
+                                                );
+                                            }
+                                            None if self.acked.contains(&a.id) => {
+                                                ui.label(tr.s(S::Acknowledged));
+                                            }
+                                            None => {
+                                                if ui.small_button(tr.s(S::Acknowledge)).clicked() {
+                                                    ack = Some(a.id);
+                                                }
+                                            }
+                                        }
+                                    });
+                                    ui.end_row();
                                 }
                             });
-                            ui.end_row();
-                        }
                     });
-                });
             });
         self.windows.alert_log = open;
         if let Some(id) = ack {

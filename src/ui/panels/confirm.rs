@@ -11,7 +11,9 @@ use super::aircraft::action_name;
 
 impl ConsoleApp {
     pub(crate) fn confirmation(&mut self, ctx: &egui::Context) {
-        let Some(p) = self.pending.clone() else { return };
+        let Some(p) = self.pending.clone() else {
+            return;
+        };
         let tr = self.tr();
         let names: Vec<String> = p.targets.iter().map(|s| self.callsign(*s)).collect();
         let mut decision = None;

@@ -54,42 +54,45 @@ impl ConsoleApp {
                 if self.view.links.is_empty() {
                     ui.label(tr.s(S::NoLinks));
                 }
-                egui::Grid::new("links").striped(true).num_columns(5).show(ui, |ui| {
-                    if !self.view.links.is_empty() {
-                        ui.strong(tr.s(S::ColLinkName));
-                        ui.strong(tr.s(S::ColState));
-                        ui.strong(tr.s(S::ColTraffic));
-                        ui.strong(tr.s(S::ColPeers));
-                        ui.label("");
-                        ui.end_row();
-                    }
-                    for l in &self.view.links {
-                        ui.label(RichText::new(&l.name).monospace());
-                        let (text, colour) = match &l.condition {
-                            LinkCondition::Up => (tr.s(S::LinkUp).to_string(), theme::GOOD),
-                            LinkCondition::Connecting => (
-                                tr.s(S::LinkConnecting).to_string(),
-                                theme::severity_colour(crate::alerts::Severity::Warning),
-                            ),
-                            LinkCondition::Down(why) => {
-                                (format!("{}: {why}", tr.s(S::LinkDown)), theme::BAD)
-                            }
-                            LinkCondition::Closed(why) => {
-                                (format!("{}: {why}", tr.s(S::LinkClosed)), egui::Color32::GRAY)
-                            }
-                        };
-                        ui.label(RichText::new(text).color(colour));
-                        ui.label(tr.f(
-                            S::TrafficFmt,
-                            &[&l.frames_in, &l.frames_out, &l.crc_errors],
-                        ));
-                        ui.label(l.peers.to_string());
-                        if ui.small_button(tr.s(S::Remove)).clicked() {
-                            remove = Some((l.id, l.name.clone()));
+                egui::Grid::new("links")
+                    .striped(true)
+                    .num_columns(5)
+                    .show(ui, |ui| {
+                        if !self.view.links.is_empty() {
+                            ui.strong(tr.s(S::ColLinkName));
+                            ui.strong(tr.s(S::ColState));
+                            ui.strong(tr.s(S::ColTraffic));
+                            ui.strong(tr.s(S::ColPeers));
+                            ui.label("");
+                            ui.end_row();
                         }
-                        ui.end_row();
-                    }
-                });
+                        for l in &self.view.links {
+                            ui.label(RichText::new(&l.name).monospace());
+                            let (text, colour) = match &l.condition {
+                                LinkCondition::Up => (tr.s(S::LinkUp).to_string(), theme::GOOD),
+                                LinkCondition::Connecting => (
+                                    tr.s(S::LinkConnecting).to_string(),
+                                    theme::severity_colour(crate::alerts::Severity::Warning),
+                                ),
+                                LinkCondition::Down(why) => {
+                                    (format!("{}: {why}", tr.s(S::LinkDown)), theme::BAD)
+                                }
+                                LinkCondition::Closed(why) => (
+                                    format!("{}: {why}", tr.s(S::LinkClosed)),
+                                    egui::Color32::GRAY,
+                                ),
+                            };
+                            ui.label(RichText::new(text).color(colour));
+                            ui.label(
+                                tr.f(S::TrafficFmt, &[&l.frames_in, &l.frames_out, &l.crc_errors]),
+                            );
+                            ui.label(l.peers.to_string());
+                            if ui.small_button(tr.s(S::Remove)).clicked() {
+                                remove = Some((l.id, l.name.clone()));
+                            }
+                            ui.end_row();
+                        }
+                    });
             });
         self.windows.connections = open;
         if let Some((id, name)) = remove {

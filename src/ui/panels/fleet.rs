@@ -17,7 +17,12 @@ use crate::ui::theme;
 const ROW_HEIGHT: f32 = 22.0;
 
 /// How urgently an aircraft needs the pilot: higher first.
-fn urgency(a: &Aircraft, alert: Option<Severity>, now: std::time::Instant, low: f32) -> (u8, u8, u8) {
+fn urgency(
+    a: &Aircraft,
+    alert: Option<Severity>,
+    now: std::time::Instant,
+    low: f32,
+) -> (u8, u8, u8) {
     let alert_rank = match alert {
         Some(Severity::Critical) => 3,
         Some(Severity::Warning) => 2,
@@ -160,17 +165,25 @@ impl ConsoleApp {
             .body(|body| {
                 body.rows(ROW_HEIGHT, order.len(), |mut row| {
                     let sysid = order[row.index()];
-                    let Some(a) = view.fleet.get(sysid) else { return };
+                    let Some(a) = view.fleet.get(sysid) else {
+                        return;
+                    };
                     row.set_selected(self.primary == Some(sysid));
                     let colour = theme::team_colour(sysid);
                     row.col(|ui| {
                         let mut on = self.checked.contains(&sysid);
-                        if ui.checkbox(&mut on, "").changed() {
+                        let r = ui.add(egui::Checkbox::without_text(&mut on));
+                        let name = format!("{} {}", tr.s(S::Tick), self.callsign(sysid));
+                        r.widget_info(|| {
+                            egui::WidgetInfo::selected(egui::Role::CheckBox, true, on, &name)
+                        });
+                        if r.changed() {
                             toggled.push(sysid);
                         }
                     });
                     row.col(|ui| {
-                        let (r, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                        let (r, _) =
+                            ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
                         ui.painter().rect_filled(r, 2.0, colour);
                         ui.label(RichText::new(self.callsign(sysid)).strong());
                     });
@@ -179,7 +192,11 @@ impl ConsoleApp {
                     });
                     row.col(|ui| {
                         if a.armed {
-                            ui.label(RichText::new(tr.s(S::ArmedShort)).color(theme::BAD).strong());
+                            ui.label(
+                                RichText::new(tr.s(S::ArmedShort))
+                                    .color(theme::BAD)
+                                    .strong(),
+                            );
                         } else {
                             ui.label(RichText::new(tr.s(S::DisarmedShort)).weak());
                         }
@@ -226,13 +243,13 @@ impl ConsoleApp {
                         match alerting.get(&sysid) {
                             Some(sev) if n > 0 => {
                                 ui.label(
-                                    RichText::new(format!("⚠ {n}"))
+                                    RichText::new(format!("▲ {n}"))
                                         .color(theme::severity_colour(*sev))
                                         .strong(),
                                 );
                             }
                             Some(sev) => {
-                                ui.label(RichText::new("⚠").color(theme::severity_colour(*sev)));
+                                ui.label(RichText::new("▲").color(theme::severity_colour(*sev)));
                             }
                             None => {
                                 ui.label(RichText::new("—").color(Color32::GRAY));

@@ -54,7 +54,12 @@ impl ConsoleApp {
             .fleet
             .aircraft
             .iter()
-            .map(|a| (a.sysid, s.callsigns.get(&a.sysid).cloned().unwrap_or_default()))
+            .map(|a| {
+                (
+                    a.sysid,
+                    s.callsigns.get(&a.sysid).cloned().unwrap_or_default(),
+                )
+            })
             .collect();
         for (k, v) in &s.callsigns {
             if !callsigns.iter().any(|(s, _)| s == k) {
@@ -85,7 +90,9 @@ impl ConsoleApp {
         let tr = self.tr();
         let mut open = true;
         let mut apply = false;
-        let Some(mut d) = self.draft.take() else { return };
+        let Some(mut d) = self.draft.take() else {
+            return;
+        };
         egui::Window::new(tr.s(S::Settings))
             .open(&mut open)
             .default_width(520.0)
@@ -182,7 +189,7 @@ impl ConsoleApp {
                 });
             });
         if apply {
-            match self.apply_draft(ctx, &d) {
+            match self.apply_draft(&d) {
                 Ok(()) => {
                     d = self.draft_from_settings();
                 }
@@ -193,7 +200,7 @@ impl ConsoleApp {
         self.windows.settings = open;
     }
 
-    fn apply_draft(&mut self, ctx: &egui::Context, d: &Draft) -> Result<(), String> {
+    fn apply_draft(&mut self, d: &Draft) -> Result<(), String> {
         let tr = self.tr();
         let source = match d.tiles {
             TileChoice::Osm => TileSourceConfig::OpenStreetMap,
@@ -236,7 +243,7 @@ impl ConsoleApp {
             .map(|(s, n)| (*s, n.trim().to_string()))
             .collect();
         if self.settings.tile_source != source {
-            self.set_tile_source(ctx, source);
+            self.set_tile_source(source);
         }
         self.save_settings();
         Ok(())

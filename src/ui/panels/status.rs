@@ -42,12 +42,16 @@ impl ConsoleApp {
             }
             ui.separator();
             let tiles = self.map.tiles.state();
+            let source = tiles
+                .source
+                .clone()
+                .unwrap_or_else(|| tr.s(S::TilesGridName).to_string());
             let map_text = if tiles.offline {
-                RichText::new(tr.f(S::MapOfflineFmt, &[&tiles.source])).color(theme::BAD)
+                RichText::new(tr.f(S::MapOfflineFmt, &[&source])).color(theme::BAD)
             } else if tiles.loading > 0 {
-                RichText::new(tr.f(S::MapLoadingFmt, &[&tiles.source, &tiles.loading]))
+                RichText::new(tr.f(S::MapLoadingFmt, &[&source, &tiles.loading]))
             } else {
-                RichText::new(tr.f(S::MapFmt, &[&tiles.source]))
+                RichText::new(tr.f(S::MapFmt, &[&source]))
             };
             let r = ui.label(map_text);
             if let Some(e) = tiles.last_error {
@@ -64,7 +68,11 @@ impl ConsoleApp {
                 }
                 if let Some(p) = &self.view.tlog {
                     ui.separator();
-                    ui.label(RichText::new(tr.f(S::RecordingFmt, &[&p.display()])).weak().small());
+                    ui.label(
+                        RichText::new(tr.f(S::RecordingFmt, &[&p.display()]))
+                            .weak()
+                            .small(),
+                    );
                 }
             });
         });

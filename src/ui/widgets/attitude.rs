@@ -10,7 +10,12 @@ const SYMBOL: Color32 = Color32::from_rgb(0xff, 0xd6, 0x00);
 const PITCH_RANGE_DEG: f32 = 45.0;
 
 /// Draws the indicator in a `size`×`size` square.
-pub fn attitude_indicator(ui: &mut egui::Ui, size: f32, roll_deg: f32, pitch_deg: f32) -> egui::Response {
+pub fn attitude_indicator(
+    ui: &mut egui::Ui,
+    size: f32,
+    roll_deg: f32,
+    pitch_deg: f32,
+) -> egui::Response {
     let (rect, response) = ui.allocate_exact_size(Vec2::splat(size), Sense::hover());
     if !ui.is_rect_visible(rect) {
         return response;
@@ -41,7 +46,11 @@ pub fn attitude_indicator(ui: &mut egui::Ui, size: f32, roll_deg: f32, pitch_deg
         if (centre - c).length() > r * 0.8 {
             continue;
         }
-        let half = if step.abs() >= 20.0 { r * 0.25 } else { r * 0.15 };
+        let half = if step.abs() >= 20.0 {
+            r * 0.25
+        } else {
+            r * 0.15
+        };
         painter.line_segment(
             [centre - d * half, centre + d * half],
             Stroke::new(1.0, Color32::WHITE),
@@ -120,8 +129,8 @@ mod tests {
             / 2.0;
         let half = std::f32::consts::PI * 50.0 * 50.0 / 2.0;
         assert!((area - half).abs() / half < 0.02, "area {area} vs {half}");
-        // Pitching up 45° moves the horizon to the bottom edge: no ground left.
-        let low = c + vec2(0.0, 50.0);
-        assert!(ground_polygon(c, 50.0, low, vec2(0.0, 1.0)).len() <= 2);
+        // Pitching up past the scale moves the horizon below the dial: no ground left.
+        let low = c + vec2(0.0, 55.0);
+        assert!(ground_polygon(c, 50.0, low, vec2(0.0, 1.0)).is_empty());
     }
 }
