@@ -86,7 +86,7 @@ pub async fn run(args: AlertsArgs, ctx: &super::Context) -> anyhow::Result<()> {
             low_battery,
             critical_battery,
         } => {
-            if !(critical_battery < low_battery) {
+            if critical_battery.partial_cmp(&low_battery) != Some(std::cmp::Ordering::Less) {
                 anyhow::bail!(
                     "--critical-battery ({critical_battery}) must be below --low-battery ({low_battery})"
                 );

@@ -158,7 +158,7 @@ enum Backend {
     },
     MbTiles(Arc<Mutex<Result<MbTiles, TileError>>>),
     PmTiles(
-        tokio::sync::OnceCell<Result<PmTilesPack, TileError>>,
+        Box<tokio::sync::OnceCell<Result<PmTilesPack, TileError>>>,
         PathBuf,
     ),
     Grid,
@@ -237,7 +237,7 @@ fn make_backend(
             2,
         )),
         TileSourceConfig::PmTiles { path } => Ok((
-            Backend::PmTiles(tokio::sync::OnceCell::new(), path.clone()),
+            Backend::PmTiles(Box::default(), path.clone()),
             4,
         )),
         TileSourceConfig::Grid => Ok((Backend::Grid, 1)),
