@@ -104,7 +104,9 @@ impl FleetHistory {
         let keep = self.policy.keep.as_secs_f64();
         for a in &snap.aircraft {
             let h = self.aircraft.entry(a.sysid).or_default();
-            if h.samples.back().is_some_and(|s| t - s.t < interval) {
+            // A little slack, so that telemetry arriving every 100 ms is sampled every fifth
+            // time, not every fifth or sixth depending on rounding.
+            if h.samples.back().is_some_and(|s| t - s.t < interval * 0.95) {
                 continue;
             }
             let (lat, lon) = a

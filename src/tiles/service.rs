@@ -236,10 +236,9 @@ fn make_backend(
             Backend::MbTiles(Arc::new(Mutex::new(MbTiles::open(path)))),
             2,
         )),
-        TileSourceConfig::PmTiles { path } => Ok((
-            Backend::PmTiles(Box::default(), path.clone()),
-            4,
-        )),
+        TileSourceConfig::PmTiles { path } => {
+            Ok((Backend::PmTiles(Box::default(), path.clone()), 4))
+        }
         TileSourceConfig::Grid => Ok((Backend::Grid, 1)),
     }
 }

@@ -391,7 +391,9 @@ impl ConsoleApp {
             goto_alt_m: self.settings.takeoff_alt_m,
             time: ui.input(|i| i.time),
         };
+        let map_rect = ui.max_rect();
         let actions = self.map.show(ui, &input, &self.handle);
+        self.command_results(ui, map_rect);
         for a in actions {
             match a {
                 MapAction::Select { sysid, add } => {
@@ -426,6 +428,59 @@ impl ConsoleApp {
             // Keep the alert rings blinking.
             ui.ctx().request_repaint_after(Duration::from_millis(250));
         }
+    }
+
+    /// The latest command results of every aircraft, over the bottom right of the map, so that
+    /// the outcome of "return all" is seen for each aircraft.
+    fn command_results(&self, ui: &mut egui::Ui, map: egui::Rect) {
+        if self.reports.is_empty() && self.in_flight.is_empty() {
+            return;
+        }
+        let tr = self.tr();
+        let area = egui::Rect::from_min_max(
+            egui::pos2(map.right() - 360.0, map.top() + 44.0),
+            egui::pos2(map.right() - 8.0, map.bottom() - 30.0),
+        );
+        ui.scope_builder(
+            egui::UiBuilder::new()
+                .max_rect(area)
+                .layout(egui::Layout::top_down(egui::Align::Max)),
+            |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    for f in self.in_flight.values() {
+                        let names: Vec<String> =
+                            f.waiting.iter().map(|s| self.callsign(*s)).collect();
+                        ui.label(
+                            egui::RichText::new(format!(
+                                "{}: {}",
+                                names.join(", "),
+                                tr.f(
+                                    S::SendingFmt,
+                                    &[&super::panels::aircraft::action_name(tr, &f.action)]
+                                )
+                            ))
+                            .italics(),
+                        );
+                    }
+                    for (_, r) in self.reports.iter().rev().take(8) {
+                        let (ok, text) = super::panels::aircraft::outcome_text(tr, r);
+                        let colour = if ok {
+                            super::theme::GOOD
+                        } else {
+                            super::theme::BAD
+                        };
+                        ui.label(
+                            egui::RichText::new(format!(
+                                "{}: {}: {text}",
+                                self.callsign(r.sysid),
+                                super::panels::aircraft::action_name(tr, &r.action)
+                            ))
+                            .color(colour),
+                        );
+                    }
+                });
+            },
+        );
     }
 
     fn top_bar(&mut self, ui: &mut egui::Ui) {
