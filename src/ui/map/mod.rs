@@ -239,6 +239,50 @@ fn screen(projector: &Projector, p: GeoPoint) -> Pos2 {
     projector.project(lat_lon(p.lat, p.lon)).to_pos2()
 }
 
+/// A linear stand-in for the map projection around one point: exact there, off by well under a
+/// pixel within a few kilometres at city zoom levels — and cheap enough for thousands of trail
+/// points a frame.
+struct Local {
+    origin: GeoPoint,
+    at: Pos2,
+    px_per_deg_lon: f64,
+    px_per_deg_lat: f64,
+}
+
+impl Local {
+    fn new(projector: &Projector, origin: GeoPoint) -> Self {
+        const D: f64 = 0.001;
+        let at = screen(projector, origin);
+        let east = screen(
+            projector,
+            GeoPoint {
+                lat: origin.lat,
+                lon: origin.lon + D,
+            },
+        );
+        let north = screen(
+            projector,
+            GeoPoint {
+                lat: origin.lat + D,
+                lon: origin.lon,
+            },
+        );
+        Self {
+            origin,
+            at,
+            px_per_deg_lon: f64::from(east.x - at.x) / D,
+            px_per_deg_lat: f64::from(north.y - at.y) / D,
+        }
+    }
+
+    fn project(&self, lat: f64, lon: f64) -> Pos2 {
+        pos2(
+            self.at.x + ((lon - self.origin.lon) * self.px_per_deg_lon) as f32,
+            self.at.y + ((lat - self.origin.lat) * self.px_per_deg_lat) as f32,
+        )
+    }
+}
+
 fn pick(projector: &Projector, input: &MapInput<'_>, at: Pos2) -> Option<u8> {
     input
         .view
@@ -266,18 +310,14 @@ fn draw_trails(
         let Some(last) = hist.last() else { continue };
         let colour = theme::team_colour(a.sysid);
         let selected = input.selected == Some(a.sysid);
+        let Some(pos) = a.position else { continue };
+        let local = Local::new(projector, pos);
         let mut points: Vec<Pos2> = Vec::new();
         for s in hist.since(last.t, TRAIL_SECONDS) {
             if !s.has_position() {
                 continue;
             }
-            let p = screen(
-                projector,
-                GeoPoint {
-                    lat: s.lat,
-                    lon: s.lon,
-                },
-            );
+            let p = local.project(s.lat, s.lon);
             if points
                 .last()
                 .is_none_or(|q| q.distance(p) >= TRAIL_MIN_STEP)
@@ -285,9 +325,7 @@ fn draw_trails(
                 points.push(p);
             }
         }
-        if let Some(pos) = a.position {
-            points.push(screen(projector, pos));
-        }
+        points.push(local.at);
         if points.len() < 2 || !points.iter().any(|p| clip.contains(*p)) {
             continue;
         }
@@ -342,10 +380,16 @@ fn draw_missions(painter: &egui::Painter, projector: &Projector, input: &MapInpu
             .iter()
             .any(|it| it.command == crate::plan::mission::cmd::DO_JUMP);
         let mut path = pts.clone();
+        // Routes of other aircraft are drawn plain and thin: with a hundred aircraft, dashes
+        // would cost more than the rest of the map.
         if loops && pts.len() > 2 {
             path.push(pts[1.min(pts.len() - 1)]);
         }
-        painter.extend(Shape::dashed_line(&path, line, 6.0, 4.0));
+        if selected {
+            painter.extend(Shape::dashed_line(&path, line, 6.0, 4.0));
+        } else {
+            painter.add(Shape::line(path, line));
+        }
         for ((i, _), p) in route.iter().zip(&pts) {
             painter.circle_filled(*p, if selected { 4.0 } else { 2.5 }, line.color);
             if selected {
