@@ -407,7 +407,9 @@ impl ConsoleApp {
                 .show_y(false)
                 .include_x(-window)
                 .include_x(0.0)
-                .y_axis_min_width(28.0);
+                .y_axis_min_width(28.0)
+                .x_grid_spacer(egui_plot::uniform_grid_spacer(|_| [10.0, 30.0, 60.0]))
+                .x_axis_formatter(|mark, _| format!("{:.0} s", mark.value));
             if let Some((lo, hi)) = fixed {
                 plot = plot.include_y(lo).include_y(hi);
             } else {
