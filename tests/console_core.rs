@@ -66,6 +66,15 @@ fn without_a_window_the_core_commands_alerts_and_logs() {
             .is_some_and(|a| a.position.is_some())
     });
 
+    // Its mission is fetched for the map (item 0, home, at least).
+    wait_until("the aircraft's mission downloaded", || {
+        handle
+            .view()
+            .missions
+            .get(&1)
+            .is_some_and(|m| !m.is_empty())
+    });
+
     // A command is answered.
     let id = handle.next_command_id();
     handle.send(Intent::Command {

@@ -66,6 +66,13 @@ fn wait_until(h: &mut Console, what: &str, mut done: impl FnMut(&mut Console) ->
     }
 }
 
+/// Presses Confirm in the confirmation dialog once it is up.
+fn confirm(h: &mut Console) {
+    wait_until(h, "the confirmation", |h| shows(h, "Confirm"));
+    h.get_by_label("Confirm").click();
+    wait_until(h, "the dialog to close", |h| !shows(h, "Confirm"));
+}
+
 fn shows(h: &Console, label: &str) -> bool {
     h.query_all_by_label(label).count() > 0
 }
@@ -86,7 +93,7 @@ fn demo_fleet_appears_and_selecting_an_aircraft_shows_its_panel() {
         h.state().first_aircraft_after().is_some(),
         "nothing drawn on the map"
     );
-    h.get_by_label("Team 2").click();
+    h.get_all_by_label("Team 2").next().unwrap().click();
     wait_until(&mut h, "the panel of aircraft 2", |h| {
         shows(h, "system id 2")
     });
@@ -103,12 +110,13 @@ fn demo_fleet_appears_and_selecting_an_aircraft_shows_its_panel() {
 fn rtl_pressed_in_the_window_changes_the_mode_in_the_simulator() {
     let (mut h, sim) = console_with_simulator(1);
     wait_until(&mut h, "the aircraft", |h| shows(h, "Team 1"));
-    h.get_by_label("Team 1").click();
+    // The fleet row comes first (the panel heading may already show it: a lone aircraft is
+    // selected by itself).
+    h.get_all_by_label("Team 1").next().unwrap().click();
     wait_until(&mut h, "its panel", |h| shows(h, "Take off"));
     // Take off first (confirmed), then return.
     h.get_by_label("Take off").click();
-    h.step();
-    h.get_by_label("Confirm").click();
+    confirm(&mut h);
     let mut airborne = false;
     wait_until(&mut h, "the take-off to be accepted and the climb", |_| {
         airborne = sim
@@ -117,12 +125,13 @@ fn rtl_pressed_in_the_window_changes_the_mode_in_the_simulator() {
         airborne
     });
     h.get_by_label("Return (RTL)").click();
-    h.step();
+    wait_until(&mut h, "the confirmation", |h| shows(h, "Confirm"));
+    std::thread::sleep(Duration::from_millis(500));
     assert!(
         sim.snapshot(0).is_some_and(|v| v.mode != "RTL"),
         "RTL before confirming"
     );
-    h.get_by_label("Confirm").click();
+    confirm(&mut h);
     wait_until(&mut h, "the simulator to fly RTL", |_| {
         sim.snapshot(0).is_some_and(|v| v.mode == "RTL")
     });

@@ -95,6 +95,7 @@ pub struct ConsoleApp {
     pub(crate) first_aircraft_after: Option<Duration>,
     pub(crate) cjk: Option<CjkSource>,
     pub(crate) show_clock: bool,
+    pub(crate) auto_selected: bool,
 }
 
 impl ConsoleApp {
@@ -130,6 +131,7 @@ impl ConsoleApp {
             first_aircraft_after: None,
             cjk: None,
             show_clock: options.show_clock,
+            auto_selected: false,
         }
     }
 
@@ -334,8 +336,12 @@ impl ConsoleApp {
                 self.primary = None;
             }
         }
-        if self.primary.is_none() && self.view.fleet.aircraft.len() == 1 {
-            self.primary = Some(self.view.fleet.aircraft[0].sysid);
+        // The first aircraft heard is selected, so that its instruments are up at once.
+        if !self.auto_selected {
+            if let Some(a) = self.view.fleet.aircraft.first() {
+                self.auto_selected = true;
+                self.primary.get_or_insert(a.sysid);
+            }
         }
     }
 

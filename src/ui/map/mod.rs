@@ -180,15 +180,6 @@ impl MapView {
                 });
                 draw_scale_bar(&painter, projector, rect, input.units);
                 toolbar = map_toolbar(ui, rect, input, follow_now);
-                if let Some(c) = cursor {
-                    painter.text(
-                        rect.right_top() + vec2(-8.0, 8.0),
-                        Align2::RIGHT_TOP,
-                        format!("{:.6}, {:.6}", c.lat, c.lon),
-                        FontId::monospace(12.0),
-                        Color32::from_gray(30),
-                    );
-                }
                 if !attribution.is_empty() {
                     painter.text(
                         rect.right_bottom() + vec2(-4.0, -4.0),
