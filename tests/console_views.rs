@@ -173,3 +173,29 @@ fn return_to_launch_waits_for_confirmation_and_cancel_sends_nothing() {
 fn contains(h: &Harness<'static, ConsoleApp>, text: &str) -> bool {
     h.query_all_by_label_contains(text).next().is_some()
 }
+
+#[test]
+fn clicking_a_fleet_row_selects_the_aircraft_and_ticking_several_enables_return_all() {
+    let (mut h, _) = console(3, Language::English);
+    h.run_steps(2);
+    h.get_all_by_label("Team 2").next().unwrap().click();
+    h.run_steps(3);
+    assert_eq!(h.state().selected(), Some(2));
+    assert!(h.query_by_label("system id 2").is_some());
+    h.get_by_label("tick Team 1").click();
+    h.get_by_label("tick Team 3").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("2 ticked:").is_some());
+    h.get_by_label("Return all ticked").click();
+    h.run_steps(2);
+    h.get_by_label("Confirm").click();
+    h.run_steps(2);
+    let intents = h.state().handle().take_intents();
+    assert!(
+        matches!(
+            &intents[..],
+            [Intent::Command { targets, action: PilotAction::ReturnToLaunch, .. }] if targets == &vec![1, 3]
+        ),
+        "{intents:?}"
+    );
+}

@@ -131,6 +131,8 @@ impl ConsoleApp {
         };
         let mut clicked_row: Option<u8> = None;
         let mut toggled: Vec<u8> = Vec::new();
+        // A click anywhere on a row, its texts included, selects the aircraft.
+        ui.style_mut().interaction.selectable_labels = false;
         TableBuilder::new(ui)
             .id_salt("fleet-table")
             .striped(true)
