@@ -413,6 +413,7 @@ fn draw_missions(painter: &egui::Painter, projector: &Projector, input: &MapInpu
 /// Draws every aircraft; returns whether any was drawn.
 fn draw_aircraft(painter: &egui::Painter, projector: &Projector, input: &MapInput<'_>) -> bool {
     let mut drew = false;
+    let mut pending: Vec<(Pos2, &Aircraft)> = Vec::with_capacity(input.view.fleet.aircraft.len());
     let blink = (input.time * 2.0).fract() < 0.5;
     for a in &input.view.fleet.aircraft {
         if let Some(home) = a.home {
@@ -430,6 +431,12 @@ fn draw_aircraft(painter: &egui::Painter, projector: &Projector, input: &MapInpu
         }
         drew = true;
         draw_icon(painter, p, a, input, blink);
+        pending.push((p, a));
+    }
+    // Labels after every icon, so that no label hides an aircraft drawn before it.
+    let mut placed: Vec<Rect> = Vec::with_capacity(pending.len());
+    for (p, a) in pending {
+        draw_label(painter, p, a, input, &mut placed);
     }
     drew
 }
@@ -479,11 +486,39 @@ fn draw_icon(painter: &egui::Painter, p: Pos2, a: &Aircraft, input: &MapInput<'_
         fill,
         Stroke::new(1.5, Color32::WHITE),
     ));
+}
+
+/// Callsign and altitude next to an aircraft; labels of aircraft close together are stacked
+/// (with a leader line) rather than drawn over each other.
+fn draw_label(
+    painter: &egui::Painter,
+    p: Pos2,
+    a: &Aircraft,
+    input: &MapInput<'_>,
+    labels: &mut Vec<Rect>,
+) {
     let (alt, unit) = input.units.altitude(a.alt_rel_m);
     let label = format!("{} · {alt:.0} {unit}", (input.callsign)(a.sysid));
     let galley = painter.layout_no_wrap(label, FontId::proportional(12.0), Color32::BLACK);
-    let at = p + vec2(16.0, -8.0);
-    let bg = Rect::from_min_size(at, galley.size()).expand(2.0);
+    let mut at = p + vec2(16.0, -8.0);
+    let mut bg = Rect::from_min_size(at, galley.size()).expand(2.0);
+    for _ in 0..6 {
+        match labels.iter().find(|r| r.intersects(bg)) {
+            Some(other) => {
+                let dy = other.bottom() - bg.top() + 1.0;
+                at.y += dy;
+                bg = bg.translate(vec2(0.0, dy));
+            }
+            None => break,
+        }
+    }
+    labels.push(bg);
+    if (at.y - (p.y - 8.0)).abs() > 1.0 {
+        painter.line_segment(
+            [p, pos2(bg.left(), bg.center().y)],
+            Stroke::new(1.0, Color32::from_rgba_unmultiplied(40, 40, 40, 160)),
+        );
+    }
     painter.rect_filled(bg, 3.0, Color32::from_rgba_unmultiplied(255, 255, 255, 210));
     painter.galley(at, galley, Color32::BLACK);
 }
@@ -544,14 +579,14 @@ fn map_toolbar(ui: &mut egui::Ui, rect: Rect, input: &MapInput<'_>, now: Follow)
             if ui
                 .add_enabled(
                     input.selected.is_some(),
-                    egui::Button::selectable(now == Follow::Selected, tr.s(S::FollowSelected)),
+                    egui::Button::new(tr.s(S::FollowSelected)).selected(now == Follow::Selected),
                 )
                 .clicked()
             {
                 t.follow = Some(Follow::Selected);
             }
             if ui
-                .selectable_label(now == Follow::Fleet, tr.s(S::FollowFleet))
+                .add(egui::Button::new(tr.s(S::FollowFleet)).selected(now == Follow::Fleet))
                 .clicked()
             {
                 t.follow = Some(Follow::Fleet);
