@@ -5,8 +5,10 @@
 //! Data flows one way: [`link`] → [`station`] → [`fleet`] (state) → readers take snapshots;
 //! commands go back through [`protocol`] methods on [`station::Station`].
 
+pub mod alerts;
 pub mod audit;
 pub mod cli;
+pub mod console;
 pub mod crew;
 pub mod dispatch;
 pub mod fleet;
@@ -17,5 +19,7 @@ pub mod protocol;
 pub mod security;
 pub mod sightings;
 pub mod station;
+pub mod tiles;
+pub mod ui;
 pub mod util;
 pub mod video;

@@ -42,6 +42,19 @@ pub fn config_dir() -> PathBuf {
     platform_dir("XDG_CONFIG_HOME", ".config")
 }
 
+/// The cache directory (e.g. `~/.cache/kestrel`), for things that can be fetched again (map tiles).
+pub fn cache_dir() -> PathBuf {
+    if cfg!(target_os = "windows") {
+        if let Some(local) = std::env::var_os("LOCALAPPDATA") {
+            return PathBuf::from(local).join(APP).join("cache");
+        }
+    }
+    if cfg!(target_os = "macos") {
+        return home().join("Library/Caches").join(APP);
+    }
+    platform_dir("XDG_CACHE_HOME", ".cache")
+}
+
 /// Creates `dir` (and parents) if needed, with an error that names it.
 pub fn ensure_dir(dir: &Path) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| {

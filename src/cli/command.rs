@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use crate::fleet::modes::copter_mode_number;
-use crate::protocol::{Command, CommandOutcome};
+use crate::protocol::{Command, CommandOutcome, PilotAction};
 use crate::station::Station;
 
 use super::{wait_for, LinkArgs};
@@ -71,63 +70,47 @@ pub struct StepReport {
     pub outcome: CommandOutcome,
 }
 
+impl Action {
+    /// The pilot action this command-line action asks for.
+    pub fn to_pilot(&self) -> anyhow::Result<PilotAction> {
+        Ok(match self {
+            Action::Arm => PilotAction::Arm,
+            Action::Disarm => PilotAction::Disarm,
+            Action::Takeoff { alt } => PilotAction::Takeoff { alt_m: *alt },
+            Action::Land => PilotAction::Land,
+            Action::Rtl => PilotAction::ReturnToLaunch,
+            Action::Hold => PilotAction::Hold,
+            Action::Resume => PilotAction::ResumeMission,
+            Action::Mode { name } => {
+                PilotAction::mode_by_name(name).map_err(|e| anyhow::anyhow!(e))?
+            }
+            Action::Goto { lat, lon, alt } => PilotAction::Goto {
+                lat: *lat,
+                lon: *lon,
+                alt_rel_m: *alt,
+            },
+        })
+    }
+}
+
 /// Turns a command-line action into the commands to send, in order.
 pub fn plan_steps(action: &Action, station: &Station, sysid: u8) -> anyhow::Result<Vec<Command>> {
     let snap = station.snapshot();
-    let aircraft = snap.get(sysid);
-    let mode = |name: &str| -> anyhow::Result<Command> {
-        let n = copter_mode_number(name).ok_or_else(|| {
-            let names: Vec<&str> = crate::fleet::modes::COPTER_MODES
-                .iter()
-                .map(|(_, n)| *n)
-                .collect();
-            anyhow::anyhow!("unknown mode '{name}'; known modes: {}", names.join(", "))
-        })?;
-        Ok(Command::SetMode { custom_mode: n })
-    };
-    let steps = match action {
-        Action::Arm => vec![Command::Arm],
-        Action::Disarm => vec![Command::Disarm],
-        Action::Takeoff { alt } => {
-            let mut steps = Vec::new();
-            if aircraft.is_none_or(|a| a.mode_name() != "GUIDED") {
-                steps.push(mode("GUIDED")?);
-            }
-            if aircraft.is_none_or(|a| !a.armed) {
-                steps.push(Command::Arm);
-            }
-            steps.push(Command::Takeoff { alt_m: *alt });
-            steps
-        }
-        Action::Land => vec![Command::Land],
-        Action::Rtl => vec![Command::ReturnToLaunch],
-        Action::Hold => vec![mode("LOITER")?],
-        Action::Resume => vec![Command::MissionStart],
-        Action::Mode { name } => vec![mode(name)?],
-        Action::Goto { lat, lon, alt } => vec![Command::Goto {
-            lat: *lat,
-            lon: *lon,
-            alt_rel_m: *alt,
-        }],
-    };
-    for s in &steps {
-        s.validate().map_err(|e| anyhow::anyhow!(e))?;
-    }
-    Ok(steps)
+    action
+        .to_pilot()?
+        .steps(snap.get(sysid))
+        .map_err(|e| anyhow::anyhow!(e))
 }
 
 /// Runs `kestrel command`.
 pub async fn run(args: CommandArgs, ctx: &super::Context) -> anyhow::Result<()> {
     let json = ctx.json;
     // Refuse bad values before touching the network.
-    if let Action::Goto { lat, lon, alt } = &args.action {
-        Command::Goto {
-            lat: *lat,
-            lon: *lon,
-            alt_rel_m: *alt,
-        }
-        .validate()
-        .map_err(|e| anyhow::anyhow!(e))?;
+    if let Action::Goto { .. } = &args.action {
+        args.action
+            .to_pilot()?
+            .steps(None)
+            .map_err(|e| anyhow::anyhow!(e))?;
     }
     let station = args.link.open(ctx).await?;
     wait_for(&station, args.sysid, Duration::from_secs_f64(args.wait)).await?;

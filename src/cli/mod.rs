@@ -1,8 +1,10 @@
 //! The `kestrel` command line: every core capability as a subcommand, human-readable by default
 //! and `--json` for scripts. Each file here is thin: parse, call the core, print.
 
+pub mod alerts;
 pub mod audit;
 pub mod command;
+pub mod console;
 pub mod crew;
 pub mod demo;
 pub mod dispatch;
@@ -13,6 +15,7 @@ pub mod plan;
 pub mod sighting;
 pub mod status;
 pub mod sync;
+pub mod tiles;
 pub mod tlog;
 pub mod video;
 
@@ -53,6 +56,12 @@ pub enum Cmd {
     Mission(mission::MissionArgs),
     /// Work with telemetry logs.
     Tlog(tlog::TlogArgs),
+    /// Open the pilot console window (the default without a subcommand).
+    Console(console::ConsoleArgs),
+    /// Watch the alerts the console would raise, or read the alert log.
+    Alerts(alerts::AlertsArgs),
+    /// Map tiles: fill the cache for offline use, inspect offline packs.
+    Tiles(tiles::TilesArgs),
     /// Check or export the audit trail of commands, uploads and sightings.
     Audit(audit::AuditArgs),
     /// Fly a simulated patrol fleet in-process and show it live (what `make run` shows).
@@ -192,12 +201,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Tlog(a)) => tlog::run(a, ctx.json).await,
         Some(Cmd::Audit(a)) => audit::run(a, &ctx),
         Some(Cmd::Demo(a)) => demo::run(a, ctx.json).await,
-        None => demo::run(demo::DemoArgs::default(), ctx.json).await,
         Some(Cmd::Sighting(a)) => sighting::run(a, &ctx).await,
         Some(Cmd::Sync(a)) => sync::run(a, &ctx).await,
         Some(Cmd::Dispatch(a)) => dispatch::run(a, &ctx).await,
         Some(Cmd::Plan(a)) => plan::run(a, ctx.json, &ctx.data_dir).await,
         Some(Cmd::Crew(a)) => crew::run(a, &ctx).await,
         Some(Cmd::Video(a)) => video::run(a, ctx.json, Some(&ctx.data_dir)).await,
+        Some(Cmd::Alerts(a)) => alerts::run(a, &ctx).await,
+        Some(Cmd::Tiles(a)) => tiles::run(a, ctx.json).await,
+        // The window needs the main thread; main.rs starts it before any runtime exists.
+        Some(Cmd::Console(_)) | None => {
+            anyhow::bail!(
+                "the console must be started from the main thread (run `kestrel console`)"
+            )
+        }
     }
 }

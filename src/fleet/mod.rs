@@ -3,6 +3,7 @@
 //! through [`Fleet::apply`] with the time they arrived.
 
 mod aircraft;
+pub mod history;
 mod link_quality;
 pub mod modes;
 
@@ -12,6 +13,7 @@ use std::time::Instant;
 use mavlink::dialects::ardupilotmega::{MavAutopilot, MavMessage, MavType};
 
 pub use aircraft::{Aircraft, Battery, GeoPoint, Gps, Home, StatusText, STATUS_TEXT_KEEP};
+pub use history::{AircraftHistory, FleetHistory, HistoryPolicy, Sample};
 pub use link_quality::{LinkPresence, LinkState, DEGRADED_LOSS, LOST_AFTER};
 
 use crate::link::LinkId;

@@ -3,8 +3,10 @@
 
 pub mod command;
 pub mod mission;
+pub mod pilot;
 pub mod rtt;
 pub mod signing;
 
 pub use command::{Command, CommandOutcome, CommandPolicy};
 pub use mission::{TransferError, TransferPolicy, TransferStats};
+pub use pilot::PilotAction;

@@ -1,0 +1,141 @@
+//! `kestrel console` (and `kestrel` with no subcommand): the pilot console window. With no link on
+//! the command line it opens the links saved in the settings; with none saved it starts the demo,
+//! a simulated patrol fleet over Liaocheng.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::console::{ConsoleConfig, Settings};
+use crate::link::LinkSpec;
+use crate::ui::AppOptions;
+
+/// Simulated aircraft in the demo when nothing else is configured.
+pub const DEFAULT_DEMO_AIRCRAFT: usize = 4;
+
+/// Arguments of `kestrel console`.
+#[derive(Debug, Default, clap::Args)]
+pub struct ConsoleArgs {
+    /// Connection string of a link to aircraft (repeatable): udpin:HOST:PORT, tcpout:HOST:PORT,
+    /// serial:PORT:BAUD, ...
+    #[arg(long = "link", value_name = "URL")]
+    pub links: Vec<LinkSpec>,
+    /// Fly N simulated aircraft in-process (1-250).
+    #[arg(long, value_name = "N")]
+    pub demo: Option<usize>,
+    /// Settings file (default: console.json in the platform's config directory).
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+    /// Do not record a telemetry log of the session.
+    #[arg(long)]
+    pub no_tlog: bool,
+}
+
+/// What the console will connect to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartPlan {
+    /// Links to open.
+    pub links: Vec<LinkSpec>,
+    /// Simulated aircraft to fly.
+    pub demo: Option<usize>,
+    /// Saved links that could not be parsed (reported, then skipped).
+    pub skipped: Vec<String>,
+}
+
+/// Decides what to connect to: command-line links and demo win; else the saved links; else the
+/// demo with four aircraft.
+pub fn plan_start(args: &ConsoleArgs, settings: &Settings) -> anyhow::Result<StartPlan> {
+    if let Some(n) = args.demo {
+        if !(1..=250).contains(&n) {
+            anyhow::bail!("--demo {n}: the demo flies between 1 and 250 aircraft");
+        }
+    }
+    if !args.links.is_empty() || args.demo.is_some() {
+        return Ok(StartPlan {
+            links: args.links.clone(),
+            demo: args.demo,
+            skipped: Vec::new(),
+        });
+    }
+    let mut links = Vec::new();
+    let mut skipped = Vec::new();
+    for s in &settings.links {
+        match s.parse::<LinkSpec>() {
+            Ok(l) => links.push(l),
+            Err(e) => skipped.push(format!("{s}: {e}")),
+        }
+    }
+    let demo = links.is_empty().then_some(DEFAULT_DEMO_AIRCRAFT);
+    Ok(StartPlan {
+        links,
+        demo,
+        skipped,
+    })
+}
+
+/// Runs the console until its window is closed. Must be called on the main thread, outside any
+/// tokio runtime.
+pub fn run(
+    args: ConsoleArgs,
+    data_dir: Option<PathBuf>,
+    operator: Option<String>,
+    launched_at: Instant,
+) -> anyhow::Result<()> {
+    let settings_path = args
+        .settings
+        .clone()
+        .unwrap_or_else(crate::console::settings::default_path);
+    let (settings, warning) = Settings::load(&settings_path);
+    if let Some(w) = warning {
+        eprintln!("kestrel: {w}");
+    }
+    let plan = plan_start(&args, &settings)?;
+    for s in &plan.skipped {
+        eprintln!("kestrel: skipping saved link {s}");
+    }
+    let data_dir = crate::paths::data_dir(data_dir.as_deref());
+    let core = ConsoleConfig {
+        links: plan.links,
+        demo: plan.demo,
+        data_dir: Some(data_dir),
+        record_tlog: !args.no_tlog,
+        alert_thresholds: settings.alert_thresholds,
+        operator: operator
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .unwrap_or_else(|| "unknown".into()),
+    };
+    let app = AppOptions {
+        settings,
+        settings_path: Some(settings_path),
+        tile_cache: Some(crate::paths::cache_dir().join("tiles")),
+        launched_at,
+        show_clock: true,
+    };
+    crate::ui::run(core, app)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_configured_means_the_demo_and_saved_links_win_over_it() {
+        let mut settings = Settings::default();
+        let plan = plan_start(&ConsoleArgs::default(), &settings).unwrap();
+        assert_eq!(plan.demo, Some(DEFAULT_DEMO_AIRCRAFT));
+        assert!(plan.links.is_empty());
+        settings.links = vec!["udpin:0.0.0.0:14550".into(), "nonsense".into()];
+        let plan = plan_start(&ConsoleArgs::default(), &settings).unwrap();
+        assert_eq!(plan.demo, None);
+        assert_eq!(plan.links.len(), 1);
+        assert_eq!(plan.skipped.len(), 1);
+        let args = ConsoleArgs {
+            demo: Some(0),
+            ..Default::default()
+        };
+        assert!(plan_start(&args, &settings)
+            .unwrap_err()
+            .to_string()
+            .contains("between 1 and 250"));
+    }
+}

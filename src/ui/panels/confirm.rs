@@ -1,0 +1,56 @@
+//! Confirmation of actions that cannot be taken back (land, return, arm, disarm, take off): the
+//! pilot sees exactly what will be sent to which aircraft and confirms or cancels.
+
+use eframe::egui::{self, RichText};
+
+use crate::ui::app::ConsoleApp;
+use crate::ui::i18n::S;
+use crate::ui::theme;
+
+use super::aircraft::action_name;
+
+impl ConsoleApp {
+    pub(crate) fn confirmation(&mut self, ctx: &egui::Context) {
+        let Some(p) = self.pending.clone() else {
+            return;
+        };
+        let tr = self.tr();
+        let names: Vec<String> = p.targets.iter().map(|s| self.callsign(*s)).collect();
+        let mut decision = None;
+        let modal = egui::Modal::new(egui::Id::unique("kestrel-confirm")).show(ctx, |ui| {
+            ui.set_max_width(380.0);
+            ui.heading(tr.s(S::ConfirmTitle));
+            ui.add_space(6.0);
+            ui.label(
+                RichText::new(tr.f(
+                    S::ConfirmQuestionFmt,
+                    &[&action_name(tr, &p.action), &names.join(", ")],
+                ))
+                .size(15.0),
+            );
+            ui.add_space(10.0);
+            ui.horizontal(|ui| {
+                if ui
+                    .button(RichText::new(tr.s(S::Confirm)).strong().color(theme::BAD))
+                    .clicked()
+                {
+                    decision = Some(true);
+                }
+                if ui.button(tr.s(S::Cancel)).clicked() {
+                    decision = Some(false);
+                }
+            });
+        });
+        if modal.should_close() && decision.is_none() {
+            decision = Some(false);
+        }
+        match decision {
+            Some(true) => {
+                self.pending = None;
+                self.dispatch(p.targets, p.action);
+            }
+            Some(false) => self.pending = None,
+            None => {}
+        }
+    }
+}

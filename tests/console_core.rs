@@ -1,0 +1,173 @@
+//! The console's core without any window, against the real simulator over loopback MAVLink: it
+//! keeps flying and logging when nobody draws frames — commands are answered, alerts are raised
+//! and written to the alert log, missions are fetched, bad connection strings are refused with a
+//! reason.
+
+use std::time::{Duration, Instant};
+
+use kestrel_sim::{Endpoint, SimConfig, Simulator};
+
+use kestrel::alerts::AlertKind;
+use kestrel::console::{ConsoleConfig, ConsoleHandle, Event, Intent};
+use kestrel::link::LinkSpec;
+use kestrel::protocol::PilotAction;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn wait_for_event(
+    handle: &ConsoleHandle,
+    what: &str,
+    mut matches: impl FnMut(&Event) -> bool,
+) -> Event {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        for e in handle.events() {
+            if matches(&e) {
+                return e;
+            }
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn without_a_window_the_core_commands_alerts_and_logs() {
+    let data = tempfile::tempdir().unwrap();
+    let addr = kestrel::console::demo::free_loopback_addr().unwrap();
+    let handle = ConsoleHandle::start(ConsoleConfig {
+        links: vec![LinkSpec::UdpIn(addr)],
+        data_dir: Some(data.path().to_path_buf()),
+        record_tlog: true,
+        operator: "test pilot".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let sim = Simulator::start(SimConfig {
+        vehicles: 1,
+        endpoint: Endpoint::Udp(addr),
+        home: kestrel::console::demo::HOME,
+        ..Default::default()
+    })
+    .unwrap();
+    wait_until("the aircraft with a position", || {
+        handle
+            .view()
+            .fleet
+            .get(1)
+            .is_some_and(|a| a.position.is_some())
+    });
+
+    // Its mission is fetched for the map (item 0, home, at least).
+    wait_until("the aircraft's mission downloaded", || {
+        handle
+            .view()
+            .missions
+            .get(&1)
+            .is_some_and(|m| !m.is_empty())
+    });
+
+    // A command is answered.
+    let id = handle.next_command_id();
+    handle.send(Intent::Command {
+        id,
+        targets: vec![1],
+        action: PilotAction::Hold,
+    });
+    let Event::CommandDone(report) = wait_for_event(
+        &handle,
+        "the hold result",
+        |e| matches!(e, Event::CommandDone(r) if r.id == id),
+    ) else {
+        unreachable!()
+    };
+    assert!(report.accepted(), "{report:?}");
+    wait_until("LOITER in the simulator", || {
+        sim.snapshot(0).is_some_and(|v| v.mode == "LOITER")
+    });
+
+    // The link drops: an alert is raised, logged, and cleared when it is back.
+    sim.set_link_down(true);
+    wait_for_event(
+        &handle,
+        "the link lost alert",
+        |e| matches!(e, Event::Alert(a) if a.alert().kind == AlertKind::LinkLost),
+    );
+    sim.set_link_down(false);
+    wait_until("the lost alert cleared", || {
+        handle
+            .view()
+            .alerts
+            .iter()
+            .any(|a| a.kind == AlertKind::LinkLost && !a.is_active())
+    });
+    let log = data.path().join(kestrel::alerts::log::FILE_NAME);
+    let (lines, bad) = kestrel::alerts::log::read(&log).unwrap();
+    assert_eq!(bad, 0);
+    assert!(lines
+        .iter()
+        .any(|l| l.event == "raised" && l.kind == AlertKind::LinkLost));
+    assert!(lines
+        .iter()
+        .any(|l| l.event == "cleared" && l.kind == AlertKind::LinkLost));
+
+    // The session is recorded.
+    let tlog = handle.view().tlog.clone().expect("no telemetry log");
+    drop(handle);
+    assert!(std::fs::metadata(&tlog).unwrap().len() > 1000);
+}
+
+#[test]
+fn bad_connection_strings_are_refused_with_the_reason() {
+    let handle = ConsoleHandle::start(ConsoleConfig::default()).unwrap();
+    handle.send(Intent::AddLink("udp:127.0.0.1:14550".into()));
+    let Event::LinkFailed { error, .. } = wait_for_event(&handle, "the refusal", |e| {
+        matches!(e, Event::LinkFailed { .. })
+    }) else {
+        unreachable!()
+    };
+    assert!(error.contains("udpin"), "{error}");
+    // A port that is taken is refused too, not a panic.
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    handle.send(Intent::AddLink(format!("udpin:{addr}")));
+    let Event::LinkFailed { error, .. } = wait_for_event(&handle, "the bind refusal", |e| {
+        matches!(e, Event::LinkFailed { .. })
+    }) else {
+        unreachable!()
+    };
+    assert!(error.contains("cannot listen"), "{error}");
+    assert!(handle.view().links.is_empty());
+}
+
+#[test]
+fn the_demo_flies_patrols_whose_routes_reach_the_view() {
+    let handle = ConsoleHandle::start(ConsoleConfig {
+        demo: Some(2),
+        ..Default::default()
+    })
+    .unwrap();
+    wait_until("two aircraft with their patrol routes", || {
+        let v = handle.view();
+        v.fleet.aircraft.len() == 2 && v.missions.len() == 2
+    });
+    let v = handle.view();
+    for items in v.missions.values() {
+        assert!(items.len() >= 8, "route of {} items", items.len());
+    }
+    let sim = handle.simulator().unwrap();
+    wait_until("both aircraft armed and climbing", || {
+        (0..2).all(|i| {
+            sim.snapshot(i)
+                .is_some_and(|s| s.armed && s.rel_alt_m > 2.0)
+        })
+    });
+}

@@ -1,0 +1,201 @@
+//! Pictures of the console's main views, rendered headless (wgpu through lavapipe) from a
+//! deterministic synthetic fleet and compared with the images kept in tests/snapshots/
+//! (`UPDATE_SNAPSHOTS=1 cargo test --test console_views` rewrites them after a deliberate change).
+//! Also the window's behaviour that needs no aircraft: alerts are impossible to miss until
+//! acknowledged, destructive commands wait for confirmation, the language switch.
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+
+use kestrel::alerts::{Alert, AlertKind, Severity};
+use kestrel::console::synthetic::SyntheticFleet;
+use kestrel::console::{ConsoleHandle, ConsoleView, Intent, Language, Settings};
+use kestrel::protocol::PilotAction;
+use kestrel::tiles::TileSourceConfig;
+use kestrel::ui::{install_fonts, AppOptions, ConsoleApp};
+
+/// A window over `n` synthetic aircraft with a minute of history, aircraft 1 selected.
+fn console(n: usize, language: Language) -> (Harness<'static, ConsoleApp>, SyntheticFleet) {
+    let handle = ConsoleHandle::detached();
+    let mut fleet = SyntheticFleet::new(n, Instant::now());
+    for i in 0..=600u64 {
+        let t = i as f64 * 0.1;
+        fleet.step(t);
+        handle.set_view(fleet.view(t, i));
+    }
+    let settings = Settings {
+        language,
+        tile_source: TileSourceConfig::Grid,
+        ..Default::default()
+    };
+    let mut options = AppOptions::ephemeral(settings);
+    options.show_clock = false;
+    let mut app = ConsoleApp::new(handle, options);
+    app.select(1);
+    let harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .wgpu()
+        .with_context_setup(|ctx| {
+            install_fonts(ctx);
+        })
+        .build_ui_state(|ui, app: &mut ConsoleApp| app.show(ui), app);
+    (harness, fleet)
+}
+
+fn publish(h: &Harness<'static, ConsoleApp>, view: ConsoleView) {
+    h.state().handle().set_view(view);
+}
+
+#[test]
+fn main_view_in_english() {
+    let (mut h, _) = console(6, Language::English);
+    h.run_steps(4);
+    // Every aircraft has its row, the selected one its panel.
+    for n in 1..=6 {
+        let name = format!("Team {n}");
+        assert!(h.query_all_by_label(&name).count() >= 1, "{name} missing");
+    }
+    assert!(h.query_by_label("Return (RTL)").is_some());
+    assert!(h.query_by_label("Resume mission").is_some());
+    h.snapshot("console_main_en");
+}
+
+#[test]
+fn main_view_in_chinese() {
+    let (mut h, _) = console(6, Language::Chinese);
+    h.run_steps(4);
+    assert!(h.query_all_by_label("巡逻1队").count() >= 1);
+    assert!(h.query_by_label("返航").is_some());
+    assert!(h.query_by_label("Return (RTL)").is_none());
+    h.snapshot("console_main_zh");
+}
+
+#[test]
+fn the_language_button_switches_every_panel_to_chinese() {
+    let (mut h, _) = console(3, Language::English);
+    h.run_steps(2);
+    assert!(h.query_by_label("Fleet").is_some());
+    h.get_by_label("简体中文").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("机队").is_some(),
+        "fleet panel title not translated"
+    );
+    assert!(h.query_by_label("Fleet").is_none());
+    assert!(h.query_by_label("返航").is_some());
+    assert!(
+        h.query_by_label("English").is_some(),
+        "no way back to English"
+    );
+    assert_eq!(h.state().settings().language, Language::Chinese);
+}
+
+#[test]
+fn a_critical_alert_stays_on_screen_until_acknowledged() {
+    let (mut h, mut fleet) = console(3, Language::English);
+    h.run_steps(2);
+    let mut view = fleet.view(60.0, 1000);
+    fleet.step(60.1);
+    view.alerts = Arc::new(vec![Alert {
+        id: 42,
+        at: SystemTime::now(),
+        sysid: 2,
+        severity: Severity::Critical,
+        kind: AlertKind::LinkLost,
+        acknowledged_at: None,
+        cleared_at: None,
+    }]);
+    publish(&h, view.clone());
+    h.run_steps(3);
+    let banner = "LINK LOST: nothing heard from the aircraft";
+    assert!(contains(&h, banner), "no banner");
+    h.run_steps(10);
+    assert!(contains(&h, banner), "banner went away by itself");
+    h.get_by_label("Acknowledge").click();
+    h.run_steps(2);
+    assert!(!contains(&h, banner), "banner stays after acknowledging");
+    let intents = h.state().handle().take_intents();
+    assert!(
+        intents.iter().any(|i| matches!(i, Intent::Acknowledge(42))),
+        "{intents:?}"
+    );
+}
+
+#[test]
+fn return_to_launch_waits_for_confirmation_and_cancel_sends_nothing() {
+    let (mut h, _) = console(3, Language::English);
+    h.run_steps(2);
+    h.get_by_label("Return (RTL)").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Confirm").is_some(),
+        "no confirmation asked"
+    );
+    assert!(
+        h.state().handle().take_intents().is_empty(),
+        "sent before confirming"
+    );
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(
+        h.state().handle().take_intents().is_empty(),
+        "cancel sent it anyway"
+    );
+
+    h.get_by_label("Return (RTL)").click();
+    h.run_steps(2);
+    h.get_by_label("Confirm").click();
+    h.run_steps(2);
+    let intents = h.state().handle().take_intents();
+    assert!(
+        matches!(
+            &intents[..],
+            [Intent::Command { targets, action: PilotAction::ReturnToLaunch, .. }] if targets == &vec![1]
+        ),
+        "{intents:?}"
+    );
+    // Hold is not destructive: it goes at once.
+    h.get_by_label("Hold").click();
+    h.run_steps(2);
+    assert!(matches!(
+        &h.state().handle().take_intents()[..],
+        [Intent::Command {
+            action: PilotAction::Hold,
+            ..
+        }]
+    ));
+}
+
+/// Whether some widget's label contains `text`.
+fn contains(h: &Harness<'static, ConsoleApp>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+#[test]
+fn clicking_a_fleet_row_selects_the_aircraft_and_ticking_several_enables_return_all() {
+    let (mut h, _) = console(3, Language::English);
+    h.run_steps(2);
+    h.get_all_by_label("Team 2").next().unwrap().click();
+    h.run_steps(3);
+    assert_eq!(h.state().selected(), Some(2));
+    assert!(h.query_by_label("system id 2").is_some());
+    h.get_by_label("tick Team 1").click();
+    h.get_by_label("tick Team 3").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("2 ticked:").is_some());
+    h.get_by_label("Return all ticked").click();
+    h.run_steps(2);
+    h.get_by_label("Confirm").click();
+    h.run_steps(2);
+    let intents = h.state().handle().take_intents();
+    assert!(
+        matches!(
+            &intents[..],
+            [Intent::Command { targets, action: PilotAction::ReturnToLaunch, .. }] if targets == &vec![1, 3]
+        ),
+        "{intents:?}"
+    );
+}
