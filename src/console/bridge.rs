@@ -82,6 +82,9 @@ pub enum Intent {
     SaveSettings(Box<Settings>, PathBuf),
     /// Stop the core.
     Shutdown,
+    // --- planning ---
+    /// Key areas, patrol routes, sorties and the shift schedule (answered by `Planning`).
+    Planning(super::planning::PlanningIntent),
 }
 
 /// The outcome of a pilot action on one aircraft.
@@ -131,6 +134,9 @@ pub enum Event {
     Alert(AlertEvent),
     /// Settings were written (or why not).
     SettingsSaved(Result<PathBuf, String>),
+    // --- planning ---
+    /// A planning request finished (or why not).
+    Planning(super::planning::PlanningOutcome),
 }
 
 /// Everything the window draws from, as of one instant. Cheap to clone (shared pointers).
@@ -152,6 +158,9 @@ pub struct ConsoleView {
     pub tlog: Option<PathBuf>,
     /// Increases with every publication.
     pub seq: u64,
+    // --- planning ---
+    /// Key areas, the route being planned, crews, sorties, the shift schedule.
+    pub planning: Arc<super::planning::PlanningView>,
 }
 
 impl ConsoleView {
@@ -166,6 +175,7 @@ impl ConsoleView {
             alert_log: None,
             tlog: None,
             seq: 0,
+            planning: Arc::default(),
         }
     }
 }
@@ -197,7 +207,7 @@ impl Shared {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -461,13 +471,31 @@ fn core_thread(
             view.tlog = station.tlog_path();
             *lock(&shared.view) = Arc::new(view);
         }
+        let missions = Arc::new(Mutex::new(MissionBook::default()));
+        // --- planning ---
+        let planning = {
+            let events = events.clone();
+            let shared = shared.clone();
+            super::planning::PlanningCore::start(
+                config.data_dir.clone(),
+                config.demo.is_some(),
+                station.clone(),
+                tokio::runtime::Handle::current(),
+                missions.clone(),
+                move |outcome| {
+                    let _ = events.send(Event::Planning(outcome));
+                    shared.repaint();
+                },
+            )
+        };
         let core = Core {
+            planning,
             station,
             shared,
             events,
             engine: Arc::new(Mutex::new(AlertEngine::new(config.alert_thresholds))),
             alert_log,
-            missions: Arc::new(Mutex::new(MissionBook::default())),
+            missions,
             alerts_rev: u64::MAX,
             alerts: Arc::new(Vec::new()),
             seq: 0,
@@ -502,6 +530,18 @@ impl MissionBook {
         self.published = None;
     }
 
+    // --- planning ---
+    /// Claims `sysid`'s mission transfer for an upload: `false` while a download runs. Release
+    /// it with [`MissionBook::release`].
+    pub(crate) fn claim(&mut self, sysid: u8) -> bool {
+        self.fetching.insert(sysid)
+    }
+
+    /// Lets downloads of `sysid`'s mission start again.
+    pub(crate) fn release(&mut self, sysid: u8) {
+        self.fetching.remove(&sysid);
+    }
+
     fn snapshot(&mut self) -> Arc<BTreeMap<u8, Arc<Vec<MissionItem>>>> {
         self.published
             .get_or_insert_with(|| Arc::new(self.items.clone()))
@@ -510,6 +550,8 @@ impl MissionBook {
 }
 
 struct Core {
+    // --- planning ---
+    planning: super::planning::PlanningCore,
     station: Station,
     shared: Arc<Shared>,
     events: Sender<Event>,
@@ -624,6 +666,8 @@ impl Core {
                 let _ = self.events.send(Event::SettingsSaved(result));
             }
             Intent::Shutdown => {}
+            // --- planning ---
+            Intent::Planning(p) => self.planning.send(p),
         }
     }
 
@@ -640,6 +684,9 @@ impl Core {
         }
         lock(&self.shared.history).record(&snap);
         self.fetch_missions(&snap);
+        // --- planning ---
+        self.planning.observe(&snap);
+        let planning = self.planning.view();
         let missions = lock(&self.missions).snapshot();
         self.seq += 1;
         let previous = lock(&self.shared.view).clone();
@@ -652,6 +699,7 @@ impl Core {
             alert_log: previous.alert_log.clone(),
             tlog: previous.tlog.clone(),
             seq: self.seq,
+            planning, // --- planning ---
         };
         *lock(&self.shared.view) = Arc::new(view);
         self.shared.repaint();

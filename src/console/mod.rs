@@ -11,6 +11,7 @@
 
 mod bridge;
 pub mod demo;
+pub mod planning; // --- planning ---
 pub mod settings;
 pub mod synthetic;
 

@@ -96,6 +96,8 @@ pub struct ConsoleApp {
     pub(crate) cjk: Option<CjkSource>,
     pub(crate) show_clock: bool,
     pub(crate) auto_selected: bool,
+    // --- planning ---
+    pub(crate) planning: super::panels::planning::PlanningUi,
 }
 
 impl ConsoleApp {
@@ -132,6 +134,7 @@ impl ConsoleApp {
             cjk: None,
             show_clock: options.show_clock,
             auto_selected: false,
+            planning: Default::default(),
         }
     }
 
@@ -179,7 +182,7 @@ impl ConsoleApp {
 
     /// The callsign of an aircraft: the configured one, else its team name.
     pub fn callsign(&self, sysid: u8) -> String {
-        callsign(&self.settings, self.tr(), sysid)
+        callsign_in(&self.settings, self.tr(), &self.view.planning.names, sysid)
     }
 
     /// Selects one aircraft (shows its panel).
@@ -308,6 +311,8 @@ impl ConsoleApp {
                     self.notice = Some((Instant::now(), e));
                 }
                 Event::SettingsSaved(Ok(_)) => {}
+                // --- planning ---
+                Event::Planning(o) => self.planning.outcome(o),
             }
         }
         let now = Instant::now();
@@ -355,17 +360,27 @@ impl ConsoleApp {
             self.alert_banner(ui);
         }
         egui::Panel::bottom("kestrel-status").show(ui, |ui| self.status_bar(ui));
-        egui::Panel::left("kestrel-fleet")
-            .resizable(true)
-            .default_size(430.0)
-            .min_size(300.0)
-            .show(ui, |ui| self.fleet_panel(ui));
+        if self.planning.open {
+            // --- planning ---
+            egui::Panel::left("kestrel-planning")
+                .resizable(true)
+                .default_size(430.0)
+                .min_size(300.0)
+                .show(ui, |ui| self.planning_panel(ui));
+        } else {
+            egui::Panel::left("kestrel-fleet")
+                .resizable(true)
+                .default_size(430.0)
+                .min_size(300.0)
+                .show(ui, |ui| self.fleet_panel(ui));
+        }
         egui::Panel::right("kestrel-aircraft")
             .resizable(true)
             .default_size(330.0)
             .min_size(260.0)
             .show(ui, |ui| self.aircraft_panel(ui));
         egui::CentralPanel::no_frame().show(ui, |ui| self.map_panel(ui));
+        self.planning_map_actions(); // --- planning ---
         self.connections_window(&ctx);
         self.settings_window(&ctx);
         self.alert_log_window(&ctx);
@@ -385,7 +400,8 @@ impl ConsoleApp {
         let alerting = self.alerting();
         let tr = self.tr();
         let settings = &self.settings;
-        let name = |s: u8| callsign(settings, tr, s);
+        let names = self.view.planning.names.clone(); // --- planning ---
+        let name = |s: u8| callsign_in(settings, tr, &names, s);
         let input = MapInput {
             view: &self.view,
             selected: self.primary,
@@ -509,6 +525,13 @@ impl ConsoleApp {
                 self.windows.settings = !self.windows.settings;
                 self.draft = None;
             }
+            // --- planning ---
+            if ui
+                .add(egui::Button::new(tr.s(S::PlanTitle)).selected(self.planning.open))
+                .clicked()
+            {
+                self.planning.open = !self.planning.open;
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if self.show_clock {
                     ui.label(
@@ -548,6 +571,22 @@ pub(crate) fn callsign(settings: &Settings, tr: Tr, sysid: u8) -> String {
     match settings.callsigns.get(&sysid) {
         Some(c) if !c.trim().is_empty() => c.clone(),
         _ => tr.f(S::TeamFmt, &[&sysid]),
+    }
+}
+
+// --- planning ---
+/// The callsign of `sysid`: the configured one, else its team and callsign from the crew
+/// registry, else "Team N".
+pub(crate) fn callsign_in(
+    settings: &Settings,
+    tr: Tr,
+    registry: &std::collections::BTreeMap<u8, String>,
+    sysid: u8,
+) -> String {
+    match (settings.callsigns.get(&sysid), registry.get(&sysid)) {
+        (Some(c), _) if !c.trim().is_empty() => c.clone(),
+        (_, Some(r)) => r.clone(),
+        _ => callsign(settings, tr, sysid),
     }
 }
 

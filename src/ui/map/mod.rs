@@ -3,6 +3,7 @@
 //! right-click to send an aircraft there; follow the selected aircraft or the whole fleet; a scale
 //! bar and the coordinates under the cursor.
 
+pub mod planning; // --- planning ---
 pub mod tiles;
 
 use std::collections::HashMap;
@@ -84,6 +85,9 @@ pub struct MapView {
     context_at: Option<GeoPoint>,
     /// Whether any aircraft has been drawn yet (for the start-up figure).
     pub drew_aircraft: bool,
+    // --- planning ---
+    /// Key areas and the route being planned.
+    pub planning: planning::PlanningLayer,
 }
 
 impl MapView {
@@ -98,6 +102,7 @@ impl MapView {
             cursor: None,
             context_at: None,
             drew_aircraft: false,
+            planning: planning::PlanningLayer::default(),
         }
     }
 
@@ -142,12 +147,14 @@ impl MapView {
         let mut drew = false;
         let mut toolbar = Toolbar::default();
         let follow_now = self.follow;
+        let layer = &mut self.planning; // --- planning ---
         Map::new(Some(tiles), memory, my_position)
             .zoom_with_ctrl(false)
-            .double_click_to_zoom(true)
+            .double_click_to_zoom(!layer.wants_double_click())
             .show(ui, |ui, response, projector, _memory| {
                 let rect = response.rect;
                 let painter = ui.painter_at(rect);
+                layer.show(ui, response, projector, &input.view.planning, input.tr); // --- planning ---
                 handle.with_history(|h| draw_trails(&painter, projector, input, h));
                 draw_missions(&painter, projector, input);
                 drew = draw_aircraft(&painter, projector, input);

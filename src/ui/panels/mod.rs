@@ -6,5 +6,6 @@ pub mod alerts;
 pub mod confirm;
 pub mod connections;
 pub mod fleet;
+pub mod planning; // --- planning ---
 pub mod settings;
 pub mod status;
