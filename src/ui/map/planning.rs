@@ -226,19 +226,15 @@ impl PlanningLayer {
             // Figures of the sortie next to its first point.
             if let Some(first) = pts.get(1) {
                 let st = &s.stats;
-                let text = format!(
-                    "{} {} · {:.2} km · {:.0} min · {:.0}%",
-                    if route.sorties.len() > 1 { "#" } else { "" },
-                    if route.sorties.len() > 1 {
-                        (si + 1).to_string()
-                    } else {
-                        String::new()
-                    },
+                let mut text = format!(
+                    "{:.2} km · {:.0} min · {:.0}%",
                     st.length_m / 1000.0,
                     st.flight_time_s / 60.0,
                     st.battery_pct
                 );
-                let text = text.trim().to_string();
+                if route.sorties.len() > 1 {
+                    text = format!("#{} · {text}", si + 1);
+                }
                 label(painter, *first + vec2(8.0, -18.0), &text, colour);
             }
         }
@@ -310,7 +306,7 @@ impl PlanningLayer {
                 }
             }
         }
-        let typing = ui.ctx().memory(|m| m.focused().is_some());
+        let typing = ui.ctx().text_edit_focused();
         let (enter, esc) = ui.input(|i| (i.key_pressed(Key::Enter), i.key_pressed(Key::Escape)));
         let finish = response.double_clicked() || (enter && !typing);
         let pts: Vec<Pos2> = vertices.iter().map(|p| screen(projector, *p)).collect();
@@ -353,7 +349,13 @@ fn label(painter: &egui::Painter, at: Pos2, text: &str, colour: Color32) {
 }
 
 /// Draws one key area; whether it was in view.
-fn draw_area(painter: &egui::Painter, projector: &Projector, a: &KeyArea, hl: bool, tr: Tr) -> bool {
+fn draw_area(
+    painter: &egui::Painter,
+    projector: &Projector,
+    a: &KeyArea,
+    hl: bool,
+    tr: Tr,
+) -> bool {
     let colour = category_colour(a.category);
     let width = if hl { 4.0 } else { 2.0 };
     let text = match a.revisit_min {

@@ -239,7 +239,7 @@ fn show_message(ui: &mut egui::Ui, m: Option<&Result<String, String>>) {
             ui.label(RichText::new(t).color(theme::GOOD));
         }
         Some(Err(e)) => {
-            ui.label(RichText::new(format!("⚠ {e}")).color(theme::BAD).strong());
+            ui.label(RichText::new(e).color(theme::BAD).strong());
         }
         _ => {}
     }
@@ -302,6 +302,10 @@ impl ConsoleApp {
         for a in actions {
             match a {
                 LayerAction::Finished(vertices) => {
+                    // The new outline stays on the map, its vertices draggable, until saved.
+                    if vertices.len() >= 3 {
+                        self.map.planning.editing = Some((String::new(), vertices.clone()));
+                    }
                     self.planning.form = Some(AreaForm::new(vertices));
                     self.planning.open = true;
                     self.planning.tab = PlanTab::Areas;
@@ -385,10 +389,10 @@ impl ConsoleApp {
         ui.add_space(6.0);
         ui.horizontal_wrapped(|ui| {
             let drawing = self.map.planning.drawing.is_some();
-            if ui
-                .add_enabled(!drawing, egui::Button::new(tr.s(S::PlanDrawArea)))
-                .clicked()
-            {
+            let draw = ui.add_enabled(!drawing, egui::Button::new(tr.s(S::PlanDrawArea)));
+            if draw.clicked() {
+                // Enter must reach the map (finish), not press this button again.
+                draw.surrender_focus();
                 self.map.planning.drawing = Some(Vec::new());
                 self.map.planning.editing = None;
                 self.planning.form = None;
@@ -496,17 +500,19 @@ impl ConsoleApp {
             egui::Grid::new("kestrel-area-form")
                 .num_columns(2)
                 .show(ui, |ui| {
-                    ui.label(tr.s(S::PlanName));
-                    ui.text_edit_singleline(&mut form.name);
+                    let l = ui.label(tr.s(S::PlanName));
+                    ui.text_edit_singleline(&mut form.name).labelled_by(l.id);
                     ui.end_row();
-                    ui.label(tr.s(S::PlanCategory));
+                    let l = ui.label(tr.s(S::PlanCategory));
                     egui::ComboBox::from_id_salt("kestrel-area-category")
                         .selected_text(category_name(tr, form.category))
                         .show_ui(ui, |ui| {
                             for c in Category::ALL {
                                 ui.selectable_value(&mut form.category, c, category_name(tr, c));
                             }
-                        });
+                        })
+                        .response
+                        .labelled_by(l.id);
                     ui.end_row();
                     ui.label(tr.s(S::PlanPriority));
                     ui.add(egui::Slider::new(&mut form.priority, 1..=5));
@@ -601,14 +607,16 @@ impl ConsoleApp {
         egui::Grid::new("kestrel-route-form")
             .num_columns(2)
             .show(ui, |ui| {
-                ui.label(tr.s(S::PlanPattern));
+                let l = ui.label(tr.s(S::PlanPattern));
                 egui::ComboBox::from_id_salt("kestrel-route-pattern")
                     .selected_text(pattern_name(tr, self.planning.pattern))
                     .show_ui(ui, |ui| {
                         for p in Pattern::ALL {
                             ui.selectable_value(&mut self.planning.pattern, p, pattern_name(tr, p));
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(l.id);
                 ui.end_row();
                 ui.label(tr.s(S::PlanAltitude));
                 ui.add(
@@ -617,7 +625,7 @@ impl ConsoleApp {
                         .suffix(" m"),
                 );
                 ui.end_row();
-                ui.label(tr.s(S::PlanAircraft));
+                let l = ui.label(tr.s(S::PlanAircraft));
                 let shown = self
                     .planning
                     .aircraft
@@ -647,7 +655,9 @@ impl ConsoleApp {
                                 text,
                             );
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(l.id);
                 ui.end_row();
             });
         ui.horizontal(|ui| {
@@ -701,10 +711,10 @@ impl ConsoleApp {
             });
         }
         for w in &route.warnings {
-            ui.label(RichText::new(format!("ℹ {w}")).color(WARN));
+            ui.label(RichText::new(w).color(WARN));
         }
         for i in &plan.issues {
-            ui.label(RichText::new(format!("⚠ {i}")).color(theme::BAD).strong());
+            ui.label(RichText::new(i.to_string()).color(theme::BAD).strong());
         }
         ui.label(RichText::new(tr.s(S::PlanDragWaypoints)).italics());
         ui.separator();
@@ -728,7 +738,7 @@ impl ConsoleApp {
         }
         self.planning.upload_sortie = self.planning.upload_sortie.min(route.sorties.len() - 1);
         ui.horizontal(|ui| {
-            ui.label(tr.s(S::PlanTeam));
+            let l = ui.label(tr.s(S::PlanTeam));
             let shown = self
                 .planning
                 .upload_team
@@ -749,7 +759,9 @@ impl ConsoleApp {
                             &t.name,
                         );
                     }
-                });
+                })
+                .response
+                .labelled_by(l.id);
         });
         if ui
             .add_enabled(target.is_some(), egui::Button::new(tr.s(S::PlanUpload)))
@@ -778,7 +790,7 @@ impl ConsoleApp {
             .show(ui, |ui| {
                 for t in view.teams.iter() {
                     ui.label(RichText::new(&t.name).strong());
-                    ui.label(format!("👮 {}", t.officer));
+                    ui.label(&t.officer);
                     ui.label(t.auxiliaries.join(", "));
                     let ac = view.aircraft.iter().find(|a| a.callsign == t.aircraft);
                     match ac.and_then(|a| a.maintenance.as_ref()) {
@@ -790,7 +802,7 @@ impl ConsoleApp {
                             ))
                             .color(theme::BAD),
                         ),
-                        None => ui.label(format!("✈ {}", t.aircraft)),
+                        None => ui.label(&t.aircraft),
                     };
                     ui.end_row();
                 }
@@ -835,7 +847,7 @@ impl ConsoleApp {
             ui.add(egui::TextEdit::singleline(&mut self.planning.shift.1).desired_width(120.0));
         });
         ui.horizontal_wrapped(|ui| {
-            ui.label(tr.s(S::PlanEventMode));
+            let l = ui.label(tr.s(S::PlanEventMode));
             let shown = self
                 .planning
                 .event_area
@@ -851,7 +863,9 @@ impl ConsoleApp {
                             &a.name,
                         );
                     }
-                });
+                })
+                .response
+                .labelled_by(l.id);
             ui.add(
                 egui::DragValue::new(&mut self.planning.event_min)
                     .range(1.0..=600.0)
@@ -868,7 +882,7 @@ impl ConsoleApp {
         for (i, (a, m)) in self.planning.events.iter().enumerate() {
             ui.horizontal(|ui| {
                 ui.label(tr.f(S::PlanEventFmt, &[a, &format!("{m:.0}")]));
-                if ui.small_button("✖").clicked() {
+                if ui.small_button("x").clicked() {
                     drop = Some(i);
                 }
             });
@@ -988,9 +1002,9 @@ fn timeline(ui: &mut egui::Ui, tr: Tr, shift: &crate::console::planning::ShiftPl
         ui.label(RichText::new(text).color(colour));
     }
     for u in &shift.schedule.uncovered {
-        ui.label(RichText::new(format!("⚠ {}: {}", u.area, u.reason)).color(theme::BAD));
+        ui.label(RichText::new(format!("{}: {}", u.area, u.reason)).color(theme::BAD));
     }
     for n in &shift.notes {
-        ui.label(RichText::new(format!("⚠ {n}")).color(WARN));
+        ui.label(RichText::new(n).color(WARN));
     }
 }

@@ -1,0 +1,315 @@
+//! Planning in the console, driven like the flight-team lead and the pilot would: key areas
+//! imported from GeoJSON appear in the planning list and on the map; a coverage route generated
+//! in the background shows its length and flight time; a route uploaded from the window to the
+//! real simulator (over loopback MAVLink) lands in the aircraft and records a sortie for its team;
+//! a crossing polygon drawn on the map is refused with its reason; and a picture of the planning
+//! view (tests/snapshots/console_planning_en.png). Real SQLite files in a temporary data dir.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use kestrel_sim::{Endpoint, SimConfig, Simulator};
+
+use kestrel::console::planning::{PlanningView, RoutePlan};
+use kestrel::console::{ConsoleConfig, ConsoleHandle, ConsoleView, Language, Settings};
+use kestrel::crew::{AircraftRecord, CrewStore, Person, Role};
+use kestrel::fleet::GeoPoint;
+use kestrel::link::LinkSpec;
+use kestrel::plan::areas::geojson;
+use kestrel::plan::routes::{plan_route, Pattern, RouteRequest};
+use kestrel::tiles::TileSourceConfig;
+use kestrel::ui::{install_fonts, AppOptions, ConsoleApp};
+
+/// Generous: the machine running the tests may be busy.
+const WAIT: Duration = Duration::from_secs(60);
+
+type Console = Harness<'static, ConsoleApp>;
+
+fn areas_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/areas.geojson")
+}
+
+fn settings() -> Settings {
+    Settings {
+        language: Language::English,
+        tile_source: TileSourceConfig::Grid,
+        ..Default::default()
+    }
+}
+
+fn window(handle: ConsoleHandle, wgpu: bool) -> Console {
+    let mut options = AppOptions::ephemeral(settings());
+    options.show_clock = false;
+    let app = ConsoleApp::new(handle, options);
+    let mut b = Harness::builder().with_size([1280.0, 800.0]);
+    if wgpu {
+        b = b.wgpu();
+    }
+    b.with_context_setup(|ctx| {
+        install_fonts(ctx);
+    })
+    .build_ui_state(|ui, app: &mut ConsoleApp| app.show(ui), app)
+}
+
+fn wait_until(h: &mut Console, what: &str, mut done: impl FnMut(&mut Console) -> bool) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        h.step();
+        if done(h) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+fn shows(h: &Console, label: &str) -> bool {
+    h.query_all_by_label(label).count() > 0
+}
+
+fn shows_part(h: &Console, part: &str) -> bool {
+    h.query_all_by_label_contains(part).count() > 0
+}
+
+fn click(h: &mut Console, label: &str) {
+    h.get_all_by_label(label).next().unwrap().click();
+    h.run_steps(2);
+}
+
+/// Opens the planning panel and imports tests/data/areas.geojson through the path field.
+fn import_areas(h: &mut Console) {
+    click(h, "Planning");
+    let field = h.get_by_label("File");
+    field.focus();
+    h.run_steps(1);
+    h.get_by_label("File")
+        .type_text(areas_file().to_str().unwrap());
+    h.run_steps(1);
+    click(h, "Import");
+    wait_until(h, "the imported areas in the list", |h| {
+        shows_part(h, "Station square — crowded place · P1 · every 45 min")
+    });
+}
+
+/// Generates a coverage route over the Station square from the Patrol route tab.
+fn generate_coverage(h: &mut Console) -> Arc<RoutePlan> {
+    click(h, "Patrol route");
+    click(h, "Station square");
+    click(h, "Generate route");
+    wait_until(h, "the route figures", |h| {
+        shows_part(h, "coverage (lanes): ")
+    });
+    h.state().handle().view().planning.route.clone().unwrap()
+}
+
+#[test]
+fn imported_key_areas_appear_in_the_list_and_on_the_map_and_a_coverage_route_shows_its_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let handle = ConsoleHandle::start(ConsoleConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    })
+    .unwrap();
+    let mut h = window(handle, false);
+    h.run_steps(2);
+    import_areas(&mut h);
+    assert!(shows_part(&h, "Hospital helipad — no-fly zone"));
+    assert!(shows_part(&h, "5 key areas imported"));
+    // On the map (centred on the Liaocheng base, where the areas are).
+    h.run_steps(2);
+    let drawn = &h.state().planning_layer().drawn;
+    for name in ["Station square", "City hall", "Stadium", "Hospital helipad"] {
+        assert!(
+            drawn.iter().any(|d| d == name),
+            "{name} not drawn: {drawn:?}"
+        );
+    }
+    // The areas were stored in the data dir, where the command line finds them too.
+    let stored = kestrel::plan::areas::AreaStore::open_in(dir.path())
+        .unwrap()
+        .list()
+        .unwrap();
+    assert_eq!(stored.len(), 5);
+
+    let plan = generate_coverage(&mut h);
+    let t = plan.route.totals();
+    assert!(t.length_m > 500.0 && t.flight_time_s > 60.0, "{t:?}");
+    let figures = format!(
+        "{:.2} km · {:.1} min",
+        t.length_m / 1000.0,
+        t.flight_time_s / 60.0
+    );
+    assert!(
+        shows_part(&h, &figures),
+        "route figures {figures} not shown"
+    );
+    assert!(plan.issues.is_empty(), "{:?}", plan.issues);
+}
+
+/// A crew registry with one team flying aircraft `Falcon-1` as system id 1.
+fn seed_crew(dir: &Path) {
+    let mut crew = CrewStore::open_in(dir).unwrap();
+    for (name, role) in [
+        ("Li Wei", Role::Officer),
+        ("Wang Fang", Role::Auxiliary),
+        ("Zhao Lei", Role::Auxiliary),
+    ] {
+        crew.add_person(&Person {
+            name: name.into(),
+            role,
+            badge: None,
+        })
+        .unwrap();
+    }
+    crew.add_aircraft(&AircraftRecord {
+        callsign: "Falcon-1".into(),
+        model: "M30T".into(),
+        serial: "S1".into(),
+        endurance_min: 35.0,
+        cruise_ms: 10.0,
+        hfov_deg: 70.0,
+        sysid: Some(1),
+        maintenance: None,
+    })
+    .unwrap();
+    crew.add_team(
+        "East",
+        &["Li Wei".into(), "Wang Fang".into(), "Zhao Lei".into()],
+        &["Falcon-1".into()],
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_route_uploaded_from_the_window_lands_in_the_simulated_aircraft_and_records_a_sortie() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_crew(dir.path());
+    let addr = kestrel::console::demo::free_loopback_addr().unwrap();
+    let handle = ConsoleHandle::start(ConsoleConfig {
+        links: vec![LinkSpec::UdpIn(addr)],
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    })
+    .unwrap();
+    let sim = Simulator::start(SimConfig {
+        vehicles: 1,
+        endpoint: Endpoint::Udp(addr),
+        home: kestrel::console::demo::HOME,
+        speedup: 1.0,
+        ..Default::default()
+    })
+    .unwrap();
+    let mut h = window(handle, false);
+    // The aircraft is labelled with its team and callsign from the crew registry.
+    wait_until(&mut h, "the aircraft, named after its team", |h| {
+        shows(h, "East · Falcon-1")
+    });
+    import_areas(&mut h);
+    let plan = generate_coverage(&mut h);
+    let want = plan.route.mission_plans()[0]
+        .wire_items(kestrel::plan::mission::MissionKind::Mission)
+        .len();
+    assert!(shows_part(&h, "Upload to: East · Falcon-1"));
+    click(&mut h, "Upload to aircraft");
+    wait_until(&mut h, "the upload result", |h| {
+        shows_part(h, "uploaded to aircraft 1")
+            || h.query_all_by_label_contains("failed").count() > 0
+    });
+    assert!(
+        shows_part(
+            &h,
+            &format!("sortie 1 uploaded to aircraft 1 ({want} items) for East")
+        ),
+        "upload did not succeed"
+    );
+    assert_eq!(
+        usize::from(sim.snapshot(0).unwrap().mission_count),
+        want,
+        "the simulator holds another mission"
+    );
+    // The sortie is listed for the team, uploaded (the aircraft has not taken off).
+    click(&mut h, "Crews & sorties");
+    wait_until(&mut h, "the sortie in the list", |h| shows(h, "uploaded"));
+    let sorties = CrewStore::open_in(dir.path()).unwrap().sorties().unwrap();
+    assert_eq!(sorties.len(), 1);
+    assert_eq!(sorties[0].team.name, "East");
+}
+
+#[test]
+fn a_crossing_polygon_drawn_on_the_map_is_refused_with_its_reason() {
+    let mut h = window(ConsoleHandle::detached(), false);
+    h.run_steps(2);
+    click(&mut h, "Planning");
+    click(&mut h, "Draw new area");
+    // A bow tie: the third vertex crosses back over the first edge.
+    for (x, y) in [
+        (700.0, 300.0),
+        (850.0, 450.0),
+        (850.0, 300.0),
+        (700.0, 450.0),
+    ] {
+        let p = eframe::egui::pos2(x, y);
+        h.hover_at(p);
+        h.drag_at(p);
+        h.drop_at(p);
+        // Far enough apart in time not to make a double click.
+        h.run_steps(30);
+    }
+    h.key_press(eframe::egui::Key::Enter);
+    h.run_steps(2);
+    assert!(shows(&h, "New key area"), "the form did not open");
+    assert!(shows(&h, "4 vertices"));
+    // Name it and save.
+    let name_field = h.get_by_label("Name");
+    name_field.focus();
+    h.run_steps(1);
+    h.get_by_label("Name").type_text("Market");
+    h.run_steps(1);
+    click(&mut h, "Save");
+    assert!(
+        shows_part(&h, "'Market'") && shows_part(&h, "crosses itself"),
+        "no clear refusal"
+    );
+    // Nothing was sent to the core.
+    assert!(h.state().handle().take_intents().is_empty());
+}
+
+#[test]
+fn planning_view_picture() {
+    let areas = geojson::parse(&std::fs::read_to_string(areas_file()).unwrap()).unwrap();
+    let home = GeoPoint {
+        lat: kestrel::console::demo::HOME.0,
+        lon: kestrel::console::demo::HOME.1,
+    };
+    let mut req = RouteRequest::new(Pattern::Coverage, &areas, home);
+    req.targets
+        .retain(|a| a.name == "Station square" || a.name == "Stadium");
+    let route = plan_route(&req).unwrap();
+    let planning = PlanningView {
+        areas: Arc::new(areas),
+        route: Some(Arc::new(RoutePlan {
+            issues: route.check(),
+            route,
+            aircraft: None,
+        })),
+        ..Default::default()
+    };
+    let handle = ConsoleHandle::detached();
+    handle.set_view(ConsoleView {
+        planning: Arc::new(planning),
+        ..ConsoleView::empty()
+    });
+    let mut h = window(handle, true);
+    h.run_steps(2);
+    click(&mut h, "Planning");
+    click(&mut h, "Patrol route");
+    click(&mut h, "Station square");
+    click(&mut h, "Stadium");
+    h.remove_cursor();
+    h.run_steps(3);
+    assert!(shows_part(&h, "coverage (lanes): "));
+    h.snapshot("console_planning_en");
+}
