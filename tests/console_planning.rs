@@ -226,7 +226,7 @@ fn a_route_uploaded_from_the_window_lands_in_the_simulated_aircraft_and_records_
         "upload did not succeed"
     );
     assert_eq!(
-        usize::from(sim.snapshot(0).unwrap().mission_count),
+        sim.snapshot(0).unwrap().mission_count,
         want,
         "the simulator holds another mission"
     );
