@@ -236,6 +236,56 @@ fn a_route_uploaded_from_the_window_lands_in_the_simulated_aircraft_and_records_
     let sorties = CrewStore::open_in(dir.path()).unwrap().sorties().unwrap();
     assert_eq!(sorties.len(), 1);
     assert_eq!(sorties[0].team.name, "East");
+    // Uploading again before take-off replaces the sortie rather than being refused as overlapping.
+    click(&mut h, "Patrol route");
+    click(&mut h, "Upload to aircraft");
+    wait_until(&mut h, "the second upload", |h| {
+        shows_part(h, "sortie 2 uploaded to aircraft 1")
+    });
+    let sorties = CrewStore::open_in(dir.path()).unwrap().sorties().unwrap();
+    let states: Vec<_> = sorties.iter().map(|s| s.state().as_str()).collect();
+    assert_eq!(states, ["aborted", "uploaded"]);
+}
+
+#[test]
+fn a_team_of_two_officers_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_crew(dir.path());
+    let mut crew = CrewStore::open_in(dir.path()).unwrap();
+    crew.add_person(&Person {
+        name: "Chen Jie".into(),
+        role: Role::Officer,
+        badge: None,
+    })
+    .unwrap();
+    drop(crew);
+    let handle = ConsoleHandle::start(ConsoleConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    })
+    .unwrap();
+    let mut h = window(handle, false);
+    h.run_steps(2);
+    click(&mut h, "Planning");
+    click(&mut h, "Crews & sorties");
+    wait_until(&mut h, "the team list", |h| shows(h, "East"));
+    click(&mut h, "Form team");
+    let field = h.get_by_label("Name");
+    field.focus();
+    h.run_steps(1);
+    h.get_by_label("Name").type_text("North");
+    for (i, who) in ["Li Wei (officer)", "Chen Jie (officer)", "Wang Fang (auxiliary)"]
+        .iter()
+        .enumerate()
+    {
+        click(&mut h, &format!("Member {}", i + 1));
+        click(&mut h, who);
+    }
+    click(&mut h, "Aircraft");
+    click(&mut h, "Falcon-1");
+    h.get_all_by_label("Form team").last().unwrap().click();
+    wait_until(&mut h, "the refusal", |h| shows_part(h, "team 'North' cannot be formed"));
+    assert_eq!(CrewStore::open_in(dir.path()).unwrap().teams().unwrap().len(), 1);
 }
 
 #[test]

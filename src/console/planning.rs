@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::crew::{
-    AircraftRecord, CrewError, CrewStore, FlightObservation, Sortie, SortieDraft, SortieState, Team,
+    AircraftRecord, CrewError, CrewStore, FlightObservation, Person, Sortie, SortieDraft,
+    SortieState, Team,
 };
 use crate::fleet::{FleetSnapshot, GeoPoint};
 use crate::plan::areas::{geojson, AreaStore, Category, KeyArea};
@@ -102,6 +103,15 @@ pub enum PlanningIntent {
     },
     /// Write the sortie log as CSV.
     ExportLog(PathBuf),
+    /// Form a team: exactly one officer, two auxiliaries and one aircraft.
+    FormTeam {
+        /// Team name.
+        name: String,
+        /// The three people.
+        members: Vec<String>,
+        /// The aircraft's callsign.
+        aircraft: String,
+    },
 }
 
 /// Which request an outcome answers.
@@ -121,6 +131,8 @@ pub enum PlanningTask {
     Schedule,
     /// The sortie log.
     Log,
+    /// Forming a team.
+    Team,
 }
 
 /// The answer to one planning request: what was done, or why not (in words for the planner).
@@ -163,6 +175,8 @@ pub struct PlanningView {
     pub aircraft: Arc<Vec<AircraftRecord>>,
     /// Every team.
     pub teams: Arc<Vec<Team>>,
+    /// The roster of officers and auxiliaries.
+    pub people: Arc<Vec<Person>>,
     /// Sorties planned from yesterday on, newest last.
     pub sorties: Arc<Vec<Sortie>>,
     /// The route being planned.
@@ -365,10 +379,12 @@ impl Worker {
                     .crew
                     .sorties_between(since, i64::MAX)
                     .map_err(|e| e.to_string())?;
-                Ok((areas, aircraft, teams, sorties))
+                let people = s.crew.people().map_err(|e| e.to_string())?;
+                Ok((areas, aircraft, teams, sorties, people))
             };
             match read() {
-                Ok((areas, aircraft, teams, sorties)) => {
+                Ok((areas, aircraft, teams, sorties, people)) => {
+                    v.people = Arc::new(people);
                     v.names = Arc::new(aircraft_names(&aircraft, &teams));
                     v.areas = Arc::new(areas);
                     v.aircraft = Arc::new(aircraft);
@@ -425,6 +441,19 @@ impl Worker {
                 (T::Schedule, self.schedule(start, end, events))
             }
             PlanningIntent::ExportLog(path) => (T::Log, self.export_log(&path)),
+            PlanningIntent::FormTeam {
+                name,
+                members,
+                aircraft,
+            } => (
+                T::Team,
+                self.stores().and_then(|s| {
+                    s.crew
+                        .add_team(&name, &members, &[aircraft])
+                        .map(|t| format!("team {} formed with {}", t.name, t.aircraft))
+                        .map_err(|e| e.to_string())
+                }),
+            ),
         };
         PlanningOutcome { task, result }
     }
@@ -595,6 +624,26 @@ impl Worker {
         // Plan the sortie first: the planner refuses a wrong crew before anything is sent.
         let created = match &team {
             Some(t) => {
+                let flies = s
+                    .crew
+                    .aircraft_by_callsign(&t.aircraft)
+                    .map_err(|e| e.to_string())?;
+                if flies.sysid != Some(sysid) {
+                    return Err(format!(
+                        "team {} flies {} ({}), not aircraft {sysid}; choose its team or select its aircraft",
+                        t.name,
+                        flies.callsign,
+                        flies.sysid.map_or("no system id".to_string(), |i| format!("system id {i}"))
+                    ));
+                }
+                // A sortie uploaded and not flown yet is replaced by the new upload.
+                if let Ok(Some(old)) = s.crew.active_sortie_for(sysid) {
+                    if matches!(old.state(), SortieState::Planned | SortieState::Uploaded) {
+                        s.crew
+                            .abort(old.id, "replaced by a newer upload")
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
                 let start = now_unix() as i64;
                 let draft = SortieDraft {
                     team: t.name.clone(),

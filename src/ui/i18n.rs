@@ -254,6 +254,10 @@ strings! {
     PlanAddEvent => ("Add", "添加"),
     PlanEventFmt => ("{0}: every {1} min during the event", "{0}：活动期间每 {1} 分钟"),
     PlanRunSchedule => ("Run scheduler", "生成排程"),
+    PlanFormTeam => ("Form team", "组建机组"),
+    PlanMemberFmt => ("Member {0}", "成员 {0}"),
+    PlanRoleOfficer => ("officer", "民警"),
+    PlanRoleAux => ("auxiliary", "辅警"),
     PlanCoverageFmt => ("{0}: {1} visits, longest gap {2} min (interval {3} min)", "{0}：巡查 {1} 次，最长间隔 {2} 分钟（要求 {3} 分钟）"),
 }
 

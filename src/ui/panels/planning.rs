@@ -181,6 +181,8 @@ pub struct PlanningUi {
     pub event_min: f64,
     /// Sortie log CSV file.
     pub log_path: String,
+    /// The team being formed: name, three people, aircraft.
+    pub new_team: (String, [Option<String>; 3], Option<String>),
     /// Latest outcome of each task.
     pub messages: Vec<(PlanningTask, Result<String, String>)>,
 }
@@ -210,6 +212,7 @@ impl Default for PlanningUi {
             event_area: None,
             event_min: 15.0,
             log_path: "sortie-log.csv".into(),
+            new_team: Default::default(),
             messages: Vec::new(),
         }
     }
@@ -807,6 +810,7 @@ impl ConsoleApp {
                     ui.end_row();
                 }
             });
+        self.team_form(ui, view);
         ui.separator();
         ui.label(RichText::new(tr.s(S::PlanSorties)).strong());
         if view.sorties.is_empty() {
@@ -919,6 +923,70 @@ impl ConsoleApp {
         if let Some(shift) = &view.shift {
             timeline(ui, tr, shift);
         }
+    }
+}
+
+impl ConsoleApp {
+    /// Forming a team from the roster and the registry; the planner says why it refuses one.
+    fn team_form(&mut self, ui: &mut egui::Ui, view: &PlanningView) {
+        let tr = self.tr();
+        egui::CollapsingHeader::new(tr.s(S::PlanFormTeam))
+            .id_salt("kestrel-form-team")
+            .show(ui, |ui| {
+                let (name, members, aircraft) = &mut self.planning.new_team;
+                ui.horizontal(|ui| {
+                    let l = ui.label(tr.s(S::PlanName));
+                    ui.add(egui::TextEdit::singleline(name).desired_width(140.0))
+                        .labelled_by(l.id);
+                });
+                for (i, m) in members.iter_mut().enumerate() {
+                    ui.horizontal(|ui| {
+                        let l = ui.label(tr.f(S::PlanMemberFmt, &[&(i + 1)]));
+                        egui::ComboBox::from_id_salt(("kestrel-team-member", i))
+                            .selected_text(m.clone().unwrap_or_else(|| "—".into()))
+                            .show_ui(ui, |ui| {
+                                for p in view.people.iter() {
+                                    let role = match p.role {
+                                        crate::crew::Role::Officer => tr.s(S::PlanRoleOfficer),
+                                        crate::crew::Role::Auxiliary => tr.s(S::PlanRoleAux),
+                                    };
+                                    ui.selectable_value(
+                                        m,
+                                        Some(p.name.clone()),
+                                        format!("{} ({role})", p.name),
+                                    );
+                                }
+                            })
+                            .response
+                            .labelled_by(l.id);
+                    });
+                }
+                ui.horizontal(|ui| {
+                    let l = ui.label(tr.s(S::PlanAircraft));
+                    egui::ComboBox::from_id_salt("kestrel-team-aircraft")
+                        .selected_text(aircraft.clone().unwrap_or_else(|| "—".into()))
+                        .show_ui(ui, |ui| {
+                            for a in view.aircraft.iter() {
+                                ui.selectable_value(
+                                    aircraft,
+                                    Some(a.callsign.clone()),
+                                    &a.callsign,
+                                );
+                            }
+                        })
+                        .response
+                        .labelled_by(l.id);
+                });
+                if ui.button(tr.s(S::PlanFormTeam)).clicked() {
+                    let intent = PlanningIntent::FormTeam {
+                        name: name.trim().to_string(),
+                        members: members.iter().flatten().cloned().collect(),
+                        aircraft: aircraft.clone().unwrap_or_default(),
+                    };
+                    self.plan_send(intent);
+                }
+                show_message(ui, self.planning.message(PlanningTask::Team));
+            });
     }
 }
 
