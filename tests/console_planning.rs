@@ -13,8 +13,8 @@ use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use kestrel_sim::{Endpoint, SimConfig, Simulator};
 
-use kestrel::console::planning::{PlanningView, RoutePlan};
-use kestrel::console::{ConsoleConfig, ConsoleHandle, ConsoleView, Language, Settings};
+use kestrel::console::planning::{PlanningIntent, PlanningView, RoutePlan};
+use kestrel::console::{ConsoleConfig, ConsoleHandle, ConsoleView, Intent, Language, Settings};
 use kestrel::crew::{AircraftRecord, CrewStore, Person, Role};
 use kestrel::fleet::GeoPoint;
 use kestrel::link::LinkSpec;
@@ -147,6 +147,32 @@ fn imported_key_areas_appear_in_the_list_and_on_the_map_and_a_coverage_route_sho
         "route figures {figures} not shown"
     );
     assert!(plan.issues.is_empty(), "{:?}", plan.issues);
+
+    // A waypoint dropped in the middle of the no-fly zone (as a drag on the map does): the core
+    // re-checks the route and the panel names the legs that now cross it.
+    let helipad = h
+        .state()
+        .handle()
+        .view()
+        .planning
+        .area("Hospital helipad")
+        .unwrap()
+        .anchor();
+    h.state()
+        .handle()
+        .send(Intent::Planning(PlanningIntent::MoveWaypoint {
+            sortie: 0,
+            point: 0,
+            to: helipad,
+        }));
+    wait_until(&mut h, "the no-fly violation", |h| {
+        shows_part(h, "crosses no-fly zone 'Hospital helipad'")
+    });
+    let moved = h.state().handle().view().planning.route.clone().unwrap();
+    assert!(
+        moved.route.totals().length_m != t.length_m,
+        "not re-measured"
+    );
 }
 
 /// A crew registry with one team flying aircraft `Falcon-1` as system id 1.
@@ -274,9 +300,13 @@ fn a_team_of_two_officers_is_refused_with_the_reason() {
     field.focus();
     h.run_steps(1);
     h.get_by_label("Name").type_text("North");
-    for (i, who) in ["Li Wei (officer)", "Chen Jie (officer)", "Wang Fang (auxiliary)"]
-        .iter()
-        .enumerate()
+    for (i, who) in [
+        "Li Wei (officer)",
+        "Chen Jie (officer)",
+        "Wang Fang (auxiliary)",
+    ]
+    .iter()
+    .enumerate()
     {
         click(&mut h, &format!("Member {}", i + 1));
         click(&mut h, who);
@@ -284,8 +314,17 @@ fn a_team_of_two_officers_is_refused_with_the_reason() {
     click(&mut h, "Aircraft");
     click(&mut h, "Falcon-1");
     h.get_all_by_label("Form team").last().unwrap().click();
-    wait_until(&mut h, "the refusal", |h| shows_part(h, "team 'North' cannot be formed"));
-    assert_eq!(CrewStore::open_in(dir.path()).unwrap().teams().unwrap().len(), 1);
+    wait_until(&mut h, "the refusal", |h| {
+        shows_part(h, "team 'North' cannot be formed")
+    });
+    assert_eq!(
+        CrewStore::open_in(dir.path())
+            .unwrap()
+            .teams()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
