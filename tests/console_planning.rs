@@ -402,3 +402,58 @@ fn planning_view_picture() {
     assert!(shows_part(&h, "coverage (lanes): "));
     h.snapshot("console_planning_en");
 }
+
+#[test]
+fn a_shift_schedule_is_drawn_recorded_and_a_second_recording_refused_as_overlapping() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_crew(dir.path());
+    let handle = ConsoleHandle::start(ConsoleConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    })
+    .unwrap();
+    handle.send(Intent::Planning(PlanningIntent::Import {
+        path: areas_file(),
+        replace: false,
+    }));
+    let mut h = window(handle, false);
+    h.run_steps(2);
+    click(&mut h, "Planning");
+    click(&mut h, "Crews & sorties");
+    wait_until(&mut h, "the team and the areas", |h| {
+        shows(h, "East") && h.state().handle().view().planning.areas.len() == 5
+    });
+    click(&mut h, "Run scheduler");
+    wait_until(&mut h, "the schedule", |h| {
+        h.state().handle().view().planning.shift.is_some()
+    });
+    let shift = h.state().handle().view().planning.shift.clone().unwrap();
+    // Every patrolled area is accounted for (covered, or said why not).
+    assert_eq!(
+        shift.schedule.coverage.len() + shift.schedule.uncovered.len(),
+        4,
+        "{:?}",
+        shift.schedule
+    );
+    let planned = shift.schedule.sorties.len();
+    assert!(planned > 0);
+    click(&mut h, "Record these sorties");
+    wait_until(&mut h, "the sorties recorded", |h| {
+        shows_part(h, "sorties recorded")
+    });
+    let stored = CrewStore::open_in(dir.path()).unwrap().sorties().unwrap();
+    assert!(stored.len() >= planned, "{} < {planned}", stored.len());
+    // The same crew cannot be on the same sorties twice.
+    click(&mut h, "Record these sorties");
+    wait_until(&mut h, "the refusal", |h| {
+        shows_part(h, "is already on sortie")
+    });
+    assert_eq!(
+        CrewStore::open_in(dir.path())
+            .unwrap()
+            .sorties()
+            .unwrap()
+            .len(),
+        stored.len()
+    );
+}

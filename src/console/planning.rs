@@ -103,6 +103,8 @@ pub enum PlanningIntent {
     },
     /// Write the sortie log as CSV.
     ExportLog(PathBuf),
+    /// Record the sorties of the last shift schedule (each with its perimeter route).
+    CreateScheduledSorties,
     /// Form a team: exactly one officer, two auxiliaries and one aircraft.
     FormTeam {
         /// Team name.
@@ -233,6 +235,7 @@ impl PlanningCore {
             stores: None,
             route: None,
             shift: None,
+            shift_request: None,
             view: view.clone(),
             station,
             runtime,
@@ -301,6 +304,7 @@ struct Worker {
     stores: Option<Stores>,
     route: Option<Arc<RoutePlan>>,
     shift: Option<Arc<ShiftPlan>>,
+    shift_request: Option<ScheduleRequest>,
     view: Arc<Mutex<Arc<PlanningView>>>,
     station: Station,
     runtime: tokio::runtime::Handle,
@@ -441,6 +445,7 @@ impl Worker {
                 (T::Schedule, self.schedule(start, end, events))
             }
             PlanningIntent::ExportLog(path) => (T::Log, self.export_log(&path)),
+            PlanningIntent::CreateScheduledSorties => (T::Schedule, self.create_scheduled()),
             PlanningIntent::FormTeam {
                 name,
                 members,
@@ -769,6 +774,7 @@ impl Worker {
             options: RouteOptions::default(),
         };
         let sched = schedule(&req).map_err(|e| e.to_string())?;
+        self.shift_request = Some(req);
         let msg = format!(
             "{} sorties planned; {} key area(s) cannot be covered",
             sched.sorties.len(),
@@ -780,6 +786,79 @@ impl Worker {
             notes,
         }));
         Ok(msg)
+    }
+
+    fn create_scheduled(&mut self) -> Result<String, String> {
+        let (Some(shift), Some(req)) = (self.shift.clone(), self.shift_request.clone()) else {
+            return Err("run the scheduler first".into());
+        };
+        let s = self.stores()?;
+        let no_fly: Vec<KeyArea> = req
+            .areas
+            .iter()
+            .filter(|a| a.category == Category::NoFly)
+            .cloned()
+            .collect();
+        let mut ids = Vec::new();
+        let done = |ids: &[i64]| {
+            ids.iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        for p in &shift.schedule.sorties {
+            let Some(team) = req.teams.iter().find(|t| t.name == p.team) else {
+                continue;
+            };
+            let targets: Vec<KeyArea> = p
+                .areas()
+                .iter()
+                .filter_map(|n| req.areas.iter().find(|a| &a.name == n).cloned())
+                .collect();
+            let route = plan_route(&RouteRequest {
+                pattern: Pattern::Perimeter,
+                targets,
+                no_fly: no_fly.clone(),
+                home: req.home,
+                aircraft: team.performance,
+                options: RouteOptions {
+                    keep_order: true,
+                    ..req.options
+                },
+                rally: Vec::new(),
+            })
+            .map_err(|e| format!("{}: {e}", p.team))?;
+            let mut start = p.start;
+            let n = route.sorties.len();
+            for (k, (plan, rs)) in route
+                .mission_plans()
+                .into_iter()
+                .zip(&route.sorties)
+                .enumerate()
+            {
+                let end = start + rs.stats.flight_time_s.ceil() as i64;
+                let mut name = format!("perimeter {}", p.areas().join(" + "));
+                if n > 1 {
+                    name += &format!(" ({}/{n})", k + 1);
+                }
+                let created = s.crew.create_sortie(&SortieDraft {
+                    team: p.team.clone(),
+                    route_name: name,
+                    plan: Some(plan),
+                    start,
+                    end,
+                });
+                match created {
+                    Ok(c) => ids.push(c.id),
+                    Err(e) if ids.is_empty() => return Err(e.to_string()),
+                    Err(e) => {
+                        return Err(format!("{e} (sorties {} were recorded before)", done(&ids)))
+                    }
+                }
+                start = end + (req.turnaround_min * 60.0) as i64;
+            }
+        }
+        Ok(format!("{} sorties recorded: {}", ids.len(), done(&ids)))
     }
 
     fn export_log(&mut self, path: &Path) -> Result<String, String> {

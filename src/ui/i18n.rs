@@ -258,6 +258,7 @@ strings! {
     PlanMemberFmt => ("Member {0}", "成员 {0}"),
     PlanRoleOfficer => ("officer", "民警"),
     PlanRoleAux => ("auxiliary", "辅警"),
+    PlanCreateSorties => ("Record these sorties", "按排程创建架次"),
     PlanCoverageFmt => ("{0}: {1} visits, longest gap {2} min (interval {3} min)", "{0}：巡查 {1} 次，最长间隔 {2} 分钟（要求 {3} 分钟）"),
 }
 

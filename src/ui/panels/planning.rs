@@ -922,6 +922,9 @@ impl ConsoleApp {
         show_message(ui, self.planning.message(PlanningTask::Schedule));
         if let Some(shift) = &view.shift {
             timeline(ui, tr, shift);
+            if ui.button(tr.s(S::PlanCreateSorties)).clicked() {
+                self.plan_send(PlanningIntent::CreateScheduledSorties);
+            }
         }
     }
 }
