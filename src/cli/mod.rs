@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod bench;
 pub mod command;
 pub mod console;
 pub mod crew;
@@ -81,6 +82,8 @@ pub enum Cmd {
     Video(video::VideoArgs),
     /// MAVLink 2 signing: give an aircraft a key over a trusted link, show state, revoke.
     Signing(signing::SigningArgs),
+    /// Measure: e.g. `kestrel bench audit --entries 1000000` times `audit verify`.
+    Bench(bench::BenchArgs),
 }
 
 /// Link options shared by subcommands that talk to aircraft.
@@ -219,6 +222,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Alerts(a)) => alerts::run(a, &ctx).await,
         Some(Cmd::Tiles(a)) => tiles::run(a, ctx.json).await,
         Some(Cmd::Signing(a)) => signing::run(a, &ctx).await,
+        Some(Cmd::Bench(a)) => bench::run(a, &ctx),
         // The window needs the main thread; main.rs starts it before any runtime exists.
         Some(Cmd::Console(_)) | None => {
             anyhow::bail!(
