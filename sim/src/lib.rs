@@ -27,6 +27,7 @@ pub mod net;
 pub mod outbox;
 pub mod params;
 pub mod physics;
+pub mod signing;
 pub mod streams;
 #[cfg(test)]
 mod testkit;
@@ -41,6 +42,7 @@ use std::time::Instant;
 
 pub use config::{Endpoint, Faults, SimConfig};
 pub use net::SimStats;
+pub use signing::SigningCounts;
 pub use vehicle::VehicleState;
 
 use net::{lock, Shared};
@@ -113,10 +115,27 @@ impl Simulator {
 
     /// A picture of aircraft `index` (system id index + 1), or None if there is no such aircraft.
     pub fn snapshot(&self, index: usize) -> Option<VehicleState> {
+        self.shared.aircraft.get(index).map(|a| {
+            let a = lock(a);
+            let mut state = a.vehicle.state();
+            state.signing = a.signing.is_some();
+            state.signing_rejected = a.signing_counts.rejected();
+            state
+        })
+    }
+
+    /// Frames aircraft `index` ignored because they were unsigned, wrongly signed or replayed
+    /// (0 for no such aircraft).
+    pub fn signing_rejected(&self, index: usize) -> u64 {
+        self.signing_counts(index).map_or(0, |c| c.rejected())
+    }
+
+    /// What aircraft `index`'s signature checks accepted and ignored, by reason.
+    pub fn signing_counts(&self, index: usize) -> Option<SigningCounts> {
         self.shared
             .aircraft
             .get(index)
-            .map(|a| lock(a).vehicle.state())
+            .map(|a| lock(a).signing_counts)
     }
 
     /// Simulated seconds since start.

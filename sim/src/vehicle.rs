@@ -87,6 +87,10 @@ pub struct VehicleState {
     pub fence_breached: bool,
     /// Every parameter, (name, value) in index order.
     pub params: Vec<(String, f32)>,
+    /// MAVLink 2 signing is on (a key was installed with SETUP_SIGNING).
+    pub signing: bool,
+    /// Incoming frames ignored for being unsigned, wrongly signed or replayed.
+    pub signing_rejected: u64,
 }
 
 impl VehicleState {
@@ -444,6 +448,9 @@ impl Vehicle {
                 .iter()
                 .map(|(n, v)| (n.to_string(), v))
                 .collect(),
+            // Signing lives in the link layer, which fills these in.
+            signing: false,
+            signing_rejected: 0,
         }
     }
 

@@ -286,12 +286,12 @@ impl Aircraft {
                 if s.current_battery >= 0 {
                     self.battery.current_a = Some(f32::from(s.current_battery) / 100.0);
                 }
-                if s.battery_remaining >= 0 {
+                if (0..=100).contains(&s.battery_remaining) {
                     self.update_battery_percent(f32::from(s.battery_remaining), now);
                 }
             }
             MavMessage::BATTERY_STATUS(b) if b.id == 0 => {
-                if b.battery_remaining >= 0 {
+                if (0..=100).contains(&b.battery_remaining) {
                     self.update_battery_percent(f32::from(b.battery_remaining), now);
                 }
                 self.autopilot_minutes_left =
