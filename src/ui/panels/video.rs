@@ -321,10 +321,10 @@ impl ConsoleApp {
                     }
                     resp.on_hover_text(self.tr().s(S::VideoSwap));
                 }
-                // Over the map's top right, clear of its own toolbar.
+                // Over the map's bottom right, clear of its toolbar and the attribution.
                 let area = Rect::from_min_max(
-                    pos2(rect.right() - 200.0, rect.top() + 8.0),
-                    pos2(rect.right() - 8.0, rect.top() + 36.0),
+                    pos2(rect.right() - 240.0, rect.bottom() - 58.0),
+                    pos2(rect.right() - 8.0, rect.bottom() - 26.0),
                 );
                 ui.scope_builder(
                     UiBuilder::new()
@@ -733,10 +733,16 @@ impl ConsoleApp {
                 above_hud = hud.top() - 4.0;
             }
             if self.show_clock {
+                // Small tiles have no room beside the HUD: top right instead.
+                let (at, anchor) = if narrow {
+                    (rect.right_top() + vec2(-8.0, 8.0), Align2::RIGHT_TOP)
+                } else {
+                    (rect.right_bottom() + vec2(-8.0, -8.0), Align2::RIGHT_BOTTOM)
+                };
                 plate(
                     &painter,
-                    rect.right_bottom() + vec2(-8.0, -8.0),
-                    Align2::RIGHT_BOTTOM,
+                    at,
+                    anchor,
                     crate::util::LocalTime::of(SystemTime::now()).hms(),
                     size,
                     Color32::WHITE,
