@@ -394,3 +394,46 @@ fn unique(dir: &Path, name: &str) -> PathBuf {
         .find(|p| !p.exists())
         .unwrap_or(first)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_operators_source_wins_and_a_bad_one_is_explained() {
+        let mut core = VideoCore::new(true, None);
+        let snap = FleetSnapshot::empty();
+        // Nothing set, nothing announced: UDP 5600 + index (system id 3 is index 2).
+        let (src, origin, err) = core.choose(3, &snap);
+        assert_eq!(
+            (src.to_string().as_str(), origin, err),
+            ("udp://0.0.0.0:5602", SourceOrigin::Default, None)
+        );
+        core.sources.insert(3, "rtsp://10.0.0.9:8554/cam".into());
+        let (src, origin, _) = core.choose(3, &snap);
+        assert_eq!(
+            (src.to_string().as_str(), origin),
+            ("rtsp://10.0.0.9:8554/cam", SourceOrigin::Configured)
+        );
+        core.sources.insert(3, "udp://0.0.0.0:notaport".into());
+        let (src, origin, err) = core.choose(3, &snap);
+        assert_eq!(origin, SourceOrigin::Default);
+        assert_eq!(src.to_string(), "udp://0.0.0.0:5602");
+        assert!(err.unwrap().contains("port"));
+    }
+
+    #[test]
+    fn saving_without_a_data_directory_says_how_to_fix_it() {
+        let core = VideoCore::new(true, None);
+        assert!(core.dir("snapshots").unwrap_err().contains("--data-dir"));
+        assert_eq!(core.name(7), "aircraft-7");
+    }
+
+    #[test]
+    fn two_snapshots_in_one_second_do_not_overwrite_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = unique(dir.path(), "T_1.jpg");
+        std::fs::write(&first, b"x").unwrap();
+        assert_eq!(unique(dir.path(), "T_1.jpg"), dir.path().join("T_1-2.jpg"));
+    }
+}
