@@ -95,6 +95,7 @@ pub(crate) struct Shared {
     pub start: Instant,
     pub link_down: AtomicBool,
     pub stats: Counters,
+    pub cameras: Arc<crate::camera::Cameras>,
 }
 
 impl Shared {
@@ -522,7 +523,11 @@ async fn udp_receive(shared: Arc<Shared>, index: usize, socket: Arc<UdpSocket>) 
 async fn tcp_accept(shared: Arc<Shared>, index: usize, listener: TcpListener) {
     loop {
         let stream = match listener.accept().await {
-            Ok((s, _)) => s,
+            Ok((s, peer)) => {
+                // The camera streams to the ground station that connected.
+                shared.cameras.retarget(index, peer.ip());
+                s
+            }
             Err(_) => {
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;

@@ -116,6 +116,8 @@ pub struct Vehicle {
     pub streams: Streams,
     /// The last COMMAND_LONG, for idempotent retransmissions.
     pub(crate) last_command: Option<CommandMemo>,
+    /// The aircraft's camera, when the simulator streams video.
+    pub camera: Option<crate::camera::CameraLink>,
     gps: GpsNoise,
     rng: fastrand::Rng,
     gps_warmup_s: f64,
@@ -150,6 +152,7 @@ impl Vehicle {
             missions: MissionServer::default(),
             streams: Streams::new(setup.index as f64 * 0.0137),
             last_command: None,
+            camera: None,
             gps: GpsNoise::default(),
             rng,
             gps_warmup_s: setup.gps_warmup_s,

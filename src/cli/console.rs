@@ -103,6 +103,7 @@ pub fn run(
             .or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("USERNAME").ok())
             .unwrap_or_else(|| "unknown".into()),
+        video: true,
     };
     let app = AppOptions {
         settings,

@@ -43,6 +43,11 @@ pub struct ConsoleConfig {
     pub alert_thresholds: AlertThresholds,
     /// Who is operating, as written in the audit trail (`DATA_DIR/audit.db`) of every command.
     pub operator: String,
+    // --- video ---
+    /// Play the aircraft's video when the window's views ask for it (and give the demo's
+    /// simulated aircraft cameras). Off by default so headless uses start no pipelines.
+    pub video: bool,
+    // --- end video ---
 }
 
 /// Why the console's core could not start.
@@ -82,6 +87,10 @@ pub enum Intent {
     SaveSettings(Box<Settings>, PathBuf),
     /// Stop the core.
     Shutdown,
+    // --- video ---
+    /// Video streams, snapshots and recordings.
+    Video(super::video::VideoIntent),
+    // --- end video ---
 }
 
 /// The outcome of a pilot action on one aircraft.
@@ -131,6 +140,10 @@ pub enum Event {
     Alert(AlertEvent),
     /// Settings were written (or why not).
     SettingsSaved(Result<PathBuf, String>),
+    // --- video ---
+    /// A video stream changed state, a snapshot was saved, a recording started or finished.
+    Video(super::video::VideoNotice),
+    // --- end video ---
 }
 
 /// Everything the window draws from, as of one instant. Cheap to clone (shared pointers).
@@ -152,6 +165,12 @@ pub struct ConsoleView {
     pub tlog: Option<PathBuf>,
     /// Increases with every publication.
     pub seq: u64,
+    // --- video ---
+    /// The video streams playing, by system id.
+    pub videos: Arc<BTreeMap<u8, super::video::VideoFeed>>,
+    /// The core plays video (the window shows its video views and asks for streams).
+    pub video_enabled: bool,
+    // --- end video ---
 }
 
 impl ConsoleView {
@@ -166,6 +185,8 @@ impl ConsoleView {
             alert_log: None,
             tlog: None,
             seq: 0,
+            videos: Arc::new(BTreeMap::new()),
+            video_enabled: false,
         }
     }
 }
@@ -229,6 +250,7 @@ impl ConsoleHandle {
             None => None,
         };
         let demo_count = config.demo;
+        let demo_video = config.video;
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let thread_shared = shared.clone();
         let thread = std::thread::Builder::new()
@@ -259,7 +281,7 @@ impl ConsoleHandle {
         };
         let simulator = match (demo_addr, demo_count) {
             (Some(addr), Some(n)) => {
-                Some(demo::start_simulator(addr, n).map_err(ConsoleError::Demo)?)
+                Some(demo::start_simulator(addr, n, demo_video).map_err(ConsoleError::Demo)?)
             }
             _ => None,
         };
@@ -457,6 +479,7 @@ fn core_thread(
         {
             let mut view = (**lock(&shared.view)).clone();
             view.demo = config.demo;
+            view.video_enabled = config.video;
             view.alert_log = alert_log.as_ref().map(|l| l.path().to_path_buf());
             view.tlog = station.tlog_path();
             *lock(&shared.view) = Arc::new(view);
@@ -471,6 +494,7 @@ fn core_thread(
             alerts_rev: u64::MAX,
             alerts: Arc::new(Vec::new()),
             seq: 0,
+            video: super::video::VideoCore::new(config.video, config.data_dir.clone()),
         };
         if let Some(n) = config.demo {
             tokio::spawn(demo::fly_patrols(
@@ -519,6 +543,7 @@ struct Core {
     alerts_rev: u64,
     alerts: Arc<Vec<Alert>>,
     seq: u64,
+    video: super::video::VideoCore,
 }
 
 impl Core {
@@ -531,6 +556,7 @@ impl Core {
             loop {
                 match intents.try_recv() {
                     Ok(Intent::Shutdown) | Err(TryRecvError::Disconnected) => {
+                        self.video.shutdown().await;
                         self.station.flush_tlog();
                         return;
                     }
@@ -538,6 +564,7 @@ impl Core {
                     Err(TryRecvError::Empty) => break,
                 }
             }
+            self.video.forward_events(&self.events);
             if last_publish.is_none_or(|t| t.elapsed() >= PUBLISH_INTERVAL) {
                 last_publish = Some(Instant::now());
                 self.publish();
@@ -624,6 +651,12 @@ impl Core {
                 let _ = self.events.send(Event::SettingsSaved(result));
             }
             Intent::Shutdown => {}
+            // --- video ---
+            Intent::Video(v) => {
+                let snap = self.station.snapshot();
+                self.video.handle(v, &snap, &self.events);
+                self.publish();
+            } // --- end video ---
         }
     }
 
@@ -640,6 +673,7 @@ impl Core {
         }
         lock(&self.shared.history).record(&snap);
         self.fetch_missions(&snap);
+        self.video.reconcile(&snap, &self.events);
         let missions = lock(&self.missions).snapshot();
         self.seq += 1;
         let previous = lock(&self.shared.view).clone();
@@ -652,6 +686,8 @@ impl Core {
             alert_log: previous.alert_log.clone(),
             tlog: previous.tlog.clone(),
             seq: self.seq,
+            videos: self.video.feeds(),
+            video_enabled: previous.video_enabled,
         };
         *lock(&self.shared.view) = Arc::new(view);
         self.shared.repaint();

@@ -13,6 +13,9 @@ mod bridge;
 pub mod demo;
 pub mod settings;
 pub mod synthetic;
+// --- video ---
+pub mod video;
+// --- end video ---
 
 pub use bridge::{
     CommandReport, ConsoleConfig, ConsoleError, ConsoleHandle, ConsoleView, Event, Intent,

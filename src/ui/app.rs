@@ -96,6 +96,9 @@ pub struct ConsoleApp {
     pub(crate) cjk: Option<CjkSource>,
     pub(crate) show_clock: bool,
     pub(crate) auto_selected: bool,
+    // --- video ---
+    pub(crate) video: super::panels::video::VideoUi,
+    // --- end video ---
 }
 
 impl ConsoleApp {
@@ -132,6 +135,7 @@ impl ConsoleApp {
             cjk: None,
             show_clock: options.show_clock,
             auto_selected: false,
+            video: Default::default(),
         }
     }
 
@@ -308,6 +312,8 @@ impl ConsoleApp {
                     self.notice = Some((Instant::now(), e));
                 }
                 Event::SettingsSaved(Ok(_)) => {}
+                // --- video ---
+                Event::Video(v) => self.video_event(v),
             }
         }
         let now = Instant::now();
@@ -365,7 +371,7 @@ impl ConsoleApp {
             .default_size(330.0)
             .min_size(260.0)
             .show(ui, |ui| self.aircraft_panel(ui));
-        egui::CentralPanel::no_frame().show(ui, |ui| self.map_panel(ui));
+        egui::CentralPanel::no_frame().show(ui, |ui| self.central_area(ui));
         self.connections_window(&ctx);
         self.settings_window(&ctx);
         self.alert_log_window(&ctx);
@@ -380,7 +386,7 @@ impl ConsoleApp {
         }
     }
 
-    fn map_panel(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn map_panel(&mut self, ui: &mut egui::Ui) {
         let checked: Vec<u8> = self.checked.iter().copied().collect();
         let alerting = self.alerting();
         let tr = self.tr();
