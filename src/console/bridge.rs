@@ -43,6 +43,12 @@ pub struct ConsoleConfig {
     pub alert_thresholds: AlertThresholds,
     /// Who is operating, as written in the audit trail (`DATA_DIR/audit.db`) of every command.
     pub operator: String,
+    // --- sightings ---
+    /// Where sightings go (broker, console id, CoT) and the payload camera.
+    pub dispatch: super::dispatch_settings::DispatchSettings,
+    /// Callsigns by system id, for fleet reports and sightings.
+    pub callsigns: BTreeMap<u8, String>,
+    // --- end sightings ---
 }
 
 /// Why the console's core could not start.
@@ -82,6 +88,10 @@ pub enum Intent {
     SaveSettings(Box<Settings>, PathBuf),
     /// Stop the core.
     Shutdown,
+    // --- sightings ---
+    /// Mark, edit or correct a sighting, or reconfigure dispatch.
+    Sighting(super::sightings::SightingIntent),
+    // --- end sightings ---
 }
 
 /// The outcome of a pilot action on one aircraft.
@@ -131,6 +141,10 @@ pub enum Event {
     Alert(AlertEvent),
     /// Settings were written (or why not).
     SettingsSaved(Result<PathBuf, String>),
+    // --- sightings ---
+    /// A sighting was saved or edited (or why not).
+    Sighting(super::sightings::SightingEvent),
+    // --- end sightings ---
 }
 
 /// Everything the window draws from, as of one instant. Cheap to clone (shared pointers).
@@ -152,6 +166,12 @@ pub struct ConsoleView {
     pub tlog: Option<PathBuf>,
     /// Increases with every publication.
     pub seq: u64,
+    // --- sightings ---
+    /// Every sighting in the queue, oldest first, with its delivery state.
+    pub sightings: Arc<Vec<crate::sightings::SightingRecord>>,
+    /// The connection to dispatch and the backlog.
+    pub dispatch: super::sightings::DispatchState,
+    // --- end sightings ---
 }
 
 impl ConsoleView {
@@ -166,6 +186,10 @@ impl ConsoleView {
             alert_log: None,
             tlog: None,
             seq: 0,
+            // --- sightings ---
+            sightings: Arc::new(Vec::new()),
+            dispatch: Default::default(),
+            // --- end sightings ---
         }
     }
 }
@@ -461,6 +485,16 @@ fn core_thread(
             view.tlog = station.tlog_path();
             *lock(&shared.view) = Arc::new(view);
         }
+        // --- sightings ---
+        let sightings = super::sightings::SightingsCore::start(
+            station.clone(),
+            config.data_dir.clone(),
+            config.dispatch.clone(),
+            config.callsigns.clone(),
+            events.clone(),
+        )
+        .await;
+        // --- end sightings ---
         let core = Core {
             station,
             shared,
@@ -471,6 +505,7 @@ fn core_thread(
             alerts_rev: u64::MAX,
             alerts: Arc::new(Vec::new()),
             seq: 0,
+            sightings,
         };
         if let Some(n) = config.demo {
             tokio::spawn(demo::fly_patrols(
@@ -519,6 +554,8 @@ struct Core {
     alerts_rev: u64,
     alerts: Arc<Vec<Alert>>,
     seq: u64,
+    // --- sightings ---
+    sightings: super::sightings::SightingsCore,
 }
 
 impl Core {
@@ -531,6 +568,7 @@ impl Core {
             loop {
                 match intents.try_recv() {
                     Ok(Intent::Shutdown) | Err(TryRecvError::Disconnected) => {
+                        self.sightings.shutdown().await;
                         self.station.flush_tlog();
                         return;
                     }
@@ -624,6 +662,11 @@ impl Core {
                 let _ = self.events.send(Event::SettingsSaved(result));
             }
             Intent::Shutdown => {}
+            // --- sightings ---
+            Intent::Sighting(i) => {
+                self.sightings.handle(i).await;
+                self.publish();
+            }
         }
     }
 
@@ -643,6 +686,7 @@ impl Core {
         let missions = lock(&self.missions).snapshot();
         self.seq += 1;
         let previous = lock(&self.shared.view).clone();
+        let (sightings, dispatch) = self.sightings.state(); // --- sightings ---
         let view = ConsoleView {
             fleet: snap,
             links: self.station.links(),
@@ -652,6 +696,8 @@ impl Core {
             alert_log: previous.alert_log.clone(),
             tlog: previous.tlog.clone(),
             seq: self.seq,
+            sightings,
+            dispatch,
         };
         *lock(&self.shared.view) = Arc::new(view);
         self.shared.repaint();

@@ -13,6 +13,14 @@ mod bridge;
 pub mod demo;
 pub mod settings;
 pub mod synthetic;
+// --- sightings ---
+pub mod dispatch_settings;
+pub mod sightings;
+pub use dispatch_settings::DispatchSettings;
+pub use sightings::{
+    DispatchConnection, DispatchState, MarkRequest, SightingEvent, SightingIntent, SightingPlace,
+};
+// --- end sightings ---
 
 pub use bridge::{
     CommandReport, ConsoleConfig, ConsoleError, ConsoleHandle, ConsoleView, Event, Intent,

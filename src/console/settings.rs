@@ -114,6 +114,10 @@ pub struct Settings {
     pub alert_thresholds: AlertThresholds,
     /// Callsigns by system id; aircraft without one are called by their team number.
     pub callsigns: BTreeMap<u8, String>,
+    // --- sightings ---
+    /// Where sightings and fleet positions go (MQTT broker, CoT) and the payload camera.
+    pub dispatch: super::dispatch_settings::DispatchSettings,
+    // --- end sightings ---
 }
 
 impl Default for Settings {
@@ -127,6 +131,7 @@ impl Default for Settings {
             takeoff_alt_m: 30.0,
             alert_thresholds: AlertThresholds::default(),
             callsigns: BTreeMap::new(),
+            dispatch: Default::default(), // --- sightings ---
         }
     }
 }

@@ -96,6 +96,8 @@ pub struct ConsoleApp {
     pub(crate) cjk: Option<CjkSource>,
     pub(crate) show_clock: bool,
     pub(crate) auto_selected: bool,
+    // --- sightings ---
+    pub(crate) sightings_ui: super::panels::sightings::SightingsUi,
 }
 
 impl ConsoleApp {
@@ -132,6 +134,7 @@ impl ConsoleApp {
             cjk: None,
             show_clock: options.show_clock,
             auto_selected: false,
+            sightings_ui: Default::default(), // --- sightings ---
         }
     }
 
@@ -308,6 +311,7 @@ impl ConsoleApp {
                     self.notice = Some((Instant::now(), e));
                 }
                 Event::SettingsSaved(Ok(_)) => {}
+                Event::Sighting(e) => self.on_sighting_event(e), // --- sightings ---
             }
         }
         let now = Instant::now();
@@ -370,6 +374,7 @@ impl ConsoleApp {
         self.settings_window(&ctx);
         self.alert_log_window(&ctx);
         self.confirmation(&ctx);
+        self.sightings_frame(&ctx); // --- sightings ---
         if self.first_aircraft_after.is_none() && self.map.drew_aircraft {
             let after = self.launched_at.elapsed();
             self.first_aircraft_after = Some(after);
@@ -396,6 +401,9 @@ impl ConsoleApp {
             callsign: &name,
             goto_alt_m: self.settings.takeoff_alt_m,
             time: ui.input(|i| i.time),
+            // --- sightings ---
+            sightings: &self.view.sightings,
+            selected_sighting: self.sightings_ui.selected,
         };
         let map_rect = ui.max_rect();
         let actions = self.map.show(ui, &input, &self.handle);
@@ -427,6 +435,12 @@ impl ConsoleApp {
                             alt_rel_m: alt,
                         },
                     );
+                }
+                // --- sightings ---
+                MapAction::MarkSightingHere { at } => self.quick_mark_at_map(at),
+                MapAction::SelectSighting(id) => {
+                    self.sightings_ui.selected = Some(id);
+                    self.sightings_ui.open = true;
                 }
             }
         }
@@ -509,6 +523,8 @@ impl ConsoleApp {
                 self.windows.settings = !self.windows.settings;
                 self.draft = None;
             }
+            ui.separator(); // --- sightings ---
+            self.sightings_buttons(ui);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if self.show_clock {
                     ui.label(

@@ -8,3 +8,5 @@ pub mod connections;
 pub mod fleet;
 pub mod settings;
 pub mod status;
+// --- sightings ---
+pub mod sightings;
