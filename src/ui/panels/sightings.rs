@@ -131,8 +131,11 @@ fn metres_per_point(zoom: f64, lat: f64) -> f64 {
     156_543.033_92 * lat.to_radians().cos() / 2f64.powf(zoom)
 }
 
+/// The last 8 hex digits of a UUID: its random part (the first digits of a time-ordered v7
+/// UUID are the same for sightings made within a minute).
 fn short_id(id: Uuid) -> String {
-    id.to_string()[..8].to_string()
+    let s = id.simple().to_string();
+    s[s.len() - 8..].to_string()
 }
 
 impl ConsoleApp {
@@ -326,8 +329,13 @@ impl ConsoleApp {
     /// Everything sightings need each frame: hotkeys, the quick menu, the list, the dispatch
     /// settings, and keeping the core's callsigns in step with the settings.
     pub(crate) fn sightings_frame(&mut self, ctx: &egui::Context) {
-        if self.sightings_ui.callsigns_sent.as_ref() != Some(&self.settings.callsigns) {
-            self.sightings_ui.callsigns_sent = Some(self.settings.callsigns.clone());
+        // The core starts with the callsigns of the settings; later changes are sent.
+        let sent = self
+            .sightings_ui
+            .callsigns_sent
+            .get_or_insert_with(|| self.settings.callsigns.clone());
+        if *sent != self.settings.callsigns {
+            *sent = self.settings.callsigns.clone();
             self.handle
                 .send(Intent::Sighting(SightingIntent::SetCallsigns(
                     self.settings.callsigns.clone(),
@@ -455,7 +463,7 @@ impl ConsoleApp {
             .open(&mut open)
             .default_width(720.0)
             .default_height(420.0)
-            .default_pos([240.0, 120.0])
+            .default_pos([12.0, 400.0])
             .show(ctx, |ui| {
                 ui.horizontal(|ui| {
                     let c = self.view.dispatch.counts;
@@ -590,13 +598,18 @@ impl ConsoleApp {
         let mut save = false;
         ui.horizontal(|ui| {
             ui.label(RichText::new(short_id(s.id)).monospace().weak());
+            ui.separator();
+            let label = ui.label(tr.s(S::ColCategory));
             egui::ComboBox::from_id_salt("sighting-edit-category")
                 .selected_text(category_name(tr, d.category))
                 .show_ui(ui, |ui| {
                     for c in Category::ALL {
                         ui.selectable_value(&mut d.category, c, category_name(tr, c));
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
+            let label = ui.label(tr.s(S::Priority));
             egui::ComboBox::from_id_salt("sighting-edit-priority")
                 .selected_text(priority_name(tr, d.priority))
                 .show_ui(ui, |ui| {
@@ -608,7 +621,9 @@ impl ConsoleApp {
                     ] {
                         ui.selectable_value(&mut d.priority, p, priority_name(tr, p));
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             if ui.button(tr.s(S::CentreOnMap)).clicked() {
                 *centre = Some(GeoPoint {
                     lat: s.position.lat,
