@@ -21,7 +21,7 @@ use kestrel::console::sightings::count;
 use kestrel::console::synthetic::SyntheticFleet;
 use kestrel::console::{
     ConsoleConfig, ConsoleHandle, DispatchConnection, DispatchSettings, DispatchState, Event,
-    Intent, Language, Settings, SightingEvent, SightingIntent, SightingPlace,
+    Intent, Language, MarkRequest, Settings, SightingEvent, SightingIntent, SightingPlace,
 };
 use kestrel::dispatch::broker::{BrokerConfig, BrokerUrl};
 use kestrel::dispatch::receiver::{self, ReceiverConfig};
@@ -159,6 +159,20 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
     wait_until(&mut h, "the list", |h| {
         shows(h, "queued") && contains(h, "1 kept locally")
     });
+    // A pick in the video goes through the projection: an aircraft on the ground sees no ground
+    // point, and the crew is told why rather than given a wrong position.
+    h.state_mut().mark_sighting(MarkRequest::new(
+        SightingPlace::Video {
+            sysid: 1,
+            x: 0.5,
+            y: 0.5,
+        },
+        Category::Vehicle,
+    ));
+    wait_until(&mut h, "the video pick refused with its reason", |h| {
+        contains(h, "sighting NOT saved") && contains(h, "above the ground")
+    });
+    assert_eq!(h.state().handle().view().sightings.len(), 1);
     // The audit trail has it, with the operator.
     let audit = kestrel::audit::AuditLog::open(&data.path().join("audit.db")).unwrap();
     let deadline = Instant::now() + WAIT;
