@@ -26,6 +26,9 @@ use crate::sightings::{
     SightingEdit, SightingRecord, SightingStore, SnapshotData, Timestamp,
 };
 use crate::station::Station;
+use crate::video::exif::GeoTag;
+use crate::video::frame::VideoFrame;
+use crate::video::snapshot::{self as video_snapshot, SnapshotMeta};
 
 /// A gimbal attitude older than this is not trusted for a video pick (the fixed pitch is used).
 const GIMBAL_FRESH: Duration = Duration::from_secs(5);
@@ -62,6 +65,27 @@ pub enum SightingPlace {
     },
 }
 
+/// The video frame on screen when the sighting was marked; the core encodes it as a geotagged
+/// JPEG off the window's thread and attaches it.
+#[derive(Clone)]
+pub struct VideoSnapshot(pub Arc<VideoFrame>);
+
+impl std::fmt::Debug for VideoSnapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "VideoSnapshot({}x{} #{})",
+            self.0.width, self.0.height, self.0.seq
+        )
+    }
+}
+
+impl PartialEq for VideoSnapshot {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// What the crew marked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MarkRequest {
@@ -73,8 +97,10 @@ pub struct MarkRequest {
     pub priority: Priority,
     /// Free text.
     pub note: String,
-    /// A JPEG of the video frame, when one is at hand.
+    /// A JPEG to attach (e.g. a photo), when one is at hand.
     pub snapshot_jpeg: Option<Vec<u8>>,
+    /// The video frame to attach as a JPEG (ignored when `snapshot_jpeg` is given).
+    pub video_frame: Option<VideoSnapshot>,
 }
 
 impl MarkRequest {
@@ -86,6 +112,7 @@ impl MarkRequest {
             priority: Priority::Normal,
             note: String::new(),
             snapshot_jpeg: None,
+            video_frame: None,
         }
     }
 }
@@ -412,8 +439,13 @@ impl SightingsCore {
         }
     }
 
-    /// The sighting a request describes, from the latest fleet snapshot.
-    fn resolve(&self, request: MarkRequest) -> Result<NewSighting, String> {
+    /// The sighting a request describes, from the latest fleet snapshot, and the video frame to
+    /// encode with its metadata.
+    fn resolve(
+        &self,
+        mut request: MarkRequest,
+    ) -> Result<(NewSighting, Option<(VideoSnapshot, SnapshotMeta)>), String> {
+        let frame = request.video_frame.take();
         let snap = self.station.snapshot();
         let aircraft = |sysid: u8| {
             snap.get(sysid)
@@ -467,8 +499,31 @@ impl SightingsCore {
         if let Some(jpeg) = request.snapshot_jpeg {
             let name = format!("video-{}.jpg", Timestamp::now().millis());
             new.snapshot = Some(SnapshotData::from_jpeg(name, jpeg).map_err(|e| e.to_string())?);
+            return Ok((new, None));
         }
-        Ok(new)
+        let video = frame.map(|f| {
+            let a = new.aircraft.sysid.and_then(|id| snap.get(id));
+            let meta = SnapshotMeta {
+                aircraft: new
+                    .aircraft
+                    .callsign
+                    .clone()
+                    .or_else(|| new.aircraft.sysid.map(|id| format!("aircraft {id}")))
+                    .unwrap_or_default(),
+                time: None,
+                position: a.and_then(|a| {
+                    a.position.map(|p| GeoTag {
+                        lat: p.lat,
+                        lon: p.lon,
+                        alt_m: Some(f64::from(a.alt_amsl_m)),
+                        heading_deg: Some(f64::from(a.heading_deg)),
+                    })
+                }),
+                source: String::new(),
+            };
+            (f, meta)
+        });
+        Ok((new, video))
     }
 
     fn mark(&self, request_id: u64, request: MarkRequest) {
@@ -486,7 +541,7 @@ impl SightingsCore {
                 .unwrap_or_else(|| "the sightings queue is not open".into())));
             return;
         };
-        let mut new = match self.resolve(request) {
+        let (mut new, video) = match self.resolve(request) {
             Ok(n) => n,
             Err(e) => {
                 answer(Err(e));
@@ -513,6 +568,12 @@ impl SightingsCore {
             if let Some((id, team)) = &sortie {
                 new.sortie = Some(id.to_string());
                 new.crew = Some(team.clone());
+            }
+            if let Some((frame, meta)) = video {
+                new.snapshot = tokio::task::spawn_blocking(move || encode_frame(&frame.0, &meta))
+                    .await
+                    .ok()
+                    .flatten();
             }
             let result = store.add(new).await.map_err(|e| e.to_string());
             if let Ok(s) = &result {
@@ -565,6 +626,25 @@ impl SightingsCore {
     }
 }
 
+/// The frame as a geotagged JPEG; `None` (and a warning: the sighting is saved without it) if it
+/// cannot be encoded.
+fn encode_frame(frame: &VideoFrame, meta: &SnapshotMeta) -> Option<SnapshotData> {
+    let time = meta.time.unwrap_or(frame.received_wall);
+    let encoded = video_snapshot::encode(frame, meta)
+        .map_err(|e| e.to_string())
+        .and_then(|(jpeg, _)| {
+            SnapshotData::from_jpeg(video_snapshot::file_name(&meta.aircraft, time), jpeg)
+                .map_err(|e| e.to_string())
+        });
+    match encoded {
+        Ok(s) => Some(s),
+        Err(e) => {
+            log::warn!("sighting saved without its video snapshot: {e}");
+            None
+        }
+    }
+}
+
 /// The sortie (id, team name) `sysid` is flying, from the crew database if there is one.
 fn active_sortie(db: &std::path::Path, sysid: u8) -> Option<(i64, String)> {
     if !db.exists() {
@@ -608,5 +688,59 @@ async fn export_fleet(station: Station, sender: CotSender, console: String, call
                 sender.send(ev);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_video_frame_becomes_a_geotagged_jpeg_snapshot() {
+        let rgba: Vec<u8> = (0..64 * 36 * 4).map(|i| (i % 251) as u8).collect();
+        let frame = VideoFrame::from_rgba(64, 36, rgba).unwrap();
+        let meta = SnapshotMeta {
+            aircraft: "EAGLE 2".into(),
+            position: Some(GeoTag {
+                lat: 36.45,
+                lon: 115.98,
+                alt_m: Some(80.0),
+                heading_deg: Some(90.0),
+            }),
+            ..Default::default()
+        };
+        let snap = encode_frame(&frame, &meta).unwrap();
+        assert!(snap.jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
+        assert!(snap.file_name.ends_with(".jpg"), "{}", snap.file_name);
+        assert_eq!(snap.info().sha256.len(), 64);
+    }
+
+    #[test]
+    fn counts_follow_delivery_states() {
+        let (s, _) = NewSighting::new(Category::Fire, Position::new(1.0, 2.0)).into_sighting();
+        let rec = |state| SightingRecord {
+            seq: 1,
+            sighting: s.clone(),
+            state,
+            saved_at: Timestamp(0),
+            delivered_at: None,
+            acknowledged_at: None,
+            corrected_by: None,
+        };
+        let c = count(&[
+            rec(DeliveryState::Queued),
+            rec(DeliveryState::Delivered),
+            rec(DeliveryState::Acknowledged),
+            rec(DeliveryState::Queued),
+        ]);
+        assert_eq!((c.queued, c.delivered, c.acknowledged), (2, 1, 1));
+        assert_eq!(
+            DispatchState {
+                counts: c,
+                ..Default::default()
+            }
+            .backlog(),
+            3
+        );
     }
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::console::dispatch_settings::{CredentialSource, DispatchSettings};
 use crate::console::sightings::{
-    DispatchConnection, MarkRequest, SightingEvent, SightingIntent, SightingPlace,
+    DispatchConnection, MarkRequest, SightingEvent, SightingIntent, SightingPlace, VideoSnapshot,
 };
 use crate::console::{Intent, Units};
 use crate::fleet::GeoPoint;
@@ -32,6 +32,7 @@ pub(crate) struct QuickMark {
     title: String,
     priority: Priority,
     note: String,
+    frame: Option<VideoSnapshot>,
 }
 
 /// A sighting being edited in the list.
@@ -149,6 +150,7 @@ impl ConsoleApp {
                     title: tr.f(S::SightingAtAircraftFmt, &[&self.callsign(sysid)]),
                     priority: Priority::Normal,
                     note: String::new(),
+                    frame: None,
                 });
             }
             None => {
@@ -176,18 +178,27 @@ impl ConsoleApp {
             ),
             priority: Priority::Normal,
             note: String::new(),
+            frame: None,
         });
     }
 
     /// Opens the quick menu for a sighting at a point clicked in `sysid`'s video, normalised
-    /// 0..1 from the picture's top-left corner (for the video panel's click hook).
-    pub fn quick_mark_in_video(&mut self, sysid: u8, x: f64, y: f64) {
+    /// 0..1 from the picture's top-left corner (for the video panel's click hook). `frame`, the
+    /// picture on screen, is attached to the sighting as a geotagged JPEG (encoded by the core).
+    pub fn quick_mark_in_video(
+        &mut self,
+        sysid: u8,
+        x: f64,
+        y: f64,
+        frame: Option<std::sync::Arc<crate::video::frame::VideoFrame>>,
+    ) {
         let tr = self.tr();
         self.sightings_ui.quick = Some(QuickMark {
             place: SightingPlace::Video { sysid, x, y },
             title: tr.f(S::SightingInVideoFmt, &[&self.callsign(sysid)]),
             priority: Priority::Normal,
             note: String::new(),
+            frame: frame.map(VideoSnapshot),
         });
     }
 
@@ -443,6 +454,7 @@ impl ConsoleApp {
                 priority: q.priority,
                 note: q.note.trim().to_string(),
                 snapshot_jpeg: None,
+                video_frame: q.frame,
             });
         } else if open {
             self.sightings_ui.quick = Some(q);
