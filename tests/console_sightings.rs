@@ -16,7 +16,7 @@ use egui_kittest::Harness;
 use kestrel_sim::{Endpoint, SimConfig, Simulator};
 use uuid::Uuid;
 
-use kestrel::console::dispatch_settings::CredentialSource;
+use kestrel::console::dispatch_settings::{CotSettings, CredentialSource};
 use kestrel::console::sightings::count;
 use kestrel::console::synthetic::SyntheticFleet;
 use kestrel::console::{
@@ -109,10 +109,22 @@ fn dispatch_to(url: &str) -> DispatchSettings {
 fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audited() {
     let data = tempfile::tempdir().unwrap();
     let addr = kestrel::console::demo::free_loopback_addr().unwrap();
+    // A TAK stand-in: CoT export goes to this UDP socket.
+    let tak = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    tak.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let dispatch = DispatchSettings {
+        cot: CotSettings {
+            enabled: true,
+            target: format!("udp://{}", tak.local_addr().unwrap()),
+        },
+        ..Default::default()
+    };
     let handle = ConsoleHandle::start(ConsoleConfig {
         links: vec![LinkSpec::UdpIn(addr)],
         data_dir: Some(data.path().to_path_buf()),
         operator: "observer li".into(),
+        dispatch: dispatch.clone(),
         ..Default::default()
     })
     .unwrap();
@@ -123,7 +135,7 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
         ..Default::default()
     })
     .unwrap();
-    let mut h = window(handle, settings(DispatchSettings::default()));
+    let mut h = window(handle, settings(dispatch));
     wait_until(&mut h, "the aircraft selected with a position", |h| {
         h.state().selected() == Some(1)
             && h.state()
@@ -159,6 +171,18 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
     wait_until(&mut h, "the list", |h| {
         shows(h, "queued") && contains(h, "1 kept locally")
     });
+    // TAK got it as Cursor-on-Target (between the aircraft's position reports).
+    let id = r.sighting.id.to_string();
+    let deadline = Instant::now() + WAIT;
+    let mut buf = vec![0u8; 65536];
+    loop {
+        if let Ok(n) = tak.recv(&mut buf) {
+            if String::from_utf8_lossy(&buf[..n]).contains(&id) {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "no CoT event for the sighting");
+    }
     // A pick in the video goes through the projection: an aircraft on the ground sees no ground
     // point, and the crew is told why rather than given a wrong position.
     h.state_mut().mark_sighting(MarkRequest::new(
