@@ -471,3 +471,50 @@ fn sightings_window_picture_and_editing_a_queued_one() {
     h.run_steps(3);
     assert!(contains(&h, "Correct (append)"));
 }
+
+#[test]
+fn dispatch_settings_refuse_a_bad_broker_url_and_apply_a_good_one() {
+    let mut h = detached(Vec::new(), DispatchConnection::Off);
+    h.run_steps(2);
+    h.get_by_label("Sightings (0)").click();
+    h.run_steps(2);
+    h.get_by_label("Dispatch settings").click();
+    h.run_steps(3);
+    let field = |h: &Console| {
+        h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Broker")
+            .click();
+    };
+    field(&h);
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Broker")
+        .type_text("http://dispatch");
+    h.run_steps(2);
+    h.get_by_label("Apply").click();
+    h.run_steps(2);
+    assert!(contains(&h, "use mqtt://HOST:PORT"), "no reason given");
+    assert!(h.state().handle().take_intents().is_empty());
+    assert!(!h.state().settings().dispatch.enabled());
+
+    // Fix it: the core is reconfigured and the settings keep it (without any password).
+    field(&h);
+    h.run_steps(1);
+    for _ in 0.."http://dispatch".len() {
+        h.key_press(egui::Key::Backspace);
+    }
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Broker")
+        .type_text("mqtts://dispatch.example:8883");
+    h.run_steps(2);
+    h.get_by_label("Apply").click();
+    h.run_steps(2);
+    let intents = h.state().handle().take_intents();
+    match &intents[..] {
+        [Intent::Sighting(SightingIntent::Configure(s))] => {
+            assert_eq!(s.broker, "mqtts://dispatch.example:8883")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        h.state().settings().dispatch.broker,
+        "mqtts://dispatch.example:8883"
+    );
+}

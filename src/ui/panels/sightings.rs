@@ -699,19 +699,21 @@ impl ConsoleApp {
                     .num_columns(2)
                     .spacing([16.0, 8.0])
                     .show(ui, |ui| {
-                        ui.label(tr.s(S::DispatchBroker));
+                        let label = ui.label(tr.s(S::DispatchBroker));
                         ui.add(
                             egui::TextEdit::singleline(&mut d.settings.broker)
                                 .hint_text(tr.s(S::DispatchBrokerHint))
                                 .desired_width(360.0),
-                        );
+                        )
+                        .labelled_by(label.id);
                         ui.end_row();
-                        ui.label(tr.s(S::DispatchConsoleId));
+                        let label = ui.label(tr.s(S::DispatchConsoleId));
                         ui.add(
                             egui::TextEdit::singleline(&mut d.settings.console_id)
                                 .hint_text(self.view.dispatch.console_id.as_str())
                                 .desired_width(200.0),
-                        );
+                        )
+                        .labelled_by(label.id);
                         ui.end_row();
                         ui.label(tr.s(S::DispatchCaFile));
                         ui.add(
