@@ -405,6 +405,7 @@ impl ConsoleApp {
             .id(egui::Id::unique("kestrel-sighting-quick"))
             .collapsible(false)
             .resizable(false)
+            .order(egui::Order::Foreground)
             .anchor(egui::Align2::CENTER_CENTER, [0.0, -80.0])
             .open(&mut open)
             .show(ctx, |ui| {
@@ -693,6 +694,7 @@ impl ConsoleApp {
             .id(egui::Id::unique("kestrel-dispatch-settings"))
             .open(&mut open)
             .default_width(560.0)
+            .default_pos([300.0, 90.0])
             .show(ctx, |ui| {
                 ui.label(RichText::new(tr.s(S::DispatchSettingsHint)).weak());
                 egui::Grid::new("dispatch-grid")
@@ -737,11 +739,11 @@ impl ConsoleApp {
                                 ui.horizontal(|ui| {
                                     ui.add(
                                         egui::TextEdit::singleline(&mut d.user_var)
-                                            .desired_width(170.0),
+                                            .desired_width(210.0),
                                     );
                                     ui.add(
                                         egui::TextEdit::singleline(&mut d.pass_var)
-                                            .desired_width(170.0),
+                                            .desired_width(210.0),
                                     );
                                 });
                             });
