@@ -464,12 +464,39 @@ fn sightings_window_picture_and_editing_a_queued_one() {
         "a queued sighting is edited in place"
     );
     h.snapshot("console_sightings_en");
+    // The note is changed in place.
+    let fire = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + 3);
+    let note = |h: &Console| {
+        let field = h.get_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "Note");
+        field.click();
+        field.type_text(" (more)");
+    };
+    note(&h);
+    h.run_steps(2);
+    h.get_by_label("Save changes").click();
+    h.run_steps(2);
+    match &h.state().handle().take_intents()[..] {
+        [Intent::Sighting(SightingIntent::Edit { id, edit })] => {
+            assert_eq!(*id, fire);
+            assert_eq!(edit.note.as_deref(), Some("note 3 (more)"));
+            assert_eq!(edit.category, None);
+        }
+        other => panic!("{other:?}"),
+    }
     // A sent one is corrected by appending.
     let time =
         kestrel::util::LocalTime::of(Timestamp(1_764_400_000_000 + 97_000).to_system_time()).hms();
     h.get_by_label(&time).click();
     h.run_steps(3);
     assert!(contains(&h, "Correct (append)"));
+    note(&h);
+    h.run_steps(2);
+    h.get_by_label("Correct (append)").click();
+    h.run_steps(2);
+    assert!(matches!(
+        &h.state().handle().take_intents()[..],
+        [Intent::Sighting(SightingIntent::Correct { .. })]
+    ));
 }
 
 #[test]

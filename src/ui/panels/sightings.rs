@@ -644,12 +644,14 @@ impl ConsoleApp {
                 });
             }
         });
+        let label = ui.label(tr.s(S::Note));
         ui.add(
             egui::TextEdit::multiline(&mut d.note)
                 .hint_text(tr.s(S::NoteHint))
                 .desired_rows(2)
                 .desired_width(f32::INFINITY),
-        );
+        )
+        .labelled_by(label.id);
         let edit = SightingEdit {
             category: (d.category != s.category).then_some(d.category),
             priority: (d.priority != s.priority).then_some(d.priority),
