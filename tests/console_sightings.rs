@@ -28,8 +28,8 @@ use kestrel::dispatch::receiver::{self, ReceiverConfig};
 use kestrel::dispatch::DispatchStore;
 use kestrel::link::LinkSpec;
 use kestrel::sightings::{
-    AircraftRef, Category, DeliveryState, LocatedBy, Position, Priority, Sighting, SightingRecord,
-    Timestamp,
+    AircraftRef, Category, DeliveryState, LocatedBy, Position, Priority, Sighting, SightingEdit,
+    SightingRecord, Timestamp,
 };
 use kestrel::tiles::TileSourceConfig;
 use kestrel::ui::{install_fonts, AppOptions, ConsoleApp};
@@ -215,6 +215,21 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
         assert!(Instant::now() < deadline, "no audit entry: {entries:?}");
         std::thread::sleep(Duration::from_millis(50));
     }
+    // While queued, an edit changes it in place.
+    h.state()
+        .handle()
+        .send(Intent::Sighting(SightingIntent::Edit {
+            id: r.sighting.id,
+            edit: SightingEdit {
+                note: Some("smoke from the roof".into()),
+                ..Default::default()
+            },
+        }));
+    wait_until(&mut h, "the edit saved and listed", |h| {
+        contains(h, "changes saved: fire")
+            && h.state().handle().view().sightings[0].sighting.note == "smoke from the roof"
+    });
+    assert_eq!(h.state().handle().view().sightings.len(), 1);
 }
 
 /// Right-clicks the middle of the map and marks a sighting there as a person.
