@@ -136,7 +136,8 @@ pub fn validate(t: MavMissionType, item: &Item) -> Result<(), MavMissionResult> 
                 // Like ArduPilot, a return-to-launch carries no position, so QGroundControl's
                 // MAV_FRAME_MISSION for it is as good as a global frame.
                 let positionless = item.command == MavCmd::MAV_CMD_NAV_RETURN_TO_LAUNCH;
-                if !frame::is_global(f) && !(positionless && f == frame::MISSION) {
+                let accepted = frame::is_global(f) || (positionless && f == frame::MISSION);
+                if !accepted {
                     return Err(MavMissionResult::MAV_MISSION_UNSUPPORTED_FRAME);
                 }
                 Ok(())

@@ -104,6 +104,9 @@ pub fn run(
             .or_else(|| std::env::var("USERNAME").ok())
             .unwrap_or_else(|| "unknown".into()),
         video: true,
+        // --- sightings ---
+        dispatch: settings.dispatch.clone(),
+        callsigns: settings.callsigns.clone(),
     };
     let app = AppOptions {
         settings,

@@ -48,6 +48,12 @@ pub struct ConsoleConfig {
     /// simulated aircraft cameras). Off by default so headless uses start no pipelines.
     pub video: bool,
     // --- end video ---
+    // --- sightings ---
+    /// Where sightings go (broker, console id, CoT) and the payload camera.
+    pub dispatch: super::dispatch_settings::DispatchSettings,
+    /// Callsigns by system id, for fleet reports and sightings.
+    pub callsigns: BTreeMap<u8, String>,
+    // --- end sightings ---
 }
 
 /// Why the console's core could not start.
@@ -91,6 +97,10 @@ pub enum Intent {
     /// Video streams, snapshots and recordings.
     Video(super::video::VideoIntent),
     // --- end video ---
+    // --- sightings ---
+    /// Mark, edit or correct a sighting, or reconfigure dispatch.
+    Sighting(super::sightings::SightingIntent),
+    // --- end sightings ---
 }
 
 /// The outcome of a pilot action on one aircraft.
@@ -144,6 +154,10 @@ pub enum Event {
     /// A video stream changed state, a snapshot was saved, a recording started or finished.
     Video(super::video::VideoNotice),
     // --- end video ---
+    // --- sightings ---
+    /// A sighting was saved or edited (or why not).
+    Sighting(super::sightings::SightingEvent),
+    // --- end sightings ---
 }
 
 /// Everything the window draws from, as of one instant. Cheap to clone (shared pointers).
@@ -171,6 +185,12 @@ pub struct ConsoleView {
     /// The core plays video (the window shows its video views and asks for streams).
     pub video_enabled: bool,
     // --- end video ---
+    // --- sightings ---
+    /// Every sighting in the queue, oldest first, with its delivery state.
+    pub sightings: Arc<Vec<crate::sightings::SightingRecord>>,
+    /// The connection to dispatch and the backlog.
+    pub dispatch: super::sightings::DispatchState,
+    // --- end sightings ---
 }
 
 impl ConsoleView {
@@ -187,6 +207,10 @@ impl ConsoleView {
             seq: 0,
             videos: Arc::new(BTreeMap::new()),
             video_enabled: false,
+            // --- sightings ---
+            sightings: Arc::new(Vec::new()),
+            dispatch: Default::default(),
+            // --- end sightings ---
         }
     }
 }
@@ -484,6 +508,16 @@ fn core_thread(
             view.tlog = station.tlog_path();
             *lock(&shared.view) = Arc::new(view);
         }
+        // --- sightings ---
+        let sightings = super::sightings::SightingsCore::start(
+            station.clone(),
+            config.data_dir.clone(),
+            config.dispatch.clone(),
+            config.callsigns.clone(),
+            events.clone(),
+        )
+        .await;
+        // --- end sightings ---
         let core = Core {
             station,
             shared,
@@ -495,6 +529,7 @@ fn core_thread(
             alerts: Arc::new(Vec::new()),
             seq: 0,
             video: super::video::VideoCore::new(config.video, config.data_dir.clone()),
+            sightings,
         };
         if let Some(n) = config.demo {
             tokio::spawn(demo::fly_patrols(
@@ -544,6 +579,8 @@ struct Core {
     alerts: Arc<Vec<Alert>>,
     seq: u64,
     video: super::video::VideoCore,
+    // --- sightings ---
+    sightings: super::sightings::SightingsCore,
 }
 
 impl Core {
@@ -557,6 +594,7 @@ impl Core {
                 match intents.try_recv() {
                     Ok(Intent::Shutdown) | Err(TryRecvError::Disconnected) => {
                         self.video.shutdown().await;
+                        self.sightings.shutdown().await;
                         self.station.flush_tlog();
                         return;
                     }
@@ -657,6 +695,11 @@ impl Core {
                 self.video.handle(v, &snap, &self.events);
                 self.publish();
             } // --- end video ---
+            // --- sightings ---
+            Intent::Sighting(i) => {
+                self.sightings.handle(i).await;
+                self.publish();
+            }
         }
     }
 
@@ -677,6 +720,7 @@ impl Core {
         let missions = lock(&self.missions).snapshot();
         self.seq += 1;
         let previous = lock(&self.shared.view).clone();
+        let (sightings, dispatch) = self.sightings.state(); // --- sightings ---
         let view = ConsoleView {
             fleet: snap,
             links: self.station.links(),
@@ -688,6 +732,8 @@ impl Core {
             seq: self.seq,
             videos: self.video.feeds(),
             video_enabled: previous.video_enabled,
+            sightings,
+            dispatch,
         };
         *lock(&self.shared.view) = Arc::new(view);
         self.shared.repaint();

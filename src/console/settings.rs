@@ -120,6 +120,10 @@ pub struct Settings {
     #[serde(default)]
     pub video_sources: BTreeMap<u8, String>,
     // --- end video ---
+    // --- sightings ---
+    /// Where sightings and fleet positions go (MQTT broker, CoT) and the payload camera.
+    pub dispatch: super::dispatch_settings::DispatchSettings,
+    // --- end sightings ---
 }
 
 impl Default for Settings {
@@ -134,6 +138,7 @@ impl Default for Settings {
             alert_thresholds: AlertThresholds::default(),
             callsigns: BTreeMap::new(),
             video_sources: BTreeMap::new(),
+            dispatch: Default::default(), // --- sightings ---
         }
     }
 }

@@ -99,6 +99,8 @@ pub struct ConsoleApp {
     // --- video ---
     pub(crate) video: super::panels::video::VideoUi,
     // --- end video ---
+    // --- sightings ---
+    pub(crate) sightings_ui: super::panels::sightings::SightingsUi,
 }
 
 impl ConsoleApp {
@@ -136,6 +138,7 @@ impl ConsoleApp {
             show_clock: options.show_clock,
             auto_selected: false,
             video: Default::default(),
+            sightings_ui: Default::default(), // --- sightings ---
         }
     }
 
@@ -314,6 +317,7 @@ impl ConsoleApp {
                 Event::SettingsSaved(Ok(_)) => {}
                 // --- video ---
                 Event::Video(v) => self.video_event(v),
+                Event::Sighting(e) => self.on_sighting_event(e), // --- sightings ---
             }
         }
         let now = Instant::now();
@@ -376,6 +380,7 @@ impl ConsoleApp {
         self.settings_window(&ctx);
         self.alert_log_window(&ctx);
         self.confirmation(&ctx);
+        self.sightings_frame(&ctx); // --- sightings ---
         if self.first_aircraft_after.is_none() && self.map.drew_aircraft {
             let after = self.launched_at.elapsed();
             self.first_aircraft_after = Some(after);
@@ -402,6 +407,9 @@ impl ConsoleApp {
             callsign: &name,
             goto_alt_m: self.settings.takeoff_alt_m,
             time: ui.input(|i| i.time),
+            // --- sightings ---
+            sightings: &self.view.sightings,
+            selected_sighting: self.sightings_ui.selected,
         };
         let map_rect = ui.max_rect();
         let actions = self.map.show(ui, &input, &self.handle);
@@ -433,6 +441,12 @@ impl ConsoleApp {
                             alt_rel_m: alt,
                         },
                     );
+                }
+                // --- sightings ---
+                MapAction::MarkSightingHere { at } => self.quick_mark_at_map(at),
+                MapAction::SelectSighting(id) => {
+                    self.sightings_ui.selected = Some(id);
+                    self.sightings_ui.open = true;
                 }
             }
         }
@@ -515,6 +529,8 @@ impl ConsoleApp {
                 self.windows.settings = !self.windows.settings;
                 self.draft = None;
             }
+            ui.separator(); // --- sightings ---
+            self.sightings_buttons(ui);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if self.show_clock {
                     ui.label(

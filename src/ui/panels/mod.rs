@@ -10,3 +10,5 @@ pub mod settings;
 pub mod status;
 // --- video ---
 pub mod video;
+// --- sightings ---
+pub mod sightings;

@@ -639,6 +639,12 @@ impl ConsoleApp {
         if let Some(hook) = self.video.on_click.as_mut() {
             hook(&click);
         }
+        // In the full video, a click marks a sighting at that point on the ground (the quick
+        // menu asks for the category; Esc cancels). In the grid a click only selects.
+        if self.video.layout == VideoLayout::VideoMain {
+            let frame = self.view.videos.get(&sysid).and_then(|f| f.latest.get());
+            self.quick_mark_in_video(sysid, f64::from(click.nx), f64::from(click.ny), frame);
+        }
         self.video.clicks.push_back(click);
         while self.video.clicks.len() > CLICKS_KEEP {
             self.video.clicks.pop_front();
