@@ -444,7 +444,9 @@ fn a_shift_schedule_is_drawn_recorded_and_a_second_recording_refused_as_overlapp
     let stored = CrewStore::open_in(dir.path()).unwrap().sorties().unwrap();
     assert!(stored.len() >= planned, "{} < {planned}", stored.len());
     // The same crew cannot be on the same sorties twice.
-    click(&mut h, "Record these sorties");
+    h.state()
+        .handle()
+        .send(Intent::Planning(PlanningIntent::CreateScheduledSorties));
     wait_until(&mut h, "the refusal", |h| {
         shows_part(h, "is already on sortie")
     });

@@ -43,8 +43,20 @@ fn run_frames(bytes: &[u8]) -> usize {
             );
         }
         assert!(a.attitude_deg.iter().all(|v| v.is_finite()));
+        if let Some(b) = a.battery.percent {
+            assert!((0.0..=100.0).contains(&b), "battery {b} % kept");
+        }
         let _ = a.mode_name();
         let _ = a.link_state(now);
+    }
+    // Whatever hostile frames did to the fleet state, the console's fleet report built from it
+    // must still be accepted by dispatch (one odd aircraft must not get the whole report refused).
+    let report = kestrel::dispatch::envelope::FleetMessage::new(
+        "console",
+        kestrel::dispatch::fleet::report(&snap),
+    );
+    if let Err(e) = kestrel::dispatch::envelope::FleetMessage::decode("console", &report.encode()) {
+        panic!("dispatch refuses the fleet report: {e}");
     }
     n
 }
@@ -162,6 +174,17 @@ fn out_of_range_values_are_refused_with_a_reason() {
         ..Default::default()
     };
     assert!(too_many.validate().unwrap_err().contains("65533"));
+}
+
+/// Found by the fuzzer: a battery_remaining of 127 % was kept, and dispatch then refused the
+/// console's whole fleet report.
+#[test]
+fn regression_battery_over_100_percent_is_ignored() {
+    let mut sys = vec![0u8; 31];
+    sys[30] = 127;
+    let mut bytes = valid_frame(9, 0, &[0, 0, 0, 0, 2, 3, 0x81, 4, 3]);
+    bytes.extend(valid_frame(9, 1, &sys));
+    assert_eq!(run_frames(&bytes), 2);
 }
 
 /// i32::MIN coordinates must not overflow when range-checked.

@@ -130,6 +130,12 @@ fn write_v2(out: &mut Vec<u8>, h: MavHeader, msgid: u32, payload: &[u8], extra_c
 
 /// Decodes every frame in one UDP datagram.
 pub fn decode_datagram(data: &[u8], mut f: impl FnMut(Event)) {
+    scan(data, false, &mut |e, _| f(e));
+}
+
+/// Decodes every frame in one UDP datagram, also handing over each frame's bytes (empty for a
+/// rejected candidate), for signature checks.
+pub fn decode_datagram_raw(data: &[u8], mut f: impl FnMut(Event, &[u8])) {
     scan(data, false, &mut f);
 }
 
@@ -142,20 +148,26 @@ pub struct StreamDecoder {
 impl StreamDecoder {
     /// Feeds received bytes, calling `f` for each complete frame.
     pub fn push(&mut self, data: &[u8], mut f: impl FnMut(Event)) {
+        self.push_raw(data, |e, _| f(e));
+    }
+
+    /// Like [`StreamDecoder::push`], also handing over each frame's bytes (empty for a rejected
+    /// candidate), for signature checks.
+    pub fn push_raw(&mut self, data: &[u8], mut f: impl FnMut(Event, &[u8])) {
         self.buf.extend_from_slice(data);
         let used = scan(&self.buf, true, &mut f);
         self.buf.drain(..used);
         if self.buf.len() > 64 * 1024 {
             // Cannot happen with valid frames (max 280 bytes); drop runaway garbage.
             self.buf.clear();
-            f(Event::BadCrc);
+            f(Event::BadCrc, &[]);
         }
     }
 }
 
 /// Scans `buf` for frames; returns the number of bytes consumed. In stream mode an incomplete
 /// frame at the end is left for later; in datagram mode it is rejected.
-fn scan(buf: &[u8], stream: bool, f: &mut impl FnMut(Event)) -> usize {
+fn scan(buf: &[u8], stream: bool, f: &mut impl FnMut(Event, &[u8])) -> usize {
     let mut i = 0;
     while i < buf.len() {
         let stx = buf[i];
@@ -170,12 +182,12 @@ fn scan(buf: &[u8], stream: bool, f: &mut impl FnMut(Event)) -> usize {
             if stream {
                 return i;
             }
-            f(Event::BadCrc);
+            f(Event::BadCrc, &[]);
             return buf.len();
         }
         if v2 && rest[2] & !IFLAG_SIGNED != 0 {
             // Unsupported incompatibility flags: not a frame we can read.
-            f(Event::BadCrc);
+            f(Event::BadCrc, &[]);
             i += 1;
             continue;
         }
@@ -186,7 +198,7 @@ fn scan(buf: &[u8], stream: bool, f: &mut impl FnMut(Event)) -> usize {
             if stream {
                 return i;
             }
-            f(Event::BadCrc);
+            f(Event::BadCrc, &[]);
             i += 1;
             continue;
         }
@@ -200,10 +212,10 @@ fn scan(buf: &[u8], stream: bool, f: &mut impl FnMut(Event)) -> usize {
         if calculate_crc(&frame[1..hdr + len], MavMessage::extra_crc(msgid)) != crc {
             if MavMessage::default_message_from_id(msgid).is_none() {
                 // Unknown message: its CRC cannot be checked; skip the whole frame.
-                f(Event::Undecodable);
+                f(Event::Undecodable, frame);
                 i += total;
             } else {
-                f(Event::BadCrc);
+                f(Event::BadCrc, &[]);
                 i += 1;
             }
             continue;
@@ -229,21 +241,24 @@ fn scan(buf: &[u8], stream: bool, f: &mut impl FnMut(Event)) -> usize {
         };
         let payload = &frame[hdr..hdr + len];
         match MavMessage::parse(version, msgid, payload) {
-            Ok(m) => f(Event::Frame(Decoded::Msg(header, m))),
+            Ok(m) => f(Event::Frame(Decoded::Msg(header, m)), frame),
             Err(ParserError::InvalidEnum { enum_type, value })
                 if enum_type == "MavCmd" && (msgid == 75 || msgid == 76) =>
             {
                 let mut p = [0u8; 33];
                 let n = payload.len().min(33);
                 p[..n].copy_from_slice(&payload[..n]);
-                f(Event::Frame(Decoded::UnknownCommand {
-                    header,
-                    command: value as u16,
-                    target_system: p[30],
-                    target_component: p[31],
-                }));
+                f(
+                    Event::Frame(Decoded::UnknownCommand {
+                        header,
+                        command: value as u16,
+                        target_system: p[30],
+                        target_component: p[31],
+                    }),
+                    frame,
+                );
             }
-            Err(_) => f(Event::Undecodable),
+            Err(_) => f(Event::Undecodable, frame),
         }
         i += total;
     }

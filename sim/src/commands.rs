@@ -170,14 +170,19 @@ fn execute(v: &mut Vehicle, now: f64, from: Sender, a: &Args, out: &mut Outbox) 
                 None => MAV_RESULT_FAILED,
             };
         }
-        MAV_CMD_REQUEST_MESSAGE | MAV_CMD_REQUEST_AUTOPILOT_CAPABILITIES => {
-            let id = if a.command == MAV_CMD_REQUEST_MESSAGE {
-                p1 as u32
-            } else {
-                AUTOPILOT_VERSION_ID
+        MAV_CMD_REQUEST_MESSAGE
+        | MAV_CMD_REQUEST_AUTOPILOT_CAPABILITIES
+        | MAV_CMD_REQUEST_VIDEO_STREAM_INFORMATION => {
+            let id = match a.command {
+                MAV_CMD_REQUEST_MESSAGE => p1 as u32,
+                MAV_CMD_REQUEST_VIDEO_STREAM_INFORMATION => VIDEO_STREAM_INFORMATION_ID,
+                _ => AUTOPILOT_VERSION_ID,
             };
             let msg = if id == AUTOPILOT_VERSION_ID {
                 Some(streams::autopilot_version(v.sysid()))
+            } else if id == VIDEO_STREAM_INFORMATION_ID {
+                // Only aircraft with a camera (`--video`) describe a stream.
+                v.camera.as_ref().and_then(|c| c.stream_information())
             } else {
                 Stream::from_msg_id(id).and_then(|s| streams::build(s, &v.telemetry(now)))
             };
@@ -274,6 +279,7 @@ fn execute(v: &mut Vehicle, now: f64, from: Sender, a: &Args, out: &mut Outbox) 
 }
 
 const AUTOPILOT_VERSION_ID: u32 = 148;
+const VIDEO_STREAM_INFORMATION_ID: u32 = 269;
 
 /// Altitude above home from a command altitude in `frame` (NaN keeps the present altitude).
 fn altitude(z: f32, f: u8) -> Option<f64> {

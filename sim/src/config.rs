@@ -24,6 +24,12 @@ pub struct SimConfig {
     /// Seconds of simulated time after start during which the position estimate is not ready:
     /// latitude/longitude are reported as 0 and arming is refused, as on a cold-started autopilot.
     pub gps_warmup_s: f64,
+    /// Each aircraft streams a test video (RTP H.264, moving pattern with its callsign and a
+    /// clock) to the ground station's host on UDP port `video_base_port + i`, and describes it
+    /// with VIDEO_STREAM_INFORMATION when asked.
+    pub video: bool,
+    /// First UDP video port (aircraft `i` uses this + i); 5600 as QGroundControl expects.
+    pub video_base_port: u16,
 }
 
 /// Ground altitude above mean sea level at the default home (Liaocheng), metres.
@@ -42,6 +48,8 @@ impl Default for SimConfig {
             speedup: 1.0,
             seed: 1,
             gps_warmup_s: 0.0,
+            video: false,
+            video_base_port: crate::video::VIDEO_BASE_PORT,
         }
     }
 }
@@ -103,6 +111,15 @@ impl SimConfig {
             anyhow::ensure!(
                 self.faults.link_down_for_s.is_finite() && self.faults.link_down_for_s >= 0.0,
                 "link-down-for must be >= 0 s"
+            );
+        }
+        if self.video {
+            let last = u32::from(self.video_base_port) + self.vehicles as u32 - 1;
+            anyhow::ensure!(
+                self.video_base_port > 0 && last <= 65535,
+                "video ports {}..={} do not fit (video port + index must be 1..65535)",
+                self.video_base_port,
+                last
             );
         }
         if let Endpoint::Tcp(base) = self.endpoint {

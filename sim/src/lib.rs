@@ -16,6 +16,7 @@
 
 pub mod autopilot;
 pub mod battery;
+pub mod camera;
 pub mod codec;
 pub mod commands;
 pub mod config;
@@ -27,6 +28,7 @@ pub mod net;
 pub mod outbox;
 pub mod params;
 pub mod physics;
+pub mod signing;
 pub mod streams;
 #[cfg(test)]
 mod testkit;
@@ -41,6 +43,7 @@ use std::time::Instant;
 
 pub use config::{Endpoint, Faults, SimConfig};
 pub use net::SimStats;
+pub use signing::SigningCounts;
 pub use vehicle::VehicleState;
 
 use net::{lock, Shared};
@@ -67,15 +70,27 @@ impl Simulator {
             .enable_all()
             .build()?;
         let origin = geo::Origin::new(cfg.home.0, cfg.home.1);
+        let cameras = Arc::new(if cfg.video {
+            camera::Cameras::start(cfg.vehicles, video_host(&cfg.endpoint), cfg.video_base_port)?
+        } else {
+            camera::Cameras::default()
+        });
         let vehicles = (0..cfg.vehicles)
             .map(|index| {
-                Vehicle::new(Setup {
+                let mut v = Vehicle::new(Setup {
                     index,
                     origin,
                     start: grid_position(index, cfg.vehicles),
                     seed: cfg.seed,
                     gps_warmup_s: cfg.gps_warmup_s,
-                })
+                });
+                if cameras.enabled() {
+                    v.camera = Some(camera::CameraLink {
+                        cameras: cameras.clone(),
+                        index,
+                    });
+                }
+                v
             })
             .collect();
         let (aircraft, listeners, addrs) = {
@@ -88,6 +103,7 @@ impl Simulator {
             start: Instant::now(),
             link_down: AtomicBool::new(false),
             stats: Default::default(),
+            cameras,
         });
         let (tx, rx) = tokio::sync::oneshot::channel();
         let runner = shared.clone();
@@ -113,10 +129,27 @@ impl Simulator {
 
     /// A picture of aircraft `index` (system id index + 1), or None if there is no such aircraft.
     pub fn snapshot(&self, index: usize) -> Option<VehicleState> {
+        self.shared.aircraft.get(index).map(|a| {
+            let a = lock(a);
+            let mut state = a.vehicle.state();
+            state.signing = a.signing.is_some();
+            state.signing_rejected = a.signing_counts.rejected();
+            state
+        })
+    }
+
+    /// Frames aircraft `index` ignored because they were unsigned, wrongly signed or replayed
+    /// (0 for no such aircraft).
+    pub fn signing_rejected(&self, index: usize) -> u64 {
+        self.signing_counts(index).map_or(0, |c| c.rejected())
+    }
+
+    /// What aircraft `index`'s signature checks accepted and ignored, by reason.
+    pub fn signing_counts(&self, index: usize) -> Option<SigningCounts> {
         self.shared
             .aircraft
             .get(index)
-            .map(|a| lock(a).vehicle.state())
+            .map(|a| lock(a).signing_counts)
     }
 
     /// Simulated seconds since start.
@@ -147,6 +180,26 @@ impl Simulator {
     /// Link counters since start.
     pub fn stats(&self) -> SimStats {
         self.shared.stats.snapshot()
+    }
+
+    /// Switches aircraft `index`'s camera off (its video stream stops, as when the camera or
+    /// the video link fails) or back on. Fails if the simulator runs without video.
+    pub fn set_video_running(&self, index: usize, running: bool) -> anyhow::Result<()> {
+        self.shared.cameras.set_running(index, running)
+    }
+
+    /// The UDP port aircraft `index` streams its video to, when the simulator has video.
+    pub fn video_port(&self, index: usize) -> Option<u16> {
+        self.shared.cameras.port(index)
+    }
+}
+
+/// Where the cameras send first: the UDP ground station's host, or this machine for TCP (a
+/// connecting client retargets it).
+fn video_host(endpoint: &Endpoint) -> std::net::IpAddr {
+    match endpoint {
+        Endpoint::Udp(gcs) if !gcs.ip().is_unspecified() => gcs.ip(),
+        _ => std::net::IpAddr::from([127, 0, 0, 1]),
     }
 }
 

@@ -45,6 +45,13 @@ struct Cli {
     /// Simulated seconds before the position estimate is ready (arming refused until then).
     #[arg(long, value_name = "S", default_value_t = 3.0)]
     gps_warmup: f64,
+    /// Each aircraft streams a test video (RTP H.264) to the ground station's host on UDP port
+    /// VIDEO_PORT + index and announces it with VIDEO_STREAM_INFORMATION.
+    #[arg(long)]
+    video: bool,
+    /// First UDP port of the test videos (aircraft i uses this + i).
+    #[arg(long, value_name = "PORT", default_value_t = kestrel_sim::video::VIDEO_BASE_PORT)]
+    video_port: u16,
     /// Run for S wall-clock seconds, print one line with the CPU used, and exit.
     #[arg(long, value_name = "S")]
     measure: Option<f64>,
@@ -146,6 +153,8 @@ fn config(cli: &Cli) -> anyhow::Result<SimConfig> {
         speedup: cli.speedup,
         seed: cli.seed,
         gps_warmup_s: cli.gps_warmup,
+        video: cli.video,
+        video_base_port: cli.video_port,
     };
     cfg.validate()?;
     Ok(cfg)
@@ -179,6 +188,13 @@ fn print_banner(cfg: &SimConfig, sim: &Simulator) {
             "kestrel-sim: {} aircraft (sysid 1..{}) listening on TCP {first} .. {last}. Ctrl-C to stop.",
             cfg.vehicles, cfg.vehicles
         ),
+    }
+    if cfg.video {
+        println!(
+            "kestrel-sim: test video RTP H.264 to UDP ports {}..{} (udp://0.0.0.0:PORT in the ground station).",
+            cfg.video_base_port,
+            u32::from(cfg.video_base_port) + cfg.vehicles as u32 - 1
+        );
     }
 }
 

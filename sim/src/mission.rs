@@ -133,7 +133,11 @@ pub fn validate(t: MavMissionType, item: &Item) -> Result<(), MavMissionResult> 
     match t {
         MavMissionType::MAV_MISSION_TYPE_MISSION => {
             if is_nav(item.command) {
-                if !frame::is_global(f) {
+                // Like ArduPilot, a return-to-launch carries no position, so QGroundControl's
+                // MAV_FRAME_MISSION for it is as good as a global frame.
+                let positionless = item.command == MavCmd::MAV_CMD_NAV_RETURN_TO_LAUNCH;
+                let accepted = frame::is_global(f) || (positionless && f == frame::MISSION);
+                if !accepted {
                     return Err(MavMissionResult::MAV_MISSION_UNSUPPORTED_FRAME);
                 }
                 Ok(())
@@ -358,6 +362,23 @@ mod tests {
         );
         assert_eq!(validate(mission, &wp), Ok(()));
         let mut local = wp.clone();
+        let mut rtl = item(
+            3,
+            MAV_CMD_NAV_RETURN_TO_LAUNCH,
+            MAV_FRAME_MISSION,
+            0,
+            0,
+            0.0,
+        );
+        assert_eq!(
+            validate(MavMissionType::MAV_MISSION_TYPE_MISSION, &rtl),
+            Ok(())
+        );
+        rtl.command = MAV_CMD_NAV_WAYPOINT;
+        assert_eq!(
+            validate(MavMissionType::MAV_MISSION_TYPE_MISSION, &rtl),
+            Err(MavMissionResult::MAV_MISSION_UNSUPPORTED_FRAME)
+        );
         local.frame = MAV_FRAME_LOCAL_NED;
         assert_eq!(
             validate(mission, &local),

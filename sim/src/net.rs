@@ -13,10 +13,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::Notify;
 
+use mavlink::dialects::ardupilotmega::MavMessage;
+
 use crate::codec::{self, Decoded, Encoder, Event, StreamDecoder, MAX_FRAME};
 use crate::config::SimConfig;
 use crate::faults::LinkFaults;
 use crate::outbox::{Dest, Outbox, Outgoing, Peer};
+use crate::signing::{AircraftSigning, Refusal, SigningCounts, ACCEPT_UNSIGNED};
 use crate::vehicle::{Vehicle, COMPONENT_ID};
 
 /// Wall-clock period of the simulation tick.
@@ -92,6 +95,7 @@ pub(crate) struct Shared {
     pub start: Instant,
     pub link_down: AtomicBool,
     pub stats: Counters,
+    pub cameras: Arc<crate::camera::Cameras>,
 }
 
 impl Shared {
@@ -214,6 +218,12 @@ pub(crate) struct Aircraft {
     /// the same for all, so that is also release order). None without latency.
     delayed: Option<DelaySender>,
     transport: Transport,
+    /// The signing key and stream timestamps, once SETUP_SIGNING installed a key.
+    pub signing: Option<AircraftSigning>,
+    /// What signing checks accepted and ignored (kept when signing is removed).
+    pub signing_counts: SigningCounts,
+    /// Scratch buffer for signed outgoing frames.
+    signed: Vec<u8>,
 }
 
 impl Aircraft {
@@ -225,11 +235,23 @@ impl Aircraft {
             faults,
             delayed: None,
             transport,
+            signing: None,
+            signing_counts: SigningCounts::default(),
+            signed: Vec::with_capacity(MAX_FRAME),
         }
     }
 
-    /// Handles a decoded event from `peer`, applying inbound faults.
-    fn receive(&mut self, ev: Event, peer: Peer, now: f64, down: bool, stats: &Counters) {
+    /// Handles a decoded event from `peer` (`raw` is the frame as received), applying inbound
+    /// faults, then signature checks when signing is on.
+    fn receive(
+        &mut self,
+        ev: Event,
+        raw: &[u8],
+        peer: Peer,
+        now: f64,
+        down: bool,
+        stats: &Counters,
+    ) {
         let d = match ev {
             Event::BadCrc => return inc(&stats.rejected, 1),
             Event::Undecodable => return inc(&stats.undecodable, 1),
@@ -238,6 +260,21 @@ impl Aircraft {
         inc(&stats.received, 1);
         if down || self.faults.lose() {
             return inc(&stats.dropped_in, 1);
+        }
+        if let Some(signing) = &mut self.signing {
+            let msgid = match &d {
+                Decoded::Msg(_, m) => mavlink::Message::message_id(m),
+                Decoded::UnknownCommand { .. } => u32::MAX,
+            };
+            if !ACCEPT_UNSIGNED.contains(&msgid) {
+                let c = &mut self.signing_counts;
+                match signing.check(raw) {
+                    Ok(()) => c.accepted += 1,
+                    Err(Refusal::Unsigned) => return c.unsigned += 1,
+                    Err(Refusal::BadSignature) => return c.bad_signature += 1,
+                    Err(Refusal::Replayed) => return c.replayed += 1,
+                }
+            }
         }
         match &self.delayed {
             None => self.deliver(now, peer, d),
@@ -249,6 +286,12 @@ impl Aircraft {
 
     fn deliver(&mut self, now: f64, peer: Peer, d: Decoded) {
         match d {
+            Decoded::Msg(_, MavMessage::SETUP_SIGNING(s)) => {
+                // Installed (or removed) at once, like ArduPilot; no reply is sent.
+                if s.target_system == self.vehicle.sysid() {
+                    self.signing = AircraftSigning::from_setup(s.secret_key, s.initial_timestamp);
+                }
+            }
             Decoded::Msg(h, m) => self.vehicle.handle(now, peer, &h, &m, &mut self.out),
             Decoded::UnknownCommand {
                 header,
@@ -276,7 +319,11 @@ impl Aircraft {
                 Outgoing::Msg(d, _) => *d,
                 Outgoing::RawCommandAck { dest, .. } => *dest,
             };
-            let bytes = self.enc.encode(sysid, COMPONENT_ID, &item);
+            let mut bytes = self.enc.encode(sysid, COMPONENT_ID, &item);
+            if let Some(signing) = &mut self.signing {
+                signing.sign(bytes, &mut self.signed);
+                bytes = &self.signed;
+            }
             if down || self.faults.lose() {
                 inc(&stats.dropped_out, 1);
             } else if let Some(tx) = &self.delayed {
@@ -466,8 +513,8 @@ async fn udp_receive(shared: Arc<Shared>, index: usize, socket: Arc<UdpSocket>) 
         let mut guard = lock(&shared.aircraft[index]);
         let a = &mut *guard;
         let peer = a.transport.learn_udp(addr);
-        codec::decode_datagram(&buf[..n], |ev| {
-            a.receive(ev, peer, now, down, &shared.stats)
+        codec::decode_datagram_raw(&buf[..n], |ev, raw| {
+            a.receive(ev, raw, peer, now, down, &shared.stats)
         });
         a.flush(down, &shared.stats);
     }
@@ -476,7 +523,11 @@ async fn udp_receive(shared: Arc<Shared>, index: usize, socket: Arc<UdpSocket>) 
 async fn tcp_accept(shared: Arc<Shared>, index: usize, listener: TcpListener) {
     loop {
         let stream = match listener.accept().await {
-            Ok((s, _)) => s,
+            Ok((s, peer)) => {
+                // The camera streams to the ground station that connected.
+                shared.cameras.retarget(index, peer.ip());
+                s
+            }
             Err(_) => {
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
@@ -537,8 +588,8 @@ async fn tcp_read(
         let down = shared.down(now);
         let mut guard = lock(&shared.aircraft[index]);
         let a = &mut *guard;
-        decoder.push(&buf[..n], |ev| {
-            a.receive(ev, client.peer, now, down, &shared.stats)
+        decoder.push_raw(&buf[..n], |ev, raw| {
+            a.receive(ev, raw, client.peer, now, down, &shared.stats)
         });
         a.flush(down, &shared.stats);
     }

@@ -87,6 +87,10 @@ pub struct VehicleState {
     pub fence_breached: bool,
     /// Every parameter, (name, value) in index order.
     pub params: Vec<(String, f32)>,
+    /// MAVLink 2 signing is on (a key was installed with SETUP_SIGNING).
+    pub signing: bool,
+    /// Incoming frames ignored for being unsigned, wrongly signed or replayed.
+    pub signing_rejected: u64,
 }
 
 impl VehicleState {
@@ -112,6 +116,8 @@ pub struct Vehicle {
     pub streams: Streams,
     /// The last COMMAND_LONG, for idempotent retransmissions.
     pub(crate) last_command: Option<CommandMemo>,
+    /// The aircraft's camera, when the simulator streams video.
+    pub camera: Option<crate::camera::CameraLink>,
     gps: GpsNoise,
     rng: fastrand::Rng,
     gps_warmup_s: f64,
@@ -146,6 +152,7 @@ impl Vehicle {
             missions: MissionServer::default(),
             streams: Streams::new(setup.index as f64 * 0.0137),
             last_command: None,
+            camera: None,
             gps: GpsNoise::default(),
             rng,
             gps_warmup_s: setup.gps_warmup_s,
@@ -444,6 +451,9 @@ impl Vehicle {
                 .iter()
                 .map(|(n, v)| (n.to_string(), v))
                 .collect(),
+            // Signing lives in the link layer, which fills these in.
+            signing: false,
+            signing_rejected: 0,
         }
     }
 

@@ -13,6 +13,21 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
+/// An entry to append: the fields the caller gives (id, time and hashes are added).
+#[derive(Debug, Clone, Copy)]
+pub struct NewEntry<'a> {
+    /// Who did it.
+    pub operator: &'a str,
+    /// The aircraft it concerned, if any.
+    pub aircraft: Option<u8>,
+    /// What kind of action.
+    pub action: &'a str,
+    /// What exactly.
+    pub detail: &'a str,
+    /// How it ended.
+    pub result: &'a str,
+}
+
 /// One audited action.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AuditEntry {
@@ -167,6 +182,19 @@ impl AuditLog {
         detail: &str,
         result: &str,
     ) -> Result<i64, AuditError> {
+        self.append_many(&[NewEntry {
+            operator,
+            aircraft,
+            action,
+            detail,
+            result,
+        }])
+    }
+
+    /// Appends entries in one transaction (all or none) and returns the id of the last one:
+    /// for bulk imports and for building large logs in benchmarks, where a commit per entry
+    /// would dominate.
+    pub fn append_many(&self, entries: &[NewEntry<'_>]) -> Result<i64, AuditError> {
         let at_us = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_micros() as i64)
@@ -177,30 +205,47 @@ impl AuditLog {
             source,
         };
         let tx = inner.conn.unchecked_transaction().map_err(db)?;
-        let id: i64 = tx
-            .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM audit", [], |r| {
-                r.get(0)
-            })
+        let mut id: i64 = tx
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM audit", [], |r| r.get(0))
             .map_err(db)?;
-        let prev = inner.last_hash;
-        let hash = Record {
-            id,
-            at_us,
-            operator,
-            aircraft,
-            action,
-            detail,
-            result,
+        let mut prev = inner.last_hash;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO audit (id, at_us, operator, aircraft, action, detail, result, prev_hash, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(db)?;
+            for e in entries {
+                id += 1;
+                let hash = Record {
+                    id,
+                    at_us,
+                    operator: e.operator,
+                    aircraft: e.aircraft,
+                    action: e.action,
+                    detail: e.detail,
+                    result: e.result,
+                }
+                .hash(&prev);
+                insert
+                    .execute(params![
+                        id,
+                        at_us,
+                        e.operator,
+                        e.aircraft,
+                        e.action,
+                        e.detail,
+                        e.result,
+                        &prev[..],
+                        &hash[..]
+                    ])
+                    .map_err(db)?;
+                prev = hash;
+            }
         }
-        .hash(&prev);
-        tx.execute(
-            "INSERT INTO audit (id, at_us, operator, aircraft, action, detail, result, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![id, at_us, operator, aircraft, action, detail, result, &prev[..], &hash[..]],
-        )
-        .map_err(db)?;
         tx.commit().map_err(db)?;
-        inner.last_hash = hash;
+        inner.last_hash = prev;
         Ok(id)
     }
 
@@ -382,6 +427,27 @@ mod tests {
             log.verify().unwrap(),
             Verdict::Broken { at_id: 2, .. }
         ));
+    }
+
+    #[test]
+    fn batched_appends_continue_the_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::open(&dir.path().join("audit.db")).unwrap();
+        assert_eq!(log.append("a", Some(1), "command", "arm", "ok").unwrap(), 1);
+        let batch = [NewEntry {
+            operator: "b",
+            aircraft: None,
+            action: "sighting",
+            detail: "crowd",
+            result: "saved",
+        }; 3];
+        assert_eq!(log.append_many(&batch).unwrap(), 4);
+        assert_eq!(
+            log.append("a", Some(1), "command", "land", "ok").unwrap(),
+            5
+        );
+        assert_eq!(log.verify().unwrap(), Verdict::Intact { entries: 5 });
+        assert_eq!(log.entries().unwrap()[2].action, "sighting");
     }
 
     #[test]

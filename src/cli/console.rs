@@ -103,6 +103,10 @@ pub fn run(
             .or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("USERNAME").ok())
             .unwrap_or_else(|| "unknown".into()),
+        video: true,
+        // --- sightings ---
+        dispatch: settings.dispatch.clone(),
+        callsigns: settings.callsigns.clone(),
     };
     let app = AppOptions {
         settings,

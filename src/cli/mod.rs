@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod bench;
 pub mod command;
 pub mod console;
 pub mod crew;
@@ -13,6 +14,7 @@ pub mod mission;
 pub mod output;
 pub mod plan;
 pub mod sighting;
+pub mod signing;
 pub mod status;
 pub mod sync;
 pub mod tiles;
@@ -78,6 +80,10 @@ pub enum Cmd {
     Crew(crew::CrewArgs),
     /// Live video: probe a stream, take a geotagged snapshot, record a clip.
     Video(video::VideoArgs),
+    /// MAVLink 2 signing: give an aircraft a key over a trusted link, show state, revoke.
+    Signing(signing::SigningArgs),
+    /// Measure: e.g. `kestrel bench audit --entries 1000000` times `audit verify`.
+    Bench(bench::BenchArgs),
 }
 
 /// Link options shared by subcommands that talk to aircraft.
@@ -108,15 +114,21 @@ impl Context {
     pub fn audit_db(&self) -> PathBuf {
         self.data_dir.join("audit.db")
     }
+
+    /// Where per-aircraft signing keys and the signing clock live (owner-only).
+    pub fn keys_dir(&self) -> PathBuf {
+        self.data_dir.join("keys")
+    }
 }
 
 impl LinkArgs {
-    /// Starts a station with these links (commands audited in the data directory), or explains
-    /// why a link cannot be opened.
+    /// Starts a station with these links (commands audited in the data directory, frames signed
+    /// for aircraft whose key is stored there), or explains why a link cannot be opened.
     pub async fn open(&self, ctx: &Context) -> anyhow::Result<Station> {
         let station = Station::start(StationConfig {
             tlog: self.tlog.clone(),
             audit: Some(ctx.audit_db()),
+            keys_dir: Some(ctx.keys_dir()),
             operator: ctx.operator.clone(),
             ..Default::default()
         })?;
@@ -209,6 +221,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Video(a)) => video::run(a, ctx.json, Some(&ctx.data_dir)).await,
         Some(Cmd::Alerts(a)) => alerts::run(a, &ctx).await,
         Some(Cmd::Tiles(a)) => tiles::run(a, ctx.json).await,
+        Some(Cmd::Signing(a)) => signing::run(a, &ctx).await,
+        Some(Cmd::Bench(a)) => bench::run(a, &ctx),
         // The window needs the main thread; main.rs starts it before any runtime exists.
         Some(Cmd::Console(_)) | None => {
             anyhow::bail!(

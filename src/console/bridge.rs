@@ -43,6 +43,17 @@ pub struct ConsoleConfig {
     pub alert_thresholds: AlertThresholds,
     /// Who is operating, as written in the audit trail (`DATA_DIR/audit.db`) of every command.
     pub operator: String,
+    // --- video ---
+    /// Play the aircraft's video when the window's views ask for it (and give the demo's
+    /// simulated aircraft cameras). Off by default so headless uses start no pipelines.
+    pub video: bool,
+    // --- end video ---
+    // --- sightings ---
+    /// Where sightings go (broker, console id, CoT) and the payload camera.
+    pub dispatch: super::dispatch_settings::DispatchSettings,
+    /// Callsigns by system id, for fleet reports and sightings.
+    pub callsigns: BTreeMap<u8, String>,
+    // --- end sightings ---
 }
 
 /// Why the console's core could not start.
@@ -82,6 +93,14 @@ pub enum Intent {
     SaveSettings(Box<Settings>, PathBuf),
     /// Stop the core.
     Shutdown,
+    // --- video ---
+    /// Video streams, snapshots and recordings.
+    Video(super::video::VideoIntent),
+    // --- end video ---
+    // --- sightings ---
+    /// Mark, edit or correct a sighting, or reconfigure dispatch.
+    Sighting(super::sightings::SightingIntent),
+    // --- end sightings ---
     // --- planning ---
     /// Key areas, patrol routes, sorties and the shift schedule (answered by `Planning`).
     Planning(super::planning::PlanningIntent),
@@ -134,6 +153,14 @@ pub enum Event {
     Alert(AlertEvent),
     /// Settings were written (or why not).
     SettingsSaved(Result<PathBuf, String>),
+    // --- video ---
+    /// A video stream changed state, a snapshot was saved, a recording started or finished.
+    Video(super::video::VideoNotice),
+    // --- end video ---
+    // --- sightings ---
+    /// A sighting was saved or edited (or why not).
+    Sighting(super::sightings::SightingEvent),
+    // --- end sightings ---
     // --- planning ---
     /// A planning request finished (or why not).
     Planning(super::planning::PlanningOutcome),
@@ -158,6 +185,18 @@ pub struct ConsoleView {
     pub tlog: Option<PathBuf>,
     /// Increases with every publication.
     pub seq: u64,
+    // --- video ---
+    /// The video streams playing, by system id.
+    pub videos: Arc<BTreeMap<u8, super::video::VideoFeed>>,
+    /// The core plays video (the window shows its video views and asks for streams).
+    pub video_enabled: bool,
+    // --- end video ---
+    // --- sightings ---
+    /// Every sighting in the queue, oldest first, with its delivery state.
+    pub sightings: Arc<Vec<crate::sightings::SightingRecord>>,
+    /// The connection to dispatch and the backlog.
+    pub dispatch: super::sightings::DispatchState,
+    // --- end sightings ---
     // --- planning ---
     /// Key areas, the route being planned, crews, sorties, the shift schedule.
     pub planning: Arc<super::planning::PlanningView>,
@@ -175,6 +214,12 @@ impl ConsoleView {
             alert_log: None,
             tlog: None,
             seq: 0,
+            videos: Arc::new(BTreeMap::new()),
+            video_enabled: false,
+            // --- sightings ---
+            sightings: Arc::new(Vec::new()),
+            dispatch: Default::default(),
+            // --- end sightings ---
             planning: Arc::default(),
         }
     }
@@ -239,6 +284,7 @@ impl ConsoleHandle {
             None => None,
         };
         let demo_count = config.demo;
+        let demo_video = config.video;
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let thread_shared = shared.clone();
         let thread = std::thread::Builder::new()
@@ -269,7 +315,7 @@ impl ConsoleHandle {
         };
         let simulator = match (demo_addr, demo_count) {
             (Some(addr), Some(n)) => {
-                Some(demo::start_simulator(addr, n).map_err(ConsoleError::Demo)?)
+                Some(demo::start_simulator(addr, n, demo_video).map_err(ConsoleError::Demo)?)
             }
             _ => None,
         };
@@ -467,10 +513,21 @@ fn core_thread(
         {
             let mut view = (**lock(&shared.view)).clone();
             view.demo = config.demo;
+            view.video_enabled = config.video;
             view.alert_log = alert_log.as_ref().map(|l| l.path().to_path_buf());
             view.tlog = station.tlog_path();
             *lock(&shared.view) = Arc::new(view);
         }
+        // --- sightings ---
+        let sightings = super::sightings::SightingsCore::start(
+            station.clone(),
+            config.data_dir.clone(),
+            config.dispatch.clone(),
+            config.callsigns.clone(),
+            events.clone(),
+        )
+        .await;
+        // --- end sightings ---
         let missions = Arc::new(Mutex::new(MissionBook::default()));
         // --- planning ---
         let planning = {
@@ -499,6 +556,8 @@ fn core_thread(
             alerts_rev: u64::MAX,
             alerts: Arc::new(Vec::new()),
             seq: 0,
+            video: super::video::VideoCore::new(config.video, config.data_dir.clone()),
+            sightings,
         };
         if let Some(n) = config.demo {
             tokio::spawn(demo::fly_patrols(
@@ -561,6 +620,9 @@ struct Core {
     alerts_rev: u64,
     alerts: Arc<Vec<Alert>>,
     seq: u64,
+    video: super::video::VideoCore,
+    // --- sightings ---
+    sightings: super::sightings::SightingsCore,
 }
 
 impl Core {
@@ -573,6 +635,8 @@ impl Core {
             loop {
                 match intents.try_recv() {
                     Ok(Intent::Shutdown) | Err(TryRecvError::Disconnected) => {
+                        self.video.shutdown().await;
+                        self.sightings.shutdown().await;
                         self.station.flush_tlog();
                         return;
                     }
@@ -580,6 +644,7 @@ impl Core {
                     Err(TryRecvError::Empty) => break,
                 }
             }
+            self.video.forward_events(&self.events);
             if last_publish.is_none_or(|t| t.elapsed() >= PUBLISH_INTERVAL) {
                 last_publish = Some(Instant::now());
                 self.publish();
@@ -666,6 +731,17 @@ impl Core {
                 let _ = self.events.send(Event::SettingsSaved(result));
             }
             Intent::Shutdown => {}
+            // --- video ---
+            Intent::Video(v) => {
+                let snap = self.station.snapshot();
+                self.video.handle(v, &snap, &self.events);
+                self.publish();
+            } // --- end video ---
+            // --- sightings ---
+            Intent::Sighting(i) => {
+                self.sightings.handle(i).await;
+                self.publish();
+            }
             // --- planning ---
             Intent::Planning(p) => self.planning.send(p),
         }
@@ -684,12 +760,14 @@ impl Core {
         }
         lock(&self.shared.history).record(&snap);
         self.fetch_missions(&snap);
+        self.video.reconcile(&snap, &self.events);
         // --- planning ---
         self.planning.observe(&snap);
         let planning = self.planning.view();
         let missions = lock(&self.missions).snapshot();
         self.seq += 1;
         let previous = lock(&self.shared.view).clone();
+        let (sightings, dispatch) = self.sightings.state(); // --- sightings ---
         let view = ConsoleView {
             fleet: snap,
             links: self.station.links(),
@@ -699,6 +777,10 @@ impl Core {
             alert_log: previous.alert_log.clone(),
             tlog: previous.tlog.clone(),
             seq: self.seq,
+            videos: self.video.feeds(),
+            video_enabled: previous.video_enabled,
+            sightings,
+            dispatch,
             planning, // --- planning ---
         };
         *lock(&self.shared.view) = Arc::new(view);

@@ -29,15 +29,32 @@ pub fn free_loopback_addr() -> std::io::Result<SocketAddr> {
     sock.local_addr()
 }
 
-/// Starts the simulator with `aircraft` aircraft sending to the station at `station_addr`.
-pub fn start_simulator(station_addr: SocketAddr, aircraft: usize) -> Result<Simulator, String> {
-    Simulator::start(SimConfig {
+/// Starts the simulator with `aircraft` aircraft sending to the station at `station_addr`; with
+/// `video`, each aircraft also streams its camera's test picture to UDP 5600 + index.
+pub fn start_simulator(
+    station_addr: SocketAddr,
+    aircraft: usize,
+    video: bool,
+) -> Result<Simulator, String> {
+    let cfg = SimConfig {
         vehicles: aircraft,
         endpoint: Endpoint::Udp(station_addr),
         home: HOME,
         speedup: 1.0,
+        video,
         ..Default::default()
-    })
+    };
+    match Simulator::start(cfg.clone()) {
+        Err(e) if video => {
+            // No test video (e.g. GStreamer's x264enc missing): fly without cameras.
+            eprintln!("kestrel: the demo aircraft have no video: {e:#}");
+            Simulator::start(SimConfig {
+                video: false,
+                ..cfg
+            })
+        }
+        other => other,
+    }
     .map_err(|e| e.to_string())
 }
 

@@ -14,6 +14,17 @@ pub mod demo;
 pub mod planning; // --- planning ---
 pub mod settings;
 pub mod synthetic;
+// --- video ---
+pub mod video;
+// --- end video ---
+// --- sightings ---
+pub mod dispatch_settings;
+pub mod sightings;
+pub use dispatch_settings::DispatchSettings;
+pub use sightings::{
+    DispatchConnection, DispatchState, MarkRequest, SightingEvent, SightingIntent, SightingPlace,
+};
+// --- end sightings ---
 
 pub use bridge::{
     CommandReport, ConsoleConfig, ConsoleError, ConsoleHandle, ConsoleView, Event, Intent,

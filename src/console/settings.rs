@@ -114,6 +114,16 @@ pub struct Settings {
     pub alert_thresholds: AlertThresholds,
     /// Callsigns by system id; aircraft without one are called by their team number.
     pub callsigns: BTreeMap<u8, String>,
+    // --- video ---
+    /// Video source URI by system id (`udp://0.0.0.0:5600`, `rtsp://…`, `mpegts://…`,
+    /// `pipeline:…`), overriding what the aircraft announces and the default port.
+    #[serde(default)]
+    pub video_sources: BTreeMap<u8, String>,
+    // --- end video ---
+    // --- sightings ---
+    /// Where sightings and fleet positions go (MQTT broker, CoT) and the payload camera.
+    pub dispatch: super::dispatch_settings::DispatchSettings,
+    // --- end sightings ---
 }
 
 impl Default for Settings {
@@ -127,6 +137,8 @@ impl Default for Settings {
             takeoff_alt_m: 30.0,
             alert_thresholds: AlertThresholds::default(),
             callsigns: BTreeMap::new(),
+            video_sources: BTreeMap::new(),
+            dispatch: Default::default(), // --- sightings ---
         }
     }
 }

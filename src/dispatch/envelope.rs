@@ -204,6 +204,32 @@ fn check_console(topic_console: &str, inner: &str) -> Result<(), EnvelopeError> 
     Ok(())
 }
 
+/// Refuses an aircraft entry a console could not have meant: the broadcast id, altitudes and
+/// speeds that are not finite numbers (e.g. 1e39, which overflows to infinity), a battery beyond
+/// 0-100 %.
+fn check_fleet_values(a: &FleetAircraft) -> Result<(), String> {
+    let id = a.sysid;
+    if id == 0 {
+        return Err("aircraft system id 0 is the broadcast id, not an aircraft".into());
+    }
+    for (what, v) in [
+        ("altitude above sea level", a.alt_amsl_m),
+        ("altitude above home", a.alt_rel_m),
+        ("heading", a.heading_deg),
+        ("ground speed", a.ground_speed_ms),
+    ] {
+        if !v.is_finite() {
+            return Err(format!("aircraft {id}: {what} is not a finite number"));
+        }
+    }
+    if let Some(b) = a.battery_pct {
+        if !(0.0..=100.0).contains(&b) {
+            return Err(format!("aircraft {id}: battery {b} % is outside 0-100"));
+        }
+    }
+    Ok(())
+}
+
 impl SightingMessage {
     /// Wraps a sighting (and its snapshot bytes) for sending.
     pub fn new(console: &str, seq: i64, sighting: Sighting, jpeg: Option<&[u8]>) -> Self {
@@ -331,6 +357,7 @@ impl FleetMessage {
             )));
         }
         for a in &msg.aircraft {
+            check_fleet_values(a).map_err(invalid)?;
             if let (Some(lat), Some(lon)) = (a.lat, a.lon) {
                 crate::sightings::Position::new(lat, lon)
                     .validate()

@@ -3,7 +3,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant, SystemTime};
 
-use mavlink::dialects::ardupilotmega::{MavMessage, MavModeFlag, MavState};
+use mavlink::dialects::ardupilotmega::{
+    MavMessage, MavModeFlag, MavState, VIDEO_STREAM_INFORMATION_DATA,
+};
 
 use super::link_quality::{LinkPresence, LinkState};
 use super::modes::copter_mode_name;
@@ -121,6 +123,10 @@ pub struct Aircraft {
     /// Set when two different autopilots use this system id on different links (their boot
     /// clocks disagree): the state shown is a mix and cannot be trusted until resolved.
     pub sysid_conflict: Option<String>,
+    /// The aircraft's video stream as it described it (VIDEO_STREAM_INFORMATION, first stream),
+    /// with its uri and name cleaned of control characters, quotes and spaces; the console
+    /// chooses the stream to play from it (`crate::video::stream_info::choose_source`).
+    pub video_stream: Option<VIDEO_STREAM_INFORMATION_DATA>,
     drain_reference: Option<(Instant, f32)>,
     autopilot_minutes_left: Option<f32>,
 }
@@ -154,6 +160,7 @@ impl Aircraft {
             first_seen: now,
             position_at: None,
             sysid_conflict: None,
+            video_stream: None,
             drain_reference: None,
             autopilot_minutes_left: None,
         }
@@ -286,12 +293,12 @@ impl Aircraft {
                 if s.current_battery >= 0 {
                     self.battery.current_a = Some(f32::from(s.current_battery) / 100.0);
                 }
-                if s.battery_remaining >= 0 {
+                if (0..=100).contains(&s.battery_remaining) {
                     self.update_battery_percent(f32::from(s.battery_remaining), now);
                 }
             }
             MavMessage::BATTERY_STATUS(b) if b.id == 0 => {
-                if b.battery_remaining >= 0 {
+                if (0..=100).contains(&b.battery_remaining) {
                     self.update_battery_percent(f32::from(b.battery_remaining), now);
                 }
                 self.autopilot_minutes_left =
@@ -326,6 +333,11 @@ impl Aircraft {
                 }
             }
             MavMessage::MISSION_ITEM_REACHED(m) => self.mission_reached = Some(m.seq),
+            // --- video ---
+            MavMessage::VIDEO_STREAM_INFORMATION(v) if v.stream_id <= 1 => {
+                self.video_stream = Some(sanitise_video_info(v));
+            }
+            // --- end video ---
             MavMessage::STATUSTEXT(t) => {
                 let text = t
                     .text
@@ -379,3 +391,79 @@ impl Aircraft {
         self.system_status >= MavState::MAV_STATE_CRITICAL as u8
     }
 }
+
+// --- video ---
+/// Longest uri kept (the MAVLink field holds 160 characters).
+const VIDEO_URI_MAX: usize = 160;
+
+/// Text of a MAVLink char array up to its first NUL, keeping only printable ASCII without
+/// spaces, quotes or backslashes (the uri ends up in a GStreamer description and on screen).
+fn clean_field(bytes: &[u8], max: usize, allow_space: bool) -> String {
+    bytes
+        .iter()
+        .take_while(|b| **b != 0)
+        .map(|b| *b as char)
+        .filter(|c| {
+            c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '\'' | '`')
+                || (allow_space && *c == ' ')
+        })
+        .take(max)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// VIDEO_STREAM_INFORMATION with its text fields made safe to show and to parse.
+pub fn sanitise_video_info(v: &VIDEO_STREAM_INFORMATION_DATA) -> VIDEO_STREAM_INFORMATION_DATA {
+    let mut out = v.clone();
+    out.uri = clean_field(&v.uri[..], VIDEO_URI_MAX, false)
+        .as_str()
+        .into();
+    out.name = clean_field(&v.name[..], 32, true).as_str().into();
+    out
+}
+
+#[cfg(test)]
+mod video_tests {
+    use super::*;
+
+    #[test]
+    fn video_stream_information_is_kept_with_a_clean_uri() {
+        let mut a = Aircraft::new(1, 1, Instant::now());
+        let info = VIDEO_STREAM_INFORMATION_DATA {
+            stream_id: 1,
+            uri: "udp://0.0.0.0:5601\"\n ! filesink location=/etc/x".into(),
+            name: "cam\u{7}era 1".into(),
+            ..Default::default()
+        };
+        a.apply(&MavMessage::VIDEO_STREAM_INFORMATION(info), Instant::now());
+        let got = a.video_stream.as_ref().unwrap();
+        assert_eq!(
+            got.uri.to_str().unwrap(),
+            "udp://0.0.0.0:5601!filesinklocation=/etc/x"
+        );
+        assert_eq!(got.name.to_str().unwrap(), "camera 1");
+        // Whatever the junk, it never reaches a pipeline description.
+        let (src, _) = crate::video::stream_info::choose_source(None, Some(got), 0);
+        assert!(!src.to_string().contains("filesink"), "{src}");
+        // A second stream (stream_id 2) does not replace the first.
+        let second = VIDEO_STREAM_INFORMATION_DATA {
+            stream_id: 2,
+            uri: "udp://0.0.0.0:5700".into(),
+            ..Default::default()
+        };
+        a.apply(
+            &MavMessage::VIDEO_STREAM_INFORMATION(second),
+            Instant::now(),
+        );
+        assert!(a
+            .video_stream
+            .as_ref()
+            .unwrap()
+            .uri
+            .to_str()
+            .unwrap()
+            .contains("5601"));
+    }
+}
+// --- end video ---

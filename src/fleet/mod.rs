@@ -112,9 +112,18 @@ impl Fleet {
                 }
             }
             aircraft.apply(msg, now);
-        } else if let Some(p) = aircraft.links.iter_mut().find(|p| p.link == link) {
-            // Other components (gimbal, camera) keep the link alive but do not drive telemetry.
-            p.last_heard = now;
+        } else {
+            if let Some(p) = aircraft.links.iter_mut().find(|p| p.link == link) {
+                // Other components (gimbal, camera) keep the link alive but do not drive
+                // telemetry.
+                p.last_heard = now;
+            }
+            // --- video ---
+            // A camera component describes the aircraft's video stream.
+            if let MavMessage::VIDEO_STREAM_INFORMATION(_) = msg {
+                aircraft.apply(msg, now);
+            }
+            // --- end video ---
         }
         outcome
     }

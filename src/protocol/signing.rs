@@ -17,6 +17,10 @@ pub enum SigningError {
     NoTrustedLink(u8),
     #[error("aircraft {0} did not start signing after {1} attempts (does its firmware support MAVLink 2 signing?); signing left off")]
     NotConfirmed(u8, u32),
+    #[error("aircraft {0} has no signing key on this station: nothing to revoke")]
+    NoKey(u8),
+    #[error("aircraft {0} still signs after {1} attempts to revoke its key; the key is kept (use --forget to drop it here anyway)")]
+    RevokeNotConfirmed(u8, u32),
     #[error("cannot store the key: {0}")]
     Store(#[from] std::io::Error),
     #[error(transparent)]
@@ -91,5 +95,78 @@ impl Station {
             "not confirmed".into(),
         );
         Err(SigningError::NotConfirmed(sysid, ATTEMPTS))
+    }
+}
+
+impl Station {
+    /// Turns signing off with aircraft `sysid`: sends it SETUP_SIGNING with an all-zero key
+    /// (signed with the current key, so only the key holder can do it), waits until its frames
+    /// arrive unsigned, then stops signing and forgets the stored key. Without confirmation the
+    /// key is kept, so the aircraft is never left signing with a key nobody holds.
+    pub async fn revoke_signing(&self, sysid: u8) -> Result<(), SigningError> {
+        if self.signing().key_for(sysid).is_none() {
+            return Err(SigningError::NoKey(sysid));
+        }
+        let unsigned_seen = || {
+            self.signing()
+                .counts()
+                .into_iter()
+                .find(|(s, _)| *s == sysid)
+                .map(|(_, c)| c.unsigned)
+                .unwrap_or(0)
+        };
+        const ATTEMPTS: u32 = 3;
+        for _ in 0..ATTEMPTS {
+            let before = unsigned_seen();
+            self.send_to(
+                sysid,
+                MavMessage::SETUP_SIGNING(SETUP_SIGNING_DATA {
+                    initial_timestamp: 0,
+                    target_system: sysid,
+                    target_component: 1,
+                    secret_key: [0; 32],
+                }),
+            )?;
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+            while tokio::time::Instant::now() < deadline {
+                if unsigned_seen() > before {
+                    self.signing().disable(sysid);
+                    if let Some(store) = self.signing().store() {
+                        store.remove(sysid)?;
+                    }
+                    self.audit(
+                        Some(sysid),
+                        "signing",
+                        "signing key revoked".into(),
+                        "accepted".into(),
+                    );
+                    return Ok(());
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        self.audit(
+            Some(sysid),
+            "signing",
+            "signing key revoked".into(),
+            "not confirmed".into(),
+        );
+        Err(SigningError::RevokeNotConfirmed(sysid, ATTEMPTS))
+    }
+
+    /// Forgets the key of `sysid` on this station only (the aircraft keeps signing with it): for
+    /// an aircraft that is gone, or whose key is being replaced on the bench.
+    pub fn forget_signing_key(&self, sysid: u8) -> Result<(), SigningError> {
+        self.signing().disable(sysid);
+        if let Some(store) = self.signing().store() {
+            store.remove(sysid)?;
+        }
+        self.audit(
+            Some(sysid),
+            "signing",
+            "signing key forgotten locally".into(),
+            "done".into(),
+        );
+        Ok(())
     }
 }

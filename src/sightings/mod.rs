@@ -12,6 +12,9 @@
 //! The sync worker that sends the queue to dispatch lives in [`crate::dispatch`].
 
 pub mod feed;
+// --- sightings console ---
+pub mod from_video;
+// --- end sightings console ---
 pub mod group_commit;
 pub mod model;
 pub mod projection;

@@ -385,6 +385,11 @@ impl Sighting {
             ));
         }
         self.position.validate()?;
+        if self.aircraft.sysid == Some(0) {
+            return Err(SightingError::Invalid(
+                "aircraft system id 0 is the broadcast id, not an aircraft (use 1-255)".into(),
+            ));
+        }
         check_text("note", &self.note, MAX_NOTE_CHARS)?;
         for (what, v) in [
             ("callsign", &self.aircraft.callsign),

@@ -433,6 +433,14 @@ fn on_frame(shared: &Arc<Shared>, link: LinkId, frame: FrameRef<'_>, at: Instant
 fn request_streams(shared: &Shared, link: LinkId, sysid: u8, hz: u16) {
     let links = shared.links.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(l) = links.iter().find(|l| l.ctx.id == link) {
+        // --- video ---
+        // Ask once, of every component, which video stream the aircraft has (its camera or the
+        // autopilot answers with VIDEO_STREAM_INFORMATION; the fleet keeps it).
+        let _ = l.out.send(Outgoing {
+            target: Some(sysid),
+            message: video_stream_request(sysid),
+        });
+        // --- end video ---
         let _ = l.out.send(Outgoing {
             target: Some(sysid),
             message: MavMessage::REQUEST_DATA_STREAM(REQUEST_DATA_STREAM_DATA {
@@ -445,6 +453,21 @@ fn request_streams(shared: &Shared, link: LinkId, sysid: u8, hz: u16) {
         });
     }
 }
+
+/// MAV_CMD_REQUEST_MESSAGE(VIDEO_STREAM_INFORMATION, all streams) to every component of
+/// `sysid`.
+pub fn video_stream_request(sysid: u8) -> MavMessage {
+    MavMessage::COMMAND_LONG(mavlink::dialects::ardupilotmega::COMMAND_LONG_DATA {
+        param1: VIDEO_STREAM_INFORMATION_ID as f32,
+        command: mavlink::dialects::ardupilotmega::MavCmd::MAV_CMD_REQUEST_MESSAGE,
+        target_system: sysid,
+        target_component: 0,
+        ..Default::default()
+    })
+}
+
+/// MAVLink message id of VIDEO_STREAM_INFORMATION.
+const VIDEO_STREAM_INFORMATION_ID: u32 = 269;
 
 /// The station's own HEARTBEAT: a ground station, no autopilot.
 pub fn gcs_heartbeat() -> MavMessage {

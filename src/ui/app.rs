@@ -96,6 +96,11 @@ pub struct ConsoleApp {
     pub(crate) cjk: Option<CjkSource>,
     pub(crate) show_clock: bool,
     pub(crate) auto_selected: bool,
+    // --- video ---
+    pub(crate) video: super::panels::video::VideoUi,
+    // --- end video ---
+    // --- sightings ---
+    pub(crate) sightings_ui: super::panels::sightings::SightingsUi,
     // --- planning ---
     pub(crate) planning: super::panels::planning::PlanningUi,
 }
@@ -134,6 +139,8 @@ impl ConsoleApp {
             cjk: None,
             show_clock: options.show_clock,
             auto_selected: false,
+            video: Default::default(),
+            sightings_ui: Default::default(), // --- sightings ---
             planning: Default::default(),
         }
     }
@@ -311,6 +318,9 @@ impl ConsoleApp {
                     self.notice = Some((Instant::now(), e));
                 }
                 Event::SettingsSaved(Ok(_)) => {}
+                // --- video ---
+                Event::Video(v) => self.video_event(v),
+                Event::Sighting(e) => self.on_sighting_event(e), // --- sightings ---
                 // --- planning ---
                 Event::Planning(o) => self.planning.outcome(o),
             }
@@ -379,12 +389,13 @@ impl ConsoleApp {
             .default_size(330.0)
             .min_size(260.0)
             .show(ui, |ui| self.aircraft_panel(ui));
-        egui::CentralPanel::no_frame().show(ui, |ui| self.map_panel(ui));
+        egui::CentralPanel::no_frame().show(ui, |ui| self.central_area(ui));
         self.planning_map_actions(); // --- planning ---
         self.connections_window(&ctx);
         self.settings_window(&ctx);
         self.alert_log_window(&ctx);
         self.confirmation(&ctx);
+        self.sightings_frame(&ctx); // --- sightings ---
         if self.first_aircraft_after.is_none() && self.map.drew_aircraft {
             let after = self.launched_at.elapsed();
             self.first_aircraft_after = Some(after);
@@ -395,7 +406,7 @@ impl ConsoleApp {
         }
     }
 
-    fn map_panel(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn map_panel(&mut self, ui: &mut egui::Ui) {
         let checked: Vec<u8> = self.checked.iter().copied().collect();
         let alerting = self.alerting();
         let tr = self.tr();
@@ -412,6 +423,9 @@ impl ConsoleApp {
             callsign: &name,
             goto_alt_m: self.settings.takeoff_alt_m,
             time: ui.input(|i| i.time),
+            // --- sightings ---
+            sightings: &self.view.sightings,
+            selected_sighting: self.sightings_ui.selected,
         };
         let map_rect = ui.max_rect();
         let actions = self.map.show(ui, &input, &self.handle);
@@ -443,6 +457,12 @@ impl ConsoleApp {
                             alt_rel_m: alt,
                         },
                     );
+                }
+                // --- sightings ---
+                MapAction::MarkSightingHere { at } => self.quick_mark_at_map(at),
+                MapAction::SelectSighting(id) => {
+                    self.sightings_ui.selected = Some(id);
+                    self.sightings_ui.open = true;
                 }
             }
         }
@@ -525,6 +545,8 @@ impl ConsoleApp {
                 self.windows.settings = !self.windows.settings;
                 self.draft = None;
             }
+            ui.separator(); // --- sightings ---
+            self.sightings_buttons(ui);
             // --- planning ---
             if ui
                 .add(egui::Button::new(tr.s(S::PlanTitle)).selected(self.planning.open))

@@ -13,6 +13,8 @@ pub mod widgets;
 
 pub use app::{AppOptions, ConsoleApp};
 pub use fonts::{install as install_fonts, CjkSource};
+// --- video ---
+pub use panels::video::{VideoClick, VideoLayout};
 
 use eframe::egui;
 

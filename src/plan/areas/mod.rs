@@ -12,6 +12,10 @@ use crate::fleet::GeoPoint;
 
 pub use store::AreaStore;
 
+/// Highest patrol altitude a key area may ask for, m: far above any legal drone flight, low
+/// enough that a typo or hostile value (1e300) is refused rather than planned with.
+pub const MAX_PATROL_ALT_M: f64 = 10_000.0;
+
 /// What a key area is, which decides its geometry and how it is patrolled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -232,10 +236,12 @@ impl KeyArea {
             }
         }
         if let Some(a) = self.alt_m {
-            if !(a.is_finite() && a > 0.0) {
+            if !(a.is_finite() && a > 0.0 && a <= MAX_PATROL_ALT_M) {
                 return Err(AreaError::invalid(
                     name,
-                    format!("patrol altitude {a} m must be a positive number"),
+                    format!(
+                        "patrol altitude {a} m must be a positive number up to {MAX_PATROL_ALT_M} m"
+                    ),
                 ));
             }
         }

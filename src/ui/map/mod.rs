@@ -5,6 +5,8 @@
 
 pub mod planning; // --- planning ---
 pub mod tiles;
+// --- sightings ---
+mod sightings;
 
 use std::collections::HashMap;
 
@@ -49,6 +51,11 @@ pub enum MapAction {
     Select { sysid: u8, add: bool },
     /// Chose "fly here" from the right-click menu.
     FlyHere { targets: Vec<u8>, at: GeoPoint },
+    // --- sightings ---
+    /// Chose "mark sighting here" from the right-click menu.
+    MarkSightingHere { at: GeoPoint },
+    /// Clicked a sighting's marker.
+    SelectSighting(uuid::Uuid),
 }
 
 /// What the map needs to know to draw a frame.
@@ -71,6 +78,11 @@ pub struct MapInput<'a> {
     pub goto_alt_m: f32,
     /// Seconds since the console started (for blinking).
     pub time: f64,
+    // --- sightings ---
+    /// Sightings to draw.
+    pub sightings: &'a [crate::sightings::SightingRecord],
+    /// The sighting selected in the list.
+    pub selected_sighting: Option<uuid::Uuid>,
 }
 
 /// The map's state between frames.
@@ -116,6 +128,13 @@ impl MapView {
         self.memory.zoom()
     }
 
+    // --- sightings ---
+    /// Centres the map on `p` and stops following aircraft.
+    pub fn centre_on(&mut self, p: GeoPoint) {
+        self.memory.center_at(lat_lon(p.lat, p.lon));
+        self.follow = Follow::Free;
+    }
+
     /// Shows the map in the remaining space of `ui`.
     pub fn show(
         &mut self,
@@ -157,6 +176,7 @@ impl MapView {
                 layer.show(ui, response, projector, &input.view.planning, input.tr); // --- planning ---
                 handle.with_history(|h| draw_trails(&painter, projector, input, h));
                 draw_missions(&painter, projector, input);
+                sightings::draw(&painter, projector, input); // --- sightings ---
                 drew = draw_aircraft(&painter, projector, input);
                 if let Some(p) = response.hover_pos() {
                     let pos = projector.unproject(p.to_vec2());
@@ -170,6 +190,8 @@ impl MapView {
                         if let Some(sysid) = pick(projector, input, p) {
                             let add = ui.input(|i| i.modifiers.command || i.modifiers.shift);
                             actions.push(MapAction::Select { sysid, add });
+                        } else if let Some(id) = sightings::pick(projector, input, p) {
+                            actions.push(MapAction::SelectSighting(id)); // --- sightings ---
                         }
                     }
                 }
@@ -542,6 +564,11 @@ fn context_menu(
         return;
     };
     ui.label(egui::RichText::new(format!("{:.6}, {:.6}", at.lat, at.lon)).monospace());
+    // --- sightings ---
+    if ui.button(tr.s(S::MarkSightingHere)).clicked() {
+        actions.push(MapAction::MarkSightingHere { at });
+        ui.close();
+    }
     let (alt, unit) = input.units.altitude(input.goto_alt_m);
     let mut targets: Vec<u8> = input.checked.to_vec();
     if targets.is_empty() {

@@ -9,3 +9,7 @@ pub mod fleet;
 pub mod planning; // --- planning ---
 pub mod settings;
 pub mod status;
+// --- video ---
+pub mod video;
+// --- sightings ---
+pub mod sightings;

@@ -57,6 +57,8 @@ impl ConsoleApp {
             if let Some(e) = tiles.last_error {
                 r.on_hover_text(e);
             }
+            ui.separator(); // --- sightings ---
+            self.dispatch_status(ui);
             if let Some((_, notice)) = &self.notice {
                 ui.separator();
                 ui.label(RichText::new(notice).color(theme::BAD));

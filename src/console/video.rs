@@ -1,0 +1,439 @@
+//! The console core's video: which aircraft's streams run, started and stopped as the window's
+//! views need them (a stream that is recording keeps running), each played from the source
+//! chosen by [`crate::video::stream_info::choose_source`] (the operator's setting, else what the
+//! aircraft announced in VIDEO_STREAM_INFORMATION, else UDP 5600 + index). Snapshots are written
+//! with the aircraft's position and time into `DATA_DIR/video/snapshots`, recordings into
+//! `DATA_DIR/video/recordings` with their SHA-256 in `DATA_DIR/video/evidence.jsonl`.
+//!
+//! The window reads [`VideoFeed`]s from the published view: the newest-frame slot (a texture is
+//! uploaded from it on the UI thread only when a new frame arrived) and the stream's status.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crossbeam_channel::Sender;
+
+use crate::fleet::FleetSnapshot;
+use crate::video::exif::GeoTag;
+use crate::video::recorder::{self, RecordingRequest, RecordingSummary};
+use crate::video::snapshot::{self, SnapshotMeta, SnapshotSummary};
+use crate::video::stream_info::{choose_source, SourceOrigin};
+use crate::video::{LatestFrame, StreamConfig, VideoEvent, VideoSource, VideoStatus, VideoStream};
+
+use super::Event;
+
+/// How long shutting down waits for a stream (and its recording) to finish.
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the window asks of the video core.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VideoIntent {
+    /// Play exactly these aircraft's streams (the ones on screen); others stop unless recording.
+    Watch(BTreeSet<u8>),
+    /// Operator's per-aircraft source URIs (override what the aircraft announces) and the
+    /// callsigns used in file names and metadata.
+    Configure {
+        /// Source URI by system id.
+        sources: BTreeMap<u8, String>,
+        /// Callsign by system id.
+        callsigns: BTreeMap<u8, String>,
+    },
+    /// Save the aircraft's current frame as a geotagged JPEG.
+    Snapshot(u8),
+    /// Start (`true`) or stop recording the aircraft's stream.
+    Record(u8, bool),
+}
+
+/// What the video core tells the window.
+#[derive(Debug, Clone)]
+pub enum VideoNotice {
+    /// Something happened to an aircraft's stream (state change, recording started/finished).
+    Stream {
+        /// The aircraft.
+        sysid: u8,
+        /// What happened.
+        event: VideoEvent,
+    },
+    /// A snapshot was saved.
+    SnapshotSaved {
+        /// The aircraft.
+        sysid: u8,
+        /// The file, its sidecar, size, SHA-256 and metadata.
+        summary: SnapshotSummary,
+    },
+    /// A snapshot, recording or source could not be done, and why.
+    Failed {
+        /// The aircraft.
+        sysid: u8,
+        /// What went wrong (actionable).
+        error: String,
+    },
+}
+
+/// One aircraft's stream as the window sees it.
+#[derive(Clone)]
+pub struct VideoFeed {
+    /// The newest decoded frame (shared with GStreamer's thread; newest wins).
+    pub latest: LatestFrame,
+    /// State, statistics and recording, as of the publication.
+    pub status: VideoStatus,
+    /// Where the source came from.
+    pub origin: SourceOrigin,
+    /// A source set in the settings that could not be used, and why.
+    pub source_error: Option<String>,
+    /// Changes whenever the stream is restarted (new frame slot), so the window can re-arm its
+    /// repaint notifier.
+    pub generation: u64,
+}
+
+impl std::fmt::Debug for VideoFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VideoFeed")
+            .field("status", &self.status)
+            .field("origin", &self.origin)
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A running stream.
+struct Running {
+    stream: Arc<VideoStream>,
+    source: VideoSource,
+    origin: SourceOrigin,
+    source_error: Option<String>,
+    generation: u64,
+    /// The operator asked to record and has not stopped.
+    recording: bool,
+}
+
+/// The video streams of the console core.
+pub(crate) struct VideoCore {
+    enabled: bool,
+    data_dir: Option<PathBuf>,
+    streams: BTreeMap<u8, Running>,
+    wanted: BTreeSet<u8>,
+    sources: BTreeMap<u8, String>,
+    callsigns: BTreeMap<u8, String>,
+    generation: u64,
+    published: Option<Arc<BTreeMap<u8, VideoFeed>>>,
+}
+
+impl VideoCore {
+    /// A video core; with `enabled` false it plays nothing (headless tests of other features).
+    pub(crate) fn new(enabled: bool, data_dir: Option<PathBuf>) -> Self {
+        Self {
+            enabled,
+            data_dir,
+            streams: BTreeMap::new(),
+            wanted: BTreeSet::new(),
+            sources: BTreeMap::new(),
+            callsigns: BTreeMap::new(),
+            generation: 0,
+            published: None,
+        }
+    }
+
+    fn name(&self, sysid: u8) -> String {
+        self.callsigns
+            .get(&sysid)
+            .filter(|c| !c.trim().is_empty())
+            .cloned()
+            .unwrap_or_else(|| format!("aircraft-{sysid}"))
+    }
+
+    /// Handles one intent of the window.
+    pub(crate) fn handle(
+        &mut self,
+        intent: VideoIntent,
+        snap: &FleetSnapshot,
+        events: &Sender<Event>,
+    ) {
+        match intent {
+            VideoIntent::Watch(set) => self.wanted = set,
+            VideoIntent::Configure { sources, callsigns } => {
+                self.sources = sources;
+                self.callsigns = callsigns;
+            }
+            VideoIntent::Snapshot(sysid) => self.snapshot(sysid, snap, events),
+            VideoIntent::Record(sysid, on) => self.record(sysid, on, events),
+        }
+        self.reconcile(snap, events);
+    }
+
+    /// The source to play for `sysid` now, and a settings error if the configured one is bad.
+    fn choose(
+        &self,
+        sysid: u8,
+        snap: &FleetSnapshot,
+    ) -> (VideoSource, SourceOrigin, Option<String>) {
+        let (configured, error) = match self.sources.get(&sysid).filter(|s| !s.trim().is_empty()) {
+            Some(uri) => match uri.parse::<VideoSource>() {
+                Ok(s) => (Some(s), None),
+                Err(e) => (None, Some(e.to_string())),
+            },
+            None => (None, None),
+        };
+        let announced = snap.get(sysid).and_then(|a| a.video_stream.as_ref());
+        let index = u16::from(sysid.saturating_sub(1));
+        let (source, origin) = choose_source(configured.as_ref(), announced, index);
+        (source, origin, error)
+    }
+
+    /// Starts the streams that are wanted and not running (or whose source changed), stops the
+    /// ones no longer wanted (unless recording).
+    pub(crate) fn reconcile(&mut self, snap: &FleetSnapshot, events: &Sender<Event>) {
+        if !self.enabled {
+            return;
+        }
+        let keep: BTreeSet<u8> = self
+            .streams
+            .iter()
+            .filter(|(_, r)| r.recording || r.stream.status().recording.is_some())
+            .map(|(s, _)| *s)
+            .chain(self.wanted.iter().copied())
+            .collect();
+        let before = self.streams.len();
+        self.streams.retain(|sysid, _| keep.contains(sysid));
+        let mut changed = before != self.streams.len();
+        for sysid in keep {
+            let (source, origin, source_error) = self.choose(sysid, snap);
+            if let Some(r) = self.streams.get(&sysid) {
+                if r.source == source || r.recording {
+                    continue;
+                }
+            }
+            self.streams.remove(&sysid);
+            changed = true;
+            let mut cfg = StreamConfig::new(source.clone(), self.name(sysid));
+            cfg.evidence_log = self.data_dir.as_deref().map(recorder::evidence_log_path);
+            match VideoStream::start(cfg) {
+                Ok(stream) => {
+                    self.generation += 1;
+                    self.streams.insert(
+                        sysid,
+                        Running {
+                            stream: Arc::new(stream),
+                            source,
+                            origin,
+                            source_error,
+                            generation: self.generation,
+                            recording: false,
+                        },
+                    );
+                }
+                Err(e) => {
+                    let _ = events.send(Event::Video(VideoNotice::Failed {
+                        sysid,
+                        error: e.to_string(),
+                    }));
+                }
+            }
+        }
+        if changed {
+            self.published = None;
+        }
+    }
+
+    /// Forwards what the streams report (state changes, recordings) to the window.
+    pub(crate) fn forward_events(&mut self, events: &Sender<Event>) {
+        for (sysid, r) in &self.streams {
+            for event in r.stream.events().try_iter() {
+                let _ = events.send(Event::Video(VideoNotice::Stream {
+                    sysid: *sysid,
+                    event,
+                }));
+            }
+        }
+    }
+
+    /// The feeds for the next published view.
+    pub(crate) fn feeds(&mut self) -> Arc<BTreeMap<u8, VideoFeed>> {
+        // Statuses change every tick: rebuild (cheap: a handful of streams).
+        let feeds: BTreeMap<u8, VideoFeed> = self
+            .streams
+            .iter()
+            .map(|(sysid, r)| {
+                (
+                    *sysid,
+                    VideoFeed {
+                        latest: r.stream.latest(),
+                        status: r.stream.status(),
+                        origin: r.origin,
+                        source_error: r.source_error.clone(),
+                        generation: r.generation,
+                    },
+                )
+            })
+            .collect();
+        let feeds = Arc::new(feeds);
+        self.published = Some(feeds.clone());
+        feeds
+    }
+
+    fn dir(&self, sub: &str) -> Result<PathBuf, String> {
+        let base = self.data_dir.as_ref().ok_or_else(|| {
+            "no data directory to save video into: start the console with --data-dir DIR"
+                .to_string()
+        })?;
+        let dir = base.join("video").join(sub);
+        crate::paths::ensure_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        Ok(dir)
+    }
+
+    fn snapshot(&self, sysid: u8, snap: &FleetSnapshot, events: &Sender<Event>) {
+        let fail = |error: String| {
+            let _ = events.send(Event::Video(VideoNotice::Failed { sysid, error }));
+        };
+        let Some(r) = self.streams.get(&sysid) else {
+            return fail(format!("no video of aircraft {sysid} is playing"));
+        };
+        let dir = match self.dir("snapshots") {
+            Ok(d) => d,
+            Err(e) => return fail(e),
+        };
+        let position = snap.get(sysid).and_then(|a| {
+            a.position.map(|p| GeoTag {
+                lat: p.lat,
+                lon: p.lon,
+                alt_m: Some(f64::from(a.alt_amsl_m)),
+                heading_deg: Some(f64::from(a.heading_deg)),
+            })
+        });
+        let now = SystemTime::now();
+        let meta = SnapshotMeta {
+            aircraft: self.name(sysid),
+            time: Some(now),
+            position,
+            source: String::new(),
+        };
+        let path = unique(&dir, &snapshot::file_name(&meta.aircraft, now));
+        let stream = r.stream.clone();
+        let events = events.clone();
+        tokio::spawn(async move {
+            let notice = match stream.snapshot(meta, path).await {
+                Ok(summary) => VideoNotice::SnapshotSaved { sysid, summary },
+                Err(e) => VideoNotice::Failed {
+                    sysid,
+                    error: e.to_string(),
+                },
+            };
+            let _ = events.send(Event::Video(notice));
+        });
+    }
+
+    fn record(&mut self, sysid: u8, on: bool, events: &Sender<Event>) {
+        let fail = |error: String| {
+            let _ = events.send(Event::Video(VideoNotice::Failed { sysid, error }));
+        };
+        let dir = if on {
+            match self.dir("recordings") {
+                Ok(d) => Some(d),
+                Err(e) => return fail(e),
+            }
+        } else {
+            None
+        };
+        let evidence_log = self.data_dir.as_deref().map(recorder::evidence_log_path);
+        let name = self.name(sysid);
+        let Some(r) = self.streams.get_mut(&sysid) else {
+            return fail(format!("no video of aircraft {sysid} is playing"));
+        };
+        r.recording = on;
+        let stream = r.stream.clone();
+        let events = events.clone();
+        tokio::spawn(async move {
+            let result = match dir {
+                Some(path) => stream
+                    .start_recording(RecordingRequest {
+                        path,
+                        aircraft: name,
+                        evidence_log,
+                    })
+                    .await
+                    .map(|_| ()),
+                None => stream
+                    .stop_recording()
+                    .await
+                    .map(|_: Vec<RecordingSummary>| ()),
+            };
+            if let Err(e) = result {
+                let _ = events.send(Event::Video(VideoNotice::Failed {
+                    sysid,
+                    error: e.to_string(),
+                }));
+            }
+        });
+    }
+
+    /// Stops every stream, finishing recordings, and waits for their pipelines to go.
+    pub(crate) async fn shutdown(&mut self) {
+        let streams = std::mem::take(&mut self.streams);
+        for (_, r) in streams {
+            match Arc::try_unwrap(r.stream) {
+                Ok(stream) => {
+                    let _ = tokio::time::timeout(STOP_TIMEOUT, stream.stop()).await;
+                }
+                Err(shared) => drop(shared),
+            }
+        }
+    }
+}
+
+/// `dir/name`, or `dir/stem-2.ext`, ... if that exists (two snapshots in the same second).
+fn unique(dir: &Path, name: &str) -> PathBuf {
+    let first = dir.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, "jpg"));
+    (2..1000)
+        .map(|n| dir.join(format!("{stem}-{n}.{ext}")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_operators_source_wins_and_a_bad_one_is_explained() {
+        let mut core = VideoCore::new(true, None);
+        let snap = FleetSnapshot::empty();
+        // Nothing set, nothing announced: UDP 5600 + index (system id 3 is index 2).
+        let (src, origin, err) = core.choose(3, &snap);
+        assert_eq!(
+            (src.to_string().as_str(), origin, err),
+            ("udp://0.0.0.0:5602", SourceOrigin::Default, None)
+        );
+        core.sources.insert(3, "rtsp://10.0.0.9:8554/cam".into());
+        let (src, origin, _) = core.choose(3, &snap);
+        assert_eq!(
+            (src.to_string().as_str(), origin),
+            ("rtsp://10.0.0.9:8554/cam", SourceOrigin::Configured)
+        );
+        core.sources.insert(3, "udp://0.0.0.0:notaport".into());
+        let (src, origin, err) = core.choose(3, &snap);
+        assert_eq!(origin, SourceOrigin::Default);
+        assert_eq!(src.to_string(), "udp://0.0.0.0:5602");
+        assert!(err.unwrap().contains("port"));
+    }
+
+    #[test]
+    fn saving_without_a_data_directory_says_how_to_fix_it() {
+        let core = VideoCore::new(true, None);
+        assert!(core.dir("snapshots").unwrap_err().contains("--data-dir"));
+        assert_eq!(core.name(7), "aircraft-7");
+    }
+
+    #[test]
+    fn two_snapshots_in_one_second_do_not_overwrite_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = unique(dir.path(), "T_1.jpg");
+        std::fs::write(&first, b"x").unwrap();
+        assert_eq!(unique(dir.path(), "T_1.jpg"), dir.path().join("T_1-2.jpg"));
+    }
+}
