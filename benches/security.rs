@@ -143,6 +143,7 @@ fn rogue_flood(c: &mut Criterion) {
     );
     assert_eq!(real_in, real_sent, "the real aircraft was starved");
     let mut group = c.benchmark_group("security");
+    group.sample_size(10);
     group.throughput(Throughput::Elements((real_sent + rogue_sent) as u64));
     group.bench_function("fleet_path_under_rogue_flood_gated", |b| {
         b.iter(|| ingest(black_box(&chunks), true))
@@ -312,6 +313,7 @@ fn fuzz_throughput(c: &mut Criterion) {
         .collect();
 
     let mut group = c.benchmark_group("fuzz");
+    group.sample_size(10);
     group.throughput(Throughput::Elements(INPUTS as u64));
     group.bench_function("frame_path_inputs", |b| {
         b.iter(|| {
