@@ -199,3 +199,24 @@ fn clicking_a_fleet_row_selects_the_aircraft_and_ticking_several_enables_return_
         "{intents:?}"
     );
 }
+
+#[test]
+fn the_aircraft_panel_shows_signing_and_refused_frames() {
+    use kestrel::security::SigningRow;
+    let (mut h, fleet) = console(2, Language::English);
+    h.run_steps(2);
+    assert!(h.query_by_label("off (unsigned)").is_some());
+    let mut view = fleet.view(60.0, 10_000);
+    let mut row = SigningRow::new(1, true, None);
+    row.state = kestrel::security::SigningState::On;
+    row.accepted = 500;
+    row.rejected = 7;
+    view.signing = Arc::new(vec![row]);
+    publish(&h, view);
+    h.run_steps(2);
+    assert!(h.query_by_label("on").is_some(), "signing state not shown");
+    assert!(
+        h.query_by_label("7 frames refused").is_some(),
+        "refused frames not shown"
+    );
+}

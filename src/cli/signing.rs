@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::security::VerifyCounts;
+use crate::security::SigningRow;
 use crate::station::Station;
 
 use super::{wait_for, Context, LinkArgs};
@@ -61,67 +61,9 @@ pub enum SigningAction {
     },
 }
 
-/// One aircraft's signing state as `kestrel signing status` reports it.
-#[derive(Debug, serde::Serialize)]
-pub struct SigningRow {
-    /// MAVLink system id.
-    pub sysid: u8,
-    /// "on" (key stored and the aircraft's signed frames check out), "unconfirmed" (key stored,
-    /// no signed frame from it seen yet) or "off".
-    pub state: &'static str,
-    /// A key for this aircraft is stored on this station.
-    pub key_present: bool,
-    /// Frames from this aircraft with a good signature.
-    pub accepted: u64,
-    /// Frames refused: unsigned, wrongly signed or replayed.
-    pub rejected: u64,
-    /// Of those, unsigned.
-    pub unsigned: u64,
-    /// Of those, with a wrong signature.
-    pub bad_signature: u64,
-    /// Of those, replayed or too old.
-    pub replayed: u64,
-}
-
-impl SigningRow {
-    fn new(sysid: u8, key_present: bool, c: Option<VerifyCounts>) -> Self {
-        let c = c.unwrap_or_default();
-        let state = match (key_present, c.accepted > 0) {
-            (true, true) => "on",
-            (true, false) => "unconfirmed",
-            (false, _) => "off",
-        };
-        Self {
-            sysid,
-            state,
-            key_present,
-            accepted: c.accepted,
-            rejected: c.rejected(),
-            unsigned: c.unsigned,
-            bad_signature: c.bad_signature,
-            replayed: c.replayed,
-        }
-    }
-}
-
 /// Per aircraft heard (and per stored key), the signing state of `station`.
 pub fn rows(station: &Station) -> Vec<SigningRow> {
-    let counts = station.signing().counts();
-    let mut ids: Vec<u8> = station
-        .snapshot()
-        .aircraft
-        .iter()
-        .map(|a| a.sysid)
-        .collect();
-    ids.extend(counts.iter().map(|(s, _)| *s));
-    ids.sort_unstable();
-    ids.dedup();
-    ids.into_iter()
-        .map(|s| {
-            let c = counts.iter().find(|(id, _)| *id == s).map(|(_, c)| *c);
-            SigningRow::new(s, station.signing().key_for(s).is_some(), c)
-        })
-        .collect()
+    station.signing_status()
 }
 
 fn print_rows(rows: &[SigningRow], json: bool) -> anyhow::Result<()> {

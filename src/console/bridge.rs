@@ -200,6 +200,8 @@ pub struct ConsoleView {
     // --- planning ---
     /// Key areas, the route being planned, crews, sorties, the shift schedule.
     pub planning: Arc<super::planning::PlanningView>,
+    /// MAVLink 2 signing per aircraft: whether it works and how many frames were refused.
+    pub signing: Arc<Vec<crate::security::SigningRow>>,
 }
 
 impl ConsoleView {
@@ -221,6 +223,7 @@ impl ConsoleView {
             dispatch: Default::default(),
             // --- end sightings ---
             planning: Arc::default(),
+            signing: Arc::default(),
         }
     }
 }
@@ -465,6 +468,8 @@ fn core_thread(
         let station = match Station::start(StationConfig {
             tlog,
             audit: config.data_dir.as_ref().map(|d| d.join("audit.db")),
+            // The keys `kestrel signing setup` stored: frames to those aircraft are signed.
+            keys_dir: config.data_dir.as_ref().map(|d| d.join("keys")),
             operator: if config.operator.is_empty() {
                 "operator".into()
             } else {
@@ -782,9 +787,20 @@ impl Core {
             sightings,
             dispatch,
             planning, // --- planning ---
+            signing: self.signing_status(&previous),
         };
         *lock(&self.shared.view) = Arc::new(view);
         self.shared.repaint();
+    }
+
+    /// The signing status, shared with the previous view when nothing changed.
+    fn signing_status(&self, previous: &ConsoleView) -> Arc<Vec<crate::security::SigningRow>> {
+        let rows = self.station.signing_status();
+        if *previous.signing == rows {
+            previous.signing.clone()
+        } else {
+            Arc::new(rows)
+        }
     }
 
     /// Downloads the mission of aircraft whose mission is unknown or changed size.

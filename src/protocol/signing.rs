@@ -170,3 +170,21 @@ impl Station {
         Ok(())
     }
 }
+
+impl Station {
+    /// Per aircraft heard (and per stored key), whether signing works and how many of its frames
+    /// were refused, sorted by system id.
+    pub fn signing_status(&self) -> Vec<crate::security::SigningRow> {
+        let counts = self.signing().counts();
+        let mut ids: Vec<u8> = self.snapshot().aircraft.iter().map(|a| a.sysid).collect();
+        ids.extend(counts.iter().map(|(s, _)| *s));
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .map(|s| {
+                let c = counts.iter().find(|(id, _)| *id == s).map(|(_, c)| *c);
+                crate::security::SigningRow::new(s, self.signing().key_for(s).is_some(), c)
+            })
+            .collect()
+    }
+}

@@ -2,8 +2,10 @@
 
 pub mod keystore;
 pub mod signing;
+pub mod status;
 pub mod table;
 
 pub use keystore::KeyStore;
 pub use signing::{Rejection, SigningClock, SigningKey, Verifier, VerifyCounts};
+pub use status::{SigningRow, SigningState};
 pub use table::SigningTable;

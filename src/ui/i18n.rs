@@ -371,6 +371,12 @@ strings! {
     PlanRoleAux => ("auxiliary", "辅警"),
     PlanCreateSorties => ("Record these sorties", "按排程创建架次"),
     PlanCoverageFmt => ("{0}: {1} visits, longest gap {2} min (interval {3} min)", "{0}：巡查 {1} 次，最长间隔 {2} 分钟（要求 {3} 分钟）"),
+    // --- signing ---
+    Signing => ("Signing", "消息签名"),
+    SigningOn => ("on", "已启用"),
+    SigningUnconfirmed => ("key set, not yet confirmed", "已设密钥，尚未确认"),
+    SigningOff => ("off (unsigned)", "未启用（未签名）"),
+    SigningRejectedFmt => ("{0} frames refused", "已拒收 {0} 帧"),
 }
 
 /// The strings of one language.

@@ -241,6 +241,7 @@ impl ConsoleApp {
                     }
                 }
                 ui.end_row();
+                self.signing_row(ui, a.sysid);
                 ui.label(tr.s(S::Mission));
                 let mission = match (a.mission_current, a.mission_total) {
                     (Some(c), Some(t)) => tr.f(S::MissionItemFmt, &[&c, &t]),
@@ -420,5 +421,34 @@ impl ConsoleApp {
             });
         }
         ui.label(RichText::new(tr.s(S::PlotWindowHint)).weak().small());
+    }
+}
+
+impl ConsoleApp {
+    /// The "Signing" row: whether frames to and from the aircraft are signed, and how many of
+    /// its frames were refused (red: someone sends unsigned or forged frames as this aircraft).
+    fn signing_row(&self, ui: &mut egui::Ui, sysid: u8) {
+        use crate::security::SigningState;
+        let tr = self.tr();
+        ui.label(tr.s(S::Signing));
+        let row = self.view.signing.iter().find(|r| r.sysid == sysid);
+        let (state, rejected) = row.map_or((SigningState::Off, 0), |r| (r.state, r.rejected));
+        let (word, colour) = match state {
+            SigningState::On => (tr.s(S::SigningOn), theme::GOOD),
+            SigningState::Unconfirmed => (
+                tr.s(S::SigningUnconfirmed),
+                theme::severity_colour(crate::alerts::Severity::Warning),
+            ),
+            SigningState::Off => (tr.s(S::SigningOff), ui.visuals().weak_text_color()),
+        };
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(word).color(colour));
+            if rejected > 0 {
+                ui.label(
+                    RichText::new(tr.f(S::SigningRejectedFmt, &[&rejected])).color(theme::BAD),
+                );
+            }
+        });
+        ui.end_row();
     }
 }
