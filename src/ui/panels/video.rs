@@ -217,9 +217,12 @@ impl ConsoleApp {
             if bytes.len() != size[0] * size[1] * 4 {
                 continue;
             }
-            // Video is opaque: premultiplied and straight alpha are the same, and this is the
-            // cheaper conversion.
-            let image = egui::ColorImage::from_rgba_premultiplied(size, bytes);
+            // Video is opaque, so straight and premultiplied alpha are the same: the bytes are
+            // the pixels, copied once.
+            let image = match bytemuck::try_cast_slice::<u8, Color32>(bytes) {
+                Ok(pixels) => egui::ColorImage::new(size, pixels.to_vec()),
+                Err(_) => egui::ColorImage::from_rgba_premultiplied(size, bytes),
+            };
             match self.video.textures.get_mut(&sysid) {
                 Some(t) => {
                     t.handle.set(image, egui::TextureOptions::LINEAR);
