@@ -131,16 +131,8 @@ impl CrewStore {
 
     /// Opens (creating if needed) a crew database file.
     pub fn open(path: &Path) -> Result<Self, CrewError> {
-        let conn = Connection::open(path)
-            .map_err(|e| CrewError::Store(format!("cannot open {}: {e}", path.display())))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(db)?;
-        conn.execute_batch(SCHEMA).map_err(|e| {
-            CrewError::Store(format!(
-                "{} is not a Kestrel crew database: {e}",
-                path.display()
-            ))
-        })?;
+        let conn =
+            crate::util::open_sqlite(path, SCHEMA, "crew database").map_err(CrewError::Store)?;
         Ok(Self {
             conn,
             path: path.to_path_buf(),

@@ -60,16 +60,8 @@ impl AreaStore {
 
     /// Opens (creating if needed) a key-area database file.
     pub fn open(path: &Path) -> Result<Self, AreaError> {
-        let conn = Connection::open(path)
-            .map_err(|e| AreaError::Store(format!("cannot open {}: {e}", path.display())))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(db_err)?;
-        conn.execute_batch(SCHEMA).map_err(|e| {
-            AreaError::Store(format!(
-                "{} is not a Kestrel key-area database: {e}",
-                path.display()
-            ))
-        })?;
+        let conn = crate::util::open_sqlite(path, SCHEMA, "key-area database")
+            .map_err(AreaError::Store)?;
         Ok(Self {
             conn,
             path: path.to_path_buf(),
