@@ -401,7 +401,7 @@ fn apply_batch(c: &Connection, batch: Batch) -> Result<Vec<StoreOutcome>, Dispat
                 .optional()?;
             let outcome = match held {
                 None => {
-                    insert(c, &inc, now)?;
+                    store(c, &inc, now)?;
                     StoreOutcome::Stored { revision: s.revision }
                 }
                 Some((console, _)) if console != inc.console => StoreOutcome::Conflict(format!(
@@ -409,7 +409,7 @@ fn apply_batch(c: &Connection, batch: Batch) -> Result<Vec<StoreOutcome>, Dispat
                     inc.console
                 )),
                 Some((_, held_rev)) if s.revision > held_rev => {
-                    update(c, &inc, now)?;
+                    store(c, &inc, now)?;
                     StoreOutcome::Updated { revision: s.revision }
                 }
                 Some((_, held_rev)) => {
@@ -450,8 +450,9 @@ fn apply_batch(c: &Connection, batch: Batch) -> Result<Vec<StoreOutcome>, Dispat
     Ok(outcomes)
 }
 
-/// Stores the first copy of a sighting.
-fn insert(c: &Connection, inc: &IncomingSighting, now: i64) -> Result<(), DispatchStoreError> {
+/// Stores the first copy of a sighting, or replaces a held one with a newer revision (keeping
+/// which console sent it and when it was first received, and counting the copy).
+fn store(c: &Connection, inc: &IncomingSighting, now: i64) -> Result<(), DispatchStoreError> {
     let s = &inc.sighting;
     let mut stmt = c.prepare_cached(
         "INSERT INTO sightings(id, console, console_seq, revision, time_ms, aircraft_sysid,
@@ -459,49 +460,21 @@ fn insert(c: &Connection, inc: &IncomingSighting, now: i64) -> Result<(), Dispat
             priority, note, snapshot_name, snapshot_sha256, snapshot_bytes, snapshot_jpeg, corrects,
             received_ms, updated_ms, copies)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22, ?23, ?23, 1)",
+            ?19, ?20, ?21, ?22, ?23, ?23, 1)
+         ON CONFLICT(id) DO UPDATE SET console_seq = excluded.console_seq,
+            revision = excluded.revision, time_ms = excluded.time_ms,
+            aircraft_sysid = excluded.aircraft_sysid, aircraft_callsign = excluded.aircraft_callsign,
+            sortie = excluded.sortie, crew = excluded.crew, lat = excluded.lat, lon = excluded.lon,
+            alt_m = excluded.alt_m, accuracy_m = excluded.accuracy_m,
+            located_by = excluded.located_by, category = excluded.category,
+            priority = excluded.priority, note = excluded.note,
+            snapshot_name = excluded.snapshot_name, snapshot_sha256 = excluded.snapshot_sha256,
+            snapshot_bytes = excluded.snapshot_bytes, snapshot_jpeg = excluded.snapshot_jpeg,
+            corrects = excluded.corrects, updated_ms = excluded.updated_ms, copies = copies + 1",
     )?;
     stmt.execute(params![
         s.id.to_string(),
         inc.console,
-        inc.seq,
-        s.revision,
-        s.time.millis(),
-        s.aircraft.sysid,
-        s.aircraft.callsign,
-        s.sortie,
-        s.crew,
-        s.position.lat,
-        s.position.lon,
-        s.position.alt_m,
-        s.position.accuracy_m,
-        s.located_by.as_str(),
-        s.category.as_str(),
-        s.priority.as_str(),
-        s.note,
-        s.snapshot.as_ref().map(|x| x.file_name.as_str()),
-        s.snapshot.as_ref().map(|x| x.sha256.as_str()),
-        s.snapshot.as_ref().map(|x| x.bytes as i64),
-        inc.jpeg.as_deref(),
-        s.corrects.map(|u| u.to_string()),
-        now,
-    ])?;
-    Ok(())
-}
-
-/// Replaces a held sighting with a newer revision, keeping when it was first received.
-fn update(c: &Connection, inc: &IncomingSighting, now: i64) -> Result<(), DispatchStoreError> {
-    let s = &inc.sighting;
-    let mut stmt = c.prepare_cached(
-        "UPDATE sightings SET console_seq = ?2, revision = ?3, time_ms = ?4, aircraft_sysid = ?5,
-            aircraft_callsign = ?6, sortie = ?7, crew = ?8, lat = ?9, lon = ?10, alt_m = ?11,
-            accuracy_m = ?12, located_by = ?13, category = ?14, priority = ?15, note = ?16,
-            snapshot_name = ?17, snapshot_sha256 = ?18, snapshot_bytes = ?19, snapshot_jpeg = ?20,
-            corrects = ?21, updated_ms = ?22, copies = copies + 1
-         WHERE id = ?1",
-    )?;
-    stmt.execute(params![
-        s.id.to_string(),
         inc.seq,
         s.revision,
         s.time.millis(),
