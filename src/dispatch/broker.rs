@@ -9,8 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::{
-    ConnectReturnCode, ConnectionError, MqttOptions, NetworkOptions, TlsConfiguration, Transport,
+    ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions, NetworkOptions, Packet,
+    TlsConfiguration, Transport,
 };
+use tokio::sync::{mpsc, watch};
 
 /// Environment variable holding the broker user name.
 pub const ENV_USERNAME: &str = "KESTREL_BROKER_USERNAME";
@@ -315,6 +317,57 @@ pub fn describe(url: &BrokerUrl, e: &ConnectionError) -> String {
         ),
         ConnectionError::NetworkTimeout => format!("no answer from the broker at {url} (timed out)"),
         other => format!("connection to {url} lost: {other}"),
+    }
+}
+
+/// The MQTT events of one connection, polled on their own task.
+pub type Events = mpsc::UnboundedReceiver<Result<Event, ConnectionError>>;
+
+/// Aborts a task when dropped, so a session's poller never outlives the session.
+pub struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Polls `eventloop` on its own task until its first error, so that whatever the session waits
+/// on never stalls keep-alives; polling stops when the returned guard is dropped.
+pub fn spawn_poller(mut eventloop: EventLoop) -> (Events, AbortOnDrop) {
+    let (tx, events) = mpsc::unbounded_channel();
+    let poller = tokio::spawn(async move {
+        loop {
+            let ev = eventloop.poll().await;
+            let failed = ev.is_err();
+            if tx.send(ev).is_err() || failed {
+                break;
+            }
+        }
+    });
+    (events, AbortOnDrop(poller.abort_handle()))
+}
+
+/// Waits up to 30 s for the broker at `url` to accept the connection: `Ok(true)` once it has,
+/// `Ok(false)` if `stop` changed first, or why it failed in words a user can act on.
+pub async fn wait_connack(
+    events: &mut Events,
+    url: &BrokerUrl,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<bool, String> {
+    let deadline = tokio::time::sleep(Duration::from_secs(30));
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            ev = events.recv() => match ev {
+                Some(Ok(Event::Incoming(Packet::ConnAck(_)))) => return Ok(true),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(describe(url, &e)),
+                None => return Err(format!("connection to {url} ended")),
+            },
+            _ = &mut deadline => return Err(format!("no answer from the broker at {url} within 30 s")),
+            _ = stop.changed() => return Ok(false),
+        }
     }
 }
 

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, Packet, QoS};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::backoff::Backoff;
-use super::broker::{describe, BrokerConfig};
+use super::broker::{describe, spawn_poller, wait_connack, BrokerConfig};
 use super::cot::{self, CotSender};
 use super::envelope::{Ack, AckMessage, FleetMessage, SightingMessage, MAX_ACKS};
 use super::store::{Batch, DispatchStore, FleetEntry, IncomingSighting, Rejection, StoreOutcome};
@@ -127,14 +127,6 @@ pub fn start(store: DispatchStore, config: ReceiverConfig) -> ReceiverHandle {
     }
 }
 
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 struct Receiver {
     store: DispatchStore,
     config: ReceiverConfig,
@@ -180,30 +172,9 @@ impl Receiver {
         opts.set_max_packet_size(MAX_INCOMING_PACKET, super::broker::MAX_PACKET_BYTES);
         let (client, mut eventloop) = AsyncClient::new(opts, 1024);
         eventloop.set_network_options(super::broker::network_options());
-        let (ev_tx, mut events) = mpsc::unbounded_channel();
-        let poller = tokio::spawn(async move {
-            loop {
-                let ev = eventloop.poll().await;
-                let failed = ev.is_err();
-                if ev_tx.send(ev).is_err() || failed {
-                    break;
-                }
-            }
-        });
-        let _poller = AbortOnDrop(poller.abort_handle());
-        let deadline = tokio::time::sleep(Duration::from_secs(30));
-        tokio::pin!(deadline);
-        loop {
-            tokio::select! {
-                ev = events.recv() => match ev {
-                    Some(Ok(Event::Incoming(Packet::ConnAck(_)))) => break,
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => return Err(describe(&url, &e)),
-                    None => return Err(format!("connection to {url} ended")),
-                },
-                _ = &mut deadline => return Err(format!("no answer from the broker at {url} within 30 s")),
-                _ = self.stop.changed() => return Ok(()),
-            }
+        let (mut events, _poller) = spawn_poller(eventloop);
+        if !wait_connack(&mut events, &url, &mut self.stop).await? {
+            return Ok(());
         }
         client
             .subscribe(format!("{}/consoles/#", topics::PREFIX), QoS::AtLeastOnce)

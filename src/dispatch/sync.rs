@@ -20,7 +20,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::backoff::Backoff;
-use super::broker::{describe, BrokerConfig};
+use super::broker::{describe, spawn_poller, wait_connack, BrokerConfig};
 use super::envelope::{AckMessage, FleetMessage, SightingMessage};
 use super::fleet::FleetSource;
 use super::topics::{self, Topic};
@@ -239,14 +239,6 @@ impl From<StoreError> for SessionError {
     }
 }
 
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 struct Worker {
     store: SightingStore,
     config: SyncConfig,
@@ -351,34 +343,14 @@ impl Worker {
         opts.set_inflight(self.config.window.max(1));
         let (client, mut eventloop) = AsyncClient::new(opts, window + 16);
         eventloop.set_network_options(super::broker::network_options());
-        let (ev_tx, mut events) = mpsc::unbounded_channel();
-        let poller = tokio::spawn(async move {
-            loop {
-                let ev = eventloop.poll().await;
-                let failed = ev.is_err();
-                if ev_tx.send(ev).is_err() || failed {
-                    break;
-                }
-            }
-        });
-        let _poller = AbortOnDrop(poller.abort_handle());
+        let (mut events, _poller) = spawn_poller(eventloop);
 
         // Connect.
-        let deadline = tokio::time::sleep(Duration::from_secs(30));
-        tokio::pin!(deadline);
-        loop {
-            tokio::select! {
-                ev = events.recv() => match ev {
-                    Some(Ok(Event::Incoming(Packet::ConnAck(_)))) => break,
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => return Err(SessionError::Connection(describe(&url, &e))),
-                    None => return Err(SessionError::Connection(format!("connection to {url} ended"))),
-                },
-                _ = &mut deadline => {
-                    return Err(SessionError::Connection(format!("no answer from the broker at {url} within 30 s")))
-                }
-                _ = self.stop.changed() => return Ok(End::Stopped),
-            }
+        if !wait_connack(&mut events, &url, &mut self.stop)
+            .await
+            .map_err(SessionError::Connection)?
+        {
+            return Ok(End::Stopped);
         }
         client
             .subscribe(topics::acks(&self.console), QoS::AtLeastOnce)
