@@ -76,7 +76,12 @@ impl DecoderChoice {
     pub fn launch_fragment(&self) -> String {
         if self.element.starts_with("avdec_") {
             // Frame threading would hold back one frame per thread; slice threading does not.
-            format!("{} name=dec thread-type=slice max-threads=0", self.element)
+            // Corrupt frames (joined mid-stream, before the first keyframe, or after loss) are
+            // dropped: a grey or smeared picture would be shown as if it were the live view.
+            format!(
+                "{} name=dec thread-type=slice max-threads=0 output-corrupt=false",
+                self.element
+            )
         } else {
             format!("{} name=dec", self.element)
         }

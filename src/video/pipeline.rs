@@ -128,7 +128,13 @@ fn depay_parse(codec: Codec) -> (&'static str, &'static str) {
 pub fn tail_description(codec: Codec, rtp: bool, dec: &DecoderChoice) -> String {
     let (depay, parse) = depay_parse(codec);
     let depay = if rtp {
-        format!("{depay} name=depay ! ")
+        // After a loss, ask the sender (RTCP PLI, where it listens) for a fresh keyframe;
+        // only the H.264 depayloader has this property.
+        let ask_keyframe = match codec {
+            Codec::H264 => " request-keyframe=true",
+            Codec::H265 => "",
+        };
+        format!("{depay} name=depay{ask_keyframe} ! ")
     } else {
         String::new()
     };
@@ -542,6 +548,8 @@ mod tests {
             "config-interval=-1",
             "tee name=rec",
             "avdec_h264 name=dec thread-type=slice",
+            "output-corrupt=false",
+            "request-keyframe=true",
             "format=RGBA",
             "appsink name=sink",
         ] {
