@@ -8,7 +8,6 @@
 //! println!("aircraft sockets: {:?}", sim.vehicle_addrs());
 //! # anyhow::Ok(())
 //! ```
-
 // Real ArduCopter still speaks the legacy messages the MAVLink spec marks deprecated (it asks for
 // mission items with MISSION_REQUEST, acks SET_MODE, honours REQUEST_DATA_STREAM), and so must we.
 #![allow(deprecated)]

@@ -49,17 +49,34 @@ pub enum AlertKind {
     /// Nothing heard from the aircraft for several seconds.
     LinkLost,
     /// Battery at or below the low threshold.
-    LowBattery { percent: f32 },
+    LowBattery {
+        /// Charge left, in percent.
+        percent: f32,
+    },
     /// Battery at or below the critical threshold.
-    CriticalBattery { percent: f32 },
+    CriticalBattery {
+        /// Charge left, in percent.
+        percent: f32,
+    },
     /// The aircraft switched to a return or landing mode that the station did not command.
-    Failsafe { mode: String },
+    Failsafe {
+        /// The mode the aircraft switched to (e.g. RTL, LAND).
+        mode: String,
+    },
     /// The autopilot reports MAV_STATE critical or emergency.
     SystemCritical,
     /// The autopilot reported a geofence breach.
-    Geofence { text: String },
+    Geofence {
+        /// The autopilot's own words about the breach.
+        text: String,
+    },
     /// A warning or error message from the autopilot.
-    StatusText { severity: u8, text: String },
+    StatusText {
+        /// MAV_SEVERITY (0 emergency … 4 warning).
+        severity: u8,
+        /// The message as the autopilot sent it.
+        text: String,
+    },
 }
 
 /// One alert about one aircraft.

@@ -23,6 +23,7 @@ pub struct AlertsArgs {
 pub enum AlertsAction {
     /// Connect and print alerts as they happen (Ctrl-C to stop).
     Watch {
+        /// Which links to listen on.
         #[command(flatten)]
         link: LinkArgs,
         /// Stop after this many seconds.

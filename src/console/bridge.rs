@@ -59,10 +59,13 @@ pub struct ConsoleConfig {
 /// Why the console's core could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsoleError {
+    /// The operating system refused a thread.
     #[error("cannot start the console's core thread: {0}")]
     Thread(std::io::Error),
+    /// The station (its tokio runtime) could not start.
     #[error("cannot start the ground station: {0}")]
     Station(std::io::Error),
+    /// The in-process demo simulator could not start.
     #[error("cannot start the demo simulator: {0}")]
     Demo(String),
 }

@@ -48,12 +48,25 @@ pub enum Follow {
 #[derive(Debug, Clone, PartialEq)]
 pub enum MapAction {
     /// Clicked an aircraft (`add` with Ctrl: add to or remove from the selection).
-    Select { sysid: u8, add: bool },
+    Select {
+        /// The aircraft clicked.
+        sysid: u8,
+        /// Ctrl was held: toggle it in the selection instead of replacing it.
+        add: bool,
+    },
     /// Chose "fly here" from the right-click menu.
-    FlyHere { targets: Vec<u8>, at: GeoPoint },
+    FlyHere {
+        /// The selected aircraft.
+        targets: Vec<u8>,
+        /// Where they should go.
+        at: GeoPoint,
+    },
     // --- sightings ---
     /// Chose "mark sighting here" from the right-click menu.
-    MarkSightingHere { at: GeoPoint },
+    MarkSightingHere {
+        /// The point clicked.
+        at: GeoPoint,
+    },
     /// Clicked a sighting's marker.
     SelectSighting(uuid::Uuid),
 }
