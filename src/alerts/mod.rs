@@ -60,6 +60,36 @@ pub enum AlertKind {
     Geofence { text: String },
     /// A warning or error message from the autopilot.
     StatusText { severity: u8, text: String },
+    // --- signing ---
+    /// Frames from (or addressed to) a signing aircraft were refused: someone without its key is
+    /// sending as it or trying to command it. One alert per episode; `count` grows with it.
+    FramesRefused { refusal: Refusal, count: u64 },
+    /// Two different autopilots use the same system id on different links.
+    SysidConflict { text: String },
+    // --- end signing ---
+}
+
+/// Why frames were refused, for [`AlertKind::FramesRefused`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// Not signed.
+    Unsigned,
+    /// Signed with another key, or altered.
+    BadSignature,
+    /// Replayed or too old.
+    Replayed,
+}
+
+impl Refusal {
+    /// The refusal in English words ("unsigned", "wrongly signed", "replayed").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Unsigned => "unsigned",
+            Refusal::BadSignature => "wrongly signed",
+            Refusal::Replayed => "replayed",
+        }
+    }
 }
 
 /// One alert about one aircraft.
@@ -100,6 +130,11 @@ impl Alert {
             AlertKind::SystemCritical => "autopilot reports a critical state".into(),
             AlertKind::Geofence { text } => format!("geofence: {text}"),
             AlertKind::StatusText { text, .. } => text.clone(),
+            AlertKind::FramesRefused { refusal, count } => format!(
+                "{count} {} frames refused — another station may be trying to command or spoof this aircraft",
+                refusal.as_str()
+            ),
+            AlertKind::SysidConflict { text } => text.clone(),
         }
     }
 
@@ -168,6 +203,7 @@ struct Watch {
     expected_mode: Option<(u32, Instant)>,
     last_text: Option<(SystemTime, String)>,
     recent_texts: Vec<(String, Instant)>,
+    conflict_alert: Option<u64>,
 }
 
 /// A change the engine made, for the log and for the console to react to.
@@ -194,6 +230,7 @@ impl AlertEvent {
 /// Turns successive fleet snapshots into alerts. Feed it every snapshot (a few per second).
 #[derive(Debug)]
 pub struct AlertEngine {
+    refusals: HashMap<u8, RefusalWatch>, // --- signing ---
     thresholds: AlertThresholds,
     watches: HashMap<u8, Watch>,
     alerts: Vec<Alert>,
@@ -211,6 +248,7 @@ impl AlertEngine {
     /// An engine with these thresholds and no alerts.
     pub fn new(thresholds: AlertThresholds) -> Self {
         Self {
+            refusals: HashMap::new(),
             thresholds,
             watches: HashMap::new(),
             alerts: Vec::new(),
@@ -275,6 +313,7 @@ impl AlertEngine {
             self.check_mode(a, now, wall, &mut watch, &mut events);
             self.check_status(a, wall, &mut watch, &mut events);
             self.check_texts(a, now, wall, &mut watch, &mut events);
+            self.check_conflict(a, wall, &mut watch, &mut events); // --- signing ---
             self.watches.insert(a.sysid, watch);
         }
         if self.alerts.len() > ALERTS_KEPT {
@@ -528,6 +567,110 @@ impl AlertEngine {
         }
     }
 }
+
+// --- signing ---
+/// An episode of refused frames ends after this long without a new refusal (its alert is cleared;
+/// refusals after that raise a new one).
+pub const REFUSAL_EPISODE_QUIET: Duration = Duration::from_secs(60);
+
+/// What the engine remembers of one aircraft's refused frames.
+#[derive(Debug, Clone, Copy)]
+struct RefusalWatch {
+    /// Counts (unsigned, bad signature, replayed) last seen.
+    last: [u64; 3],
+    /// Counts when the current episode began, its alert, and the last rise.
+    episode: Option<([u64; 3], u64, Instant)>,
+}
+
+impl AlertEngine {
+    /// Compares each aircraft's refused-frame counts with the last ones and raises one
+    /// [`AlertKind::FramesRefused`] per episode (its count follows the episode as it grows),
+    /// clearing it after [`REFUSAL_EPISODE_QUIET`] without new refusals. Aircraft in `settling`
+    /// (signing being set up or revoked here, when refusals are expected) only update the baseline.
+    pub fn update_signing(
+        &mut self,
+        rows: &[crate::security::SigningRow],
+        settling: &[u8],
+        now: Instant,
+        wall: SystemTime,
+    ) -> Vec<AlertEvent> {
+        let mut events = Vec::new();
+        for r in rows {
+            let counts = [r.unsigned, r.bad_signature, r.replayed];
+            let w = self.refusals.entry(r.sysid).or_insert(RefusalWatch {
+                last: counts,
+                episode: None,
+            });
+            let mut w = *w;
+            // Counts start again from zero when a key is installed or removed.
+            let reset = counts.iter().zip(w.last).any(|(c, l)| *c < l);
+            let rose = !reset && counts.iter().zip(w.last).any(|(c, l)| *c > l);
+            let before = w.last;
+            w.last = counts;
+            if reset || settling.contains(&r.sysid) {
+                if let Some((_, id, _)) = w.episode.take() {
+                    self.clear(id, wall, &mut events);
+                }
+            } else if rose {
+                match &mut w.episode {
+                    Some((start, id, at)) => {
+                        *at = now;
+                        let (refusal, count) = dominant(start, &counts);
+                        let id = *id;
+                        if let Some(a) = self.alerts.iter_mut().find(|a| a.id == id) {
+                            a.kind = AlertKind::FramesRefused { refusal, count };
+                            self.revision += 1;
+                        }
+                    }
+                    None => {
+                        let start = before;
+                        let (refusal, count) = dominant(&start, &counts);
+                        let kind = AlertKind::FramesRefused { refusal, count };
+                        let id = self.raise(r.sysid, Severity::Critical, kind, wall, &mut events);
+                        w.episode = Some((start, id, now));
+                    }
+                }
+            } else if let Some((_, id, at)) = w.episode {
+                if now.saturating_duration_since(at) >= REFUSAL_EPISODE_QUIET {
+                    self.clear(id, wall, &mut events);
+                    w.episode = None;
+                }
+            }
+            self.refusals.insert(r.sysid, w);
+        }
+        events
+    }
+
+    fn check_conflict(
+        &mut self,
+        a: &Aircraft,
+        wall: SystemTime,
+        w: &mut Watch,
+        events: &mut Vec<AlertEvent>,
+    ) {
+        match (&a.sysid_conflict, w.conflict_alert) {
+            (Some(text), None) => {
+                let kind = AlertKind::SysidConflict { text: text.clone() };
+                w.conflict_alert = Some(self.raise(a.sysid, Severity::Critical, kind, wall, events));
+            }
+            (None, Some(id)) => {
+                self.clear(id, wall, events);
+                w.conflict_alert = None;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The kind of refusal that grew most since `start`, and by how much.
+fn dominant(start: &[u64; 3], counts: &[u64; 3]) -> (Refusal, u64) {
+    let kinds = [Refusal::Unsigned, Refusal::BadSignature, Refusal::Replayed];
+    (0..3)
+        .map(|i| (kinds[i], counts[i].saturating_sub(start[i])))
+        .max_by_key(|(_, n)| *n)
+        .unwrap_or((Refusal::Unsigned, 0))
+}
+// --- end signing ---
 
 /// Serde for `Option<SystemTime>` as seconds since the Unix epoch.
 mod opt_unix_time {
