@@ -29,6 +29,7 @@ pub mod outbox;
 pub mod params;
 pub mod physics;
 pub mod signing;
+pub mod signing_store;
 pub mod streams;
 #[cfg(test)]
 mod testkit;
@@ -93,10 +94,24 @@ impl Simulator {
                 v
             })
             .collect();
+        let signing_store = cfg
+            .signing_store
+            .as_deref()
+            .map(signing_store::SigningStore::at);
+        let stored = match &signing_store {
+            Some(store) => store.load()?,
+            None => Default::default(),
+        };
         let (aircraft, listeners, addrs) = {
             let _ctx = rt.enter();
             net::bind(&cfg, vehicles)?
         };
+        for a in &aircraft {
+            let mut a = lock(a);
+            if let Some(k) = stored.get(&a.vehicle.sysid()) {
+                a.signing = Some(signing::AircraftSigning::restore(k.key, k.timestamp));
+            }
+        }
         let shared = Arc::new(Shared {
             aircraft,
             cfg,
@@ -104,6 +119,7 @@ impl Simulator {
             link_down: AtomicBool::new(false),
             stats: Default::default(),
             cameras,
+            signing_store,
         });
         let (tx, rx) = tokio::sync::oneshot::channel();
         let runner = shared.clone();
