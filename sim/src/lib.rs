@@ -67,6 +67,15 @@ impl Simulator {
     /// (errors such as a port in use are returned, not printed).
     pub fn start(cfg: SimConfig) -> anyhow::Result<Simulator> {
         cfg.validate()?;
+        // A damaged key store stops the start: an aircraft must not silently lose its key.
+        let signing_store = cfg
+            .signing_store
+            .as_deref()
+            .map(signing_store::SigningStore::at);
+        let stored = match &signing_store {
+            Some(store) => store.load()?,
+            None => Default::default(),
+        };
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -94,14 +103,6 @@ impl Simulator {
                 v
             })
             .collect();
-        let signing_store = cfg
-            .signing_store
-            .as_deref()
-            .map(signing_store::SigningStore::at);
-        let stored = match &signing_store {
-            Some(store) => store.load()?,
-            None => Default::default(),
-        };
         let (aircraft, listeners, addrs) = {
             let _ctx = rt.enter();
             net::bind(&cfg, vehicles)?
