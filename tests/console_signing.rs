@@ -109,13 +109,19 @@ fn trusting_the_link_and_confirming_sets_up_signing() {
     });
     h.get_by_label(SETUP).click();
     wait_until(&mut h, "the confirmation", |h| shows(h, "Confirm"));
-    assert!(!sim.snapshot(0).unwrap().signing, "key sent before confirming");
+    assert!(
+        !sim.snapshot(0).unwrap().signing,
+        "key sent before confirming"
+    );
     h.get_by_label("Confirm").click();
 
     wait_until(&mut h, "the outcome shown", |h| {
         contains(h, "Team 1: signing on")
     });
-    assert!(sim.snapshot(0).unwrap().signing, "the aircraft holds the key");
+    assert!(
+        sim.snapshot(0).unwrap().signing,
+        "the aircraft holds the key"
+    );
     wait_until(&mut h, "the panel to show signing on", |h| {
         signing_state(h, 1) == Some(SigningState::On) && shows(h, "on") && shows(h, "Revoke…")
     });
@@ -211,9 +217,11 @@ fn an_unsigned_station_commanding_a_signed_aircraft_raises_one_alert() {
     // More of the same episode: no new alert, the count follows.
     let before_sim = sim.signing_counts(0).unwrap().unsigned;
     send(10);
-    wait_until(&mut h, "the count to follow the episode", |h| {
-        matches!(refused(h)[0].kind, AlertKind::FramesRefused { count, .. } if count >= at_first + 10)
-    });
+    wait_until(
+        &mut h,
+        "the count to follow the episode",
+        |h| matches!(refused(h)[0].kind, AlertKind::FramesRefused { count, .. } if count >= at_first + 10),
+    );
     assert_eq!(refused(&h).len(), 1, "one alert per episode, not per frame");
     wait_until(&mut h, "the aircraft to refuse them too", |_| {
         sim.signing_counts(0).unwrap().unsigned >= before_sim + 10

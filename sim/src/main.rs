@@ -254,6 +254,13 @@ mod tests {
         assert_eq!(c.endpoint, Endpoint::Tcp("127.0.0.1:5760".parse().unwrap()));
         assert_eq!(c.faults.link_down_at_s, Some(10.0));
         assert_eq!(c.gps_warmup_s, 3.0);
+        assert_eq!(c.signing_store, None);
+        let kept =
+            Cli::try_parse_from(["kestrel-sim", "--signing-store", "/var/lib/sim/keys"]).unwrap();
+        assert_eq!(
+            config(&kept).unwrap().signing_store,
+            Some(std::path::PathBuf::from("/var/lib/sim/keys"))
+        );
         let bad = Cli::try_parse_from(["kestrel-sim", "--loss", "2"]).unwrap();
         assert!(config(&bad).is_err());
         assert!(Cli::try_parse_from(["kestrel-sim", "--udp", "a:1", "--tcp", "b:2"]).is_err());

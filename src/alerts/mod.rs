@@ -651,7 +651,8 @@ impl AlertEngine {
         match (&a.sysid_conflict, w.conflict_alert) {
             (Some(text), None) => {
                 let kind = AlertKind::SysidConflict { text: text.clone() };
-                w.conflict_alert = Some(self.raise(a.sysid, Severity::Critical, kind, wall, events));
+                w.conflict_alert =
+                    Some(self.raise(a.sysid, Severity::Critical, kind, wall, events));
             }
             (None, Some(id)) => {
                 self.clear(id, wall, events);
@@ -843,5 +844,119 @@ mod tests {
         assert!(b.engine.acknowledge(id, SystemTime::now()).is_some());
         assert!(b.engine.acknowledge(id, SystemTime::now()).is_none());
         assert_eq!(b.engine.acknowledge_all(SystemTime::now()).len(), 1);
+    }
+
+    // --- signing ---
+    fn row(sysid: u8, unsigned: u64, bad: u64) -> crate::security::SigningRow {
+        crate::security::SigningRow::new(
+            sysid,
+            true,
+            Some(crate::security::VerifyCounts {
+                accepted: 10,
+                unsigned,
+                bad_signature: bad,
+                replayed: 0,
+            }),
+        )
+    }
+
+    #[test]
+    fn refused_frames_raise_one_alert_per_episode() {
+        let mut e = AlertEngine::default();
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let wall = SystemTime::UNIX_EPOCH;
+        // Counts already there when first seen are history, not an episode.
+        assert!(e
+            .update_signing(&[row(1, 5, 0)], &[], at(0), wall)
+            .is_empty());
+        let ev = e.update_signing(&[row(1, 8, 0)], &[], at(1), wall);
+        assert_eq!(
+            raised(&ev),
+            vec![AlertKind::FramesRefused {
+                refusal: Refusal::Unsigned,
+                count: 3
+            }]
+        );
+        // More of the same: no new alert, its count grows.
+        for (i, n) in [20u64, 40, 52].into_iter().enumerate() {
+            assert!(e
+                .update_signing(&[row(1, n, 0)], &[], at(2 + i as u64), wall)
+                .is_empty());
+        }
+        assert_eq!(e.alerts().len(), 1);
+        assert_eq!(
+            e.alerts()[0].kind,
+            AlertKind::FramesRefused {
+                refusal: Refusal::Unsigned,
+                count: 47
+            }
+        );
+        assert!(e.alerts()[0]
+            .text()
+            .starts_with("47 unsigned frames refused"));
+        // Quiet for a minute: the episode ends and its alert clears.
+        let quiet = 4 + REFUSAL_EPISODE_QUIET.as_secs();
+        let ev = e.update_signing(&[row(1, 52, 0)], &[], at(quiet), wall);
+        assert!(matches!(&ev[..], [AlertEvent::Cleared(_)]), "{ev:?}");
+        // A new episode, of forged frames this time, is a new alert.
+        let ev = e.update_signing(&[row(1, 52, 4)], &[], at(quiet + 1), wall);
+        assert_eq!(
+            raised(&ev),
+            vec![AlertKind::FramesRefused {
+                refusal: Refusal::BadSignature,
+                count: 4
+            }]
+        );
+    }
+
+    #[test]
+    fn refusals_while_signing_is_changed_here_raise_nothing() {
+        let mut e = AlertEngine::default();
+        let now = Instant::now();
+        let wall = SystemTime::UNIX_EPOCH;
+        assert!(e
+            .update_signing(&[row(2, 0, 0)], &[2], now, wall)
+            .is_empty());
+        assert!(e
+            .update_signing(&[row(2, 6, 0)], &[2], now, wall)
+            .is_empty());
+        // Settled: the refusals seen while settling are the baseline.
+        assert!(e.update_signing(&[row(2, 6, 0)], &[], now, wall).is_empty());
+        // A new key starts the counts again from zero: no alert for that either.
+        assert!(e.update_signing(&[row(2, 0, 0)], &[], now, wall).is_empty());
+        assert_eq!(
+            raised(&e.update_signing(&[row(2, 1, 0)], &[], now, wall)).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn one_system_id_on_two_autopilots_is_an_alert_until_resolved() {
+        let mut b = Bench::new();
+        let att = |boot: u32| {
+            MavMessage::ATTITUDE(ATTITUDE_DATA {
+                time_boot_ms: boot,
+                ..Default::default()
+            })
+        };
+        b.feed(0.0, heartbeat(4, MavState::MAV_STATE_ACTIVE));
+        let t = b.t0;
+        b.fleet.apply(
+            LinkId(1),
+            1,
+            1,
+            0,
+            &heartbeat(4, MavState::MAV_STATE_ACTIVE),
+            t,
+        );
+        b.fleet.apply(LinkId(0), 1, 1, 1, &att(600_000), t);
+        b.fleet.apply(LinkId(1), 1, 1, 1, &att(5_000), t);
+        let ev = b.update(0.1);
+        assert!(
+            matches!(&raised(&ev)[..], [AlertKind::SysidConflict { text }] if text.contains("system id 1")),
+            "{ev:?}"
+        );
+        assert!(raised(&b.update(0.2)).is_empty(), "raised again");
     }
 }

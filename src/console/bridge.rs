@@ -835,7 +835,6 @@ impl Core {
         self.shared.repaint();
     }
 
-
     /// Downloads the mission of aircraft whose mission is unknown or changed size.
     fn fetch_missions(&mut self, snap: &FleetSnapshot) {
         let mut book = lock(&self.missions);

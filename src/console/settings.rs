@@ -144,7 +144,8 @@ impl Default for Settings {
             callsigns: BTreeMap::new(),
             video_sources: BTreeMap::new(),
             dispatch: Default::default(), // --- sightings ---
-            trusted_links: Default::default(), // --- signing ---
+            // --- signing ---
+            trusted_links: Default::default(),
         }
     }
 }
