@@ -107,6 +107,9 @@ fn trusting_the_link_and_confirming_sets_up_signing() {
     wait_until(&mut h, "the set-up button enabled", |h| {
         !h.get_by_label(SETUP).accesskit_node().is_disabled()
     });
+    // Trust is remembered with the link in the settings.
+    let name = h.state().handle().view().links[0].name.clone();
+    assert!(h.state().settings().trusted_links.contains(&name));
     h.get_by_label(SETUP).click();
     wait_until(&mut h, "the confirmation", |h| shows(h, "Confirm"));
     assert!(
@@ -229,4 +232,21 @@ fn an_unsigned_station_commanding_a_signed_aircraft_raises_one_alert() {
     assert!(contains(&h, "unsigned frames refused — another station"));
     // And the aircraft did not obey.
     assert_ne!(sim.snapshot(0).unwrap().mode, "LAND");
+}
+
+#[test]
+fn links_trusted_in_the_settings_are_trusted_when_they_open() {
+    let addr = kestrel::console::demo::free_loopback_addr().unwrap();
+    let spec = LinkSpec::UdpIn(addr);
+    let handle = ConsoleHandle::start(ConsoleConfig {
+        links: vec![spec.clone()],
+        trusted_links: vec![spec.to_string()],
+        ..Default::default()
+    })
+    .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while !handle.view().links.first().is_some_and(|l| l.trusted) {
+        assert!(Instant::now() < deadline, "the saved trust was not applied");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
