@@ -128,7 +128,8 @@ fn trusting_the_link_and_confirming_sets_up_signing() {
     wait_until(&mut h, "the panel to show signing on", |h| {
         signing_state(h, 1) == Some(SigningState::On) && shows(h, "on") && shows(h, "Revoke…")
     });
-    // The key is stored owner-only, and the setup is in the audit trail.
+    assert!(!shows(&h, SETUP), "set-up offered while signing is on");
+    // The key is stored owner-only, and the setup is in the audit trail (checked below).
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -149,6 +150,29 @@ fn trusting_the_link_and_confirming_sets_up_signing() {
         assert!(Instant::now() < deadline, "not audited: {entries:?}");
         std::thread::sleep(Duration::from_millis(50));
     }
+
+    // Revoking, confirmed, turns signing off on both sides — with no refused-frames alert for
+    // the aircraft's last unsigned frames before the key was dropped here.
+    h.get_by_label("Revoke…").click();
+    wait_until(&mut h, "the confirmation", |h| shows(h, "Confirm"));
+    h.get_by_label("Confirm").click();
+    wait_until(&mut h, "the revoke outcome", |h| {
+        contains(h, "Team 1: signing off, key deleted")
+    });
+    assert!(!sim.snapshot(0).unwrap().signing);
+    assert!(!data.path().join("keys/aircraft-1.key").exists());
+    wait_until(&mut h, "the panel to show signing off", |h| {
+        signing_state(h, 1) == Some(SigningState::Off) && shows(h, SETUP)
+    });
+    let view = h.state().handle().view();
+    assert!(
+        !view
+            .alerts
+            .iter()
+            .any(|a| matches!(a.kind, AlertKind::FramesRefused { .. })),
+        "{:?}",
+        view.alerts
+    );
 }
 
 #[test]

@@ -453,7 +453,7 @@ impl ConsoleApp {
         });
         ui.end_row();
         ui.label("");
-        ui.vertical(|ui| self.signing_controls(ui, sysid, key_present));
+        ui.vertical(|ui| self.signing_controls(ui, sysid, state, key_present));
         ui.end_row();
     }
 }

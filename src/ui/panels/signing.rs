@@ -62,8 +62,15 @@ impl ConsoleApp {
         }
     }
 
-    /// The buttons under the Signing row: set up (or revoke), the work under way, the outcome.
-    pub(crate) fn signing_controls(&mut self, ui: &mut egui::Ui, sysid: u8, key_present: bool) {
+    /// The buttons under the Signing row: set up (while signing is not confirmed on) and revoke
+    /// (while a key is held), the work under way, the outcome.
+    pub(crate) fn signing_controls(
+        &mut self,
+        ui: &mut egui::Ui,
+        sysid: u8,
+        state: crate::security::SigningState,
+        key_present: bool,
+    ) {
         let tr = self.tr();
         ui.horizontal_wrapped(|ui| {
             if self.signing_ui.busy.contains(&sysid) {
@@ -71,13 +78,15 @@ impl ConsoleApp {
                 ui.label(RichText::new(tr.s(S::SigningWorking)).italics());
                 return;
             }
-            let trusted = heard_on_trusted(&self.view, sysid);
-            let setup = ui
-                .add_enabled(trusted, egui::Button::new(tr.s(S::SigningSetup)))
-                .on_hover_text(tr.s(S::SigningSetupHint))
-                .on_disabled_hover_text(tr.s(S::SigningNeedsTrustedHint));
-            if setup.clicked() {
-                self.signing_ui.pending = Some((sysid, SigningOp::Setup));
+            if state != crate::security::SigningState::On {
+                let trusted = heard_on_trusted(&self.view, sysid);
+                let setup = ui
+                    .add_enabled(trusted, egui::Button::new(tr.s(S::SigningSetup)))
+                    .on_hover_text(tr.s(S::SigningSetupHint))
+                    .on_disabled_hover_text(tr.s(S::SigningNeedsTrustedHint));
+                if setup.clicked() {
+                    self.signing_ui.pending = Some((sysid, SigningOp::Setup));
+                }
             }
             if key_present
                 && ui
