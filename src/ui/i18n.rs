@@ -377,6 +377,26 @@ strings! {
     SigningUnconfirmed => ("key set, not yet confirmed", "已设密钥，尚未确认"),
     SigningOff => ("off (unsigned)", "未启用（未签名）"),
     SigningRejectedFmt => ("{0} frames refused", "已拒收 {0} 帧"),
+    // --- signing (console) ---
+    ColTrusted => ("Trusted", "可信"),
+    LinkTrusted => ("trusted", "可信"),
+    LinkTrustedHint => ("Only over a trusted link — e.g. a USB cable or a bench radio — is a signing key ever sent to an aircraft, since anyone listening to the link learns the key. Do not mark a radio link used in the field as trusted.", "只有通过可信链路（例如USB数据线或台架上的数传电台）才会向飞机发送签名密钥，因为任何监听该链路的人都能获知密钥。请勿将外场使用的无线链路标为可信。"),
+    SigningSetup => ("Set up signing…", "设置签名…"),
+    SigningRevoke => ("Revoke…", "撤销…"),
+    SigningSetupHint => ("Sends this aircraft a new key over the trusted link; then every frame to it is signed and its unsigned frames are refused, so no other station can command it.", "通过可信链路向这架飞机发送新密钥；此后发往它的每帧消息都带签名，它发出的未签名消息将被拒收，其他地面站无法再控制它。"),
+    SigningNeedsTrustedHint => ("This aircraft is not heard over any trusted link. Connect it by USB cable or bench radio and tick \"trusted\" for that link under Connections first.", "这架飞机不在任何可信链路上。请先用USB数据线或台架数传电台连接，并在“连接”中勾选该链路的“可信”。"),
+    SigningRevokeHint => ("Tells the aircraft (with a signed message) to stop signing and deletes its key here.", "（用签名消息）通知飞机停止签名，并删除本站保存的密钥。"),
+    SigningConfirmSetupFmt => ("Send a signing key to {0} over the trusted link? From then on only stations holding the key can command it.", "通过可信链路向{0}发送签名密钥？此后只有持有该密钥的地面站才能控制它。"),
+    SigningConfirmRevokeFmt => ("Turn signing off with {0}? Any station will be able to command it again.", "关闭与{0}的消息签名？此后任何地面站都能再次控制它。"),
+    SigningWorking => ("working…", "进行中…"),
+    SigningSetupDoneFmt => ("{0}: signing on", "{0}：签名已启用"),
+    SigningRevokeDoneFmt => ("{0}: signing off, key deleted", "{0}：签名已关闭，密钥已删除"),
+    SigningFailedFmt => ("{0}: signing not changed — {1}", "{0}：签名未更改——{1}"),
+    AlertFramesRefusedFmt => ("{0} {1} frames refused — another station may be trying to command or spoof this aircraft", "已拒收 {0} 帧{1}消息——可能有其他地面站试图控制或冒充这架飞机"),
+    RefusalUnsigned => ("unsigned", "未签名"),
+    RefusalBadSignature => ("wrongly signed", "签名错误的"),
+    RefusalReplayed => ("replayed", "重放的"),
+    AlertSysidConflictFmt => ("system id conflict: {0}", "系统号冲突：{0}"),
 }
 
 /// The strings of one language.
