@@ -377,6 +377,9 @@ strings! {
     SigningUnconfirmed => ("key set, not yet confirmed", "已设密钥，尚未确认"),
     SigningOff => ("off (unsigned)", "未启用（未签名）"),
     SigningRejectedFmt => ("{0} frames refused", "已拒收 {0} 帧"),
+    // --- evidence ---
+    VideoRecoveredFmt => ("recovered {0} unfinished recording(s) from {1} at {2}: fingerprinted into the evidence log", "已恢复 {0} 段未完成的录像（{1}，{2}），已计算指纹并记入证据日志"),
+    VideoRecoverFailedFmt => ("could not recover {0} unfinished recording(s): {1}", "有 {0} 段未完成的录像无法恢复：{1}"),
 }
 
 /// The strings of one language.

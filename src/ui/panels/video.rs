@@ -291,12 +291,52 @@ impl ConsoleApp {
                 )),
                 _ => None,
             },
+            // --- evidence ---
+            VideoNotice::Recovered(report) => {
+                self.video_recovered(&report, now);
+                None
+            }
         };
         if let Some((ok, text)) = entry {
             self.video.notices.push_back((now, ok, text));
             while self.video.notices.len() > 6 {
                 self.video.notices.pop_front();
             }
+        }
+    }
+
+    // --- evidence ---
+    /// Tells the operator once which unfinished recordings were recovered at start-up.
+    fn video_recovered(&mut self, report: &crate::video::recovery::RecoveryReport, now: Instant) {
+        let tr = self.tr();
+        let mut aircraft: Vec<&str> = report
+            .recovered
+            .iter()
+            .map(|r| r.aircraft.as_str())
+            .collect();
+        aircraft.dedup();
+        let times: Vec<String> = report
+            .recovered
+            .iter()
+            .map(|r| crate::video::timestamp::iso8601(r.started))
+            .collect();
+        if !report.recovered.is_empty() {
+            let text = tr.f(
+                S::VideoRecoveredFmt,
+                &[
+                    &report.recovered.len(),
+                    &aircraft.join(", "),
+                    &times.join(", "),
+                ],
+            );
+            self.video.notices.push_back((now, true, text));
+        }
+        if !report.problems.is_empty() {
+            let text = tr.f(
+                S::VideoRecoverFailedFmt,
+                &[&report.problems.len(), &report.problems.join("; ")],
+            );
+            self.video.notices.push_back((now, false, text));
         }
     }
 
