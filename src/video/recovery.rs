@@ -359,6 +359,11 @@ fn recover_one(marker_path: &Path, log: &Path) -> Result<Outcome, VideoError> {
         duration_s: 0.0,
     });
     let (sha256, bytes) = sha256_file(&marker.path)?;
+    if already_logged(log, &sha256) {
+        // Finished and logged, but the run died before removing its marker.
+        remove_marker()?;
+        return Ok(Outcome::Skipped);
+    }
     let ended = marker.started + Duration::from_secs_f64(facts.duration_s.max(0.0));
     let r = RecoveredRecording {
         path: marker.path.clone(),
@@ -394,6 +399,12 @@ fn recover_one(marker_path: &Path, log: &Path) -> Result<Outcome, VideoError> {
     Ok(Outcome::Recovered(r))
 }
 
+/// Whether the evidence log already holds a line for a file with this SHA-256.
+fn already_logged(log: &Path, sha256: &str) -> bool {
+    let needle = format!("\"sha256\":\"{sha256}\"");
+    std::fs::read_to_string(log).is_ok_and(|t| t.contains(&needle))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,6 +428,23 @@ mod tests {
         let r = recover(&log);
         assert_eq!(r.empty, vec![std::path::absolute(&file).unwrap()]);
         assert!(!file.exists());
+        assert_eq!(std::fs::read_dir(unfinished_dir(&log)).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_file_logged_before_the_crash_is_not_logged_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("evidence.jsonl");
+        let file = dir.path().join("K1.mkv");
+        std::fs::write(&file, b"not really video").unwrap();
+        let (hash, _) = sha256_file(&file).unwrap();
+        append_evidence(&log, &serde_json::json!({ "sha256": hash })).unwrap();
+        let mut m = UnfinishedMarker::new(&file, "K1", SystemTime::now(), 1, "udp://x");
+        m.pid = u32::MAX;
+        m.write(&unfinished_dir(&log)).unwrap();
+        let r = recover(&log);
+        assert!(r.recovered.is_empty() && r.problems.is_empty(), "{r:?}");
+        assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
         assert_eq!(std::fs::read_dir(unfinished_dir(&log)).unwrap().count(), 0);
     }
 

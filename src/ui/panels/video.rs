@@ -318,7 +318,11 @@ impl ConsoleApp {
         let times: Vec<String> = report
             .recovered
             .iter()
-            .map(|r| crate::video::timestamp::iso8601(r.started))
+            .map(|r| {
+                // 2026-11-29T09:59:25Z: to the second is enough to find it.
+                let iso = crate::video::timestamp::iso8601(r.started);
+                format!("{}Z", iso.get(..19).unwrap_or(&iso))
+            })
             .collect();
         if !report.recovered.is_empty() {
             let text = tr.f(
@@ -922,9 +926,11 @@ impl ConsoleApp {
         if self.video.notices.is_empty() {
             return;
         }
+        // At most 640 wide, and never wider than the centre (long messages wrap).
+        let half = (rect.width() / 2.0 - 8.0).clamp(80.0, 320.0);
         let area = Rect::from_min_max(
-            pos2(rect.center().x - 320.0, rect.bottom() - 150.0),
-            pos2(rect.center().x + 320.0, rect.bottom() - 36.0),
+            pos2(rect.center().x - half, rect.bottom() - 150.0),
+            pos2(rect.center().x + half, rect.bottom() - 36.0),
         );
         ui.scope_builder(
             UiBuilder::new()
