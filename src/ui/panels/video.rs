@@ -425,7 +425,10 @@ impl ConsoleApp {
         let pip = pip_rect(body, Align2::RIGHT_TOP);
         ui.scope_builder(UiBuilder::new().max_rect(pip), |ui| {
             ui.set_clip_rect(pip);
+            // Small: the map without its toolbar (zoom with the wheel, swap to use it).
+            self.map.inset = true;
             self.map_panel(ui);
+            self.map.inset = false;
         });
         ui.painter().rect_stroke(
             pip,
