@@ -1,7 +1,8 @@
 //! Evidence recordings survive a crash: `kestrel video record` (a real process, real
 //! pipelines, fed by the simulator's test video) is killed with SIGKILL while recording; the
 //! MP4 or MKV it leaves decodes back to frames, and `kestrel video recover` fingerprints it
-//! and logs it to the evidence log as unfinished but recovered, with its real SHA-256.
+//! and logs it to the evidence log as unfinished but recovered, with its real SHA-256. SIGTERM
+//! instead ends the recording early but cleanly.
 
 mod video_util;
 
@@ -175,4 +176,59 @@ fn a_killed_mp4_recording_plays_and_is_recovered_into_the_evidence_log() {
 #[test]
 fn a_killed_mkv_recording_plays_and_is_recovered_into_the_evidence_log() {
     crash_and_recover("mkv");
+}
+
+#[test]
+fn a_terminated_recording_finishes_its_file_cleanly() {
+    let port = free_udp_port();
+    let _sender = start_sender(port, "KESTREL-8");
+    let data = tempfile::tempdir().unwrap();
+    let out = data.path().join("term.mp4");
+    let mut child = kestrel(data.path())
+        .args([
+            "--json",
+            "video",
+            "record",
+            "--source",
+            &format!("udp://127.0.0.1:{port}"),
+            "--aircraft",
+            "K8",
+            "--seconds",
+            "60",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start kestrel video record");
+    wait_recording_for(&out, Duration::from_secs(2));
+    // SIGTERM (as systemd or `kill` send): stop early, finish the file.
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let deadline = Instant::now() + LONG;
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "kestrel did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let parts: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (hash, _) = kestrel::video::recorder::sha256_file(&out).unwrap();
+    assert_eq!(parts[0]["sha256"], hash.as_str());
+    let log = std::fs::read_to_string(data.path().join("video/evidence.jsonl")).unwrap();
+    let line: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(line["sha256"], hash.as_str());
+    assert_eq!(line["finished"], true);
+    // Finished: nothing for recovery.
+    let dir = data.path().join("video/unfinished");
+    assert_eq!(std::fs::read_dir(dir).unwrap().count(), 0);
+    assert!(decoded_frames(&out) >= 30);
 }

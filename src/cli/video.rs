@@ -71,7 +71,9 @@ pub enum VideoAction {
         #[arg(long, value_name = "DEG")]
         heading: Option<f64>,
     },
-    /// Record the stream without re-encoding; prints the file's SHA-256.
+    /// Record the stream without re-encoding; prints the file's SHA-256. Ctrl-C or SIGTERM
+    /// stop early and finish the file; a file cut by SIGKILL or a power cut is recovered at the
+    /// next start.
     Record {
         /// Common options.
         #[command(flatten)]
@@ -384,7 +386,14 @@ pub async fn run(args: VideoArgs, json: bool, data_dir: Option<&Path>) -> anyhow
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            tokio::time::sleep(length).await;
+            // Ctrl-C or SIGTERM ends the recording early but cleanly (index, hash, log);
+            // SIGKILL or a power cut leave it to `kestrel video recover`.
+            tokio::select! {
+                _ = tokio::time::sleep(length) => {}
+                _ = crate::cli::dispatch::wait_for_shutdown() => {
+                    eprintln!("interrupted: finishing the recording");
+                }
+            }
             let parts = stream.stop_recording().await;
             stream.stop().await;
             let parts = parts?;
