@@ -52,6 +52,25 @@ fn decoded_frames(path: &Path) -> u64 {
     frames
 }
 
+/// The top-level box types of an MP4 file.
+fn mp4_boxes(path: &Path) -> Vec<String> {
+    let d = std::fs::read(path).unwrap();
+    let mut out = Vec::new();
+    let mut i = 0usize;
+    while i + 8 <= d.len() {
+        let mut size = u32::from_be_bytes(d[i..i + 4].try_into().unwrap()) as u64;
+        out.push(String::from_utf8_lossy(&d[i + 4..i + 8]).into_owned());
+        if size == 1 && i + 16 <= d.len() {
+            size = u64::from_be_bytes(d[i + 8..i + 16].try_into().unwrap());
+        }
+        if size < 8 {
+            break;
+        }
+        i += size as usize;
+    }
+    out
+}
+
 /// Waits (generously) until `path` has kept growing for `span` after its first bytes.
 fn wait_recording_for(path: &Path, span: Duration) {
     let deadline = Instant::now() + LONG;
@@ -117,6 +136,13 @@ fn crash_and_recover(ext: &str) {
         frames >= 30,
         "{ext}: only {frames} frames decode from the cut file"
     );
+    if ext == "mp4" {
+        let boxes = mp4_boxes(&out);
+        assert!(
+            boxes.contains(&"moov".to_string()) && boxes.contains(&"moof".to_string()),
+            "the cut MP4 is fragmented: {boxes:?}"
+        );
+    }
 
     // Recovery fingerprints it and closes the evidence chain.
     let rec = kestrel(data.path())
@@ -231,4 +257,10 @@ fn a_terminated_recording_finishes_its_file_cleanly() {
     let dir = data.path().join("video/unfinished");
     assert_eq!(std::fs::read_dir(dir).unwrap().count(), 0);
     assert!(decoded_frames(&out) >= 30);
+    // A clean stop leaves a plain MP4 (one index at the end, seekable in every player).
+    let boxes = mp4_boxes(&out);
+    assert!(
+        boxes.contains(&"moov".to_string()) && !boxes.contains(&"moof".to_string()),
+        "{boxes:?}"
+    );
 }

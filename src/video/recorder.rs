@@ -6,7 +6,7 @@
 //! configured, an append-only JSON-lines evidence log.
 //!
 //! Crash safety: MP4 is written as fragmented MP4 (a fragment per key frame interval, at most
-//! [`FRAGMENT_MS`]) and Matroska as plain clusters, both through an unbuffered file sink, so a
+//! [`FRAGMENT_MS`]; finalised into a plain MP4 on a clean stop) and Matroska as plain clusters, both through an unbuffered file sink, so a
 //! file cut by a kill or a crash plays up to its last complete fragment. The file is fsynced
 //! every [`FSYNC_INTERVAL`], so a power cut loses at most about that plus the fragment being
 //! built. While a file is open a marker in the evidence directory says so
@@ -357,8 +357,11 @@ pub fn attach(
     let parser = make(parse)?;
     let mux = make(container.muxer())?;
     if container == Container::Mp4 {
-        // Fragmented MP4: playable up to the last fragment if the process dies.
+        // Fragmented while recording (playable up to the last fragment if the process dies);
+        // a clean stop rewrites the headers in place into a plain MP4 with one index, which
+        // every player seeks in (no data is copied).
         mux.set_property("fragment-duration", FRAGMENT_MS);
+        mux.set_property_from_str("fragment-mode", "first-moov-then-finalise");
     }
     let sink = make("filesink")?;
     sink.set_property("location", location);
@@ -550,9 +553,15 @@ pub async fn finish(
         )));
     }
     let p = path.clone();
-    let (sha256, bytes) = tokio::task::spawn_blocking(move || sha256_file(&p))
-        .await
-        .map_err(|e| VideoError::Recording(e.to_string()))??;
+    let (sha256, bytes) = tokio::task::spawn_blocking(move || {
+        // On the disk before its hash is logged.
+        if let Ok(f) = std::fs::OpenOptions::new().write(true).open(&p) {
+            let _ = f.sync_all();
+        }
+        sha256_file(&p)
+    })
+    .await
+    .map_err(|e| VideoError::Recording(e.to_string()))??;
     let summary = RecordingSummary {
         path,
         aircraft,
