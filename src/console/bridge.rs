@@ -591,6 +591,8 @@ fn core_thread(
             video: super::video::VideoCore::new(config.video, config.data_dir.clone()),
             sightings,
         };
+        // --- evidence ---
+        core.video.start_recovery(&core.events);
         if let Some(n) = config.demo {
             tokio::spawn(demo::fly_patrols(
                 core.station.clone(),

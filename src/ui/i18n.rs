@@ -397,6 +397,9 @@ strings! {
     RefusalBadSignature => ("wrongly signed", "签名错误的"),
     RefusalReplayed => ("replayed", "重放的"),
     AlertSysidConflictFmt => ("system id conflict: {0}", "系统号冲突：{0}"),
+    // --- evidence ---
+    VideoRecoveredFmt => ("recovered {0} unfinished recording(s) from {1} at {2}: fingerprinted into the evidence log", "已恢复 {0} 段未完成的录像（{1}，{2}），已计算指纹并记入证据日志"),
+    VideoRecoverFailedFmt => ("could not recover {0} unfinished recording(s): {1}", "有 {0} 段未完成的录像无法恢复：{1}"),
 }
 
 /// The strings of one language.

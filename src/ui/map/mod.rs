@@ -113,6 +113,9 @@ pub struct MapView {
     // --- planning ---
     /// Key areas and the route being planned.
     pub planning: planning::PlanningLayer,
+    // --- evidence ---
+    /// The map is a small inset beside the full-size video: no toolbar.
+    pub inset: bool,
 }
 
 impl MapView {
@@ -128,6 +131,7 @@ impl MapView {
             context_at: None,
             drew_aircraft: false,
             planning: planning::PlanningLayer::default(),
+            inset: false, // --- evidence ---
         }
     }
 
@@ -179,6 +183,8 @@ impl MapView {
         let mut drew = false;
         let mut toolbar = Toolbar::default();
         let follow_now = self.follow;
+        let inset = self.inset; // --- evidence ---
+        self.planning.inset = inset;
         let layer = &mut self.planning; // --- planning ---
         Map::new(Some(tiles), memory, my_position)
             .zoom_with_ctrl(false)
@@ -221,7 +227,9 @@ impl MapView {
                     context_menu(ui, input, *context_at, &mut actions);
                 });
                 draw_scale_bar(&painter, projector, rect, input.units);
-                toolbar = map_toolbar(ui, rect, input, follow_now);
+                if !inset {
+                    toolbar = map_toolbar(ui, rect, input, follow_now);
+                }
                 if !attribution.is_empty() {
                     painter.text(
                         rect.right_bottom() + vec2(-4.0, -4.0),
