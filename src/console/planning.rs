@@ -114,6 +114,29 @@ pub enum PlanningIntent {
         /// The aircraft's callsign.
         aircraft: String,
     },
+    // --- roster ---
+    /// Put a person on the roster.
+    AddPerson(Person),
+    /// Take a person off the roster (refused while on a team or an open sortie).
+    RemovePerson(String),
+    /// Register an aircraft (`new`) or change a registered one (its callsign is the key).
+    SaveAircraft {
+        /// The aircraft.
+        aircraft: AircraftRecord,
+        /// Registering rather than editing.
+        new: bool,
+    },
+    /// Put an aircraft under maintenance (`Some(note)`) or back in service (`None`).
+    SetMaintenance {
+        /// Its callsign.
+        callsign: String,
+        /// What is being done.
+        note: Option<String>,
+    },
+    /// Remove an aircraft from the registry (refused while a team flies it or a sortie uses it).
+    RemoveAircraft(String),
+    /// Disband a team (refused while it has a sortie planned, uploaded or flying).
+    DisbandTeam(String),
 }
 
 /// Which request an outcome answers.
@@ -135,6 +158,13 @@ pub enum PlanningTask {
     Log,
     /// Forming a team.
     Team,
+    // --- roster ---
+    /// Adding or removing a person.
+    Roster,
+    /// Registering, editing, removing an aircraft or changing its maintenance state.
+    Registry,
+    /// Disbanding a team.
+    Disband,
 }
 
 /// The answer to one planning request: what was done, or why not (in words for the planner).
@@ -459,8 +489,67 @@ impl Worker {
                         .map_err(|e| e.to_string())
                 }),
             ),
+            // --- roster ---
+            PlanningIntent::AddPerson(p) => (
+                T::Roster,
+                self.crew(|c| {
+                    c.add_person(&p)?;
+                    Ok(format!("{} added to the roster as {}", p.name, p.role))
+                }),
+            ),
+            PlanningIntent::RemovePerson(name) => (
+                T::Roster,
+                self.crew(|c| {
+                    c.remove_person(&name)?;
+                    Ok(format!("{name} removed from the roster"))
+                }),
+            ),
+            PlanningIntent::SaveAircraft { aircraft, new } => (
+                T::Registry,
+                self.crew(|c| {
+                    if new {
+                        c.add_aircraft(&aircraft)?;
+                        Ok(format!("aircraft {} registered", aircraft.callsign))
+                    } else {
+                        c.update_aircraft(&aircraft)?;
+                        Ok(format!("aircraft {} saved", aircraft.callsign))
+                    }
+                }),
+            ),
+            PlanningIntent::SetMaintenance { callsign, note } => (
+                T::Registry,
+                self.crew(|c| {
+                    c.set_maintenance(&callsign, note.as_deref())?;
+                    Ok(match &note {
+                        Some(n) => format!("aircraft {callsign} is under maintenance: {n}"),
+                        None => format!("aircraft {callsign} is back in service"),
+                    })
+                }),
+            ),
+            PlanningIntent::RemoveAircraft(callsign) => (
+                T::Registry,
+                self.crew(|c| {
+                    c.remove_aircraft(&callsign)?;
+                    Ok(format!("aircraft {callsign} removed from the registry"))
+                }),
+            ),
+            PlanningIntent::DisbandTeam(name) => (
+                T::Disband,
+                self.crew(|c| {
+                    c.remove_team(&name)?;
+                    Ok(format!("team {name} disbanded"))
+                }),
+            ),
         };
         PlanningOutcome { task, result }
+    }
+
+    /// Runs one change of the crew database, the core's refusal in words for the planner.
+    fn crew(
+        &mut self,
+        f: impl FnOnce(&mut CrewStore) -> Result<String, CrewError>,
+    ) -> Result<String, String> {
+        f(&mut self.stores()?.crew).map_err(|e| e.to_string())
     }
 
     fn save_area(&mut self, area: KeyArea, previous: Option<String>) -> Result<String, String> {

@@ -184,7 +184,17 @@ impl CrewStore {
         .collect()
     }
 
-    /// Removes a person who is on no team.
+    /// Sorties not finished yet (planned, uploaded or flying): people, aircraft and teams on one
+    /// cannot be removed, or the sortie would lose its crew.
+    fn open_sorties(&self) -> Result<Vec<Sortie>, CrewError> {
+        Self::sorties_where(
+            &self.conn,
+            "WHERE state IN ('planned', 'uploaded', 'flying')",
+            &[],
+        )
+    }
+
+    /// Removes a person who is on no team and on no sortie not finished yet.
     pub fn remove_person(&mut self, name: &str) -> Result<(), CrewError> {
         if let Some(t) = self
             .teams()?
@@ -194,6 +204,18 @@ impl CrewStore {
             return Err(CrewError::Invalid(format!(
                 "{name} is on team {}; remove the team or form it without {name} first",
                 t.name
+            )));
+        }
+        if let Some(s) = self
+            .open_sorties()?
+            .into_iter()
+            .find(|s| s.team.members().contains(&name))
+        {
+            return Err(CrewError::Invalid(format!(
+                "{name} is on sortie {} ({}, {}); abort it or let it finish first",
+                s.id,
+                s.team.name,
+                s.state()
             )));
         }
         let n = self
@@ -275,6 +297,60 @@ impl CrewStore {
         Ok(())
     }
 
+    /// Changes an aircraft's model, serial, performance and system id (the callsign is its key;
+    /// the maintenance state changes only through [`CrewStore::set_maintenance`]).
+    pub fn update_aircraft(&mut self, a: &AircraftRecord) -> Result<(), CrewError> {
+        a.validate()?;
+        let n = self
+            .conn
+            .execute(
+                "UPDATE aircraft SET model = ?2, serial = ?3, endurance_min = ?4, cruise_ms = ?5, hfov_deg = ?6, sysid = ?7
+                 WHERE callsign = ?1",
+                params![a.callsign, a.model, a.serial, a.endurance_min, a.cruise_ms, a.hfov_deg, a.sysid],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(CrewError::NotFound {
+                kind: "aircraft",
+                name: a.callsign.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Removes an aircraft that no team flies and no sortie not finished yet uses.
+    pub fn remove_aircraft(&mut self, callsign: &str) -> Result<(), CrewError> {
+        if let Some(t) = self.teams()?.into_iter().find(|t| t.aircraft == callsign) {
+            return Err(CrewError::Invalid(format!(
+                "aircraft {callsign} is flown by team {}; disband the team first",
+                t.name
+            )));
+        }
+        if let Some(s) = self
+            .open_sorties()?
+            .into_iter()
+            .find(|s| s.team.aircraft == callsign)
+        {
+            return Err(CrewError::Invalid(format!(
+                "aircraft {callsign} is on sortie {} ({}, {}); abort it or let it finish first",
+                s.id,
+                s.team.name,
+                s.state()
+            )));
+        }
+        let n = self
+            .conn
+            .execute("DELETE FROM aircraft WHERE callsign = ?1", [callsign])
+            .map_err(db)?;
+        if n == 0 {
+            return Err(CrewError::NotFound {
+                kind: "aircraft",
+                name: callsign.into(),
+            });
+        }
+        Ok(())
+    }
+
     // ---- teams ----
 
     /// Forms and stores a team (see [`Team::form`] for the rules).
@@ -331,8 +407,20 @@ impl CrewStore {
             })
     }
 
-    /// Dissolves a team (its sorties keep their crew).
+    /// Dissolves a team (its finished sorties keep their crew); refused while it has a sortie
+    /// planned, uploaded or flying.
     pub fn remove_team(&mut self, name: &str) -> Result<(), CrewError> {
+        if let Some(s) = self
+            .open_sorties()?
+            .into_iter()
+            .find(|s| s.team.name == name)
+        {
+            return Err(CrewError::Invalid(format!(
+                "team {name} has sortie {} {}; abort it or let it finish before disbanding the team",
+                s.id,
+                s.state()
+            )));
+        }
         let n = self
             .conn
             .execute("DELETE FROM teams WHERE name = ?1", [name])
@@ -685,6 +773,60 @@ mod tests {
             ",Alpha,Li,Zhao,Chen,K1,SN-K1,square perimeter,1970-01-01T00:00:00Z,completed,"
         ));
         assert!(s.mark_uploaded(id).is_err());
+    }
+
+    #[test]
+    fn nothing_on_an_open_sortie_can_be_removed_and_finished_ones_free_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = seeded(dir.path());
+        let id = s.create_sortie(&draft("Alpha", 1000, 2000)).unwrap().id;
+        let e = s.remove_team("Alpha").unwrap_err().to_string();
+        assert!(
+            e.contains("team Alpha has sortie") && e.contains("planned"),
+            "{e}"
+        );
+        let e = s.remove_aircraft("K1").unwrap_err().to_string();
+        assert!(e.contains("flown by team Alpha"), "{e}");
+        // A team disbanded before this rule leaves its planned sortie: still protected.
+        s.conn
+            .execute("DELETE FROM teams WHERE name = 'Alpha'", [])
+            .unwrap();
+        let e = s.remove_person("Zhao").unwrap_err().to_string();
+        assert!(e.contains(&format!("Zhao is on sortie {id}")), "{e}");
+        let e = s.remove_aircraft("K1").unwrap_err().to_string();
+        assert!(e.contains(&format!("K1 is on sortie {id}")), "{e}");
+        assert_eq!(s.people().unwrap().len(), 6);
+        s.abort(id, "weather").unwrap();
+        s.remove_person("Zhao").unwrap();
+        s.remove_aircraft("K1").unwrap();
+        assert!(matches!(
+            s.remove_aircraft("K1"),
+            Err(CrewError::NotFound { .. })
+        ));
+        // The log keeps the crew of the aborted sortie.
+        assert_eq!(s.sortie(id).unwrap().team.auxiliaries[0], "Zhao");
+    }
+
+    #[test]
+    fn a_team_without_open_sorties_is_disbanded_and_an_aircraft_edited() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = seeded(dir.path());
+        let mut k2 = craft("K2", 7);
+        k2.endurance_min = 42.0;
+        k2.maintenance = Some("ignored".into());
+        s.update_aircraft(&k2).unwrap();
+        let got = s.aircraft_by_callsign("K2").unwrap();
+        assert_eq!((got.endurance_min, got.sysid), (42.0, Some(7)));
+        assert!(got.in_service(), "editing does not change maintenance");
+        k2.cruise_ms = -1.0;
+        assert!(s.update_aircraft(&k2).is_err());
+        assert!(matches!(
+            s.update_aircraft(&craft("K9", 9)),
+            Err(CrewError::NotFound { .. })
+        ));
+        s.remove_team("Alpha").unwrap();
+        s.remove_person("Li").unwrap();
+        s.remove_aircraft("K1").unwrap();
     }
 
     #[test]

@@ -12,5 +12,6 @@ pub mod status;
 // --- video ---
 pub mod video;
 // --- sightings ---
+pub mod roster;
 pub mod sightings;
-pub mod signing; // --- signing ---
+pub mod signing; // --- signing --- // --- roster ---

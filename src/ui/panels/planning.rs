@@ -185,6 +185,8 @@ pub struct PlanningUi {
     pub new_team: (String, [Option<String>; 3], Option<String>),
     /// Latest outcome of each task.
     pub messages: Vec<(PlanningTask, Result<String, String>)>,
+    /// The roster and aircraft registry (--- roster ---).
+    pub roster: super::roster::RosterUi,
 }
 
 impl Default for PlanningUi {
@@ -214,6 +216,7 @@ impl Default for PlanningUi {
             log_path: "sortie-log.csv".into(),
             new_team: Default::default(),
             messages: Vec::new(),
+            roster: Default::default(),
         }
     }
 }
@@ -228,7 +231,7 @@ impl PlanningUi {
         self.messages.push((o.task, o.result));
     }
 
-    fn message(&self, task: PlanningTask) -> Option<&Result<String, String>> {
+    pub(super) fn message(&self, task: PlanningTask) -> Option<&Result<String, String>> {
         self.messages
             .iter()
             .find(|(t, _)| *t == task)
@@ -236,7 +239,7 @@ impl PlanningUi {
     }
 }
 
-fn show_message(ui: &mut egui::Ui, m: Option<&Result<String, String>>) {
+pub(super) fn show_message(ui: &mut egui::Ui, m: Option<&Result<String, String>>) {
     match m {
         Some(Ok(t)) if !t.is_empty() => {
             ui.label(RichText::new(t).color(theme::GOOD));
@@ -783,13 +786,16 @@ impl ConsoleApp {
 
     fn crews_tab(&mut self, ui: &mut egui::Ui, view: &PlanningView) {
         let tr = self.tr();
+        self.roster_section(ui, view); // --- roster ---
+        ui.separator();
         ui.label(RichText::new(tr.s(S::PlanTeams)).strong());
         if view.teams.is_empty() {
             ui.label(tr.s(S::PlanNoTeams));
         }
+        let mut disband = None; // --- roster ---
         egui::Grid::new("kestrel-teams")
             .striped(true)
-            .num_columns(4)
+            .num_columns(5)
             .show(ui, |ui| {
                 for t in view.teams.iter() {
                     ui.label(RichText::new(&t.name).strong());
@@ -807,9 +813,16 @@ impl ConsoleApp {
                         ),
                         None => ui.label(&t.aircraft),
                     };
+                    if ui.small_button(tr.s(S::RosterDisband)).clicked() {
+                        disband = Some(t.name.clone());
+                    }
                     ui.end_row();
                 }
             });
+        if let Some(t) = disband {
+            self.ask_disband(&t);
+        }
+        show_message(ui, self.planning.message(PlanningTask::Disband));
         self.team_form(ui, view);
         ui.separator();
         ui.label(RichText::new(tr.s(S::PlanSorties)).strong());
