@@ -12,6 +12,8 @@ pub mod status;
 // --- video ---
 pub mod video;
 // --- sightings ---
-pub mod roster;
 pub mod sightings;
-pub mod signing; // --- signing --- // --- roster ---
+pub mod signing; // --- signing ---
+
+// --- roster ---
+pub mod roster;

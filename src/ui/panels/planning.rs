@@ -846,8 +846,9 @@ impl ConsoleApp {
                 }
             });
         ui.horizontal(|ui| {
-            ui.label(tr.s(S::PlanPath));
-            ui.add(egui::TextEdit::singleline(&mut self.planning.log_path).desired_width(160.0));
+            let l = ui.label(tr.s(S::PlanPath));
+            ui.add(egui::TextEdit::singleline(&mut self.planning.log_path).desired_width(160.0))
+                .labelled_by(l.id);
             if ui.button(tr.s(S::PlanExportLog)).clicked() {
                 self.plan_send(PlanningIntent::ExportLog(PathBuf::from(
                     self.planning.log_path.trim(),
@@ -858,10 +859,12 @@ impl ConsoleApp {
         ui.separator();
         ui.label(RichText::new(tr.s(S::PlanSchedule)).strong());
         ui.horizontal(|ui| {
-            ui.label(tr.s(S::PlanShiftFrom));
-            ui.add(egui::TextEdit::singleline(&mut self.planning.shift.0).desired_width(120.0));
-            ui.label(tr.s(S::PlanShiftTo));
-            ui.add(egui::TextEdit::singleline(&mut self.planning.shift.1).desired_width(120.0));
+            let l = ui.label(tr.s(S::PlanShiftFrom));
+            ui.add(egui::TextEdit::singleline(&mut self.planning.shift.0).desired_width(120.0))
+                .labelled_by(l.id);
+            let l = ui.label(tr.s(S::PlanShiftTo));
+            ui.add(egui::TextEdit::singleline(&mut self.planning.shift.1).desired_width(120.0))
+                .labelled_by(l.id);
         });
         ui.horizontal_wrapped(|ui| {
             let l = ui.label(tr.s(S::PlanEventMode));
