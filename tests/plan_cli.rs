@@ -420,4 +420,33 @@ fn crew_teams_sorties_schedule_and_log() {
             && lines[1].contains("aborted")
             && lines[1].ends_with("rain")
     );
+
+    // --- roster --- Alpha has sorties still planned: it stays whole, and so does its crew.
+    let e = fails(d, &["crew", "team", "remove", "Alpha"]);
+    assert!(
+        e.contains("team Alpha has sortie") && e.contains("planned"),
+        "{e}"
+    );
+    let e = fails(d, &["crew", "aircraft", "remove", "Falcon-1"]);
+    assert!(e.contains("flown by team Alpha"), "{e}");
+    ok(d, &["crew", "team", "remove", "Bravo"]);
+    let edited: serde_json::Value = serde_json::from_str(&ok(
+        d,
+        &[
+            "--json",
+            "crew",
+            "aircraft",
+            "edit",
+            "Falcon-2",
+            "--endurance",
+            "42",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(edited["endurance_min"], 42.0);
+    assert_eq!(edited["serial"], "QX-0002");
+    assert_eq!(edited["maintenance"], "gimbal replaced");
+    ok(d, &["crew", "aircraft", "remove", "Falcon-2"]);
+    let e = fails(d, &["crew", "aircraft", "edit", "Falcon-2", "--hfov", "80"]);
+    assert!(e.contains("no aircraft named 'Falcon-2'"), "{e}");
 }

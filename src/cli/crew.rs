@@ -118,6 +118,35 @@ pub enum AircraftAction {
         #[arg(long)]
         done: bool,
     },
+    // --- roster ---
+    /// Change a registered aircraft (only the values given; the callsign is its key).
+    Edit {
+        /// Callsign.
+        callsign: String,
+        /// Make and model.
+        #[arg(long)]
+        model: Option<String>,
+        /// Serial number.
+        #[arg(long)]
+        serial: Option<String>,
+        /// Flight time on a full battery, minutes.
+        #[arg(long)]
+        endurance: Option<f64>,
+        /// Cruise speed, m/s.
+        #[arg(long)]
+        speed: Option<f64>,
+        /// Camera horizontal field of view, degrees.
+        #[arg(long)]
+        hfov: Option<f64>,
+        /// MAVLink system id it flies with.
+        #[arg(long)]
+        sysid: Option<u8>,
+    },
+    /// Remove an aircraft no team flies and no open sortie uses.
+    Remove {
+        /// Callsign.
+        callsign: String,
+    },
 }
 
 /// Team actions.
@@ -289,6 +318,36 @@ pub async fn run(args: CrewArgs, ctx: &super::Context) -> anyhow::Result<()> {
                         Some(n) => println!("aircraft {callsign} is under maintenance: {n}"),
                         None => println!("aircraft {callsign} is back in service"),
                     }
+                }
+            }
+            // --- roster ---
+            AircraftAction::Edit {
+                callsign,
+                model,
+                serial,
+                endurance,
+                speed,
+                hfov,
+                sysid,
+            } => {
+                let mut a = store.aircraft_by_callsign(&callsign)?;
+                a.model = model.unwrap_or(a.model);
+                a.serial = serial.unwrap_or(a.serial);
+                a.endurance_min = endurance.unwrap_or(a.endurance_min);
+                a.cruise_ms = speed.unwrap_or(a.cruise_ms);
+                a.hfov_deg = hfov.unwrap_or(a.hfov_deg);
+                a.sysid = sysid.or(a.sysid);
+                store.update_aircraft(&a)?;
+                if json {
+                    print_json(&a)?;
+                } else {
+                    println!("aircraft {callsign} saved");
+                }
+            }
+            AircraftAction::Remove { callsign } => {
+                store.remove_aircraft(&callsign)?;
+                if !json {
+                    println!("removed aircraft {callsign}");
                 }
             }
         },
