@@ -435,6 +435,8 @@ strings! {
     RosterConfirmPersonFmt => ("Delete {0} from the roster?", "从名册中删除 {0}？"),
     RosterConfirmAircraftFmt => ("Delete aircraft {0} from the registry?", "从登记中删除飞机 {0}？"),
     RosterConfirmTeamFmt => ("Disband team {0}? Its people and aircraft stay on the roster and in the registry.", "解散小组 {0}？其人员和飞机仍保留在名册和登记中。"),
+    RosterEnduranceFmt => ("{0} min", "{0} 分钟"),
+    RosterFovFmt => ("FOV {0}°", "视场角 {0}°"),
     RosterSysidBad => ("the system id must be a number from 1 to 255, or empty", "系统号须为 1 到 255 之间的数字，或留空"),
 }
 

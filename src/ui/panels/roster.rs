@@ -245,9 +245,11 @@ impl ConsoleApp {
                         r.aircraft = Some(a.callsign.clone());
                     }
                     ui.label(cell(a.model.clone()));
-                    ui.label(cell(format!("{:.0} min", a.endurance_min)));
+                    let endurance = format!("{:.0}", a.endurance_min);
+                    ui.label(cell(tr.f(S::RosterEnduranceFmt, &[&endurance])));
                     ui.label(cell(format!("{:.1} m/s", a.cruise_ms)));
-                    ui.label(cell(format!("FOV {:.0}°", a.hfov_deg)));
+                    let fov = format!("{:.0}", a.hfov_deg);
+                    ui.label(cell(tr.f(S::RosterFovFmt, &[&fov])));
                     match &a.maintenance {
                         Some(n) => ui.label(
                             RichText::new(tr.f(S::RosterMaintFmt, &[n]))
