@@ -85,6 +85,12 @@ fn shape(geom: &Value, what: &str) -> Result<Shape, String> {
 
 /// Reads one Feature into a key area (validated).
 pub fn feature_to_area(f: &Value, index: usize) -> Result<KeyArea, AreaError> {
+    labelled_feature_to_area(f, &format!("feature {index}"))
+}
+
+/// Reads one Feature into a key area (validated); errors start with `label` (e.g. "feature 3",
+/// or "Placemark 3 (line 40)" when the feature came from another format such as KML).
+pub fn labelled_feature_to_area(f: &Value, label: &str) -> Result<KeyArea, AreaError> {
     let props = f
         .get("properties")
         .and_then(Value::as_object)
@@ -96,9 +102,9 @@ pub fn feature_to_area(f: &Value, index: usize) -> Result<KeyArea, AreaError> {
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
     let what = if name.is_empty() {
-        format!("feature {index}")
+        label.to_string()
     } else {
-        format!("feature {index} ('{name}')")
+        format!("{label} ('{name}')")
     };
     if f.get("type").and_then(Value::as_str) != Some("Feature") {
         return Err(fmt_err(format!("{what}: \"type\" must be \"Feature\"")));
