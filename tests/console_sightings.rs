@@ -117,6 +117,7 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
         cot: CotSettings {
             enabled: true,
             target: format!("udp://{}", tak.local_addr().unwrap()),
+            ..Default::default()
         },
         ..Default::default()
     };

@@ -328,16 +328,18 @@ impl SightingsCore {
             return;
         }
         match self.settings.cot_target() {
-            Ok(Some(target)) => {
-                let sender = CotSender::start(target);
-                let task = tokio::spawn(export_fleet(
-                    self.station.clone(),
-                    sender.clone(),
-                    self.console_id(),
-                    self.callsigns.clone(),
-                ));
-                self.cot = Some((sender, task.abort_handle()));
-            }
+            Ok(Some(target)) => match CotSender::connect(target, &self.settings.cot_tls()) {
+                Ok(sender) => {
+                    let task = tokio::spawn(export_fleet(
+                        self.station.clone(),
+                        sender.clone(),
+                        self.console_id(),
+                        self.callsigns.clone(),
+                    ));
+                    self.cot = Some((sender, task.abort_handle()));
+                }
+                Err(e) => self.config_error = Some(e.to_string()),
+            },
             Ok(None) => {}
             Err(e) => self.config_error = Some(e),
         }
