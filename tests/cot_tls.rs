@@ -352,3 +352,45 @@ fn ssl_without_a_client_certificate_or_with_bad_files_is_refused_at_start() {
         "{err}"
     );
 }
+
+#[test]
+fn the_console_shows_why_its_cot_stream_to_tak_is_down() {
+    use kestrel::console::{ConsoleConfig, ConsoleHandle, DispatchSettings};
+    let ours = tempfile::tempdir().unwrap();
+    let theirs = tempfile::tempdir().unwrap();
+    let ours = make_pki(ours.path());
+    let theirs = make_pki(theirs.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (listener, acceptor) = rt.block_on(tak_server(&theirs, &ours.ca));
+    let port = listener.local_addr().unwrap().port();
+    rt.spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let _ = acceptor.accept(tcp).await;
+        }
+    });
+    let mut dispatch = DispatchSettings::default();
+    dispatch.cot.enabled = true;
+    dispatch.cot.target = format!("ssl://localhost:{port}");
+    dispatch.cot.ca_file = Some(ours.ca.clone());
+    dispatch.cot.cert_file = Some(ours.client_cert.clone());
+    dispatch.cot.key_file = Some(ours.client_key.clone());
+    let data = tempfile::tempdir().unwrap();
+    let handle = ConsoleHandle::start(ConsoleConfig {
+        data_dir: Some(data.path().to_path_buf()),
+        dispatch,
+        ..Default::default()
+    })
+    .unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        if let Some(why) = handle.view().dispatch.cot_down.clone() {
+            assert!(why.contains("not signed by a trusted CA"), "{why}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no CoT status in the view"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

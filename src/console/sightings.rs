@@ -203,6 +203,11 @@ pub struct DispatchState {
     pub cot: Option<String>,
     /// When the next connection attempt is due, while offline.
     pub retry_at: Option<Timestamp>,
+    // --- cot tls ---
+    /// Why CoT export does not reach TAK right now (a refused certificate, a dropped stream);
+    /// `None` while it works or is off.
+    pub cot_down: Option<String>,
+    // --- end cot tls ---
 }
 
 impl DispatchState {
@@ -426,6 +431,10 @@ impl SightingsCore {
                 .then(|| self.settings.broker.trim().to_string()),
             cot: self.cot.as_ref().map(|(c, _)| c.target().to_string()),
             retry_at: status.filter(|s| !s.connected).and_then(|s| s.retry_at),
+            cot_down: self.cot.as_ref().and_then(|(c, _)| match c.status() {
+                cot::CotStatus::Down(why) => Some(why),
+                _ => None,
+            }),
         };
         (list, state)
     }

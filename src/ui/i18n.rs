@@ -377,6 +377,11 @@ strings! {
     SigningUnconfirmed => ("key set, not yet confirmed", "已设密钥，尚未确认"),
     SigningOff => ("off (unsigned)", "未启用（未签名）"),
     SigningRejectedFmt => ("{0} frames refused", "已拒收 {0} 帧"),
+    // --- cot tls ---
+    CotCaFile => ("TAK server CA file", "TAK 服务器 CA 证书文件"),
+    CotCertFile => ("Client certificate file", "客户端证书文件"),
+    CotKeyFile => ("Client private key file", "客户端私钥文件"),
+    CotKeyFileHint => ("empty: in the certificate file", "留空：私钥在证书文件中"),
 }
 
 /// The strings of one language.
