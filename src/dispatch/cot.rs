@@ -593,5 +593,23 @@ mod tests {
         );
         assert!("http://x:1".parse::<CotTarget>().is_err());
         assert!("tcp://x".parse::<CotTarget>().is_err());
+        assert_eq!(
+            "ssl://tak.local:8089".parse::<CotTarget>().unwrap(),
+            CotTarget::Ssl("tak.local:8089".into())
+        );
+        assert_eq!(
+            CotTarget::Ssl("[::1]:8089".into()).to_string(),
+            "ssl://[::1]:8089"
+        );
+        assert_eq!(host_port("[::1]:8089"), Some(("::1", 8089)));
+        for bad in [
+            "ssl://:8089",
+            "ssl://tak:0",
+            "ssl://user@tak:8089",
+            "ssl://tak",
+        ] {
+            let e = bad.parse::<CotTarget>().unwrap_err().to_string();
+            assert!(e.contains("ssl://HOST:8089"), "{e}");
+        }
     }
 }

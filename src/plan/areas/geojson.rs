@@ -123,6 +123,13 @@ pub fn labelled_feature_to_area(f: &Value, label: &str) -> Result<KeyArea, AreaE
         .filter(|g| !g.is_null())
         .ok_or_else(|| fmt_err(format!("{what}: has no geometry")))?;
     let shape = shape(geom, &what).map_err(fmt_err)?;
+    let vertices = shape.points().len();
+    if vertices > super::MAX_AREA_VERTICES {
+        return Err(fmt_err(format!(
+            "{what}: has {vertices} vertices, more than the {} accepted; simplify it (QGIS: Vector > Geometry Tools > Simplify)",
+            super::MAX_AREA_VERTICES
+        )));
+    }
     let num = |key: &str| -> Result<Option<f64>, AreaError> {
         match props.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -324,6 +331,17 @@ mod tests {
             assert!(msg.contains(want), "{msg:?} should mention {want:?}");
             assert!(!msg.contains('\n'));
         }
+    }
+
+    #[test]
+    fn an_area_with_too_many_vertices_is_refused_before_the_slow_checks() {
+        let ring: Vec<Value> = (0..=super::super::MAX_AREA_VERTICES + 1)
+            .map(|i| json!([116.0 + i as f64 * 1e-6, 36.0 + (i % 2) as f64 * 1e-6]))
+            .collect();
+        let f = json!({"type": "Feature", "properties": {"name": "Huge", "category": "key_zone"},
+                       "geometry": {"type": "Polygon", "coordinates": [ring]}});
+        let e = feature_to_area(&f, 1).unwrap_err().to_string();
+        assert!(e.contains("more than the 10000 accepted"), "{e}");
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub const MAX_KML_NODES: u32 = 2_000_000;
 /// Deepest element nesting accepted (the XML parser recurses per level, so hostile nesting must
 /// be refused before it parses; real KML nests Folders a few levels deep).
 pub const MAX_XML_DEPTH: usize = 256;
+/// Most vertices in one Placemark (all its geometries): see [`super::MAX_AREA_VERTICES`].
+pub const MAX_PLACEMARK_VERTICES: usize = super::MAX_AREA_VERTICES;
 /// Deepest MultiGeometry nesting accepted inside one Placemark.
 pub const MAX_GEOMETRY_DEPTH: usize = 16;
 
@@ -191,9 +193,10 @@ fn children<'a, 'i: 'a>(n: Node<'a, 'i>, name: &'a str) -> impl Iterator<Item = 
         .filter(move |c| c.is_element() && c.tag_name().name() == name)
 }
 
-/// All the text inside an element (text and CDATA, nested elements' text included).
+/// The text of an element (text and CDATA; not that of nested elements, so hostile nesting
+/// cannot make reading cost more than the document's size).
 fn text_of(n: Node) -> String {
-    n.descendants()
+    n.children()
         .filter(|d| d.is_text())
         .filter_map(|d| d.text())
         .collect()
@@ -401,6 +404,21 @@ fn placemark(doc: &Document, pm: Node, index: usize) -> Result<Vec<KeyArea>, Are
     };
     let mut found = Vec::new();
     geometries(pm, &what, 0, &mut found).map_err(fmt_err)?;
+    let vertices: usize = found
+        .iter()
+        .map(|g| match g {
+            Geometry::Point(_) => 1,
+            Geometry::Polygon(v) => v["coordinates"].as_array().map_or(0, |rings| {
+                rings.iter().filter_map(Value::as_array).map(Vec::len).sum()
+            }),
+            Geometry::Unsupported(_) => 0,
+        })
+        .sum();
+    if vertices > MAX_PLACEMARK_VERTICES {
+        return Err(fmt_err(format!(
+            "{what}: has {vertices} vertices, more than the {MAX_PLACEMARK_VERTICES} accepted; simplify it (QGIS: Vector > Geometry Tools > Simplify)"
+        )));
+    }
     let (points, polygons): (Vec<_>, Vec<_>) = found
         .iter()
         .filter(|g| !matches!(g, Geometry::Unsupported(_)))
@@ -722,6 +740,29 @@ mod tests {
             assert!(e.contains(want), "{body}\n→ {e}\nwanted: {want}");
             assert!(!e.contains('\n'), "{e}");
         }
+    }
+
+    #[test]
+    fn a_placemark_with_too_many_vertices_is_refused_before_the_slow_checks() {
+        let ring: Vec<String> = (0..=MAX_PLACEMARK_VERTICES)
+            .map(|i| {
+                let a = i as f64 / MAX_PLACEMARK_VERTICES as f64 * std::f64::consts::TAU;
+                format!("{},{}", 116.0 + 0.01 * a.cos(), 36.0 + 0.01 * a.sin())
+            })
+            .collect();
+        let body = placemark(
+            "Huge",
+            "key_zone",
+            &format!(
+                "<Polygon><outerBoundaryIs><LinearRing><coordinates>{}</coordinates></LinearRing></outerBoundaryIs></Polygon>",
+                ring.join(" ")
+            ),
+        );
+        let e = one(&body).unwrap_err().to_string();
+        assert!(
+            e.contains("10001 vertices") && e.contains("Simplify"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -18,6 +18,11 @@ pub use store::AreaStore;
 /// enough that a typo or hostile value (1e300) is refused rather than planned with.
 pub const MAX_PATROL_ALT_M: f64 = 10_000.0;
 
+/// Most vertices a key area may have: checking a polygon for crossing edges takes time growing
+/// with the square of its vertices, and a key area needs far fewer (a district boundary has a
+/// few thousand), so a hostile or unsimplified file is refused in well under a second.
+pub const MAX_AREA_VERTICES: usize = 10_000;
+
 /// What a key area is, which decides its geometry and how it is patrolled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
