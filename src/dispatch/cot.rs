@@ -252,6 +252,10 @@ pub struct CotSender {
     status: watch::Receiver<CotStatus>,
 }
 
+/// How long a stream must have lived for its loss to restart the reconnect delays from the
+/// shortest.
+const STABLE_CONNECTION: Duration = Duration::from_secs(10);
+
 /// What a stream connects with: TLS settings and the name the server's certificate must carry.
 type TlsSetup = (
     tokio_rustls::TlsConnector,
@@ -419,7 +423,14 @@ async fn stream_loop(
     let mut stream: Option<Box<dyn CotStream>> = None;
     let mut retry_at = tokio::time::Instant::now();
     let mut buf = vec![0u8; 4096];
-    let down = |why: String, backoff: &mut Backoff| {
+    // A connection that lived a while was a good one: start the delays again from the shortest.
+    // One dropped at once (a refused client certificate shows up just after the handshake) keeps
+    // the delays growing, so a misconfigured console does not hammer the server.
+    let mut connected_at = tokio::time::Instant::now();
+    let down = |why: String, backoff: &mut Backoff, connected_at: Option<tokio::time::Instant>| {
+        if connected_at.is_some_and(|t| t.elapsed() >= STABLE_CONNECTION) {
+            backoff.reset();
+        }
         let d = backoff.next_delay();
         log::warn!("CoT: {url}: {why}; retrying in {d:?}");
         let _ = status.send(CotStatus::Down(format!("{url}: {why}")));
@@ -431,9 +442,10 @@ async fn stream_loop(
                 Ok(s) => {
                     log::info!("CoT: connected to {url}");
                     let _ = status.send(CotStatus::Connected);
+                    connected_at = tokio::time::Instant::now();
                     stream = Some(s);
                 }
-                Err(e) => retry_at = down(format!("cannot connect: {e}"), &mut backoff),
+                Err(e) => retry_at = down(format!("cannot connect: {e}"), &mut backoff, None),
             }
         }
         let connected = stream.is_some();
@@ -447,9 +459,11 @@ async fn stream_loop(
                     };
                     if let Err(e) = sent.await {
                         stream = None;
-                        retry_at = down(format!("dropped: {}", super::tls::describe(&e)), &mut backoff);
-                    } else {
-                        backoff.reset();
+                        retry_at = down(
+                            format!("dropped: {}", super::tls::describe(&e)),
+                            &mut backoff,
+                            Some(connected_at),
+                        );
                     }
                 }
             }
@@ -457,12 +471,20 @@ async fn stream_loop(
                 match r {
                     Ok(0) => {
                         stream = None;
-                        retry_at = down("the server closed the connection".into(), &mut backoff);
+                        retry_at = down(
+                            "the server closed the connection".into(),
+                            &mut backoff,
+                            Some(connected_at),
+                        );
                     }
                     Ok(_) => {}
                     Err(e) => {
                         stream = None;
-                        retry_at = down(format!("dropped: {}", super::tls::describe(&e)), &mut backoff);
+                        retry_at = down(
+                            format!("dropped: {}", super::tls::describe(&e)),
+                            &mut backoff,
+                            Some(connected_at),
+                        );
                     }
                 }
             }
