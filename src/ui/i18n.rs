@@ -323,7 +323,7 @@ strings! {
     PlanRevisit => ("Revisit interval (min)", "巡查间隔（分钟）"),
     PlanAltitude => ("Patrol altitude (m)", "巡逻高度（米）"),
     PlanVerticesFmt => ("{0} vertices", "{0} 个顶点"),
-    PlanGeoJson => ("GeoJSON import / export", "GeoJSON 导入／导出"),
+    PlanGeoJson => ("GeoJSON / KML import / export", "GeoJSON／KML 导入／导出"),
     PlanPath => ("File", "文件"),
     PlanImport => ("Import", "导入"),
     PlanExport => ("Export", "导出"),
