@@ -4,6 +4,7 @@
 //!
 //! Data flows one way: [`link`] → [`station`] → [`fleet`] (state) → readers take snapshots;
 //! commands go back through [`protocol`] methods on [`station::Station`].
+#![warn(missing_docs)]
 
 pub mod alerts;
 pub mod audit;

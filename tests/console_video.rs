@@ -111,6 +111,8 @@ fn live_video_in_the_console() {
     wait_until(&mut h, "the video full size", |h| {
         h.state().video_layout() == VideoLayout::VideoMain && shows(h, "⇄")
     });
+    // The small map has no toolbar (zoom, follow, key areas): it is a glance, not a tool.
+    assert!(!shows(&h, "Whole fleet") && !shows(&h, "Key areas"));
     // A click on the picture is reported with its position in the frame (the centre here).
     h.state_mut().take_video_clicks();
     h.get_by_label("Team 1 video").click();
@@ -174,6 +176,8 @@ fn live_video_in_the_console() {
     wait_until(&mut h, "the map back", |h| {
         h.state().video_layout() == VideoLayout::MapMain
     });
+    h.run_steps(2);
+    assert!(shows(&h, "Whole fleet") && shows(&h, "Key areas"));
     // Lay out a frame of the new view before pressing its buttons.
     h.run_steps(2);
 

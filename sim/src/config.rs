@@ -30,6 +30,10 @@ pub struct SimConfig {
     pub video: bool,
     /// First UDP video port (aircraft `i` uses this + i); 5600 as QGroundControl expects.
     pub video_base_port: u16,
+    /// Keep each aircraft's signing key and last signing timestamp in this owner-only file (or
+    /// in `kestrel-sim-signing` inside this directory), so that a restarted simulator keeps
+    /// enforcing signing, as ArduPilot does. `None`: keys live in memory only.
+    pub signing_store: Option<std::path::PathBuf>,
 }
 
 /// Ground altitude above mean sea level at the default home (Liaocheng), metres.
@@ -50,6 +54,7 @@ impl Default for SimConfig {
             gps_warmup_s: 0.0,
             video: false,
             video_base_port: crate::video::VIDEO_BASE_PORT,
+            signing_store: None,
         }
     }
 }

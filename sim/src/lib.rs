@@ -8,7 +8,6 @@
 //! println!("aircraft sockets: {:?}", sim.vehicle_addrs());
 //! # anyhow::Ok(())
 //! ```
-
 // Real ArduCopter still speaks the legacy messages the MAVLink spec marks deprecated (it asks for
 // mission items with MISSION_REQUEST, acks SET_MODE, honours REQUEST_DATA_STREAM), and so must we.
 #![allow(deprecated)]
@@ -29,6 +28,7 @@ pub mod outbox;
 pub mod params;
 pub mod physics;
 pub mod signing;
+pub mod signing_store;
 pub mod streams;
 #[cfg(test)]
 mod testkit;
@@ -66,6 +66,15 @@ impl Simulator {
     /// (errors such as a port in use are returned, not printed).
     pub fn start(cfg: SimConfig) -> anyhow::Result<Simulator> {
         cfg.validate()?;
+        // A damaged key store stops the start: an aircraft must not silently lose its key.
+        let signing_store = cfg
+            .signing_store
+            .as_deref()
+            .map(signing_store::SigningStore::at);
+        let stored = match &signing_store {
+            Some(store) => store.load()?,
+            None => Default::default(),
+        };
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -97,6 +106,12 @@ impl Simulator {
             let _ctx = rt.enter();
             net::bind(&cfg, vehicles)?
         };
+        for a in &aircraft {
+            let mut a = lock(a);
+            if let Some(k) = stored.get(&a.vehicle.sysid()) {
+                a.signing = Some(signing::AircraftSigning::restore(k.key, k.timestamp));
+            }
+        }
         let shared = Arc::new(Shared {
             aircraft,
             cfg,
@@ -104,6 +119,7 @@ impl Simulator {
             link_down: AtomicBool::new(false),
             stats: Default::default(),
             cameras,
+            signing_store,
         });
         let (tx, rx) = tokio::sync::oneshot::channel();
         let runner = shared.clone();

@@ -52,6 +52,11 @@ struct Cli {
     /// First UDP port of the test videos (aircraft i uses this + i).
     #[arg(long, value_name = "PORT", default_value_t = kestrel_sim::video::VIDEO_BASE_PORT)]
     video_port: u16,
+    /// Keep each aircraft's signing key and last signing timestamp in this owner-only file (or
+    /// a file in this directory), so that a restarted simulator keeps enforcing signing, as
+    /// ArduPilot keeps its key in storage. Without it, keys are forgotten at exit.
+    #[arg(long, value_name = "FILE")]
+    signing_store: Option<std::path::PathBuf>,
     /// Run for S wall-clock seconds, print one line with the CPU used, and exit.
     #[arg(long, value_name = "S")]
     measure: Option<f64>,
@@ -155,6 +160,7 @@ fn config(cli: &Cli) -> anyhow::Result<SimConfig> {
         gps_warmup_s: cli.gps_warmup,
         video: cli.video,
         video_base_port: cli.video_port,
+        signing_store: cli.signing_store.clone(),
     };
     cfg.validate()?;
     Ok(cfg)
@@ -188,6 +194,14 @@ fn print_banner(cfg: &SimConfig, sim: &Simulator) {
             "kestrel-sim: {} aircraft (sysid 1..{}) listening on TCP {first} .. {last}. Ctrl-C to stop.",
             cfg.vehicles, cfg.vehicles
         ),
+    }
+    if let Some(store) = &cfg.signing_store {
+        println!(
+            "kestrel-sim: signing keys kept in {}",
+            kestrel_sim::signing_store::SigningStore::at(store)
+                .path()
+                .display()
+        );
     }
     if cfg.video {
         println!(
@@ -240,6 +254,13 @@ mod tests {
         assert_eq!(c.endpoint, Endpoint::Tcp("127.0.0.1:5760".parse().unwrap()));
         assert_eq!(c.faults.link_down_at_s, Some(10.0));
         assert_eq!(c.gps_warmup_s, 3.0);
+        assert_eq!(c.signing_store, None);
+        let kept =
+            Cli::try_parse_from(["kestrel-sim", "--signing-store", "/var/lib/sim/keys"]).unwrap();
+        assert_eq!(
+            config(&kept).unwrap().signing_store,
+            Some(std::path::PathBuf::from("/var/lib/sim/keys"))
+        );
         let bad = Cli::try_parse_from(["kestrel-sim", "--loss", "2"]).unwrap();
         assert!(config(&bad).is_err());
         assert!(Cli::try_parse_from(["kestrel-sim", "--udp", "a:1", "--tcp", "b:2"]).is_err());

@@ -24,6 +24,8 @@ use crate::vehicle::{Vehicle, COMPONENT_ID};
 
 /// Wall-clock period of the simulation tick.
 pub const TICK: Duration = Duration::from_millis(20);
+/// How often (in ticks: 10 s) signing timestamps are written to the signing store.
+const SIGNING_SAVE_TICKS: u64 = 500;
 /// Most UDP peers an aircraft remembers (besides the configured GCS).
 const MAX_UDP_PEERS: usize = 8;
 /// A TCP client whose unsent backlog exceeds this is skipped (frames counted as dropped).
@@ -96,6 +98,36 @@ pub(crate) struct Shared {
     pub link_down: AtomicBool,
     pub stats: Counters,
     pub cameras: Arc<crate::camera::Cameras>,
+    /// Where signing keys persist between runs, if anywhere.
+    pub signing_store: Option<crate::signing_store::SigningStore>,
+}
+
+impl Shared {
+    /// Writes every aircraft's signing key and timestamp to the store (if there is one).
+    fn persist_signing(&self) {
+        let Some(store) = &self.signing_store else {
+            return;
+        };
+        let keys = self
+            .aircraft
+            .iter()
+            .filter_map(|a| {
+                let mut a = lock(a);
+                a.signing_changed = false;
+                let s = a.signing.as_ref()?;
+                Some((
+                    a.vehicle.sysid(),
+                    crate::signing_store::StoredKey {
+                        key: *s.key(),
+                        timestamp: s.timestamp(),
+                    },
+                ))
+            })
+            .collect();
+        if let Err(e) = store.save(&keys) {
+            eprintln!("kestrel-sim: {e:#}");
+        }
+    }
 }
 
 impl Shared {
@@ -224,6 +256,8 @@ pub(crate) struct Aircraft {
     pub signing_counts: SigningCounts,
     /// Scratch buffer for signed outgoing frames.
     signed: Vec<u8>,
+    /// A key was installed or removed since the signing store was last written.
+    pub signing_changed: bool,
 }
 
 impl Aircraft {
@@ -238,6 +272,7 @@ impl Aircraft {
             signing: None,
             signing_counts: SigningCounts::default(),
             signed: Vec::with_capacity(MAX_FRAME),
+            signing_changed: false,
         }
     }
 
@@ -290,6 +325,7 @@ impl Aircraft {
                 // Installed (or removed) at once, like ArduPilot; no reply is sent.
                 if s.target_system == self.vehicle.sysid() {
                     self.signing = AircraftSigning::from_setup(s.secret_key, s.initial_timestamp);
+                    self.signing_changed = true;
                 }
             }
             Decoded::Msg(h, m) => self.vehicle.handle(now, peer, &h, &m, &mut self.out),
@@ -470,6 +506,7 @@ pub(crate) async fn run(
     let ticker = tokio::spawn(tick_loop(shared.clone()));
     let _ = shutdown.await;
     ticker.abort();
+    shared.persist_signing();
     // Close sockets while the runtime is still alive.
     for a in &shared.aircraft {
         let mut a = lock(a);
@@ -486,12 +523,25 @@ pub(crate) async fn run(
 async fn tick_loop(shared: Arc<Shared>) {
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks = 0u64;
     loop {
         interval.tick().await;
         let now = shared.sim_now();
         let down = shared.down(now);
+        let mut changed = false;
+        let mut signing = false;
         for a in &shared.aircraft {
-            lock(a).tick(now, down, &shared.stats);
+            let mut a = lock(a);
+            a.tick(now, down, &shared.stats);
+            changed |= a.signing_changed;
+            signing |= a.signing.is_some();
+        }
+        // Keys are written when installed or removed, timestamps every SIGNING_SAVE_TICKS.
+        ticks += 1;
+        if shared.signing_store.is_some()
+            && (changed || (signing && ticks.is_multiple_of(SIGNING_SAVE_TICKS)))
+        {
+            shared.persist_signing();
         }
     }
 }

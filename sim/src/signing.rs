@@ -110,6 +110,28 @@ impl AircraftSigning {
         })
     }
 
+    /// The state a signing store kept: the key, and the newest timestamp used or seen, from
+    /// which both the outgoing clock and the replay floor continue.
+    pub fn restore(key: [u8; 32], timestamp: u64) -> Self {
+        Self {
+            key,
+            link_id: 0,
+            last_sent: timestamp,
+            streams: HashMap::new(),
+            newest: timestamp,
+        }
+    }
+
+    /// The secret key (for the signing store only).
+    pub fn key(&self) -> &[u8; 32] {
+        &self.key
+    }
+
+    /// The newest timestamp sent or accepted: a restart must not go back on it.
+    pub fn timestamp(&self) -> u64 {
+        self.last_sent.max(self.newest)
+    }
+
     /// Accepts a correctly signed, fresh frame (`frame` is the whole frame as received).
     pub fn check(&mut self, frame: &[u8]) -> Result<(), Refusal> {
         if frame.len() < HEADER_V2 + 2 + SIGNATURE_LEN

@@ -49,17 +49,72 @@ pub enum AlertKind {
     /// Nothing heard from the aircraft for several seconds.
     LinkLost,
     /// Battery at or below the low threshold.
-    LowBattery { percent: f32 },
+    LowBattery {
+        /// Charge left, in percent.
+        percent: f32,
+    },
     /// Battery at or below the critical threshold.
-    CriticalBattery { percent: f32 },
+    CriticalBattery {
+        /// Charge left, in percent.
+        percent: f32,
+    },
     /// The aircraft switched to a return or landing mode that the station did not command.
-    Failsafe { mode: String },
+    Failsafe {
+        /// The mode the aircraft switched to (e.g. RTL, LAND).
+        mode: String,
+    },
     /// The autopilot reports MAV_STATE critical or emergency.
     SystemCritical,
     /// The autopilot reported a geofence breach.
-    Geofence { text: String },
+    Geofence {
+        /// The autopilot's own words about the breach.
+        text: String,
+    },
     /// A warning or error message from the autopilot.
-    StatusText { severity: u8, text: String },
+    StatusText {
+        /// MAV_SEVERITY (0 emergency … 4 warning).
+        severity: u8,
+        /// The message as the autopilot sent it.
+        text: String,
+    },
+    // --- signing ---
+    /// Frames from (or addressed to) a signing aircraft were refused: someone without its key is
+    /// sending as it or trying to command it. One alert per episode; `count` grows with it.
+    FramesRefused {
+        /// Unsigned, wrongly signed or replayed.
+        refusal: Refusal,
+        /// Frames refused so far in this episode.
+        count: u64,
+    },
+    /// Two different autopilots use the same system id on different links.
+    SysidConflict {
+        /// Which links and what differs, as the fleet state reported it.
+        text: String,
+    },
+    // --- end signing ---
+}
+
+/// Why frames were refused, for [`AlertKind::FramesRefused`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// Not signed.
+    Unsigned,
+    /// Signed with another key, or altered.
+    BadSignature,
+    /// Replayed or too old.
+    Replayed,
+}
+
+impl Refusal {
+    /// The refusal in English words ("unsigned", "wrongly signed", "replayed").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Unsigned => "unsigned",
+            Refusal::BadSignature => "wrongly signed",
+            Refusal::Replayed => "replayed",
+        }
+    }
 }
 
 /// One alert about one aircraft.
@@ -100,6 +155,11 @@ impl Alert {
             AlertKind::SystemCritical => "autopilot reports a critical state".into(),
             AlertKind::Geofence { text } => format!("geofence: {text}"),
             AlertKind::StatusText { text, .. } => text.clone(),
+            AlertKind::FramesRefused { refusal, count } => format!(
+                "{count} {} frames refused — another station may be trying to command or spoof this aircraft",
+                refusal.as_str()
+            ),
+            AlertKind::SysidConflict { text } => text.clone(),
         }
     }
 
@@ -168,6 +228,7 @@ struct Watch {
     expected_mode: Option<(u32, Instant)>,
     last_text: Option<(SystemTime, String)>,
     recent_texts: Vec<(String, Instant)>,
+    conflict_alert: Option<u64>,
 }
 
 /// A change the engine made, for the log and for the console to react to.
@@ -194,6 +255,7 @@ impl AlertEvent {
 /// Turns successive fleet snapshots into alerts. Feed it every snapshot (a few per second).
 #[derive(Debug)]
 pub struct AlertEngine {
+    refusals: HashMap<u8, RefusalWatch>, // --- signing ---
     thresholds: AlertThresholds,
     watches: HashMap<u8, Watch>,
     alerts: Vec<Alert>,
@@ -211,6 +273,7 @@ impl AlertEngine {
     /// An engine with these thresholds and no alerts.
     pub fn new(thresholds: AlertThresholds) -> Self {
         Self {
+            refusals: HashMap::new(),
             thresholds,
             watches: HashMap::new(),
             alerts: Vec::new(),
@@ -275,6 +338,7 @@ impl AlertEngine {
             self.check_mode(a, now, wall, &mut watch, &mut events);
             self.check_status(a, wall, &mut watch, &mut events);
             self.check_texts(a, now, wall, &mut watch, &mut events);
+            self.check_conflict(a, wall, &mut watch, &mut events); // --- signing ---
             self.watches.insert(a.sysid, watch);
         }
         if self.alerts.len() > ALERTS_KEPT {
@@ -529,6 +593,111 @@ impl AlertEngine {
     }
 }
 
+// --- signing ---
+/// An episode of refused frames ends after this long without a new refusal (its alert is cleared;
+/// refusals after that raise a new one).
+pub const REFUSAL_EPISODE_QUIET: Duration = Duration::from_secs(60);
+
+/// What the engine remembers of one aircraft's refused frames.
+#[derive(Debug, Clone, Copy)]
+struct RefusalWatch {
+    /// Counts (unsigned, bad signature, replayed) last seen.
+    last: [u64; 3],
+    /// Counts when the current episode began, its alert, and the last rise.
+    episode: Option<([u64; 3], u64, Instant)>,
+}
+
+impl AlertEngine {
+    /// Compares each aircraft's refused-frame counts with the last ones and raises one
+    /// [`AlertKind::FramesRefused`] per episode (its count follows the episode as it grows),
+    /// clearing it after [`REFUSAL_EPISODE_QUIET`] without new refusals. Aircraft in `settling`
+    /// (signing being set up or revoked here, when refusals are expected) only update the baseline.
+    pub fn update_signing(
+        &mut self,
+        rows: &[crate::security::SigningRow],
+        settling: &[u8],
+        now: Instant,
+        wall: SystemTime,
+    ) -> Vec<AlertEvent> {
+        let mut events = Vec::new();
+        for r in rows {
+            let counts = [r.unsigned, r.bad_signature, r.replayed];
+            let w = self.refusals.entry(r.sysid).or_insert(RefusalWatch {
+                last: counts,
+                episode: None,
+            });
+            let mut w = *w;
+            // Counts start again from zero when a key is installed or removed.
+            let reset = counts.iter().zip(w.last).any(|(c, l)| *c < l);
+            let rose = !reset && counts.iter().zip(w.last).any(|(c, l)| *c > l);
+            let before = w.last;
+            w.last = counts;
+            if reset || settling.contains(&r.sysid) {
+                if let Some((_, id, _)) = w.episode.take() {
+                    self.clear(id, wall, &mut events);
+                }
+            } else if rose {
+                match &mut w.episode {
+                    Some((start, id, at)) => {
+                        *at = now;
+                        let (refusal, count) = dominant(start, &counts);
+                        let id = *id;
+                        if let Some(a) = self.alerts.iter_mut().find(|a| a.id == id) {
+                            a.kind = AlertKind::FramesRefused { refusal, count };
+                            self.revision += 1;
+                        }
+                    }
+                    None => {
+                        let start = before;
+                        let (refusal, count) = dominant(&start, &counts);
+                        let kind = AlertKind::FramesRefused { refusal, count };
+                        let id = self.raise(r.sysid, Severity::Critical, kind, wall, &mut events);
+                        w.episode = Some((start, id, now));
+                    }
+                }
+            } else if let Some((_, id, at)) = w.episode {
+                if now.saturating_duration_since(at) >= REFUSAL_EPISODE_QUIET {
+                    self.clear(id, wall, &mut events);
+                    w.episode = None;
+                }
+            }
+            self.refusals.insert(r.sysid, w);
+        }
+        events
+    }
+
+    fn check_conflict(
+        &mut self,
+        a: &Aircraft,
+        wall: SystemTime,
+        w: &mut Watch,
+        events: &mut Vec<AlertEvent>,
+    ) {
+        match (&a.sysid_conflict, w.conflict_alert) {
+            (Some(text), None) => {
+                let kind = AlertKind::SysidConflict { text: text.clone() };
+                w.conflict_alert =
+                    Some(self.raise(a.sysid, Severity::Critical, kind, wall, events));
+            }
+            (None, Some(id)) => {
+                self.clear(id, wall, events);
+                w.conflict_alert = None;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The kind of refusal that grew most since `start`, and by how much.
+fn dominant(start: &[u64; 3], counts: &[u64; 3]) -> (Refusal, u64) {
+    let kinds = [Refusal::Unsigned, Refusal::BadSignature, Refusal::Replayed];
+    (0..3)
+        .map(|i| (kinds[i], counts[i].saturating_sub(start[i])))
+        .max_by_key(|(_, n)| *n)
+        .unwrap_or((Refusal::Unsigned, 0))
+}
+// --- end signing ---
+
 /// Serde for `Option<SystemTime>` as seconds since the Unix epoch.
 mod opt_unix_time {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -700,5 +869,119 @@ mod tests {
         assert!(b.engine.acknowledge(id, SystemTime::now()).is_some());
         assert!(b.engine.acknowledge(id, SystemTime::now()).is_none());
         assert_eq!(b.engine.acknowledge_all(SystemTime::now()).len(), 1);
+    }
+
+    // --- signing ---
+    fn row(sysid: u8, unsigned: u64, bad: u64) -> crate::security::SigningRow {
+        crate::security::SigningRow::new(
+            sysid,
+            true,
+            Some(crate::security::VerifyCounts {
+                accepted: 10,
+                unsigned,
+                bad_signature: bad,
+                replayed: 0,
+            }),
+        )
+    }
+
+    #[test]
+    fn refused_frames_raise_one_alert_per_episode() {
+        let mut e = AlertEngine::default();
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let wall = SystemTime::UNIX_EPOCH;
+        // Counts already there when first seen are history, not an episode.
+        assert!(e
+            .update_signing(&[row(1, 5, 0)], &[], at(0), wall)
+            .is_empty());
+        let ev = e.update_signing(&[row(1, 8, 0)], &[], at(1), wall);
+        assert_eq!(
+            raised(&ev),
+            vec![AlertKind::FramesRefused {
+                refusal: Refusal::Unsigned,
+                count: 3
+            }]
+        );
+        // More of the same: no new alert, its count grows.
+        for (i, n) in [20u64, 40, 52].into_iter().enumerate() {
+            assert!(e
+                .update_signing(&[row(1, n, 0)], &[], at(2 + i as u64), wall)
+                .is_empty());
+        }
+        assert_eq!(e.alerts().len(), 1);
+        assert_eq!(
+            e.alerts()[0].kind,
+            AlertKind::FramesRefused {
+                refusal: Refusal::Unsigned,
+                count: 47
+            }
+        );
+        assert!(e.alerts()[0]
+            .text()
+            .starts_with("47 unsigned frames refused"));
+        // Quiet for a minute: the episode ends and its alert clears.
+        let quiet = 4 + REFUSAL_EPISODE_QUIET.as_secs();
+        let ev = e.update_signing(&[row(1, 52, 0)], &[], at(quiet), wall);
+        assert!(matches!(&ev[..], [AlertEvent::Cleared(_)]), "{ev:?}");
+        // A new episode, of forged frames this time, is a new alert.
+        let ev = e.update_signing(&[row(1, 52, 4)], &[], at(quiet + 1), wall);
+        assert_eq!(
+            raised(&ev),
+            vec![AlertKind::FramesRefused {
+                refusal: Refusal::BadSignature,
+                count: 4
+            }]
+        );
+    }
+
+    #[test]
+    fn refusals_while_signing_is_changed_here_raise_nothing() {
+        let mut e = AlertEngine::default();
+        let now = Instant::now();
+        let wall = SystemTime::UNIX_EPOCH;
+        assert!(e
+            .update_signing(&[row(2, 0, 0)], &[2], now, wall)
+            .is_empty());
+        assert!(e
+            .update_signing(&[row(2, 6, 0)], &[2], now, wall)
+            .is_empty());
+        // Settled: the refusals seen while settling are the baseline.
+        assert!(e.update_signing(&[row(2, 6, 0)], &[], now, wall).is_empty());
+        // A new key starts the counts again from zero: no alert for that either.
+        assert!(e.update_signing(&[row(2, 0, 0)], &[], now, wall).is_empty());
+        assert_eq!(
+            raised(&e.update_signing(&[row(2, 1, 0)], &[], now, wall)).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn one_system_id_on_two_autopilots_is_an_alert_until_resolved() {
+        let mut b = Bench::new();
+        let att = |boot: u32| {
+            MavMessage::ATTITUDE(ATTITUDE_DATA {
+                time_boot_ms: boot,
+                ..Default::default()
+            })
+        };
+        b.feed(0.0, heartbeat(4, MavState::MAV_STATE_ACTIVE));
+        let t = b.t0;
+        b.fleet.apply(
+            LinkId(1),
+            1,
+            1,
+            0,
+            &heartbeat(4, MavState::MAV_STATE_ACTIVE),
+            t,
+        );
+        b.fleet.apply(LinkId(0), 1, 1, 1, &att(600_000), t);
+        b.fleet.apply(LinkId(1), 1, 1, 1, &att(5_000), t);
+        let ev = b.update(0.1);
+        assert!(
+            matches!(&raised(&ev)[..], [AlertKind::SysidConflict { text }] if text.contains("system id 1")),
+            "{ev:?}"
+        );
+        assert!(raised(&b.update(0.2)).is_empty(), "raised again");
     }
 }

@@ -52,11 +52,15 @@ pub struct AuditEntry {
 /// Why the audit trail could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
+    /// The audit database could not be opened, read or written.
     #[error("audit log {path}: {source}")]
     Db {
+        /// The audit database file.
         path: String,
+        /// What SQLite said.
         source: rusqlite::Error,
     },
+    /// A file next to the audit log (e.g. a CSV export) could not be written.
     #[error("audit log {0}: {1}")]
     Io(String, std::io::Error),
 }
@@ -65,9 +69,17 @@ pub enum AuditError {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum Verdict {
     /// Every entry's hash matches: nothing was changed.
-    Intact { entries: u64 },
+    Intact {
+        /// How many entries were checked.
+        entries: u64,
+    },
     /// The chain breaks at this entry: it, or the one before it, was changed or removed.
-    Broken { at_id: i64, reason: String },
+    Broken {
+        /// The first entry whose hash does not match.
+        at_id: i64,
+        /// What does not match, for the reviewer.
+        reason: String,
+    },
 }
 
 /// An open audit log. Appends are serialised; cheap enough to call on every command.

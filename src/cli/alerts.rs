@@ -23,6 +23,7 @@ pub struct AlertsArgs {
 pub enum AlertsAction {
     /// Connect and print alerts as they happen (Ctrl-C to stop).
     Watch {
+        /// Which links to listen on.
         #[command(flatten)]
         link: LinkArgs,
         /// Stop after this many seconds.
@@ -103,7 +104,15 @@ pub async fn run(args: AlertsArgs, ctx: &super::Context) -> anyhow::Result<()> {
                     _ = tick.tick() => {}
                     _ = tokio::signal::ctrl_c() => break,
                 }
-                for e in engine.update(&station.snapshot(), SystemTime::now()) {
+                let mut events = engine.update(&station.snapshot(), SystemTime::now());
+                // --- signing ---
+                events.extend(engine.update_signing(
+                    &station.signing_status(),
+                    &[],
+                    std::time::Instant::now(),
+                    SystemTime::now(),
+                ));
+                for e in events {
                     let line = LogLine::from_event(&e, SystemTime::now());
                     print_line(&line, json)?;
                     debug_assert!(matches!(e, AlertEvent::Raised(_) | AlertEvent::Cleared(_)));

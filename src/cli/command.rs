@@ -10,6 +10,7 @@ use super::{wait_for, LinkArgs};
 /// Arguments of `kestrel command`.
 #[derive(Debug, clap::Args)]
 pub struct CommandArgs {
+    /// Which links to send over.
     #[command(flatten)]
     pub link: LinkArgs,
     /// System id of the aircraft (1-255; 0 is broadcast and never names one aircraft).

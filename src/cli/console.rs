@@ -107,6 +107,8 @@ pub fn run(
         // --- sightings ---
         dispatch: settings.dispatch.clone(),
         callsigns: settings.callsigns.clone(),
+        // --- signing ---
+        trusted_links: settings.trusted_links.iter().cloned().collect(),
     };
     let app = AppOptions {
         settings,

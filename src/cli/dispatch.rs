@@ -15,6 +15,7 @@ use crate::dispatch::tls::ClientIdentity;
 /// Arguments of `kestrel dispatch`.
 #[derive(Debug, clap::Args)]
 pub struct DispatchArgs {
+    /// Serve or list.
     #[command(subcommand)]
     pub command: DispatchCmd,
 }
@@ -31,6 +32,7 @@ pub enum DispatchCmd {
 /// Arguments of `kestrel dispatch serve`.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
+    /// The broker dispatch subscribes to.
     #[command(flatten)]
     pub broker: BrokerArgs,
     /// Dispatch's database (default: DATA_DIR/dispatch.db).

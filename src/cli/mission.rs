@@ -19,6 +19,7 @@ pub struct MissionArgs {
 /// Options shared by every mission action.
 #[derive(Debug, clap::Args)]
 pub struct Target {
+    /// Which links to use.
     #[command(flatten)]
     pub link: LinkArgs,
     /// System id of the aircraft (1-255; 0 is broadcast and never names one aircraft).
@@ -58,6 +59,7 @@ impl Lists {
 pub enum MissionAction {
     /// Upload a QGroundControl .plan or WPL 110 file (mission, geofence, rally points).
     Upload {
+        /// The aircraft and the links to reach it.
         #[command(flatten)]
         target: Target,
         /// The plan file.
@@ -65,6 +67,7 @@ pub enum MissionAction {
     },
     /// Download what the aircraft holds into a .plan (or .waypoints) file, or print it.
     Download {
+        /// The aircraft and the links to reach it.
         #[command(flatten)]
         target: Target,
         /// Where to write; prints a summary when absent.
@@ -75,6 +78,7 @@ pub enum MissionAction {
     },
     /// Clear lists on the aircraft.
     Clear {
+        /// The aircraft and the links to reach it.
         #[command(flatten)]
         target: Target,
         /// Which lists to clear.

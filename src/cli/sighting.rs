@@ -15,6 +15,7 @@ use crate::sightings::{
 /// Arguments of `kestrel sighting`.
 #[derive(Debug, clap::Args)]
 pub struct SightingArgs {
+    /// What to do with sightings.
     #[command(subcommand)]
     pub command: SightingCmd,
 }

@@ -23,6 +23,7 @@ pub enum SigningAction {
     /// Generate (or reuse) the aircraft's key, send it with SETUP_SIGNING over a trusted link and
     /// confirm the aircraft signs; from then on every frame to it is signed.
     Setup {
+        /// Which links to use.
         #[command(flatten)]
         link: LinkArgs,
         /// System id of the aircraft (1-255).
@@ -38,6 +39,7 @@ pub enum SigningAction {
     },
     /// Per aircraft heard: whether it signs, whether a key is stored, frames refused.
     Status {
+        /// Which links to use.
         #[command(flatten)]
         link: LinkArgs,
         /// How long to listen before reporting (seconds).
@@ -46,6 +48,7 @@ pub enum SigningAction {
     },
     /// Turn signing off with an aircraft (it is told so, with a signed message) and delete its key.
     Revoke {
+        /// Which links to use.
         #[command(flatten)]
         link: LinkArgs,
         /// System id of the aircraft (1-255).

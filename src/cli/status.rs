@@ -7,6 +7,7 @@ use super::{link_problems, output, LinkArgs};
 /// Arguments of `kestrel status`.
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
+    /// Which links to listen on.
     #[command(flatten)]
     pub link: LinkArgs,
     /// Listen this long before printing (seconds).

@@ -50,6 +50,7 @@ impl BrokerArgs {
 /// Arguments of `kestrel sync`.
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
+    /// The broker to send to.
     #[command(flatten)]
     pub broker: BrokerArgs,
     /// Exit once dispatch has acknowledged every sighting.

@@ -1,5 +1,6 @@
 //! `kestrel video`: probe a stream (codec, resolution, frame rate, bitrate, latency), save a
-//! geotagged snapshot, or record a clip without re-encoding — the video core from a shell.
+//! geotagged snapshot, or record a clip without re-encoding, and recover recordings a crash
+//! left unfinished — the video core from a shell.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -8,6 +9,7 @@ use anyhow::Context;
 
 use crate::video::decoder::DecoderPreference;
 use crate::video::exif::GeoTag;
+use crate::video::recovery::{self, RecoveryReport};
 use crate::video::{
     RecordingRequest, SnapshotMeta, StreamConfig, StreamState, VideoEvent, VideoSource,
     VideoStatus, VideoStream,
@@ -69,7 +71,9 @@ pub enum VideoAction {
         #[arg(long, value_name = "DEG")]
         heading: Option<f64>,
     },
-    /// Record the stream without re-encoding; prints the file's SHA-256.
+    /// Record the stream without re-encoding; prints the file's SHA-256. Ctrl-C or SIGTERM
+    /// stop early and finish the file; a file cut by SIGKILL or a power cut is recovered at the
+    /// next start.
     Record {
         /// Common options.
         #[command(flatten)]
@@ -81,6 +85,42 @@ pub enum VideoAction {
         #[arg(long, value_name = "FILE.mp4")]
         out: PathBuf,
     },
+    /// Find recordings a crash, kill or power cut left unfinished, fingerprint them and log
+    /// them to DATA_DIR/video/evidence.jsonl (`record` and the console do this at start too).
+    Recover,
+}
+
+/// Recovers unfinished recordings in the background of a blocking thread.
+async fn recover_now(data_dir: Option<&Path>) -> anyhow::Result<RecoveryReport> {
+    let log = crate::video::recorder::evidence_log_path(&crate::paths::data_dir(data_dir));
+    Ok(tokio::task::spawn_blocking(move || recovery::recover(&log)).await?)
+}
+
+/// One line per recovered recording, for people.
+pub fn recovery_lines(r: &RecoveryReport) -> Vec<String> {
+    let mut out: Vec<String> = r
+        .recovered
+        .iter()
+        .map(|x| {
+            format!(
+                "recovered {}  {} from {}  {:.1} s, {} frames, {} bytes  sha256 {}",
+                x.path.display(),
+                x.aircraft,
+                crate::video::timestamp::iso8601(x.started),
+                x.duration_s,
+                x.frames,
+                x.bytes,
+                x.sha256
+            )
+        })
+        .collect();
+    out.extend(
+        r.empty
+            .iter()
+            .map(|p| format!("removed {} (stopped before any video)", p.display())),
+    );
+    out.extend(r.problems.iter().map(|p| format!("cannot recover {p}")));
+    out
 }
 
 fn seconds(what: &str, s: f64) -> anyhow::Result<Duration> {
@@ -305,6 +345,10 @@ pub async fn run(args: VideoArgs, json: bool, data_dir: Option<&Path>) -> anyhow
             if !out.is_dir() {
                 crate::video::recorder::Container::from_path(&out)?;
             }
+            // Close the evidence chain of an earlier run that died before recording anew.
+            for line in recovery_lines(&recover_now(data_dir).await?) {
+                eprintln!("{line}");
+            }
             let stream = start(&src, data_dir)?;
             let evidence = Some(crate::video::recorder::evidence_log_path(
                 &crate::paths::data_dir(data_dir),
@@ -342,7 +386,14 @@ pub async fn run(args: VideoArgs, json: bool, data_dir: Option<&Path>) -> anyhow
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            tokio::time::sleep(length).await;
+            // Ctrl-C or SIGTERM ends the recording early but cleanly (index, hash, log);
+            // SIGKILL or a power cut leave it to `kestrel video recover`.
+            tokio::select! {
+                _ = tokio::time::sleep(length) => {}
+                _ = crate::cli::dispatch::wait_for_shutdown() => {
+                    eprintln!("interrupted: finishing the recording");
+                }
+            }
             let parts = stream.stop_recording().await;
             stream.stop().await;
             let parts = parts?;
@@ -361,6 +412,27 @@ pub async fn run(args: VideoArgs, json: bool, data_dir: Option<&Path>) -> anyhow
                         p.sha256
                     );
                 }
+            }
+            Ok(())
+        }
+        VideoAction::Recover => {
+            let report = recover_now(data_dir).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                let lines = recovery_lines(&report);
+                if lines.is_empty() {
+                    println!("no unfinished recordings");
+                }
+                for line in lines {
+                    println!("{line}");
+                }
+            }
+            if !report.problems.is_empty() {
+                anyhow::bail!(
+                    "{} unfinished recording(s) could not be recovered",
+                    report.problems.len()
+                );
             }
             Ok(())
         }

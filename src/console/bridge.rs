@@ -54,15 +54,22 @@ pub struct ConsoleConfig {
     /// Callsigns by system id, for fleet reports and sightings.
     pub callsigns: BTreeMap<u8, String>,
     // --- end sightings ---
+    // --- signing ---
+    /// Connection strings of links the user trusts (signing keys may be sent over them); links
+    /// with these names are marked trusted when they open.
+    pub trusted_links: Vec<String>,
 }
 
 /// Why the console's core could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsoleError {
+    /// The operating system refused a thread.
     #[error("cannot start the console's core thread: {0}")]
     Thread(std::io::Error),
+    /// The station (its tokio runtime) could not start.
     #[error("cannot start the ground station: {0}")]
     Station(std::io::Error),
+    /// The in-process demo simulator could not start.
     #[error("cannot start the demo simulator: {0}")]
     Demo(String),
 }
@@ -104,6 +111,9 @@ pub enum Intent {
     // --- planning ---
     /// Key areas, patrol routes, sorties and the shift schedule (answered by `Planning`).
     Planning(super::planning::PlanningIntent),
+    // --- signing ---
+    /// Trust a link, or set up or revoke signing with an aircraft (answered by `Signing`).
+    Signing(super::signing::SigningIntent),
 }
 
 /// The outcome of a pilot action on one aircraft.
@@ -164,6 +174,9 @@ pub enum Event {
     // --- planning ---
     /// A planning request finished (or why not).
     Planning(super::planning::PlanningOutcome),
+    // --- signing ---
+    /// Signing with an aircraft was set up or revoked (or why not).
+    Signing(super::signing::SigningOutcome),
 }
 
 /// Everything the window draws from, as of one instant. Cheap to clone (shared pointers).
@@ -550,7 +563,21 @@ fn core_thread(
                 },
             )
         };
+        // --- signing ---
+        let signing = {
+            let events = events.clone();
+            let shared = shared.clone();
+            super::signing::SigningCore::new(
+                station.clone(),
+                config.trusted_links.clone(),
+                move |outcome| {
+                    let _ = events.send(Event::Signing(outcome));
+                    shared.repaint();
+                },
+            )
+        };
         let core = Core {
+            signing,
             planning,
             station,
             shared,
@@ -564,6 +591,8 @@ fn core_thread(
             video: super::video::VideoCore::new(config.video, config.data_dir.clone()),
             sightings,
         };
+        // --- evidence ---
+        core.video.start_recovery(&core.events);
         if let Some(n) = config.demo {
             tokio::spawn(demo::fly_patrols(
                 core.station.clone(),
@@ -614,6 +643,7 @@ impl MissionBook {
 }
 
 struct Core {
+    signing: super::signing::SigningCore, // --- signing ---
     // --- planning ---
     planning: super::planning::PlanningCore,
     station: Station,
@@ -749,6 +779,11 @@ impl Core {
             }
             // --- planning ---
             Intent::Planning(p) => self.planning.send(p),
+            // --- signing ---
+            Intent::Signing(i) => {
+                self.signing.handle(i);
+                self.publish();
+            }
         }
     }
 
@@ -756,6 +791,18 @@ impl Core {
         let snap = self.station.snapshot();
         let alert_events = lock(&self.engine).update(&snap, SystemTime::now());
         self.emit_alerts(alert_events);
+        // --- signing ---
+        self.signing.observe_links();
+        let signing_rows = self.station.signing_status();
+        let settling = self.signing.settling();
+        let refusal_events = lock(&self.engine).update_signing(
+            &signing_rows,
+            &settling,
+            Instant::now(),
+            SystemTime::now(),
+        );
+        self.emit_alerts(refusal_events);
+        // --- end signing ---
         {
             let engine = lock(&self.engine);
             if engine.revision() != self.alerts_rev {
@@ -787,20 +834,10 @@ impl Core {
             sightings,
             dispatch,
             planning, // --- planning ---
-            signing: self.signing_status(&previous),
+            signing: share_rows(&previous, signing_rows),
         };
         *lock(&self.shared.view) = Arc::new(view);
         self.shared.repaint();
-    }
-
-    /// The signing status, shared with the previous view when nothing changed.
-    fn signing_status(&self, previous: &ConsoleView) -> Arc<Vec<crate::security::SigningRow>> {
-        let rows = self.station.signing_status();
-        if *previous.signing == rows {
-            previous.signing.clone()
-        } else {
-            Arc::new(rows)
-        }
     }
 
     /// Downloads the mission of aircraft whose mission is unknown or changed size.
@@ -842,6 +879,18 @@ impl Core {
                 }
             });
         }
+    }
+}
+
+/// The signing status, shared with the previous view when nothing changed.
+fn share_rows(
+    previous: &ConsoleView,
+    rows: Vec<crate::security::SigningRow>,
+) -> Arc<Vec<crate::security::SigningRow>> {
+    if *previous.signing == rows {
+        previous.signing.clone()
+    } else {
+        Arc::new(rows)
     }
 }
 

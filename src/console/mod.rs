@@ -26,6 +26,11 @@ pub use sightings::{
 };
 // --- end sightings ---
 
+// --- signing ---
+pub mod signing;
+pub use signing::{SigningIntent, SigningOp, SigningOutcome};
+// --- end signing ---
+
 pub use bridge::{
     CommandReport, ConsoleConfig, ConsoleError, ConsoleHandle, ConsoleView, Event, Intent,
     PUBLISH_INTERVAL,

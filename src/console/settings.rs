@@ -124,6 +124,11 @@ pub struct Settings {
     /// Where sightings and fleet positions go (MQTT broker, CoT) and the payload camera.
     pub dispatch: super::dispatch_settings::DispatchSettings,
     // --- end sightings ---
+    // --- signing ---
+    /// Connection strings of the links the user trusts: signing keys are only ever sent over
+    /// these (e.g. a USB cable or a bench radio).
+    #[serde(default)]
+    pub trusted_links: std::collections::BTreeSet<String>,
 }
 
 impl Default for Settings {
@@ -139,6 +144,8 @@ impl Default for Settings {
             callsigns: BTreeMap::new(),
             video_sources: BTreeMap::new(),
             dispatch: Default::default(), // --- sightings ---
+            // --- signing ---
+            trusted_links: Default::default(),
         }
     }
 }

@@ -70,6 +70,10 @@ pub enum VideoNotice {
         /// What went wrong (actionable).
         error: String,
     },
+    // --- evidence ---
+    /// At start-up, recordings an earlier run left unfinished (crash, kill, power cut) were
+    /// fingerprinted and logged as recovered; sent once, only when there were any.
+    Recovered(crate::video::recovery::RecoveryReport),
 }
 
 /// One aircraft's stream as the window sees it.
@@ -364,6 +368,22 @@ impl VideoCore {
                     sysid,
                     error: e.to_string(),
                 }));
+            }
+        });
+    }
+
+    // --- evidence ---
+    /// Recovers the recordings an earlier run left unfinished, in the background, and tells
+    /// the window once if there were any. Call once at start, before recording.
+    pub(crate) fn start_recovery(&self, events: &Sender<Event>) {
+        let Some(data_dir) = self.data_dir.clone().filter(|_| self.enabled) else {
+            return;
+        };
+        let events = events.clone();
+        tokio::task::spawn_blocking(move || {
+            let report = crate::video::recovery::recover(&recorder::evidence_log_path(&data_dir));
+            if !(report.recovered.is_empty() && report.problems.is_empty()) {
+                let _ = events.send(Event::Video(VideoNotice::Recovered(report)));
             }
         });
     }

@@ -174,10 +174,13 @@ impl Credentials {
 /// Why a broker configuration was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BrokerError {
+    /// The broker URL is not `mqtt://HOST:PORT` or `mqtts://HOST:PORT`, or carries a secret.
     #[error("{0}")]
     BadUrl(String),
+    /// The credentials file or environment variables are missing or unreadable.
     #[error("{0}")]
     Credentials(String),
+    /// The CA or TLS settings cannot be used.
     #[error("{0}")]
     Tls(String),
 }

@@ -121,27 +121,52 @@ pub struct FleetMessage {
 /// Why a message was rejected; the text goes to the log.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnvelopeError {
+    /// Larger than any legitimate message (a flood or a mistake).
     #[error("message of {0} bytes exceeds the {MAX_MESSAGE_BYTES}-byte limit")]
     TooLarge(usize),
+    /// Not parseable as a JSON object.
     #[error("not a JSON object: {0}")]
     NotJson(String),
+    /// JSON without the envelope's version field.
     #[error("no envelope version \"v\"")]
     NoVersion,
+    /// From a newer (or unknown) envelope version.
     #[error("envelope version {0} is not supported (this Kestrel speaks version {VERSION})")]
     UnsupportedVersion(u64),
+    /// A message of one kind on another kind's topic.
     #[error("a \"{found}\" message on a topic for \"{expected}\" messages")]
     WrongKind {
+        /// The kind this topic carries.
         expected: &'static str,
+        /// The kind the message says it is.
         found: String,
     },
+    /// The body does not have the fields its kind requires.
     #[error("malformed {kind} message: {reason}")]
-    Malformed { kind: &'static str, reason: String },
+    Malformed {
+        /// The message kind (sighting, ack, fleet).
+        kind: &'static str,
+        /// What is wrong, for the log.
+        reason: String,
+    },
+    /// A console publishing as another console.
     #[error(
         "message says it is from console '{inner}' but arrived on the topic of console '{topic}'"
     )]
-    ConsoleMismatch { topic: String, inner: String },
+    ConsoleMismatch {
+        /// The console id in the topic.
+        topic: String,
+        /// The console id in the message.
+        inner: String,
+    },
+    /// Well-formed but with values out of range (e.g. latitude 500°).
     #[error("invalid {kind} message: {reason}")]
-    Invalid { kind: &'static str, reason: String },
+    Invalid {
+        /// The message kind (sighting, ack, fleet).
+        kind: &'static str,
+        /// Which value is out of range, for the log.
+        reason: String,
+    },
 }
 
 #[derive(serde::Deserialize)]

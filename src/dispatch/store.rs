@@ -201,17 +201,24 @@ impl Batch {
 /// Why dispatch's database failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DispatchStoreError {
+    /// The database file could not be opened or set up.
     #[error("cannot open the dispatch database {path}: {source}")]
     Open {
+        /// The database file.
         path: PathBuf,
+        /// What SQLite said.
         source: rusqlite::Error,
     },
+    /// A query failed.
     #[error("dispatch database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A row could not be read back (edited by hand or damaged).
     #[error("the dispatch database holds unexpected data: {0}")]
     Corrupt(String),
+    /// A write did not reach the disk (e.g. the disk is full).
     #[error("dispatch database commit failed: {0}")]
     Commit(String),
+    /// The writer thread is gone (shutting down).
     #[error("the dispatch database writer has stopped")]
     Closed,
 }

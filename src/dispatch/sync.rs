@@ -94,12 +94,21 @@ pub struct SyncStatus {
 /// Why the worker could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
+    /// The sightings queue failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Two workers on one queue would send everything twice.
     #[error("another sync worker (the console or `kestrel sync`) is already sending the sightings in {0}; stop it first")]
     AlreadyRunning(PathBuf),
+    /// The lock file that keeps a second worker out could not be taken.
     #[error("cannot take the sync lock {path}: {reason}")]
-    Lock { path: PathBuf, reason: String },
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// What the operating system said.
+        reason: String,
+    },
+    /// The worker task ended unexpectedly.
     #[error("the sync worker failed: {0}")]
     Crashed(String),
 }

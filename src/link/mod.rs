@@ -99,6 +99,8 @@ pub struct LinkStatus {
     pub rate_limited: u64,
     /// Number of remote endpoints currently known (UDP peers, TCP clients).
     pub peers: usize,
+    /// The user trusts this link enough to send signing keys over it.
+    pub trusted: bool,
 }
 
 /// Called for every valid frame a link receives: (link, frame, arrival time); returns whether the
@@ -184,6 +186,7 @@ impl LinkContext {
             signature_rejected: c.signature_rejected.load(Ordering::Relaxed),
             rate_limited: c.rate_limited.load(Ordering::Relaxed),
             peers: self.peers.load(Ordering::Relaxed),
+            trusted: self.trusted.load(Ordering::Relaxed),
         }
     }
 
@@ -210,12 +213,7 @@ impl LinkContext {
             if let Some(t) = &self.tlog {
                 let _ = t.write_frame(frame.bytes());
             }
-            if signing
-                && self
-                    .signing
-                    .verify(frame.system_id(), frame.bytes())
-                    .is_err()
-            {
+            if signing && self.signing.verify_frame(&frame).is_err() {
                 rejected += 1;
                 return;
             }

@@ -19,34 +19,57 @@ pub enum LinkSpec {
     /// Connect to a TCP server (`HOST:PORT`), reconnecting when the connection drops.
     TcpOut(String),
     /// A serial port (radio modem or USB autopilot) at a baud rate.
-    Serial { port: String, baud: u32 },
+    Serial {
+        /// The device, e.g. /dev/ttyUSB0.
+        port: String,
+        /// Bits per second, e.g. 57600 for a SiK radio.
+        baud: u32,
+    },
     /// Replay a recorded `.tlog` as if it were a live link, `speed` times faster than recorded.
-    TlogReplay { path: PathBuf, speed: f64 },
+    TlogReplay {
+        /// The recorded file.
+        path: PathBuf,
+        /// How many times faster than recorded (1 = real time).
+        speed: f64,
+    },
 }
 
 /// Why a connection string was refused; the message tells the user what a valid one looks like.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LinkSpecError {
+    /// No `scheme:` prefix.
     #[error("connection string '{0}' has no scheme; use udpin:HOST:PORT, udpout:HOST:PORT, tcpin:HOST:PORT, tcpout:HOST:PORT, serial:PORT:BAUD or tlog:FILE")]
     MissingScheme(String),
+    /// A scheme Kestrel does not speak (e.g. a QGroundControl-style `udp://`).
     #[error("unknown link scheme '{scheme}' in '{input}'; use udpin:, udpout:, tcpin:, tcpout:, serial: or tlog:{hint}")]
     UnknownScheme {
+        /// The scheme given.
         scheme: String,
+        /// The whole connection string.
         input: String,
+        /// A suggestion for a near miss (e.g. `udp:` → `udpin:`), or empty.
         hint: String,
     },
+    /// The address is not a numeric HOST:PORT.
     #[error("'{input}' needs an address HOST:PORT with a numeric IP, e.g. {example}: {reason}")]
     BadAddress {
+        /// The whole connection string.
         input: String,
+        /// A valid one of the same kind.
         example: &'static str,
+        /// Why the address did not parse.
         reason: String,
     },
+    /// `serial:PORT` without `:BAUD`.
     #[error("'{0}' needs a baud rate: serial:PORT:BAUD, e.g. serial:/dev/ttyUSB0:57600")]
     MissingBaud(String),
+    /// A baud rate that is not a positive number.
     #[error("'{0}': baud rate must be a positive number, e.g. serial:/dev/ttyUSB0:57600")]
     BadBaud(String),
+    /// `tlog:` without a file.
     #[error("'{0}': tlog replay needs a file, e.g. tlog:flight.tlog or tlog:flight.tlog?speed=4")]
     MissingFile(String),
+    /// A replay speed that is not a positive number.
     #[error("'{0}': replay speed must be a positive number, e.g. tlog:flight.tlog?speed=4")]
     BadSpeed(String),
 }

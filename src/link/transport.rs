@@ -21,14 +21,20 @@ use super::{LinkCondition, LinkContext, LinkSpec, Outgoing};
 /// Why a link could not be opened at all.
 #[derive(Debug, thiserror::Error)]
 pub enum LinkOpenError {
+    /// The local address is taken or not ours.
     #[error("cannot listen on {addr}: {source} (is another program, e.g. another ground station, using this port?)")]
     Bind {
+        /// The address we tried to listen on.
         addr: SocketAddr,
+        /// What the operating system said.
         source: std::io::Error,
     },
+    /// The recorded file cannot be opened.
     #[error("cannot read tlog {path}: {source}")]
     Tlog {
+        /// The file.
         path: String,
+        /// What the operating system said.
         source: std::io::Error,
     },
 }

@@ -17,13 +17,18 @@ pub use mission::{MissionItem, MissionKind, MissionPlan};
 /// Why a plan file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanFileError {
+    /// The file cannot be read or written.
     #[error("cannot read {path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// What the operating system said.
         source: std::io::Error,
     },
+    /// Not the format it claims to be (bad JSON, wrong header); says where.
     #[error("{0}")]
     Format(String),
+    /// Well-formed but not flyable or out of range (e.g. latitude 500°); says which item.
     #[error("{0}")]
     Invalid(String),
 }

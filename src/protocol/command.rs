@@ -20,21 +20,42 @@ pub enum Command {
     /// Disarm the motors (refused in flight by the autopilot).
     Disarm,
     /// Take off to an altitude above home (the aircraft must be armed in GUIDED).
-    Takeoff { alt_m: f32 },
+    Takeoff {
+        /// Target altitude above home, metres.
+        alt_m: f32,
+    },
     /// Land where it is.
     Land,
     /// Return to launch.
     ReturnToLaunch,
     /// Change flight mode (ArduCopter custom mode number).
-    SetMode { custom_mode: u32 },
+    SetMode {
+        /// The ArduCopter mode number (e.g. 6 = RTL).
+        custom_mode: u32,
+    },
     /// Fly to a point and hold there (GUIDED).
-    Goto { lat: f64, lon: f64, alt_rel_m: f32 },
+    Goto {
+        /// Latitude, degrees.
+        lat: f64,
+        /// Longitude, degrees.
+        lon: f64,
+        /// Altitude above home, metres.
+        alt_rel_m: f32,
+    },
     /// Start (or resume) the uploaded mission.
     MissionStart,
     /// Set a message's stream interval (µs; -1 stops it).
-    SetMessageInterval { message_id: u32, interval_us: f32 },
+    SetMessageInterval {
+        /// The MAVLink message id.
+        message_id: u32,
+        /// Microseconds between messages; -1 stops the stream.
+        interval_us: f32,
+    },
     /// Ask for one message once.
-    RequestMessage { message_id: u32 },
+    RequestMessage {
+        /// The MAVLink message id.
+        message_id: u32,
+    },
 }
 
 impl Command {
@@ -183,13 +204,18 @@ pub enum CommandOutcome {
     Accepted,
     /// The aircraft refused (MAV_RESULT name and, if it said why, its STATUSTEXT).
     Denied {
+        /// The MAV_RESULT name, e.g. `TEMPORARILY_REJECTED`.
         result: String,
+        /// The aircraft's own explanation (a STATUSTEXT sent with the refusal), if any.
         reason: Option<String>,
     },
     /// The aircraft does not support this command.
     Unsupported,
     /// No acknowledgement after every attempt.
-    TimedOut { attempts: u32 },
+    TimedOut {
+        /// How many times the command was sent.
+        attempts: u32,
+    },
 }
 
 impl CommandOutcome {

@@ -54,27 +54,43 @@ impl Default for TransferPolicy {
 /// Why a transfer failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TransferError {
+    /// The message could not be sent at all (no link to the aircraft).
     #[error(transparent)]
     Send(#[from] SendError),
+    /// The aircraft stopped answering mid-transfer.
     #[error("{kind} transfer with aircraft {sysid}: no answer after {retries} retries ({stage}); {holds}")]
     NoResponse {
+        /// Which list: mission, fence or rally.
         kind: &'static str,
+        /// The aircraft.
         sysid: u8,
+        /// How many times the last request was repeated.
         retries: u32,
+        /// Where the transfer stopped (e.g. "waiting for item 12").
         stage: String,
+        /// What the aircraft now holds, so the pilot knows whether the old list is still there.
         holds: String,
     },
+    /// The aircraft answered with an error MISSION_ACK.
     #[error("aircraft {sysid} refused the {kind}: {result}; {holds}")]
     Refused {
+        /// Which list: mission, fence or rally.
         kind: &'static str,
+        /// The aircraft.
         sysid: u8,
+        /// The MAV_MISSION_RESULT name.
         result: String,
+        /// What the aircraft now holds.
         holds: String,
     },
+    /// An item that cannot be encoded (checked before anything is sent).
     #[error("{kind} item {seq} cannot be sent: {reason}")]
     BadItem {
+        /// Which list: mission, fence or rally.
         kind: &'static str,
+        /// The item's index.
         seq: u16,
+        /// What is wrong with it.
         reason: String,
     },
 }

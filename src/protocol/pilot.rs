@@ -30,7 +30,10 @@ pub enum PilotAction {
     /// Disarm the motors.
     Disarm,
     /// Switch to GUIDED, arm if needed, and climb to `alt_m` above home.
-    Takeoff { alt_m: f32 },
+    Takeoff {
+        /// Target altitude above home, metres.
+        alt_m: f32,
+    },
     /// Land where it is.
     Land,
     /// Return to launch.
@@ -40,9 +43,19 @@ pub enum PilotAction {
     /// Resume the uploaded mission (AUTO).
     ResumeMission,
     /// Change to an ArduCopter flight mode by number.
-    SetMode { custom_mode: u32 },
+    SetMode {
+        /// The ArduCopter mode number (e.g. 6 = RTL).
+        custom_mode: u32,
+    },
     /// Fly to a point in GUIDED and hold there.
-    Goto { lat: f64, lon: f64, alt_rel_m: f32 },
+    Goto {
+        /// Latitude, degrees.
+        lat: f64,
+        /// Longitude, degrees.
+        lon: f64,
+        /// Altitude above home, metres.
+        alt_rel_m: f32,
+    },
 }
 
 impl PilotAction {

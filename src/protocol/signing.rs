@@ -13,16 +13,22 @@ use crate::station::Station;
 /// Why signing could not be set up or removed.
 #[derive(Debug, thiserror::Error)]
 pub enum SigningError {
+    /// A key is only sent over a trusted link, and the aircraft is on none.
     #[error("aircraft {0} is not heard on any trusted link: mark the link it is connected to as trusted (e.g. --trusted) before sending it a key")]
     NoTrustedLink(u8),
+    /// The aircraft never sent signed frames after SETUP_SIGNING.
     #[error("aircraft {0} did not start signing after {1} attempts (does its firmware support MAVLink 2 signing?); signing left off")]
     NotConfirmed(u8, u32),
+    /// Revoke asked for an aircraft without a stored key.
     #[error("aircraft {0} has no signing key on this station: nothing to revoke")]
     NoKey(u8),
+    /// The aircraft kept signing after being told to stop.
     #[error("aircraft {0} still signs after {1} attempts to revoke its key; the key is kept (use --forget to drop it here anyway)")]
     RevokeNotConfirmed(u8, u32),
+    /// The key file could not be written.
     #[error("cannot store the key: {0}")]
     Store(#[from] std::io::Error),
+    /// SETUP_SIGNING could not be sent.
     #[error(transparent)]
     Send(#[from] crate::station::SendError),
 }

@@ -180,6 +180,19 @@ impl Verifier {
         result
     }
 
+    /// Checks a frame addressed to the aircraft by another station: refusals are counted like the
+    /// aircraft's own, but a good signature does not count as the aircraft signing.
+    pub fn check_addressed(&mut self, frame: &[u8]) -> Result<(), Rejection> {
+        let result = self.check_inner(frame);
+        match result {
+            Ok(()) => {}
+            Err(Rejection::Unsigned) => self.counts.unsigned += 1,
+            Err(Rejection::BadSignature) => self.counts.bad_signature += 1,
+            Err(Rejection::Replayed | Rejection::TooOld) => self.counts.replayed += 1,
+        }
+        result
+    }
+
     fn check_inner(&mut self, frame: &[u8]) -> Result<(), Rejection> {
         if frame.len() < 10 + 2 + SIGNATURE_LEN
             || frame[0] != STX_V2

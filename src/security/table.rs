@@ -102,6 +102,36 @@ impl SigningTable {
         }
     }
 
+    /// Checks an inbound frame: a frame from a signing aircraft must carry its signature; a frame
+    /// from anyone else addressed to a signing aircraft (another station commanding it, heard on
+    /// a shared radio channel) must carry that aircraft's signature too, or it is refused and
+    /// counted against the aircraft — someone without the key is trying to command it.
+    pub fn verify_frame(&self, frame: &crate::link::FrameRef<'_>) -> Result<(), Rejection> {
+        if !self.active() {
+            return Ok(());
+        }
+        let sender = frame.system_id();
+        let mut verifiers = self.verifiers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(v) = verifiers.get_mut(&sender) {
+            return v.check(frame.bytes());
+        }
+        drop(verifiers);
+        use mavlink::Message;
+        let Some(target) = frame
+            .decode()
+            .ok()
+            .and_then(|m| m.target_system_id())
+            .filter(|t| *t != 0 && *t != sender)
+        else {
+            return Ok(());
+        };
+        let mut verifiers = self.verifiers.lock().unwrap_or_else(|e| e.into_inner());
+        match verifiers.get_mut(&target) {
+            Some(v) => v.check_addressed(frame.bytes()),
+            None => Ok(()),
+        }
+    }
+
     /// The next signing timestamp; pushes the persisted floor ahead about once a minute.
     pub fn next_timestamp(&self) -> u64 {
         let mut guard = self.clock.lock().unwrap_or_else(|e| e.into_inner());

@@ -545,12 +545,16 @@ impl SightingEdit {
 /// Why a sighting was refused; each message says what to change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SightingError {
+    /// Not one of the categories dispatch knows.
     #[error("unknown category '{0}'; use person, vehicle, crowd, traffic_incident, fire, rescue or other")]
     UnknownCategory(String),
+    /// Not one of the priorities dispatch knows.
     #[error("unknown priority '{0}'; use low, normal, high or urgent")]
     UnknownPriority(String),
+    /// A field out of range (e.g. latitude 500°, a note too long); says which.
     #[error("{0}")]
     Invalid(String),
+    /// The attached snapshot cannot be read or is not a JPEG.
     #[error("{0}")]
     Snapshot(String),
 }

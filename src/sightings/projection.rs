@@ -259,17 +259,33 @@ impl GroundPoint {
 /// Why a pixel has no ground point; each message says what to do.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProjectionError {
+    /// The ray through the pixel points at the sky.
     #[error("the picked point is {elevation_deg:.1}° above the horizon, so it never meets the ground; pick a point below the horizon")]
-    AboveHorizon { elevation_deg: f64 },
+    AboveHorizon {
+        /// How far above the horizon the ray points, degrees.
+        elevation_deg: f64,
+    },
+    /// Near the horizon, where a tiny angle error is hundreds of metres on the ground.
     #[error("the picked point is {distance_m:.0} m away, beyond the {max_m:.0} m where a video position is meaningful; pick a closer point or mark it on the map")]
-    TooFar { distance_m: f64, max_m: f64 },
+    TooFar {
+        /// Ground distance from the aircraft to the projected point, metres.
+        distance_m: f64,
+        /// The largest distance accepted, metres.
+        max_m: f64,
+    },
+    /// The pixel is not in the picture.
     #[error("pixel ({x}, {y}) is outside the {width}x{height} image")]
     OutsideImage {
+        /// The pixel's column.
         x: f64,
+        /// The pixel's row.
         y: f64,
+        /// The picture's width in pixels.
         width: u32,
+        /// The picture's height in pixels.
         height: u32,
     },
+    /// Position, attitude or camera values that cannot be used (NaN, no fix).
     #[error("cannot project: {0}")]
     BadInput(String),
 }

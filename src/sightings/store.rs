@@ -166,29 +166,47 @@ pub struct Outbound {
 /// Why the store refused or failed; messages say what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database file could not be opened or set up.
     #[error("cannot open the sightings database {path}: {source}")]
     Open {
+        /// The database file.
         path: PathBuf,
+        /// What SQLite said.
         source: rusqlite::Error,
     },
+    /// A query failed.
     #[error("sightings database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The sighting itself was refused.
     #[error(transparent)]
     Invalid(#[from] SightingError),
+    /// Edit or correction of an id that is not in the queue.
     #[error("no sighting with id {0}")]
     NotFound(Uuid),
+    /// Dispatch may already hold it, so it can only be corrected by appending.
     #[error("sighting {id} was already sent to dispatch ({state}); add a correction instead of editing it")]
-    AlreadySent { id: Uuid, state: DeliveryState },
+    AlreadySent {
+        /// The sighting.
+        id: Uuid,
+        /// How far it got.
+        state: DeliveryState,
+    },
+    /// A correction of a sighting still in the queue: edit it instead.
     #[error("sighting {0} has not been sent yet; edit it instead of adding a correction")]
     NotSent(Uuid),
+    /// An edit with no field set.
     #[error("the edit changes nothing")]
     EmptyEdit,
+    /// The console id would not make a valid MQTT topic level.
     #[error("'{0}' cannot be a console id: use 1-64 letters, digits, '-' or '_'")]
     BadConsoleId(String),
+    /// A row could not be read back (edited by hand or damaged).
     #[error("the sightings database holds unexpected data: {0}")]
     Corrupt(String),
+    /// A write did not reach the disk (e.g. the disk is full): the sighting is NOT saved.
     #[error("sightings database commit failed: {0}")]
     Commit(String),
+    /// The writer thread is gone (shutting down).
     #[error("the sightings database writer has stopped")]
     Closed,
 }

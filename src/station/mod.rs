@@ -87,8 +87,10 @@ impl Inbound {
 /// Why a message could not be sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
+    /// Nothing with this system id has been heard, so there is no link to it.
     #[error("no aircraft with system id {0} has been heard on any link")]
     UnknownAircraft(u8),
+    /// The station has no link at all.
     #[error("no link is open")]
     NoLinks,
 }
@@ -96,6 +98,7 @@ pub enum SendError {
 /// Why a link could not be added.
 #[derive(Debug, thiserror::Error)]
 pub enum AddLinkError {
+    /// The transport could not be opened.
     #[error(transparent)]
     Open(#[from] LinkOpenError),
 }

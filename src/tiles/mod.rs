@@ -91,7 +91,12 @@ pub enum TileError {
     Network(String),
     /// The server answered with an error status (404, 403 for a bad key, 5xx).
     #[error("server answered {status} for {url}")]
-    Http { status: u16, url: String },
+    Http {
+        /// The HTTP status code.
+        status: u16,
+        /// The tile's URL.
+        url: String,
+    },
     /// The source has no such tile (outside an offline pack's area or zoom levels).
     #[error("no such tile in the source")]
     Missing,

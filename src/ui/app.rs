@@ -103,6 +103,7 @@ pub struct ConsoleApp {
     pub(crate) sightings_ui: super::panels::sightings::SightingsUi,
     // --- planning ---
     pub(crate) planning: super::panels::planning::PlanningUi,
+    pub(crate) signing_ui: super::panels::signing::SigningUi, // --- signing ---
 }
 
 impl ConsoleApp {
@@ -142,6 +143,7 @@ impl ConsoleApp {
             video: Default::default(),
             sightings_ui: Default::default(), // --- sightings ---
             planning: Default::default(),
+            signing_ui: Default::default(), // --- signing ---
         }
     }
 
@@ -323,6 +325,7 @@ impl ConsoleApp {
                 Event::Sighting(e) => self.on_sighting_event(e), // --- sightings ---
                 // --- planning ---
                 Event::Planning(o) => self.planning.outcome(o),
+                Event::Signing(o) => self.on_signing_outcome(o), // --- signing ---
             }
         }
         let now = Instant::now();
@@ -395,6 +398,7 @@ impl ConsoleApp {
         self.settings_window(&ctx);
         self.alert_log_window(&ctx);
         self.confirmation(&ctx);
+        self.signing_confirmation(&ctx); // --- signing ---
         self.sightings_frame(&ctx); // --- sightings ---
         if self.first_aircraft_after.is_none() && self.map.drew_aircraft {
             let after = self.launched_at.elapsed();

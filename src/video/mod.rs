@@ -2,7 +2,7 @@
 //! ([`source`]), the receiving pipeline with hardware decoding when present ([`pipeline`],
 //! [`decoder`]), the newest decoded RGBA frame for the console ([`frame`]), a supervisor that
 //! reports "no signal" and reconnects by itself ([`stream`]), recording without re-encoding
-//! ([`recorder`]) and geotagged JPEG snapshots ([`snapshot`]).
+//! ([`recorder`]), finding recordings a crash left unfinished ([`recovery`]) and geotagged JPEG snapshots ([`snapshot`]).
 //!
 //! Nothing here knows about egui: the console turns a [`frame::VideoFrame`] into a texture.
 //! GStreamer's streaming threads deliver frames; the supervisor runs as a tokio task; the UI
@@ -13,6 +13,7 @@ pub mod exif;
 pub mod frame;
 pub mod pipeline;
 pub mod recorder;
+pub mod recovery;
 pub mod snapshot;
 pub mod source;
 pub mod stats;

@@ -4,6 +4,13 @@
 //! stop is drained with EOS so the file is playable. Each finished file's SHA-256 goes into a
 //! `FILE.sha256` sidecar (`sha256sum -c` format), the [`RecordingSummary`] and, when
 //! configured, an append-only JSON-lines evidence log.
+//!
+//! Crash safety: MP4 is written as fragmented MP4 (a fragment per key frame interval, at most
+//! [`FRAGMENT_MS`]; finalised into a plain MP4 on a clean stop) and Matroska as plain clusters, both through an unbuffered file sink, so a
+//! file cut by a kill or a crash plays up to its last complete fragment. The file is fsynced
+//! every [`FSYNC_INTERVAL`], so a power cut loses at most about that plus the fragment being
+//! built. While a file is open a marker in the evidence directory says so
+//! ([`super::recovery`]); the next start fingerprints such files and logs them.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -21,6 +28,15 @@ use super::VideoError;
 
 /// How long stopping waits for the muxer to write its index after EOS.
 const EOS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Longest MP4 fragment, milliseconds: a cut file loses at most the fragment being built
+/// (fragments close at key frames, so a stream with key frames every second gets 1 s ones).
+pub const FRAGMENT_MS: u32 = 1000;
+
+/// How often an open recording is flushed to the disk (fsync): what a power cut can lose on
+/// top of the fragment being built. Kills and crashes lose nothing already written, because
+/// the file sink hands every buffer to the kernel at once.
+pub const FSYNC_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What to record and how to label it.
 #[derive(Clone, Debug)]
@@ -187,6 +203,33 @@ pub struct RecordingBranch {
     wrote: Arc<AtomicBool>,
     eos_rx: tokio::sync::oneshot::Receiver<()>,
     buffers: Arc<AtomicU64>,
+    marker: Option<PathBuf>,
+    _flusher: Flusher,
+}
+
+/// Flushes a file to the disk every [`FSYNC_INTERVAL`] from its own thread until dropped.
+struct Flusher {
+    _stop: std::sync::mpsc::Sender<()>,
+}
+
+impl Flusher {
+    fn start(path: &Path) -> Self {
+        let (stop, rx) = std::sync::mpsc::channel::<()>();
+        let path = path.to_path_buf();
+        let _ = std::thread::Builder::new()
+            .name("kestrel-rec-fsync".into())
+            .spawn(move || {
+                // fsync flushes the file's dirty pages whichever descriptor wrote them.
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    rx.recv_timeout(FSYNC_INTERVAL)
+                {
+                    if let Ok(f) = std::fs::OpenOptions::new().write(true).open(&path) {
+                        let _ = f.sync_data();
+                    }
+                }
+            });
+        Flusher { _stop: stop }
+    }
 }
 
 impl std::fmt::Debug for RecordingBranch {
@@ -227,6 +270,7 @@ impl RecordingBranch {
             tee,
             tee_pad,
             path,
+            marker,
             ..
         } = self;
         let _ = tokio::task::spawn_blocking(move || {
@@ -237,6 +281,9 @@ impl RecordingBranch {
             let _ = bin.set_state(gst::State::Null);
             let _ = parent.remove(&bin);
             let _ = std::fs::remove_file(&path);
+            if let Some(m) = marker {
+                let _ = std::fs::remove_file(m);
+            }
         })
         .await;
     }
@@ -266,7 +313,8 @@ fn tags(aircraft: &str, start: SystemTime, source: &str, part: u32) -> gst::TagL
 }
 
 /// Hangs a recording branch on the pipeline's `rec` tee, writing `path`. The first frame
-/// written is a key frame; timestamps start at zero.
+/// written is a key frame; timestamps start at zero. With an `evidence_log`, a marker in its
+/// directory records that the file is open until [`finish`] logs it (crash recovery).
 pub fn attach(
     pipeline: &gst::Pipeline,
     path: &Path,
@@ -274,6 +322,7 @@ pub fn attach(
     source: &str,
     part: u32,
     codec_hint: Option<Codec>,
+    evidence_log: Option<&Path>,
 ) -> Result<RecordingBranch, VideoError> {
     let tee = pipeline
         .by_name("rec")
@@ -307,10 +356,19 @@ pub fn attach(
     queue.set_property("max-size-time", 5_000_000_000u64);
     let parser = make(parse)?;
     let mux = make(container.muxer())?;
+    if container == Container::Mp4 {
+        // Fragmented while recording (playable up to the last fragment if the process dies);
+        // a clean stop rewrites the headers in place into a plain MP4 with one index, which
+        // every player seeks in (no data is copied).
+        mux.set_property("fragment-duration", FRAGMENT_MS);
+        mux.set_property_from_str("fragment-mode", "first-moov-then-finalise");
+    }
     let sink = make("filesink")?;
     sink.set_property("location", location);
     sink.set_property("async", false);
     sink.set_property("sync", false);
+    // Every buffer straight to the kernel: a killed process loses nothing already muxed.
+    sink.set_property_from_str("buffer-mode", "unbuffered");
     bin.add_many([&queue, &parser, &mux, &sink])
         .map_err(|e| VideoError::Recording(e.to_string()))?;
     gst::Element::link_many([&queue, &parser, &mux, &sink]).map_err(|e| {
@@ -392,9 +450,27 @@ pub fn attach(
             gst::PadProbeReturn::Ok
         });
     }
-    tee_pad
-        .link(&ghost)
-        .map_err(|e| VideoError::Recording(format!("cannot attach the recorder: {e:?}")))?;
+    let marker = match evidence_log {
+        Some(log) => {
+            let m = super::recovery::UnfinishedMarker::new(path, aircraft, started, part, source);
+            match m.write(&super::recovery::unfinished_dir(log)) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    let _ = parent.remove(&bin);
+                    return Err(e);
+                }
+            }
+        }
+        None => None,
+    };
+    if let Err(e) = tee_pad.link(&ghost) {
+        if let Some(m) = &marker {
+            let _ = std::fs::remove_file(m);
+        }
+        return Err(VideoError::Recording(format!(
+            "cannot attach the recorder: {e:?}"
+        )));
+    }
     Ok(RecordingBranch {
         bin,
         parent,
@@ -407,6 +483,8 @@ pub fn attach(
         wrote,
         eos_rx,
         buffers,
+        marker,
+        _flusher: Flusher::start(path),
     })
 }
 
@@ -427,6 +505,7 @@ pub async fn finish(
         part,
         wrote,
         eos_rx,
+        marker,
         ..
     } = branch;
     // Unlink at a moment no buffer is passing, then push EOS into the branch.
@@ -458,6 +537,9 @@ pub async fn finish(
     drop(bin);
     if !wrote.load(Ordering::Relaxed) {
         let _ = std::fs::remove_file(&path);
+        if let Some(m) = &marker {
+            let _ = std::fs::remove_file(m);
+        }
         return Err(VideoError::Recording(format!(
             "{}: nothing was recorded (no key frame arrived)",
             path.display()
@@ -471,9 +553,15 @@ pub async fn finish(
         )));
     }
     let p = path.clone();
-    let (sha256, bytes) = tokio::task::spawn_blocking(move || sha256_file(&p))
-        .await
-        .map_err(|e| VideoError::Recording(e.to_string()))??;
+    let (sha256, bytes) = tokio::task::spawn_blocking(move || {
+        // On the disk before its hash is logged.
+        if let Ok(f) = std::fs::OpenOptions::new().write(true).open(&p) {
+            let _ = f.sync_all();
+        }
+        sha256_file(&p)
+    })
+    .await
+    .map_err(|e| VideoError::Recording(e.to_string()))??;
     let summary = RecordingSummary {
         path,
         aircraft,
@@ -484,6 +572,10 @@ pub async fn finish(
         part,
     };
     write_evidence(&summary, evidence_log)?;
+    // Logged: no longer unfinished.
+    if let Some(m) = &marker {
+        let _ = std::fs::remove_file(m);
+    }
     Ok(summary)
 }
 
@@ -506,22 +598,36 @@ pub fn sha256_file(path: &Path) -> Result<(String, u64), VideoError> {
     Ok((hex, total))
 }
 
-/// Writes `FILE.sha256` next to the recording and appends a line to the evidence log.
-fn write_evidence(s: &RecordingSummary, log: Option<&Path>) -> Result<(), VideoError> {
-    let name = s
-        .path
+/// Writes `FILE.sha256` (`sha256sum -c` format) next to a recording.
+pub(crate) fn write_sidecar(path: &Path, sha256: &str) -> Result<(), VideoError> {
+    let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut side = s.path.clone().into_os_string();
+    let mut side = path.to_path_buf().into_os_string();
     side.push(".sha256");
     let side = PathBuf::from(side);
-    std::fs::write(&side, format!("{}  {name}\n", s.sha256))
-        .map_err(|e| VideoError::io(&side, e))?;
+    std::fs::write(&side, format!("{sha256}  {name}\n")).map_err(|e| VideoError::io(&side, e))
+}
+
+/// Appends one JSON line to the evidence log and flushes it to the disk.
+pub(crate) fn append_evidence(log: &Path, line: &serde_json::Value) -> Result<(), VideoError> {
+    if let Some(dir) = log.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| VideoError::io(dir, e))?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|e| VideoError::io(log, e))?;
+    writeln!(f, "{line}").map_err(|e| VideoError::io(log, e))?;
+    f.sync_data().map_err(|e| VideoError::io(log, e))
+}
+
+/// Writes `FILE.sha256` next to the recording and appends a line to the evidence log.
+fn write_evidence(s: &RecordingSummary, log: Option<&Path>) -> Result<(), VideoError> {
+    write_sidecar(&s.path, &s.sha256)?;
     if let Some(log) = log {
-        if let Some(dir) = log.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| VideoError::io(dir, e))?;
-        }
         let line = serde_json::json!({
             "kind": "recording",
             "file": s.path,
@@ -531,13 +637,10 @@ fn write_evidence(s: &RecordingSummary, log: Option<&Path>) -> Result<(), VideoE
             "bytes": s.bytes,
             "sha256": s.sha256,
             "part": s.part,
+            "finished": true,
+            "recovered": false,
         });
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .map_err(|e| VideoError::io(log, e))?;
-        writeln!(f, "{line}").map_err(|e| VideoError::io(log, e))?;
+        append_evidence(log, &line)?;
     }
     Ok(())
 }

@@ -590,7 +590,15 @@ impl Supervisor {
         } else if !rec.failed && recorder::ready_to_attach(&r.pipeline, codec) {
             let part = rec.part + 1;
             let result = recorder::part_path(&rec.req, SystemTime::now(), part).and_then(|path| {
-                recorder::attach(&r.pipeline, &path, &rec.req.aircraft, &source, part, codec)
+                recorder::attach(
+                    &r.pipeline,
+                    &path,
+                    &rec.req.aircraft,
+                    &source,
+                    part,
+                    codec,
+                    rec.req.evidence_log.as_deref(),
+                )
             });
             match result {
                 Ok(branch) => {

@@ -48,12 +48,25 @@ pub enum Follow {
 #[derive(Debug, Clone, PartialEq)]
 pub enum MapAction {
     /// Clicked an aircraft (`add` with Ctrl: add to or remove from the selection).
-    Select { sysid: u8, add: bool },
+    Select {
+        /// The aircraft clicked.
+        sysid: u8,
+        /// Ctrl was held: toggle it in the selection instead of replacing it.
+        add: bool,
+    },
     /// Chose "fly here" from the right-click menu.
-    FlyHere { targets: Vec<u8>, at: GeoPoint },
+    FlyHere {
+        /// The selected aircraft.
+        targets: Vec<u8>,
+        /// Where they should go.
+        at: GeoPoint,
+    },
     // --- sightings ---
     /// Chose "mark sighting here" from the right-click menu.
-    MarkSightingHere { at: GeoPoint },
+    MarkSightingHere {
+        /// The point clicked.
+        at: GeoPoint,
+    },
     /// Clicked a sighting's marker.
     SelectSighting(uuid::Uuid),
 }
@@ -100,6 +113,9 @@ pub struct MapView {
     // --- planning ---
     /// Key areas and the route being planned.
     pub planning: planning::PlanningLayer,
+    // --- evidence ---
+    /// The map is a small inset beside the full-size video: no toolbar.
+    pub inset: bool,
 }
 
 impl MapView {
@@ -115,6 +131,7 @@ impl MapView {
             context_at: None,
             drew_aircraft: false,
             planning: planning::PlanningLayer::default(),
+            inset: false, // --- evidence ---
         }
     }
 
@@ -166,6 +183,8 @@ impl MapView {
         let mut drew = false;
         let mut toolbar = Toolbar::default();
         let follow_now = self.follow;
+        let inset = self.inset; // --- evidence ---
+        self.planning.inset = inset;
         let layer = &mut self.planning; // --- planning ---
         Map::new(Some(tiles), memory, my_position)
             .zoom_with_ctrl(false)
@@ -208,7 +227,9 @@ impl MapView {
                     context_menu(ui, input, *context_at, &mut actions);
                 });
                 draw_scale_bar(&painter, projector, rect, input.units);
-                toolbar = map_toolbar(ui, rect, input, follow_now);
+                if !inset {
+                    toolbar = map_toolbar(ui, rect, input, follow_now);
+                }
                 if !attribution.is_empty() {
                     painter.text(
                         rect.right_bottom() + vec2(-4.0, -4.0),

@@ -58,6 +58,9 @@ pub struct PlanningLayer {
     /// Names of the key areas drawn in the last frame (for tests and the status line).
     pub drawn: Vec<String>,
     dragging: Option<(usize, usize, Pos2)>,
+    // --- evidence ---
+    /// Drawn as a small inset (picture-in-picture): no "Key areas" switch.
+    pub inset: bool,
 }
 
 impl Default for PlanningLayer {
@@ -70,6 +73,7 @@ impl Default for PlanningLayer {
             actions: Vec::new(),
             drawn: Vec::new(),
             dragging: None,
+            inset: false, // --- evidence ---
         }
     }
 }
@@ -127,7 +131,9 @@ impl PlanningLayer {
     ) {
         let rect = response.rect;
         let painter = ui.painter_at(rect);
-        self.toggle(ui, rect, tr);
+        if !self.inset {
+            self.toggle(ui, rect, tr);
+        }
         self.drawn.clear();
         if self.visible {
             let editing = self.editing.as_ref().map(|(n, _)| n.as_str());

@@ -427,12 +427,14 @@ impl ConsoleApp {
 impl ConsoleApp {
     /// The "Signing" row: whether frames to and from the aircraft are signed, and how many of
     /// its frames were refused (red: someone sends unsigned or forged frames as this aircraft).
-    fn signing_row(&self, ui: &mut egui::Ui, sysid: u8) {
+    fn signing_row(&mut self, ui: &mut egui::Ui, sysid: u8) {
         use crate::security::SigningState;
         let tr = self.tr();
         ui.label(tr.s(S::Signing));
         let row = self.view.signing.iter().find(|r| r.sysid == sysid);
-        let (state, rejected) = row.map_or((SigningState::Off, 0), |r| (r.state, r.rejected));
+        let (state, rejected, key_present) = row.map_or((SigningState::Off, 0, false), |r| {
+            (r.state, r.rejected, r.key_present)
+        });
         let (word, colour) = match state {
             SigningState::On => (tr.s(S::SigningOn), theme::GOOD),
             SigningState::Unconfirmed => (
@@ -449,6 +451,9 @@ impl ConsoleApp {
                 );
             }
         });
+        ui.end_row();
+        ui.label("");
+        ui.vertical(|ui| self.signing_controls(ui, sysid, state, key_present));
         ui.end_row();
     }
 }

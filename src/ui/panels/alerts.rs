@@ -26,6 +26,16 @@ pub(crate) fn alert_text(tr: Tr, a: &Alert) -> String {
         AlertKind::SystemCritical => tr.s(S::AlertSystemCritical).into(),
         AlertKind::Geofence { text } => tr.f(S::AlertGeofenceFmt, &[text]),
         AlertKind::StatusText { text, .. } => tr.f(S::AlertAutopilotFmt, &[text]),
+        // --- signing ---
+        AlertKind::FramesRefused { refusal, count } => {
+            let kind = match refusal {
+                crate::alerts::Refusal::Unsigned => tr.s(S::RefusalUnsigned),
+                crate::alerts::Refusal::BadSignature => tr.s(S::RefusalBadSignature),
+                crate::alerts::Refusal::Replayed => tr.s(S::RefusalReplayed),
+            };
+            tr.f(S::AlertFramesRefusedFmt, &[count, &kind])
+        }
+        AlertKind::SysidConflict { text } => tr.f(S::AlertSysidConflictFmt, &[text]),
     }
 }
 

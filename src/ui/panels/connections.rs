@@ -56,17 +56,19 @@ impl ConsoleApp {
                 }
                 egui::Grid::new("links")
                     .striped(true)
-                    .num_columns(5)
+                    .num_columns(6)
                     .show(ui, |ui| {
                         if !self.view.links.is_empty() {
                             ui.strong(tr.s(S::ColLinkName));
                             ui.strong(tr.s(S::ColState));
                             ui.strong(tr.s(S::ColTraffic));
                             ui.strong(tr.s(S::ColPeers));
+                            ui.strong(tr.s(S::ColTrusted)); // --- signing ---
                             ui.label("");
                             ui.end_row();
                         }
-                        for l in &self.view.links {
+                        let links = self.view.links.clone();
+                        for l in links.iter() {
                             ui.label(RichText::new(&l.name).monospace());
                             let (text, colour) = match &l.condition {
                                 LinkCondition::Up => (tr.s(S::LinkUp).to_string(), theme::GOOD),
@@ -87,6 +89,7 @@ impl ConsoleApp {
                                 tr.f(S::TrafficFmt, &[&l.frames_in, &l.frames_out, &l.crc_errors]),
                             );
                             ui.label(l.peers.to_string());
+                            self.trusted_toggle(ui, l); // --- signing ---
                             if ui.small_button(tr.s(S::Remove)).clicked() {
                                 remove = Some((l.id, l.name.clone()));
                             }

@@ -13,3 +13,4 @@ pub mod status;
 pub mod video;
 // --- sightings ---
 pub mod sightings;
+pub mod signing; // --- signing ---

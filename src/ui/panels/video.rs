@@ -291,12 +291,56 @@ impl ConsoleApp {
                 )),
                 _ => None,
             },
+            // --- evidence ---
+            VideoNotice::Recovered(report) => {
+                self.video_recovered(&report, now);
+                None
+            }
         };
         if let Some((ok, text)) = entry {
             self.video.notices.push_back((now, ok, text));
             while self.video.notices.len() > 6 {
                 self.video.notices.pop_front();
             }
+        }
+    }
+
+    // --- evidence ---
+    /// Tells the operator once which unfinished recordings were recovered at start-up.
+    fn video_recovered(&mut self, report: &crate::video::recovery::RecoveryReport, now: Instant) {
+        let tr = self.tr();
+        let mut aircraft: Vec<&str> = report
+            .recovered
+            .iter()
+            .map(|r| r.aircraft.as_str())
+            .collect();
+        aircraft.dedup();
+        let times: Vec<String> = report
+            .recovered
+            .iter()
+            .map(|r| {
+                // 2026-11-29T09:59:25Z: to the second is enough to find it.
+                let iso = crate::video::timestamp::iso8601(r.started);
+                format!("{}Z", iso.get(..19).unwrap_or(&iso))
+            })
+            .collect();
+        if !report.recovered.is_empty() {
+            let text = tr.f(
+                S::VideoRecoveredFmt,
+                &[
+                    &report.recovered.len(),
+                    &aircraft.join(", "),
+                    &times.join(", "),
+                ],
+            );
+            self.video.notices.push_back((now, true, text));
+        }
+        if !report.problems.is_empty() {
+            let text = tr.f(
+                S::VideoRecoverFailedFmt,
+                &[&report.problems.len(), &report.problems.join("; ")],
+            );
+            self.video.notices.push_back((now, false, text));
         }
     }
 
@@ -381,7 +425,10 @@ impl ConsoleApp {
         let pip = pip_rect(body, Align2::RIGHT_TOP);
         ui.scope_builder(UiBuilder::new().max_rect(pip), |ui| {
             ui.set_clip_rect(pip);
+            // Small: the map without its toolbar (zoom with the wheel, swap to use it).
+            self.map.inset = true;
             self.map_panel(ui);
+            self.map.inset = false;
         });
         ui.painter().rect_stroke(
             pip,
@@ -882,9 +929,11 @@ impl ConsoleApp {
         if self.video.notices.is_empty() {
             return;
         }
+        // At most 640 wide, and never wider than the centre (long messages wrap).
+        let half = (rect.width() / 2.0 - 8.0).clamp(80.0, 320.0);
         let area = Rect::from_min_max(
-            pos2(rect.center().x - 320.0, rect.bottom() - 150.0),
-            pos2(rect.center().x + 320.0, rect.bottom() - 36.0),
+            pos2(rect.center().x - half, rect.bottom() - 150.0),
+            pos2(rect.center().x + half, rect.bottom() - 36.0),
         );
         ui.scope_builder(
             UiBuilder::new()
