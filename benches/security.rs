@@ -2,7 +2,7 @@
 //! process, frames/s through decode → per-source gate → fleet state, and end to end over real
 //! UDP sockets with the simulator as the real aircraft, counting how many of its frames still
 //! get through; (b) `audit verify` over 1 million entries; (c) fuzz inputs per second through
-//! the MAVLink frame path, the GeoJSON reader and the dispatch decoders.
+//! the MAVLink frame path, the GeoJSON and KML readers and the dispatch decoders.
 //!
 //! Run: `cargo bench --bench security` (prints the counts before criterion's timings).
 //! `kestrel bench audit --entries 1000000` measures (b) on an installed Kestrel.
@@ -16,7 +16,7 @@ use kestrel::fleet::Fleet;
 use kestrel::link::frame::encode_v2;
 use kestrel::link::gate::SourceGate;
 use kestrel::link::{FrameDecoder, LinkId, LinkSpec};
-use kestrel::plan::areas::geojson;
+use kestrel::plan::areas::{geojson, kml};
 use kestrel::station::{Station, StationConfig};
 use kestrel_sim::{Endpoint, SimConfig, Simulator};
 use mavlink::dialects::ardupilotmega::*;
@@ -289,6 +289,12 @@ fn fuzz_throughput(c: &mut Criterion) {
             String::from_utf8_lossy(&mutate(&mut rng, SAMPLE_GEOJSON.as_bytes(), 12)).into_owned()
         })
         .collect();
+    let kml_inputs: Vec<String> = (0..INPUTS)
+        .map(|_| {
+            let sample = include_str!("../tests/data/areas_google_earth.kml");
+            String::from_utf8_lossy(&mutate(&mut rng, sample.as_bytes(), 12)).into_owned()
+        })
+        .collect();
     let fleet_msg = FleetMessage::new("c1", Vec::new()).encode();
     let sighting = SightingMessage::new(
         "c1",
@@ -340,6 +346,13 @@ fn fuzz_throughput(c: &mut Criterion) {
         b.iter(|| {
             for input in &geo {
                 let _ = black_box(geojson::parse(input));
+            }
+        })
+    });
+    group.bench_function("kml_inputs", |b| {
+        b.iter(|| {
+            for input in &kml_inputs {
+                let _ = black_box(kml::parse(input));
             }
         })
     });

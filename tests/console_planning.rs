@@ -459,3 +459,48 @@ fn a_shift_schedule_is_drawn_recorded_and_a_second_recording_refused_as_overlapp
         stored.len()
     );
 }
+
+#[test]
+fn the_console_imports_a_google_earth_kml_and_exports_kml() {
+    let dir = tempfile::tempdir().unwrap();
+    let handle = ConsoleHandle::start(ConsoleConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    })
+    .unwrap();
+    let kml = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/areas_google_earth.kml");
+    handle.send(Intent::Planning(PlanningIntent::Import {
+        path: kml,
+        replace: false,
+    }));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while handle.view().planning.areas.len() != 4 {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for the KML areas"
+        );
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    let out = dir.path().join("areas.kml");
+    handle.send(Intent::Planning(PlanningIntent::Export(out.clone())));
+    // Written in one go; read until the whole file is there.
+    let back = loop {
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        match kestrel::plan::areas::kml::parse(&text) {
+            Ok(b) if !b.is_empty() => break b,
+            _ => {
+                assert!(
+                    Instant::now() < deadline,
+                    "timed out waiting for the KML export"
+                );
+                std::thread::sleep(Duration::from_millis(30));
+            }
+        }
+    };
+    let names: Vec<_> = back.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert!(
+        names.contains(&"Gate camera 3") && names.contains(&"Prison"),
+        "{names:?}"
+    );
+}

@@ -117,6 +117,7 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
         cot: CotSettings {
             enabled: true,
             target: format!("udp://{}", tak.local_addr().unwrap()),
+            ..Default::default()
         },
         ..Default::default()
     };
@@ -357,6 +358,14 @@ fn record(n: u128, cat: Category, state: DeliveryState, north: f64, east: f64) -
 
 /// A window without a core over a synthetic fleet, with `sightings` published.
 fn detached(sightings: Vec<SightingRecord>, connection: DispatchConnection) -> Console {
+    detached_with(sightings, connection, DispatchSettings::default())
+}
+
+fn detached_with(
+    sightings: Vec<SightingRecord>,
+    connection: DispatchConnection,
+    dispatch: DispatchSettings,
+) -> Console {
     utc();
     let handle = ConsoleHandle::detached();
     let mut fleet = SyntheticFleet::new(3, Instant::now());
@@ -369,10 +378,11 @@ fn detached(sightings: Vec<SightingRecord>, connection: DispatchConnection) -> C
         broker: Some("mqtts://dispatch.example:8883".into()),
         cot: None,
         retry_at: None,
+        ..Default::default()
     };
     view.sightings = Arc::new(sightings);
     handle.set_view(view);
-    let mut options = AppOptions::ephemeral(settings(DispatchSettings::default()));
+    let mut options = AppOptions::ephemeral(settings(dispatch));
     options.show_clock = false;
     let mut app = ConsoleApp::new(handle, options);
     app.select(1);
@@ -559,4 +569,57 @@ fn dispatch_settings_refuse_a_bad_broker_url_and_apply_a_good_one() {
         h.state().settings().dispatch.broker,
         "mqtts://dispatch.example:8883"
     );
+}
+
+// --- cot tls ---
+#[test]
+fn dispatch_settings_ask_for_the_tak_client_certificate_of_an_ssl_cot_target() {
+    let mut dispatch = DispatchSettings::default();
+    dispatch.cot.enabled = true;
+    dispatch.cot.target = "ssl://tak.example:8089".into();
+    let mut h = detached_with(Vec::new(), DispatchConnection::Off, dispatch);
+    h.run_steps(2);
+    h.get_by_label("Sightings (0)").click();
+    h.run_steps(2);
+    h.get_by_label("Dispatch settings").click();
+    h.run_steps(3);
+    for label in [
+        "TAK server CA file",
+        "Client certificate file",
+        "Client private key file",
+    ] {
+        assert!(shows(&h, label), "no {label} field");
+    }
+    h.get_by_label("Apply").click();
+    h.run_steps(2);
+    assert!(
+        contains(&h, "needs the console's client certificate file"),
+        "no reason given"
+    );
+    assert!(h.state().handle().take_intents().is_empty());
+
+    let cert = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Client certificate file");
+    cert.click();
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Client certificate file")
+        .type_text("/etc/kestrel/tak-client.pem");
+    h.run_steps(2);
+    if let Ok(dir) = std::env::var("KESTREL_SHOT_DIR") {
+        h.render()
+            .unwrap()
+            .save(std::path::Path::new(&dir).join("dispatch_cot_tls.png"))
+            .unwrap();
+    }
+    h.get_by_label("Apply").click();
+    h.run_steps(2);
+    match &h.state().handle().take_intents()[..] {
+        [Intent::Sighting(SightingIntent::Configure(s))] => {
+            assert_eq!(
+                s.cot.cert_file.as_deref(),
+                Some(std::path::Path::new("/etc/kestrel/tak-client.pem"))
+            );
+            assert_eq!(s.cot.key_file, None);
+        }
+        other => panic!("{other:?}"),
+    }
 }

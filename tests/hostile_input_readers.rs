@@ -1,12 +1,10 @@
-//! Hostile input never crashes the GeoJSON key-area reader or the dispatch message decoders, and
+//! Hostile input never crashes the GeoJSON and KML/KMZ key-area readers or the dispatch message decoders, and
 //! whatever they accept is in range: property-based fuzzing (bounded, so it runs in CI in a few
 //! seconds) with random bytes, mutated valid documents and structure-aware random JSON, plus a
 //! regression test for every finding. Raise the case count with PROPTEST_CASES for longer runs.
-//!
-//! Kestrel has no KML reader (KML is only written, by the route export), so there is none to fuzz.
 
 use kestrel::dispatch::envelope::{AckMessage, FleetMessage, SightingMessage};
-use kestrel::plan::areas::{geojson, KeyArea};
+use kestrel::plan::areas::{geojson, kml, KeyArea};
 use kestrel::sightings::{Category, NewSighting, Position};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -17,6 +15,167 @@ const SAMPLE_GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
    [[116.004,36.004],[116.004,36.006],[116.006,36.006],[116.006,36.004],[116.004,36.004]]]}},
  {"type":"Feature","properties":{"name":"Gate cam","category":"camera","rtsp":"rtsp://10.0.0.5/live"},
   "geometry":{"type":"Point","coordinates":[116.02,36.02]}}]}"#;
+
+const SAMPLE_KML: &str = include_str!("data/areas_google_earth.kml");
+const SAMPLE_KMZ: &[u8] = include_bytes!("data/areas_google_earth.kmz");
+
+/// Random KML built from KML's own vocabulary, nested, with hostile text and coordinates: reaches
+/// the reader's Placemark, geometry and ExtendedData paths far more often than random bytes do.
+fn any_kml_node() -> impl Strategy<Value = String> {
+    let text = prop_oneof![
+        "\\PC{0,12}".prop_map(|s| s.replace('&', "&amp;").replace('<', "&lt;")),
+        prop::sample::select(vec![
+            "116,36 116.01,36 116.01,36.01 116,36",
+            "116,36,0",
+            "116.0, 36.0, 5",
+            "1e308,36",
+            "NaN,inf",
+            "116,,36",
+            ",,,",
+            "camera",
+            "no_fly",
+            "key_zone",
+            "0",
+            "6",
+            "-1e9",
+            "rtsp://x/y",
+            "{\"a\":1}",
+        ])
+        .prop_map(String::from),
+    ];
+    let leaf = text.clone();
+    leaf.prop_recursive(6, 64, 5, move |inner| {
+        (
+            prop::sample::select(vec![
+                "Document",
+                "Folder",
+                "Placemark",
+                "name",
+                "description",
+                "ExtendedData",
+                "Data",
+                "value",
+                "SchemaData",
+                "SimpleData",
+                "Point",
+                "Polygon",
+                "MultiGeometry",
+                "LineString",
+                "outerBoundaryIs",
+                "innerBoundaryIs",
+                "LinearRing",
+                "coordinates",
+            ]),
+            prop::sample::select(vec![
+                "",
+                " name=\"category\"",
+                " name=\"priority\"",
+                " name=\"rtsp\"",
+                " name=\"alt_m\"",
+                " name=\"revisit_min\"",
+                " name=\"x\"",
+                " name=\"name\"",
+                " name=\"x\" json=\"true\"",
+                " name=\"\"",
+            ]),
+            prop::collection::vec(inner, 0..4),
+        )
+            .prop_map(|(tag, attr, kids)| format!("<{tag}{attr}>{}</{tag}>", kids.concat()))
+    })
+}
+
+/// XML-escaped text.
+fn xml_text(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;")
+}
+
+/// A Placemark with the right skeleton and hostile values in it (names, numbers, coordinates,
+/// geometry kinds), so the fuzzing reaches the accept path and the round trip.
+fn hostile_placemark() -> impl Strategy<Value = String> {
+    let num = || {
+        prop_oneof![
+            3 => (-200.0f64..200.0).prop_map(|x| x.to_string()),
+            1 => prop::sample::select(vec!["1e308", "-0", "NaN", "inf", "", "x", "90", "180.0000001"])
+                .prop_map(String::from),
+        ]
+    };
+    let tuple = move || {
+        prop_oneof![
+            4 => ((-180.0f64..180.0), (-90.0f64..90.0)).prop_map(|(lon, lat)| format!("{lon},{lat},0")),
+            1 => prop::collection::vec(num(), 0..4).prop_map(|v| v.join(",")),
+        ]
+    };
+    let ring = move || {
+        prop::collection::vec(tuple(), 0..7).prop_map(|t| {
+            format!(
+                "<LinearRing><coordinates>{}</coordinates></LinearRing>",
+                t.join(" \n")
+            )
+        })
+    };
+    let polygon = (ring(), prop::collection::vec(ring(), 0..2)).prop_map(|(o, holes)| {
+        let inner: String = holes
+            .iter()
+            .map(|h| format!("<innerBoundaryIs>{h}</innerBoundaryIs>"))
+            .collect();
+        format!("<Polygon><outerBoundaryIs>{o}</outerBoundaryIs>{inner}</Polygon>")
+    });
+    let point = tuple().prop_map(|t| format!("<Point><coordinates>{t}</coordinates></Point>"));
+    let geometry = prop_oneof![
+        6 => point.clone(),
+        3 => polygon.clone(),
+        1 => (point, polygon).prop_map(|(a, b)| format!("<MultiGeometry>{a}{b}</MultiGeometry>")),
+        1 => any_kml_node(),
+    ];
+    let category = prop::sample::select(vec![
+        "camera",
+        "camera",
+        "camera",
+        "no_fly",
+        "crowded_place",
+        " key_zone ",
+        "?",
+    ]);
+    let data = (
+        prop::sample::select(vec![
+            "priority",
+            "alt_m",
+            "revisit_min",
+            "rtsp",
+            "x",
+            "description",
+        ]),
+        prop_oneof![
+            6 => (1u8..=5).prop_map(|p| p.to_string()),
+            1 => num(),
+            1 => "\\PC{0,8}".prop_map(String::from),
+        ],
+        any::<bool>(),
+    )
+        .prop_map(|(k, v, url)| {
+            let v = if k == "rtsp" && url {
+                "rtsp://10.0.0.1/a".to_string()
+            } else {
+                v
+            };
+            format!("<Data name=\"{k}\"><value>{}</value></Data>", xml_text(&v))
+        });
+    (
+        "\\PC{1,8}",
+        category,
+        prop::collection::vec(data, 0..4),
+        geometry,
+        any::<bool>(),
+    )
+        .prop_map(|(name, cat, data, geometry, folder)| {
+            let pm = format!(
+                "<Placemark><name>{}</name><ExtendedData><Data name=\"category\"><value>{cat}</value></Data>{}</ExtendedData>{geometry}</Placemark>",
+                xml_text(&name),
+                data.concat()
+            );
+            if folder { format!("<Folder><name>f</name>{pm}</Folder>") } else { pm }
+        })
+}
 
 /// Everything an accepted key area must satisfy, whatever the input was.
 fn assert_sane_areas(areas: &[KeyArea]) {
@@ -228,6 +387,66 @@ proptest! {
     }
 
     #[test]
+    fn kml_reader_never_panics_on_garbage(text in "\\PC{0,300}") {
+        if let Ok(areas) = kml::parse(&text) {
+            assert_sane_areas(&areas);
+        }
+    }
+
+    #[test]
+    fn kml_reader_accepts_only_sane_random_kml(nodes in prop::collection::vec(any_kml_node(), 1..4)) {
+        let doc = format!("<kml xmlns=\"http://www.opengis.net/kml/2.2\">{}</kml>", nodes.concat());
+        if let Ok(areas) = kml::parse(&doc) {
+            assert_sane_areas(&areas);
+            // What was accepted is written back and read to the same areas.
+            prop_assert_eq!(kml::parse(&kml::write(&areas)).expect("round trip"), areas);
+        }
+    }
+
+    #[test]
+    fn kml_reader_accepts_only_sane_hostile_placemarks(pms in prop::collection::vec(hostile_placemark(), 1..3)) {
+        let doc = format!("<kml><Document>{}</Document></kml>", pms.concat());
+        if let Ok(areas) = kml::parse(&doc) {
+            assert_sane_areas(&areas);
+            prop_assert_eq!(kml::parse(&kml::write(&areas)).expect("round trip"), areas);
+        }
+    }
+
+    #[test]
+    fn kml_reader_never_panics_on_mutated_files(edits in prop::collection::vec((any::<usize>(), any::<char>()), 1..12)) {
+        let mut text: Vec<char> = SAMPLE_KML.chars().collect();
+        for (at, c) in edits {
+            let i = at % text.len();
+            text[i] = c;
+        }
+        let text: String = text.into_iter().collect();
+        if let Ok(areas) = kml::parse(&text) {
+            assert_sane_areas(&areas);
+        }
+    }
+
+    #[test]
+    fn kmz_reader_never_panics_on_mutated_archives(edits in prop::collection::vec((any::<usize>(), any::<u8>()), 1..8)) {
+        let mut bytes = SAMPLE_KMZ.to_vec();
+        for (at, b) in edits {
+            let i = at % bytes.len();
+            bytes[i] = b;
+        }
+        if let Ok(areas) = kml::parse_bytes(&bytes) {
+            assert_sane_areas(&areas);
+        }
+        let _ = kml::parse_bytes(&bytes[..bytes.len() / 2]);
+    }
+
+    #[test]
+    fn geojson_areas_survive_a_trip_through_kml(fs in prop::collection::vec(hostile_feature(), 1..3)) {
+        let doc = json!({"type": "FeatureCollection", "features": fs}).to_string();
+        if let Ok(areas) = geojson::parse(&doc) {
+            prop_assert_eq!(kml::parse(&kml::write(&areas)).expect("KML round trip"), areas);
+        }
+    }
+
+    #[test]
     fn dispatch_decoders_never_panic_on_garbage(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         decode_all(&bytes);
         let mut obj = b"{".to_vec();
@@ -334,4 +553,44 @@ fn sighting_out_of_range_values_are_refused_with_a_reason() {
         .unwrap()
         .replace("48.1", "NaN");
     assert!(SightingMessage::decode("c1", text.as_bytes()).is_err());
+}
+
+#[test]
+fn kml_deep_nesting_huge_files_and_entity_bombs_are_refused_without_a_crash() {
+    let deep = format!(
+        "<kml>{}{}</kml>",
+        "<Folder>".repeat(200_000),
+        "</Folder>".repeat(200_000)
+    );
+    let _ = kml::parse(&deep);
+    let multi = format!(
+        "<kml><Placemark><name>M</name><ExtendedData><Data name=\"category\"><value>key_zone</value></Data></ExtendedData>{}{}</Placemark></kml>",
+        "<MultiGeometry>".repeat(100),
+        "</MultiGeometry>".repeat(100)
+    );
+    let e = kml::parse(&multi).unwrap_err().to_string();
+    assert!(e.contains("nested deeper"), "{e}");
+    let bomb = "<?xml version=\"1.0\"?><!DOCTYPE kml [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><kml><Document><name>&c;</name></Document></kml>";
+    assert!(kml::parse(bomb).is_err());
+    let huge = " ".repeat(kml::MAX_KML_BYTES + 1);
+    let e = kml::parse(&huge).unwrap_err().to_string();
+    assert!(e.contains("larger than"), "{e}");
+}
+
+/// Regression (found by the test above): the XML parser recursed once per nesting level and a
+/// file of 200 000 nested Folders overflowed the stack; nesting is now refused before parsing.
+#[test]
+fn kml_nesting_too_deep_is_a_clear_error() {
+    let deep = format!("<kml>{}</kml>", "<Folder><!-- > -->".repeat(300));
+    let e = kml::parse(&deep).unwrap_err().to_string();
+    assert!(e.contains("nest deeper than"), "{e}");
+    // Tags hidden in comments, CDATA and attribute values do not count.
+    let fine = format!(
+        "<kml><Document a=\"x/>y\" b='Folder>'>{}<![CDATA[{}]]></Document></kml>",
+        "<!--<Folder>-->".repeat(300),
+        "<Folder>".repeat(300)
+    );
+    if let Err(e) = kml::parse(&fine) {
+        panic!("{e}");
+    }
 }

@@ -450,3 +450,105 @@ fn crew_teams_sorties_schedule_and_log() {
     let e = fails(d, &["crew", "aircraft", "edit", "Falcon-2", "--hfov", "80"]);
     assert!(e.contains("no aircraft named 'Falcon-2'"), "{e}");
 }
+
+const KML: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/areas_google_earth.kml"
+);
+const KMZ: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/areas_google_earth.kmz"
+);
+
+#[test]
+fn kml_and_kmz_import_export_round_trip_and_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A Google Earth file: folders, styles, a hole, a camera with its stream, a no-fly zone.
+    assert!(ok(d, &["plan", "areas", "import", KML]).contains("imported 4 key areas"));
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(d, &["--json", "plan", "areas", "list"])).unwrap();
+    let by_name = |n: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == n)
+            .unwrap_or_else(|| panic!("{n} imported: {list}"))
+            .clone()
+    };
+    assert_eq!(by_name("Prison")["category"], "no_fly");
+    assert_eq!(
+        by_name("Gate camera 3")["rtsp"],
+        "rtsp://10.20.0.3:554/Streaming/Channels/101"
+    );
+    assert_eq!(
+        by_name("Station square")["shape"]["holes"][0]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    // Export as KML, import into a fresh store: the same areas.
+    let out = d.join("out.kml");
+    ok(d, &["plan", "areas", "export", out.to_str().unwrap()]);
+    let other = tempfile::tempdir().unwrap();
+    assert!(ok(
+        other.path(),
+        &["plan", "areas", "import", out.to_str().unwrap()]
+    )
+    .contains("imported 4"));
+    let again: serde_json::Value =
+        serde_json::from_str(&ok(other.path(), &["--json", "plan", "areas", "list"])).unwrap();
+    assert_eq!(again, list);
+
+    // The KMZ Google Earth saves is the same file zipped; content decides, not the extension.
+    let zipped = d.join("areas.bin");
+    std::fs::copy(KMZ, &zipped).unwrap();
+    let third = tempfile::tempdir().unwrap();
+    assert!(ok(
+        third.path(),
+        &["plan", "areas", "import", zipped.to_str().unwrap()]
+    )
+    .contains("imported 4"));
+    // A route can be planned straight from the KML.
+    let route = ok(
+        d,
+        &[
+            "plan",
+            "route",
+            "--areas",
+            KML,
+            "--home",
+            HOME,
+            "--pattern",
+            "tour",
+            "--alt",
+            "50",
+        ],
+    );
+    assert!(!route.is_empty());
+
+    for (text, want) in [
+        ("<kml><Document><Placemark>", "not valid KML/XML"),
+        (
+            "<kml><Placemark><name>Mall</name><Polygon/></Placemark></kml>",
+            "Placemark 1 (line 1) ('Mall'): has no category",
+        ),
+        (
+            "<kml>\n<Placemark><name>Cam</name><ExtendedData><Data name=\"category\"><value>camera</value></Data></ExtendedData><Point><coordinates>116.0;36.0</coordinates></Point></Placemark></kml>",
+            "Placemark 1 (line 2) ('Cam'): coordinates '116.0;36.0' must be longitude,latitude",
+        ),
+    ] {
+        let bad = d.join("bad.kml");
+        std::fs::write(&bad, text).unwrap();
+        let e = fails(d, &["plan", "areas", "import", bad.to_str().unwrap()]);
+        assert!(e.contains(want) && e.lines().count() == 1, "{e}");
+        assert!(e.contains("bad.kml"), "the file is named: {e}");
+    }
+    let e = fails(
+        d,
+        &["plan", "areas", "export", d.join("x.kmz").to_str().unwrap()],
+    );
+    assert!(e.contains("export to a .kml file"), "{e}");
+}

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use super::sync::BrokerArgs;
 use super::Context;
-use crate::dispatch::cot::{CotSender, CotTarget};
+use crate::dispatch::cot::{CotSender, CotTarget, CotTls};
 use crate::dispatch::receiver::{self, ReceiverConfig};
 use crate::dispatch::store::{DispatchStore, DispatchedSighting, DB_FILE};
+use crate::dispatch::tls::ClientIdentity;
 
 /// Arguments of `kestrel dispatch`.
 #[derive(Debug, clap::Args)]
@@ -42,9 +43,20 @@ pub struct ServeArgs {
     #[arg(long, default_value = "dispatch")]
     pub name: String,
     /// Also send sightings and aircraft positions to TAK as Cursor-on-Target:
-    /// udp://239.2.3.1:6969 (multicast), udp://HOST:PORT or tcp://HOST:PORT.
+    /// udp://239.2.3.1:6969 (multicast), udp://HOST:PORT, tcp://HOST:PORT or ssl://HOST:8089
+    /// (a TAK server's SSL port; needs --cot-cert).
     #[arg(long, value_name = "URL")]
     pub cot: Option<CotTarget>,
+    // --- cot tls ---
+    /// PEM file of the CA that signed the TAK server's certificate (ssl:// only).
+    #[arg(long, value_name = "FILE", requires = "cot")]
+    pub cot_ca: Option<PathBuf>,
+    /// PEM file with Kestrel's client certificate for the TAK server (ssl:// only). Its private
+    /// key is read from the same file, or from the file named by KESTREL_COT_KEY_FILE; never
+    /// from the command line.
+    #[arg(long, value_name = "FILE", requires = "cot")]
+    pub cot_cert: Option<PathBuf>,
+    // --- end cot tls ---
 }
 
 /// Arguments of `kestrel dispatch list`.
@@ -73,6 +85,24 @@ pub async fn run(args: DispatchArgs, ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
+// --- cot tls ---
+/// Environment variable naming the PEM file of the CoT client certificate's private key, when
+/// it is not in the certificate file.
+pub const ENV_COT_KEY_FILE: &str = "KESTREL_COT_KEY_FILE";
+
+fn cot_tls(a: &ServeArgs) -> CotTls {
+    CotTls {
+        ca_file: a.cot_ca.clone(),
+        identity: a.cot_cert.clone().map(|cert_file| ClientIdentity {
+            cert_file,
+            key_file: std::env::var_os(ENV_COT_KEY_FILE)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+        }),
+    }
+}
+// --- end cot tls ---
+
 async fn serve(a: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     super::logger::init();
     if !crate::sightings::store::valid_console_id(&a.name) {
@@ -87,7 +117,10 @@ async fn serve(a: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     config.name = a.name.clone();
     config.backoff_min = Duration::from_millis(a.broker.backoff_min_ms);
     config.backoff_max = Duration::from_millis(a.broker.backoff_max_ms);
-    config.cot = a.cot.clone().map(CotSender::start);
+    config.cot = match a.cot.clone() {
+        Some(target) => Some(CotSender::connect(target, &cot_tls(&a))?),
+        None => None,
+    };
     log::info!(
         "dispatch '{}': storing sightings in {}{}",
         a.name,

@@ -115,7 +115,7 @@ impl FlightArgs {
 /// Arguments of `kestrel plan route`.
 #[derive(Debug, clap::Args)]
 pub struct RouteArgs {
-    /// GeoJSON file of key areas (default: the stored key areas).
+    /// GeoJSON or KML file of key areas (default: the stored key areas).
     #[arg(long, value_name = "FILE")]
     pub areas: Option<PathBuf>,
     /// Patrol only these areas (repeatable; default: every area that is not a no-fly zone).
@@ -184,7 +184,7 @@ pub struct ScheduleArgs {
     /// Teams on duty (repeatable; default: every team whose aircraft is in service).
     #[arg(long = "team", value_name = "NAME")]
     pub teams: Vec<String>,
-    /// GeoJSON file of key areas (default: the stored key areas).
+    /// GeoJSON or KML file of key areas (default: the stored key areas).
     #[arg(long, value_name = "FILE")]
     pub areas: Option<PathBuf>,
     /// Battery change and checks between two sorties of a team, minutes.
@@ -218,7 +218,8 @@ pub struct AreasArgs {
 /// Key-area actions.
 #[derive(Debug, clap::Subcommand)]
 pub enum AreasAction {
-    /// Import a GeoJSON FeatureCollection, or the no-fly zones (geofence exclusions) of a .plan.
+    /// Import a GeoJSON FeatureCollection, a KML/KMZ file (Google Earth, GIS), or the no-fly
+    /// zones (geofence exclusions) of a .plan.
     Import {
         /// The file.
         file: PathBuf,
@@ -226,7 +227,7 @@ pub enum AreasAction {
         #[arg(long)]
         replace: bool,
     },
-    /// Export every stored area as GeoJSON (to a file, or standard output).
+    /// Export every stored area as GeoJSON, or KML when FILE ends in .kml (standard output: GeoJSON).
     Export {
         /// Where to write; standard output when absent.
         file: Option<PathBuf>,
@@ -253,9 +254,8 @@ pub async fn run(args: PlanArgs, json: bool, data_dir: &Path) -> anyhow::Result<
 fn load_areas(file: Option<&Path>, data_dir: &Path) -> anyhow::Result<Vec<KeyArea>> {
     match file {
         Some(f) => {
-            let text = std::fs::read_to_string(f)
-                .with_context(|| format!("cannot read {}", f.display()))?;
-            geojson::parse(&text).with_context(|| f.display().to_string())
+            let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+            crate::plan::areas::parse_file(f, &bytes).with_context(|| f.display().to_string())
         }
         None => {
             let list = AreaStore::open_in(data_dir)?.list()?;
@@ -674,8 +674,9 @@ fn print_schedule(s: &Schedule) {
 fn areas(a: AreasArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
     match a.action {
         AreasAction::Import { file, replace } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = String::from_utf8_lossy(&bytes);
             let list = if text.contains("\"fileType\"") && text.contains("\"Plan\"") {
                 let plan =
                     crate::plan::qgc::parse(&text).with_context(|| file.display().to_string())?;
@@ -688,7 +689,8 @@ fn areas(a: AreasArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
                 }
                 zones
             } else {
-                geojson::parse(&text).with_context(|| file.display().to_string())?
+                crate::plan::areas::parse_file(&file, &bytes)
+                    .with_context(|| file.display().to_string())?
             };
             let mut store = AreaStore::open_in(data_dir)?;
             let n = store.import(&list, replace)?;
@@ -703,16 +705,16 @@ fn areas(a: AreasArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
         }
         AreasAction::Export { file } => {
             let list = AreaStore::open_in(data_dir)?.list()?;
-            let text = geojson::write(&list);
             match file {
                 Some(f) => {
+                    let text = crate::plan::areas::write_file(&f, &list)?;
                     std::fs::write(&f, text)
                         .with_context(|| format!("cannot write {}", f.display()))?;
                     if !json {
                         println!("wrote {} key areas to {}", list.len(), f.display());
                     }
                 }
-                None => println!("{text}"),
+                None => println!("{}", geojson::write(&list)),
             }
         }
         AreasAction::List => {

@@ -6,7 +6,8 @@
 use std::path::PathBuf;
 
 use crate::dispatch::broker::{BrokerConfig, BrokerUrl, Credentials, ENV_PASSWORD, ENV_USERNAME};
-use crate::dispatch::cot::{CotTarget, DEFAULT_TARGET};
+use crate::dispatch::cot::{CotTarget, CotTls, DEFAULT_TARGET};
+use crate::dispatch::tls::ClientIdentity;
 
 /// Where the broker user name and password come from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -68,8 +69,18 @@ impl CredentialSource {
 pub struct CotSettings {
     /// Export on or off.
     pub enabled: bool,
-    /// `udp://239.2.3.1:6969` (TAK's multicast group), `udp://HOST:PORT` or `tcp://HOST:PORT`.
+    /// `udp://239.2.3.1:6969` (TAK's multicast group), `udp://HOST:PORT`, `tcp://HOST:PORT` or
+    /// `ssl://HOST:8089` (a TAK server's SSL port).
     pub target: String,
+    // --- cot tls ---
+    /// ssl:// only: PEM file of the CA that signed the TAK server's certificate (empty: the
+    /// system's CAs).
+    pub ca_file: Option<PathBuf>,
+    /// ssl:// only: PEM file with the console's client certificate (TAK servers require one).
+    pub cert_file: Option<PathBuf>,
+    /// ssl:// only: PEM file with the certificate's private key (empty: in the certificate file).
+    pub key_file: Option<PathBuf>,
+    // --- end cot tls ---
 }
 
 impl Default for CotSettings {
@@ -77,6 +88,9 @@ impl Default for CotSettings {
         Self {
             enabled: false,
             target: DEFAULT_TARGET.into(),
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
         }
     }
 }
@@ -161,6 +175,38 @@ impl DispatchSettings {
             .map_err(|e: crate::dispatch::cot::CotTargetError| e.to_string())
     }
 
+    // --- cot tls ---
+    /// The TLS files for an ssl:// CoT target (empty paths count as not given).
+    pub fn cot_tls(&self) -> CotTls {
+        let given = |p: &Option<PathBuf>| p.clone().filter(|p| !p.as_os_str().is_empty());
+        CotTls {
+            ca_file: given(&self.cot.ca_file),
+            identity: given(&self.cot.cert_file).map(|cert_file| ClientIdentity {
+                cert_file,
+                key_file: given(&self.cot.key_file),
+            }),
+        }
+    }
+
+    /// ssl:// targets need a client certificate; other targets take no TLS files.
+    fn validate_cot_tls(&self) -> Result<(), String> {
+        let Some(target) = self.cot_target()? else {
+            return Ok(());
+        };
+        let tls = self.cot_tls();
+        match target {
+            CotTarget::Ssl(_) if tls.identity.is_none() => Err(format!(
+                "CoT to {target} needs the console's client certificate file (TAK servers require one)"
+            )),
+            CotTarget::Ssl(_) => Ok(()),
+            _ if tls != CotTls::default() => Err(format!(
+                "CoT certificate files are for ssl:// targets; {target} has no TLS"
+            )),
+            _ => Ok(()),
+        }
+    }
+    // --- end cot tls ---
+
     /// Checks everything the pilot can type without touching the network or files: the broker
     /// URL, the console id and the CoT target.
     pub fn validate(&self) -> Result<(), String> {
@@ -177,6 +223,7 @@ impl DispatchSettings {
             ));
         }
         self.cot_target()?;
+        self.validate_cot_tls()?;
         let c = &self.camera;
         if !(c.hfov_deg.is_finite() && c.hfov_deg > 1.0 && c.hfov_deg < 170.0) {
             return Err(format!(
@@ -241,9 +288,34 @@ mod tests {
         d.cot = CotSettings {
             enabled: true,
             target: "239.2.3.1".into(),
+            ..Default::default()
         };
         assert!(d.validate().unwrap_err().contains("udp://"));
         d.cot.target = "udp://239.2.3.1:6969".into();
         assert!(d.validate().is_ok());
+    }
+
+    #[test]
+    fn an_ssl_cot_target_needs_a_client_certificate_and_only_it_takes_files() {
+        let mut d = DispatchSettings::default();
+        d.cot.enabled = true;
+        d.cot.target = "ssl://tak.example:8089".into();
+        assert!(d.validate().unwrap_err().contains("client certificate"));
+        d.cot.cert_file = Some("/etc/kestrel/tak-client.pem".into());
+        d.cot.key_file = Some("".into());
+        assert!(d.validate().is_ok());
+        let tls = d.cot_tls();
+        assert_eq!(
+            tls.identity.unwrap().key_file,
+            None,
+            "an empty key path means none"
+        );
+        d.cot.target = "udp://239.2.3.1:6969".into();
+        assert!(d.validate().unwrap_err().contains("ssl://"));
+        // Settings files written before TLS load, with the new fields empty.
+        let old: DispatchSettings =
+            serde_json::from_str(r#"{"cot":{"enabled":true,"target":"tcp://tak:8087"}}"#).unwrap();
+        assert_eq!(old.cot.cert_file, None);
+        assert!(old.validate().is_ok());
     }
 }

@@ -61,7 +61,7 @@ pub enum PlanningIntent {
     },
     /// Remove a key area.
     DeleteArea(String),
-    /// Import key areas from a GeoJSON file (all or nothing).
+    /// Import key areas from a GeoJSON, KML or KMZ file (all or nothing).
     Import {
         /// The file.
         path: PathBuf,
@@ -571,9 +571,10 @@ impl Worker {
     }
 
     fn import(&mut self, path: &Path, replace: bool) -> Result<String, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let areas = geojson::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let areas = crate::plan::areas::parse_file(path, &bytes)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         let n = self
             .stores()?
             .areas
@@ -584,8 +585,9 @@ impl Worker {
 
     fn export(&mut self, path: &Path) -> Result<String, String> {
         let areas = self.stores()?.areas.list().map_err(|e| e.to_string())?;
-        std::fs::write(path, geojson::write(&areas))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let text = crate::plan::areas::write_file(path, &areas)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(format!(
             "{} key areas exported to {}",
             areas.len(),

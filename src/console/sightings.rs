@@ -203,6 +203,11 @@ pub struct DispatchState {
     pub cot: Option<String>,
     /// When the next connection attempt is due, while offline.
     pub retry_at: Option<Timestamp>,
+    // --- cot tls ---
+    /// Why CoT export does not reach TAK right now (a refused certificate, a dropped stream);
+    /// `None` while it works or is off.
+    pub cot_down: Option<String>,
+    // --- end cot tls ---
 }
 
 impl DispatchState {
@@ -328,16 +333,18 @@ impl SightingsCore {
             return;
         }
         match self.settings.cot_target() {
-            Ok(Some(target)) => {
-                let sender = CotSender::start(target);
-                let task = tokio::spawn(export_fleet(
-                    self.station.clone(),
-                    sender.clone(),
-                    self.console_id(),
-                    self.callsigns.clone(),
-                ));
-                self.cot = Some((sender, task.abort_handle()));
-            }
+            Ok(Some(target)) => match CotSender::connect(target, &self.settings.cot_tls()) {
+                Ok(sender) => {
+                    let task = tokio::spawn(export_fleet(
+                        self.station.clone(),
+                        sender.clone(),
+                        self.console_id(),
+                        self.callsigns.clone(),
+                    ));
+                    self.cot = Some((sender, task.abort_handle()));
+                }
+                Err(e) => self.config_error = Some(e.to_string()),
+            },
             Ok(None) => {}
             Err(e) => self.config_error = Some(e),
         }
@@ -424,6 +431,10 @@ impl SightingsCore {
                 .then(|| self.settings.broker.trim().to_string()),
             cot: self.cot.as_ref().map(|(c, _)| c.target().to_string()),
             retry_at: status.filter(|s| !s.connected).and_then(|s| s.retry_at),
+            cot_down: self.cot.as_ref().and_then(|(c, _)| match c.status() {
+                cot::CotStatus::Down(why) => Some(why),
+                _ => None,
+            }),
         };
         (list, state)
     }

@@ -260,46 +260,8 @@ pub fn network_options() -> NetworkOptions {
 }
 
 fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, BrokerError> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-    let mut roots = rustls::RootCertStore::empty();
-    match ca_file {
-        Some(path) => {
-            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-                .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| {
-                    BrokerError::Tls(format!("cannot read CA file {}: {e}", path.display()))
-                })?;
-            if certs.is_empty() {
-                return Err(BrokerError::Tls(format!(
-                    "CA file {} holds no PEM certificate",
-                    path.display()
-                )));
-            }
-            for c in certs {
-                roots
-                    .add(c)
-                    .map_err(|e| BrokerError::Tls(format!("CA file {}: {e}", path.display())))?;
-            }
-        }
-        None => {
-            let found = rustls_native_certs::load_native_certs();
-            for c in found.certs {
-                let _ = roots.add(c);
-            }
-            if roots.is_empty() {
-                return Err(BrokerError::Tls(
-                    "no system CA certificates found; give the broker's CA with --ca FILE".into(),
-                ));
-            }
-        }
-    }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| BrokerError::Tls(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+    super::tls::client_config(ca_file, None, "give the broker's CA with --ca FILE")
+        .map_err(BrokerError::Tls)
 }
 
 /// A connection failure in words a user can act on.

@@ -1,19 +1,24 @@
 //! Cursor-on-Target (CoT) export to TAK (ATAK, WinTAK, TAK Server): sightings and aircraft
 //! positions as CoT 2.0 XML events, sent by UDP (by default to the SA multicast group
-//! 239.2.3.1:6969) or streamed over TCP to a TAK server's plain CoT input (usually port 8087).
+//! 239.2.3.1:6969), streamed over TCP to a TAK server's plain CoT input (usually port 8087), or
+//! over TLS to its SSL input (`ssl://HOST:8089`), which checks the server against a CA file and
+//! shows it Kestrel's client certificate (see [`super::tls`]). Streams reconnect with backoff.
 //! CoT is a live picture, not a record: events are dropped while TAK is unreachable.
 
 use std::fmt;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
-use tokio::sync::mpsc;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, watch};
 
 use super::backoff::Backoff;
 use super::envelope::FleetAircraft;
+use super::tls::ClientIdentity;
 use crate::sightings::model::{Category, Sighting};
 use crate::sightings::timestamp::Timestamp;
 
@@ -36,6 +41,9 @@ pub enum CotTarget {
     Udp(SocketAddr),
     /// A TCP stream of events to `HOST:PORT`, reconnecting.
     Tcp(String),
+    /// A TLS stream of events to a TAK server's SSL input `HOST:PORT` (conventionally 8089),
+    /// reconnecting; needs [`CotTls`].
+    Ssl(String),
 }
 
 impl fmt::Display for CotTarget {
@@ -43,13 +51,14 @@ impl fmt::Display for CotTarget {
         match self {
             CotTarget::Udp(a) => write!(f, "udp://{a}"),
             CotTarget::Tcp(a) => write!(f, "tcp://{a}"),
+            CotTarget::Ssl(a) => write!(f, "ssl://{a}"),
         }
     }
 }
 
 /// Why a CoT target was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a CoT target; use udp://239.2.3.1:6969 (multicast), udp://HOST:PORT or tcp://HOST:PORT")]
+#[error("'{0}' is not a CoT target; use udp://239.2.3.1:6969 (multicast), udp://HOST:PORT, tcp://HOST:PORT or ssl://HOST:8089 (a TAK server's SSL port)")]
 pub struct CotTargetError(pub String);
 
 impl FromStr for CotTarget {
@@ -60,15 +69,53 @@ impl FromStr for CotTarget {
         if let Some(rest) = s.strip_prefix("udp://") {
             rest.parse().map(CotTarget::Udp).map_err(|_| err())
         } else if let Some(rest) = s.strip_prefix("tcp://") {
-            let (host, port) = rest.rsplit_once(':').ok_or_else(err)?;
-            if host.is_empty() || port.parse::<u16>().map_or(true, |p| p == 0) {
-                return Err(err());
-            }
+            host_port(rest).ok_or_else(err)?;
             Ok(CotTarget::Tcp(rest.to_string()))
+        } else if let Some(rest) = s.strip_prefix("ssl://") {
+            host_port(rest).ok_or_else(err)?;
+            Ok(CotTarget::Ssl(rest.to_string()))
         } else {
             Err(err())
         }
     }
+}
+
+/// Splits `HOST:PORT` (`[v6]:PORT` too) into the host (without brackets) and a non-zero port.
+fn host_port(s: &str) -> Option<(&str, u16)> {
+    let (host, port) = s.rsplit_once(':')?;
+    let port = port.parse::<u16>().ok().filter(|p| *p != 0)?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    (!host.is_empty() && !host.contains(['/', '@', ' '])).then_some((host, port))
+}
+
+/// The TLS files of an `ssl://` target: the CA that signed the TAK server's certificate and
+/// Kestrel's client certificate and key (TAK servers require one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CotTls {
+    /// PEM file of the CA that signed the server's certificate (`None`: the system's CAs).
+    pub ca_file: Option<PathBuf>,
+    /// The client certificate and where its private key is.
+    pub identity: Option<ClientIdentity>,
+}
+
+/// Why CoT export cannot start (a target and TLS files that do not go together, unreadable
+/// files).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("CoT: {0}")]
+pub struct CotError(pub String);
+
+/// Whether events reach the target, for the console and logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CotStatus {
+    /// Not connected yet.
+    Connecting,
+    /// Sending (UDP: the socket is open).
+    Connected,
+    /// Not sending, and why in words; a stream keeps retrying.
+    Down(String),
 }
 
 /// Escapes text for XML attributes and content.
@@ -202,25 +249,80 @@ pub fn aircraft_event(console: &str, a: &FleetAircraft, at: Timestamp) -> Option
 pub struct CotSender {
     tx: mpsc::Sender<String>,
     target: CotTarget,
+    status: watch::Receiver<CotStatus>,
 }
 
+/// How long a stream must have lived for its loss to restart the reconnect delays from the
+/// shortest.
+const STABLE_CONNECTION: Duration = Duration::from_secs(10);
+
+/// What a stream connects with: TLS settings and the name the server's certificate must carry.
+type TlsSetup = (
+    tokio_rustls::TlsConnector,
+    rustls::pki_types::ServerName<'static>,
+);
+
 impl CotSender {
-    /// Starts sending to `target` (must be called inside a tokio runtime).
+    /// Starts sending to a `udp://` or `tcp://` target (must be called inside a tokio runtime).
+    /// An `ssl://` target needs [`CotSender::connect`]; here it only reports why it is down.
     pub fn start(target: CotTarget) -> Self {
+        Self::connect(target.clone(), &CotTls::default()).unwrap_or_else(|e| {
+            let (tx, _) = mpsc::channel(1);
+            let (_, status) = watch::channel(CotStatus::Down(e.to_string()));
+            Self { tx, target, status }
+        })
+    }
+
+    /// Starts sending to `target` with `tls` for an `ssl://` target (must be called inside a
+    /// tokio runtime). Reads the TLS files now, so a wrong path is an error here rather than a
+    /// silent stream; TLS files given for a target without TLS are refused too.
+    pub fn connect(target: CotTarget, tls: &CotTls) -> Result<Self, CotError> {
+        let setup = match (&target, tls) {
+            (CotTarget::Ssl(addr), tls) => Some(tls_setup(addr, tls)?),
+            (
+                _,
+                CotTls {
+                    ca_file: None,
+                    identity: None,
+                },
+            ) => None,
+            (t, _) => {
+                return Err(CotError(format!(
+                    "a CA file or client certificate is given for {t}, which has no TLS; use ssl://HOST:8089"
+                )))
+            }
+        };
         let (tx, rx) = mpsc::channel(1024);
+        let (status_tx, status) = watch::channel(CotStatus::Connecting);
         let t = target.clone();
         tokio::spawn(async move {
             match t {
-                CotTarget::Udp(addr) => udp_loop(addr, rx).await,
-                CotTarget::Tcp(addr) => tcp_loop(addr, rx).await,
+                CotTarget::Udp(addr) => udp_loop(addr, rx, status_tx).await,
+                CotTarget::Tcp(addr) => {
+                    stream_loop(format!("tcp://{addr}"), addr, None, rx, status_tx).await
+                }
+                CotTarget::Ssl(addr) => {
+                    stream_loop(format!("ssl://{addr}"), addr, setup, rx, status_tx).await
+                }
             }
         });
-        Self { tx, target }
+        Ok(Self { tx, target, status })
     }
 
     /// Where events go.
     pub fn target(&self) -> &CotTarget {
         &self.target
+    }
+
+    /// Whether events reach the target now.
+    pub fn status(&self) -> CotStatus {
+        self.status.borrow().clone()
+    }
+
+    /// Waits until the status changes (for tests and status displays).
+    pub async fn status_changed(&mut self) -> CotStatus {
+        let _ = self.status.changed().await;
+        self.status()
     }
 
     /// Queues one event.
@@ -229,7 +331,30 @@ impl CotSender {
     }
 }
 
-async fn udp_loop(addr: SocketAddr, mut rx: mpsc::Receiver<String>) {
+fn tls_setup(addr: &str, tls: &CotTls) -> Result<TlsSetup, CotError> {
+    let (host, _) =
+        host_port(addr).ok_or_else(|| CotError(format!("'{addr}' is not HOST:PORT")))?;
+    if tls.identity.is_none() {
+        return Err(CotError(format!(
+            "ssl://{addr} needs Kestrel's client certificate (TAK servers require one): give the certificate and key PEM files"
+        )));
+    }
+    let config = super::tls::client_config(
+        tls.ca_file.as_deref(),
+        tls.identity.as_ref(),
+        "give the TAK server's CA file",
+    )
+    .map_err(CotError)?;
+    let name = rustls::pki_types::ServerName::try_from(host.to_string())
+        .map_err(|e| CotError(format!("'{host}' is not a host name or address: {e}")))?;
+    Ok((tokio_rustls::TlsConnector::from(Arc::new(config)), name))
+}
+
+async fn udp_loop(
+    addr: SocketAddr,
+    mut rx: mpsc::Receiver<String>,
+    status: watch::Sender<CotStatus>,
+) {
     let bind: SocketAddr = if addr.is_ipv4() {
         ([0, 0, 0, 0], 0).into()
     } else {
@@ -239,12 +364,14 @@ async fn udp_loop(addr: SocketAddr, mut rx: mpsc::Receiver<String>) {
         Ok(s) => s,
         Err(e) => {
             log::error!("CoT: cannot open a UDP socket: {e}; CoT export is off");
+            let _ = status.send(CotStatus::Down(format!("cannot open a UDP socket: {e}")));
             return;
         }
     };
     if addr.ip().is_multicast() && addr.is_ipv4() {
         let _ = socket.set_multicast_ttl_v4(8);
     }
+    let _ = status.send(CotStatus::Connected);
     let mut warned = false;
     while let Some(ev) = rx.recv().await {
         if let Err(e) = socket.send_to(ev.as_bytes(), addr).await {
@@ -258,30 +385,110 @@ async fn udp_loop(addr: SocketAddr, mut rx: mpsc::Receiver<String>) {
     }
 }
 
-async fn tcp_loop(addr: String, mut rx: mpsc::Receiver<String>) {
+/// A connected CoT stream, plain or TLS.
+trait CotStream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> CotStream for T {}
+
+async fn open(addr: &str, tls: Option<&TlsSetup>) -> Result<Box<dyn CotStream>, String> {
+    let connect = async {
+        let tcp = tokio::net::TcpStream::connect(addr)
+            .await
+            .map_err(|e| e.to_string())?;
+        let _ = tcp.set_nodelay(true);
+        match tls {
+            None => Ok(Box::new(tcp) as Box<dyn CotStream>),
+            Some((connector, name)) => connector
+                .connect(name.clone(), tcp)
+                .await
+                .map(|s| Box::new(s) as Box<dyn CotStream>)
+                .map_err(|e| super::tls::describe(&e)),
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), connect)
+        .await
+        .unwrap_or_else(|_| Err("no answer within 10 s".into()))
+}
+
+/// Streams events to `addr`, connecting at once and again with backoff whenever the server
+/// cannot be reached or drops the connection (noticed by reading: TAK servers send little, but a
+/// closed or refused connection shows up there at once).
+async fn stream_loop(
+    url: String,
+    addr: String,
+    tls: Option<TlsSetup>,
+    mut rx: mpsc::Receiver<String>,
+    status: watch::Sender<CotStatus>,
+) {
     let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
-    let mut stream: Option<tokio::net::TcpStream> = None;
+    let mut stream: Option<Box<dyn CotStream>> = None;
     let mut retry_at = tokio::time::Instant::now();
-    while let Some(ev) = rx.recv().await {
+    let mut buf = vec![0u8; 4096];
+    // A connection that lived a while was a good one: start the delays again from the shortest.
+    // One dropped at once (a refused client certificate shows up just after the handshake) keeps
+    // the delays growing, so a misconfigured console does not hammer the server.
+    let mut connected_at = tokio::time::Instant::now();
+    let down = |why: String, backoff: &mut Backoff, connected_at: Option<tokio::time::Instant>| {
+        if connected_at.is_some_and(|t| t.elapsed() >= STABLE_CONNECTION) {
+            backoff.reset();
+        }
+        let d = backoff.next_delay();
+        log::warn!("CoT: {url}: {why}; retrying in {d:?}");
+        let _ = status.send(CotStatus::Down(format!("{url}: {why}")));
+        tokio::time::Instant::now() + d
+    };
+    loop {
         if stream.is_none() && tokio::time::Instant::now() >= retry_at {
-            match tokio::net::TcpStream::connect(&addr).await {
+            match open(&addr, tls.as_ref()).await {
                 Ok(s) => {
-                    log::info!("CoT: connected to tcp://{addr}");
-                    backoff.reset();
+                    log::info!("CoT: connected to {url}");
+                    let _ = status.send(CotStatus::Connected);
+                    connected_at = tokio::time::Instant::now();
                     stream = Some(s);
                 }
-                Err(e) => {
-                    let d = backoff.next_delay();
-                    log::warn!("CoT: cannot connect to tcp://{addr}: {e}; retrying in {d:?}");
-                    retry_at = tokio::time::Instant::now() + d;
-                }
+                Err(e) => retry_at = down(format!("cannot connect: {e}"), &mut backoff, None),
             }
         }
-        if let Some(s) = stream.as_mut() {
-            if let Err(e) = s.write_all(ev.as_bytes()).await {
-                log::warn!("CoT: tcp://{addr} dropped: {e}");
-                stream = None;
+        let connected = stream.is_some();
+        tokio::select! {
+            ev = rx.recv() => {
+                let Some(ev) = ev else { return };
+                if let Some(s) = stream.as_mut() {
+                    let sent = async {
+                        s.write_all(ev.as_bytes()).await?;
+                        s.flush().await
+                    };
+                    if let Err(e) = sent.await {
+                        stream = None;
+                        retry_at = down(
+                            format!("dropped: {}", super::tls::describe(&e)),
+                            &mut backoff,
+                            Some(connected_at),
+                        );
+                    }
+                }
             }
+            r = async { stream.as_mut().expect("connected").read(&mut buf).await }, if connected => {
+                match r {
+                    Ok(0) => {
+                        stream = None;
+                        retry_at = down(
+                            "the server closed the connection".into(),
+                            &mut backoff,
+                            Some(connected_at),
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        stream = None;
+                        retry_at = down(
+                            format!("dropped: {}", super::tls::describe(&e)),
+                            &mut backoff,
+                            Some(connected_at),
+                        );
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(retry_at), if !connected => {}
         }
     }
 }
@@ -408,5 +615,23 @@ mod tests {
         );
         assert!("http://x:1".parse::<CotTarget>().is_err());
         assert!("tcp://x".parse::<CotTarget>().is_err());
+        assert_eq!(
+            "ssl://tak.local:8089".parse::<CotTarget>().unwrap(),
+            CotTarget::Ssl("tak.local:8089".into())
+        );
+        assert_eq!(
+            CotTarget::Ssl("[::1]:8089".into()).to_string(),
+            "ssl://[::1]:8089"
+        );
+        assert_eq!(host_port("[::1]:8089"), Some(("::1", 8089)));
+        for bad in [
+            "ssl://:8089",
+            "ssl://tak:0",
+            "ssl://user@tak:8089",
+            "ssl://tak",
+        ] {
+            let e = bad.parse::<CotTarget>().unwrap_err().to_string();
+            assert!(e.contains("ssl://HOST:8089"), "{e}");
+        }
     }
 }

@@ -9,6 +9,7 @@
 //! - [`fleet`]: fleet snapshots flattened for the command-centre map.
 //! - [`cot`]: Cursor-on-Target XML over UDP multicast or TCP.
 //! - [`backoff`]: reconnect delays.
+//! - [`tls`]: TLS trust and client certificates shared by the broker and the CoT stream.
 
 pub mod backoff;
 pub mod broker;
@@ -18,6 +19,7 @@ pub mod fleet;
 pub mod receiver;
 pub mod store;
 pub mod sync;
+pub mod tls;
 pub mod topics;
 
 pub use broker::{BrokerConfig, BrokerUrl, Credentials};

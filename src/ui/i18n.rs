@@ -323,7 +323,7 @@ strings! {
     PlanRevisit => ("Revisit interval (min)", "巡查间隔（分钟）"),
     PlanAltitude => ("Patrol altitude (m)", "巡逻高度（米）"),
     PlanVerticesFmt => ("{0} vertices", "{0} 个顶点"),
-    PlanGeoJson => ("GeoJSON import / export", "GeoJSON 导入／导出"),
+    PlanGeoJson => ("GeoJSON / KML import / export", "GeoJSON／KML 导入／导出"),
     PlanPath => ("File", "文件"),
     PlanImport => ("Import", "导入"),
     PlanExport => ("Export", "导出"),
@@ -400,11 +400,14 @@ strings! {
     // --- evidence ---
     VideoRecoveredFmt => ("recovered {0} unfinished recording(s) from {1} at {2}: fingerprinted into the evidence log", "已恢复 {0} 段未完成的录像（{1}，{2}），已计算指纹并记入证据日志"),
     VideoRecoverFailedFmt => ("could not recover {0} unfinished recording(s): {1}", "有 {0} 段未完成的录像无法恢复：{1}"),
+    // --- cot tls ---
+    CotCaFile => ("TAK server CA file", "TAK 服务器 CA 证书文件"),
+    CotCertFile => ("Client certificate file", "客户端证书文件"),
+    CotKeyFile => ("Client private key file", "客户端私钥文件"),
+    CotKeyFileHint => ("empty: in the certificate file", "留空：私钥在证书文件中"),
     // --- roster ---
     RosterPeople => ("Roster", "人员名册"),
     RosterNoPeople => ("No one on the roster yet.", "名册中还没有人员。"),
-    RosterRole => ("Role", "身份"),
-    RosterTeam => ("Team", "所在小组"),
     RosterNoTeam => ("no team", "未编组"),
     RosterPersonName => ("Person's name", "姓名"),
     RosterAsOfficer => ("as officer", "民警（机长）"),
@@ -420,7 +423,6 @@ strings! {
     RosterCruise => ("Cruise speed", "巡航速度"),
     RosterFov => ("Camera FOV", "相机视场角"),
     RosterSysid => ("System id", "系统号"),
-    RosterState => ("State", "状态"),
     RosterInService => ("in service", "可用"),
     RosterMaintFmt => ("maintenance: {0}", "维护中：{0}"),
     RosterNewAircraft => ("Register aircraft", "登记飞机"),

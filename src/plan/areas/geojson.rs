@@ -85,6 +85,12 @@ fn shape(geom: &Value, what: &str) -> Result<Shape, String> {
 
 /// Reads one Feature into a key area (validated).
 pub fn feature_to_area(f: &Value, index: usize) -> Result<KeyArea, AreaError> {
+    labelled_feature_to_area(f, &format!("feature {index}"))
+}
+
+/// Reads one Feature into a key area (validated); errors start with `label` (e.g. "feature 3",
+/// or "Placemark 3 (line 40)" when the feature came from another format such as KML).
+pub fn labelled_feature_to_area(f: &Value, label: &str) -> Result<KeyArea, AreaError> {
     let props = f
         .get("properties")
         .and_then(Value::as_object)
@@ -96,9 +102,9 @@ pub fn feature_to_area(f: &Value, index: usize) -> Result<KeyArea, AreaError> {
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
     let what = if name.is_empty() {
-        format!("feature {index}")
+        label.to_string()
     } else {
-        format!("feature {index} ('{name}')")
+        format!("{label} ('{name}')")
     };
     if f.get("type").and_then(Value::as_str) != Some("Feature") {
         return Err(fmt_err(format!("{what}: \"type\" must be \"Feature\"")));
@@ -117,6 +123,13 @@ pub fn feature_to_area(f: &Value, index: usize) -> Result<KeyArea, AreaError> {
         .filter(|g| !g.is_null())
         .ok_or_else(|| fmt_err(format!("{what}: has no geometry")))?;
     let shape = shape(geom, &what).map_err(fmt_err)?;
+    let vertices = shape.points().len();
+    if vertices > super::MAX_AREA_VERTICES {
+        return Err(fmt_err(format!(
+            "{what}: has {vertices} vertices, more than the {} accepted; simplify it (QGIS: Vector > Geometry Tools > Simplify)",
+            super::MAX_AREA_VERTICES
+        )));
+    }
     let num = |key: &str| -> Result<Option<f64>, AreaError> {
         match props.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -318,6 +331,17 @@ mod tests {
             assert!(msg.contains(want), "{msg:?} should mention {want:?}");
             assert!(!msg.contains('\n'));
         }
+    }
+
+    #[test]
+    fn an_area_with_too_many_vertices_is_refused_before_the_slow_checks() {
+        let ring: Vec<Value> = (0..=super::super::MAX_AREA_VERTICES + 1)
+            .map(|i| json!([116.0 + i as f64 * 1e-6, 36.0 + (i % 2) as f64 * 1e-6]))
+            .collect();
+        let f = json!({"type": "Feature", "properties": {"name": "Huge", "category": "key_zone"},
+                       "geometry": {"type": "Polygon", "coordinates": [ring]}});
+        let e = feature_to_area(&f, 1).unwrap_err().to_string();
+        assert!(e.contains("more than the 10000 accepted"), "{e}");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! patrol altitude; they come from GeoJSON files or the map, and live in SQLite.
 
 pub mod geojson;
+pub mod kml;
+pub mod kmz;
 pub mod store;
 
 use serde_json::{Map, Value};
@@ -15,6 +17,11 @@ pub use store::AreaStore;
 /// Highest patrol altitude a key area may ask for, m: far above any legal drone flight, low
 /// enough that a typo or hostile value (1e300) is refused rather than planned with.
 pub const MAX_PATROL_ALT_M: f64 = 10_000.0;
+
+/// Most vertices a key area may have: checking a polygon for crossing edges takes time growing
+/// with the square of its vertices, and a key area needs far fewer (a district boundary has a
+/// few thousand), so a hostile or unsimplified file is refused in well under a second.
+pub const MAX_AREA_VERTICES: usize = 10_000;
 
 /// What a key area is, which decides its geometry and how it is patrolled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -335,6 +342,36 @@ pub fn polygon_reason(e: &PolygonError) -> String {
             format!("polygon {e}; redraw it so its edges do not cross")
         }
         _ => format!("polygon {e}"),
+    }
+}
+
+/// Whether a path names a KML or KMZ file (by its extension).
+pub fn is_kml_path(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("kml") || e.eq_ignore_ascii_case("kmz"))
+}
+
+/// Reads key areas from a file's bytes: KML or KMZ when the extension or the content says so,
+/// GeoJSON otherwise. One entry point so the CLI and the console accept the same files.
+pub fn parse_file(path: &std::path::Path, bytes: &[u8]) -> Result<Vec<KeyArea>, AreaError> {
+    if is_kml_path(path) || kml::looks_like_kml(bytes) {
+        kml::parse_bytes(bytes)
+    } else {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| AreaError::Format(format!("not UTF-8 text ({e})")))?;
+        geojson::parse(text)
+    }
+}
+
+/// Key areas as the text of a file: KML for a .kml path, GeoJSON otherwise (KMZ is read only).
+pub fn write_file(path: &std::path::Path, areas: &[KeyArea]) -> Result<String, AreaError> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("kmz") => Err(AreaError::Format(
+            "KMZ is read but not written; export to a .kml file".into(),
+        )),
+        Some(e) if e.eq_ignore_ascii_case("kml") => Ok(kml::write(areas)),
+        _ => Ok(geojson::write(areas)),
     }
 }
 

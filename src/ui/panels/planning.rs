@@ -1,5 +1,5 @@
 //! The planning panel (the flight-team lead plans a shift; the pilot loads a sortie): key areas
-//! (list, draw, edit, delete, GeoJSON import/export), patrol routes (areas + pattern + altitude +
+//! (list, draw, edit, delete, GeoJSON/KML import/export), patrol routes (areas + pattern + altitude +
 //! aircraft → route on the map, upload to the selected aircraft), and crews & sorties (teams,
 //! today's sorties following telemetry, the shift schedule timeline, the sortie log). It only
 //! sends [`PlanningIntent`]s; every answer comes back as a [`PlanningOutcome`].
@@ -461,7 +461,7 @@ impl ConsoleApp {
             let l = ui.label(tr.s(S::PlanPath));
             ui.add(
                 egui::TextEdit::singleline(&mut self.planning.path)
-                    .hint_text("areas.geojson")
+                    .hint_text("areas.geojson, .kml, .kmz")
                     .desired_width(220.0),
             )
             .labelled_by(l.id);

@@ -761,6 +761,37 @@ impl ConsoleApp {
                             );
                         });
                         ui.end_row();
+                        // --- cot tls ---
+                        if let Some(why) = &self.view.dispatch.cot_down {
+                            ui.label("");
+                            ui.label(RichText::new(why).color(theme::BAD).small());
+                            ui.end_row();
+                        }
+                        if d.settings.cot.target.trim_start().starts_with("ssl://") {
+                            let cot = &mut d.settings.cot;
+                            for (s, path, hint) in [
+                                (
+                                    S::CotCaFile,
+                                    &mut cot.ca_file,
+                                    "/etc/kestrel/tak-ca.pem".to_string(),
+                                ),
+                                (
+                                    S::CotCertFile,
+                                    &mut cot.cert_file,
+                                    "/etc/kestrel/tak-client.pem".to_string(),
+                                ),
+                                (
+                                    S::CotKeyFile,
+                                    &mut cot.key_file,
+                                    tr.s(S::CotKeyFileHint).to_string(),
+                                ),
+                            ] {
+                                let label = ui.label(tr.s(s));
+                                path_field(ui, path, &hint).labelled_by(label.id);
+                                ui.end_row();
+                            }
+                        }
+                        // --- end cot tls ---
                         ui.label(tr.s(S::DispatchCamera));
                         ui.horizontal(|ui| {
                             ui.add(
@@ -802,6 +833,29 @@ impl ConsoleApp {
         }
     }
 }
+
+// --- cot tls ---
+/// A text field editing an optional file path (empty: none).
+fn path_field(
+    ui: &mut egui::Ui,
+    path: &mut Option<std::path::PathBuf>,
+    hint: &str,
+) -> egui::Response {
+    let mut text = path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let r = ui.add(
+        egui::TextEdit::singleline(&mut text)
+            .hint_text(hint)
+            .desired_width(360.0),
+    );
+    if r.changed() {
+        *path = (!text.is_empty()).then(|| std::path::PathBuf::from(text));
+    }
+    r
+}
+// --- end cot tls ---
 
 fn dispatch_draft(s: &DispatchSettings) -> DispatchDraft {
     let (kind, path, user, pass) = match &s.credentials {
