@@ -51,7 +51,14 @@ fn wait_until(h: &mut Console, what: &str, mut done: impl FnMut(&mut Console) ->
             h.run_steps(2);
             return;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        if Instant::now() >= deadline {
+            let seen: Vec<String> = h
+                .query_all_by_label_contains("")
+                .map(|n| format!("{n:?}"))
+                .filter(|d| d.contains("oster") || d.contains("name") || d.contains("Wang"))
+                .collect();
+            panic!("timed out waiting for {what}; the window shows {seen:?}");
+        }
         std::thread::sleep(Duration::from_millis(30));
     }
 }
@@ -131,6 +138,9 @@ fn the_lead_builds_a_team_in_the_window_and_the_core_refuses_what_would_break_it
             "Add person",
             &format!("{name} added to the roster as auxiliary"),
         );
+        // The answer comes as an event, the list with the next view: let both arrive.
+        let row = format!("{name} (auxiliary)");
+        wait_until(&mut h, &row, |h| shows(h, &row));
     }
     type_into(&mut h, "Person's name", "Li Wei");
     answered(

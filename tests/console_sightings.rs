@@ -67,6 +67,12 @@ fn window(handle: ConsoleHandle, settings: Settings) -> Console {
 }
 
 /// Runs frames (in real time) until `done` holds.
+/// Clicks `label` once the window draws it: the core's view may be a frame ahead of the window.
+fn click_when_shown(h: &mut Console, label: &str) {
+    wait_until(h, label, |h| h.query_by_label(label).is_some());
+    h.get_by_label(label).click();
+}
+
 fn wait_until(h: &mut Console, what: &str, mut done: impl FnMut(&mut Console) -> bool) {
     let deadline = Instant::now() + WAIT;
     loop {
@@ -168,7 +174,7 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
     assert!((r.sighting.position.lat - p.lat).abs() < 0.001);
     assert!(r.sighting.position.accuracy_m.is_some());
     // In the list, as queued, and kept locally while no broker is configured.
-    h.get_by_label("Sightings (1)").click();
+    click_when_shown(&mut h, "Sightings (1)");
     wait_until(&mut h, "the list", |h| {
         shows(h, "queued") && contains(h, "1 kept locally")
     });
@@ -284,7 +290,7 @@ fn with_the_broker_down_a_sighting_stays_queued_and_is_acknowledged_once_dispatc
     wait_until(&mut h, "the backlog in the status bar", |h| {
         contains(h, "dispatch OFFLINE — 1 waiting")
     });
-    h.get_by_label("Sightings (1)").click();
+    click_when_shown(&mut h, "Sightings (1)");
     wait_until(&mut h, "the list", |h| shows(h, "queued"));
     assert!(matches!(
         h.state().handle().view().dispatch.connection,
@@ -473,7 +479,7 @@ fn sightings_window_picture_and_editing_a_queued_one() {
     );
     h.run_steps(2);
     assert!(contains(&h, "dispatch OFFLINE — 3 waiting"));
-    h.get_by_label("Sightings (3)").click();
+    click_when_shown(&mut h, "Sightings (3)");
     h.run_steps(3);
     for s in ["queued", "delivered", "acknowledged", "rescue · URGENT"] {
         assert!(shows(&h, s), "{s} missing");
@@ -528,7 +534,7 @@ fn sightings_window_picture_and_editing_a_queued_one() {
 fn dispatch_settings_refuse_a_bad_broker_url_and_apply_a_good_one() {
     let mut h = detached(Vec::new(), DispatchConnection::Off);
     h.run_steps(2);
-    h.get_by_label("Sightings (0)").click();
+    click_when_shown(&mut h, "Sightings (0)");
     h.run_steps(2);
     h.get_by_label("Dispatch settings").click();
     h.run_steps(3);
@@ -579,7 +585,7 @@ fn dispatch_settings_ask_for_the_tak_client_certificate_of_an_ssl_cot_target() {
     dispatch.cot.target = "ssl://tak.example:8089".into();
     let mut h = detached_with(Vec::new(), DispatchConnection::Off, dispatch);
     h.run_steps(2);
-    h.get_by_label("Sightings (0)").click();
+    click_when_shown(&mut h, "Sightings (0)");
     h.run_steps(2);
     h.get_by_label("Dispatch settings").click();
     h.run_steps(3);

@@ -557,7 +557,16 @@ fn core_thread(
                 station.clone(),
                 tokio::runtime::Handle::current(),
                 missions.clone(),
-                move |outcome| {
+                move |outcome, state| {
+                    // The answer and the state it produced reach the window in the same frame
+                    // (the next full view may be 100 ms away): a list the planner just changed
+                    // must not move under the pointer after its answer is shown.
+                    {
+                        let mut view = lock(&shared.view);
+                        let mut next = ConsoleView::clone(&view);
+                        next.planning = state;
+                        *view = Arc::new(next);
+                    }
                     let _ = events.send(Event::Planning(outcome));
                     shared.repaint();
                 },

@@ -248,14 +248,15 @@ pub(crate) struct PlanningCore {
 
 impl PlanningCore {
     /// Starts the worker: opens the stores in `data_dir` (in memory when `None`), seeds the demo
-    /// key areas into an empty store when `demo`, and sends outcomes to `done`.
+    /// key areas into an empty store when `demo`, and sends outcomes to `done` with the state they
+    /// produced.
     pub(crate) fn start(
         data_dir: Option<PathBuf>,
         demo: bool,
         station: Station,
         runtime: tokio::runtime::Handle,
         missions: Arc<Mutex<MissionBook>>,
-        done: impl Fn(PlanningOutcome) + Send + 'static,
+        done: impl Fn(PlanningOutcome, Arc<PlanningView>) + Send + 'static,
     ) -> Self {
         let (tx, rx) = crossbeam_channel::unbounded();
         let view = Arc::new(Mutex::new(Arc::new(PlanningView::default())));
@@ -360,7 +361,12 @@ fn open_stores(data_dir: Option<&Path>) -> Result<Stores, String> {
 }
 
 impl Worker {
-    fn run(mut self, jobs: Receiver<Job>, demo: bool, done: impl Fn(PlanningOutcome)) {
+    fn run(
+        mut self,
+        jobs: Receiver<Job>,
+        demo: bool,
+        done: impl Fn(PlanningOutcome, Arc<PlanningView>),
+    ) {
         let loaded = open_stores(self.data_dir.as_deref()).and_then(|mut s| {
             if demo && s.areas.list().map_err(|e| e.to_string())?.is_empty() {
                 let areas = geojson::parse(DEMO_AREAS).map_err(|e| e.to_string())?;
@@ -372,10 +378,13 @@ impl Worker {
         self.stores = loaded.ok();
         self.publish(store_error.clone());
         if let Some(e) = store_error {
-            done(PlanningOutcome {
-                task: PlanningTask::Load,
-                result: Err(e),
-            });
+            done(
+                PlanningOutcome {
+                    task: PlanningTask::Load,
+                    result: Err(e),
+                },
+                self.current_view(),
+            );
         }
         while let Ok(job) = jobs.recv() {
             match job {
@@ -388,10 +397,14 @@ impl Worker {
                     let outcome = self.handle(intent);
                     self.pending.fetch_sub(1, Ordering::SeqCst);
                     self.publish(None);
-                    done(outcome);
+                    done(outcome, self.current_view());
                 }
             }
         }
+    }
+
+    fn current_view(&self) -> Arc<PlanningView> {
+        super::bridge::lock(&self.view).clone()
     }
 
     fn publish(&mut self, store_error: Option<String>) {

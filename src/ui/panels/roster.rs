@@ -181,8 +181,13 @@ impl ConsoleApp {
             });
         ui.horizontal_wrapped(|ui| {
             let l = ui.label(tr.s(S::RosterPersonName));
-            ui.add(egui::TextEdit::singleline(&mut r.new_name).desired_width(120.0))
-                .labelled_by(l.id);
+            // A stable id: rows added to the roster above must not move the focus out of the field.
+            ui.add(
+                egui::TextEdit::singleline(&mut r.new_name)
+                    .id_salt("kestrel-roster-new-person")
+                    .desired_width(120.0),
+            )
+            .labelled_by(l.id);
             ui.radio_value(&mut r.new_aux, false, tr.s(S::RosterAsOfficer));
             ui.radio_value(&mut r.new_aux, true, tr.s(S::RosterAsAux));
         });
@@ -298,8 +303,12 @@ impl ConsoleApp {
             ui.horizontal_wrapped(|ui| {
                 if a.in_service() {
                     let l = ui.label(tr.s(S::RosterMaintNote));
-                    ui.add(egui::TextEdit::singleline(&mut r.maint_note).desired_width(160.0))
-                        .labelled_by(l.id);
+                    ui.add(
+                        egui::TextEdit::singleline(&mut r.maint_note)
+                            .id_salt("kestrel-roster-maint-note")
+                            .desired_width(160.0),
+                    )
+                    .labelled_by(l.id);
                     if ui.button(tr.s(S::RosterToMaint)).clicked() {
                         let note = match r.maint_note.trim() {
                             "" => tr.s(S::RosterMaintDefault).to_string(),
@@ -359,7 +368,9 @@ impl ConsoleApp {
                         let l = ui.label(tr.s(key));
                         ui.add_enabled(
                             enabled,
-                            egui::TextEdit::singleline(value).desired_width(140.0),
+                            egui::TextEdit::singleline(value)
+                                .id_salt(("kestrel-aircraft-form", key))
+                                .desired_width(140.0),
                         )
                         .labelled_by(l.id);
                         ui.end_row();
