@@ -1,10 +1,11 @@
 //! Confirmation of actions that cannot be taken back (land, return, arm, disarm, take off): the
-//! pilot sees exactly what will be sent to which aircraft and confirms or cancels.
+//! pilot sees exactly what will be sent to which aircraft and confirms or cancels. The same
+//! dialog ([`confirm_dialog`]) guards every other step that cannot be taken back.
 
 use eframe::egui::{self, RichText};
 
 use crate::ui::app::ConsoleApp;
-use crate::ui::i18n::S;
+use crate::ui::i18n::{Tr, S};
 use crate::ui::theme;
 
 use super::aircraft::action_name;
@@ -16,34 +17,11 @@ impl ConsoleApp {
         };
         let tr = self.tr();
         let names: Vec<String> = p.targets.iter().map(|s| self.callsign(*s)).collect();
-        let mut decision = None;
-        let modal = egui::Modal::new(egui::Id::unique("kestrel-confirm")).show(ctx, |ui| {
-            ui.set_max_width(380.0);
-            ui.heading(tr.s(S::ConfirmTitle));
-            ui.add_space(6.0);
-            ui.label(
-                RichText::new(tr.f(
-                    S::ConfirmQuestionFmt,
-                    &[&action_name(tr, &p.action), &names.join(", ")],
-                ))
-                .size(15.0),
-            );
-            ui.add_space(10.0);
-            ui.horizontal(|ui| {
-                if ui
-                    .button(RichText::new(tr.s(S::Confirm)).strong().color(theme::BAD))
-                    .clicked()
-                {
-                    decision = Some(true);
-                }
-                if ui.button(tr.s(S::Cancel)).clicked() {
-                    decision = Some(false);
-                }
-            });
-        });
-        if modal.should_close() && decision.is_none() {
-            decision = Some(false);
-        }
+        let question = tr.f(
+            S::ConfirmQuestionFmt,
+            &[&action_name(tr, &p.action), &names.join(", ")],
+        );
+        let decision = confirm_dialog(ctx, tr, "kestrel-confirm", &question);
         match decision {
             Some(true) => {
                 self.pending = None;
@@ -53,4 +31,38 @@ impl ConsoleApp {
             None => {}
         }
     }
+}
+
+/// The one confirmation dialog of the console: `question` with Confirm (in the warning colour)
+/// and Cancel. Returns `Some(true)` / `Some(false)` once the operator decides (closing the dialog
+/// or pressing Escape cancels), `None` while it is open. `id` keeps dialogs apart.
+pub(crate) fn confirm_dialog(
+    ctx: &egui::Context,
+    tr: Tr,
+    id: &str,
+    question: &str,
+) -> Option<bool> {
+    let mut decision = None;
+    let modal = egui::Modal::new(egui::Id::unique(id)).show(ctx, |ui| {
+        ui.set_max_width(400.0);
+        ui.heading(tr.s(S::ConfirmTitle));
+        ui.add_space(6.0);
+        ui.label(RichText::new(question).size(15.0));
+        ui.add_space(10.0);
+        ui.horizontal(|ui| {
+            if ui
+                .button(RichText::new(tr.s(S::Confirm)).strong().color(theme::BAD))
+                .clicked()
+            {
+                decision = Some(true);
+            }
+            if ui.button(tr.s(S::Cancel)).clicked() {
+                decision = Some(false);
+            }
+        });
+    });
+    if modal.should_close() && decision.is_none() {
+        decision = Some(false);
+    }
+    decision
 }

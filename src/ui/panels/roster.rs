@@ -441,28 +441,7 @@ impl ConsoleApp {
             RosterDelete::Aircraft(c) => tr.f(S::RosterConfirmAircraftFmt, &[c]),
             RosterDelete::Team(t) => tr.f(S::RosterConfirmTeamFmt, &[t]),
         };
-        let mut decision = None;
-        let modal = egui::Modal::new(egui::Id::unique("kestrel-roster-confirm")).show(ctx, |ui| {
-            ui.set_max_width(380.0);
-            ui.heading(tr.s(S::ConfirmTitle));
-            ui.add_space(6.0);
-            ui.label(RichText::new(question).size(15.0));
-            ui.add_space(10.0);
-            ui.horizontal(|ui| {
-                if ui
-                    .button(RichText::new(tr.s(S::Confirm)).strong().color(theme::BAD))
-                    .clicked()
-                {
-                    decision = Some(true);
-                }
-                if ui.button(tr.s(S::Cancel)).clicked() {
-                    decision = Some(false);
-                }
-            });
-        });
-        if modal.should_close() && decision.is_none() {
-            decision = Some(false);
-        }
+        let decision = super::confirm::confirm_dialog(ctx, tr, "kestrel-roster-confirm", &question);
         let Some(go) = decision else {
             return;
         };

@@ -134,32 +134,12 @@ impl ConsoleApp {
         };
         let tr = self.tr();
         let name = self.callsign(sysid);
-        let mut decision = None;
-        let modal = egui::Modal::new(egui::Id::unique("kestrel-signing-confirm")).show(ctx, |ui| {
-            ui.set_max_width(400.0);
-            ui.heading(tr.s(S::ConfirmTitle));
-            ui.add_space(6.0);
-            let question = match op {
-                SigningOp::Setup => tr.f(S::SigningConfirmSetupFmt, &[&name]),
-                SigningOp::Revoke => tr.f(S::SigningConfirmRevokeFmt, &[&name]),
-            };
-            ui.label(RichText::new(question).size(15.0));
-            ui.add_space(10.0);
-            ui.horizontal(|ui| {
-                if ui
-                    .button(RichText::new(tr.s(S::Confirm)).strong().color(theme::BAD))
-                    .clicked()
-                {
-                    decision = Some(true);
-                }
-                if ui.button(tr.s(S::Cancel)).clicked() {
-                    decision = Some(false);
-                }
-            });
-        });
-        if modal.should_close() && decision.is_none() {
-            decision = Some(false);
-        }
+        let question = match op {
+            SigningOp::Setup => tr.f(S::SigningConfirmSetupFmt, &[&name]),
+            SigningOp::Revoke => tr.f(S::SigningConfirmRevokeFmt, &[&name]),
+        };
+        let decision =
+            super::confirm::confirm_dialog(ctx, tr, "kestrel-signing-confirm", &question);
         match decision {
             Some(true) => {
                 self.signing_ui.pending = None;
