@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use crate::crew::{CrewStore, SortieDraft};
+use crate::crew::CrewStore;
 use crate::fleet::GeoPoint;
 use crate::plan::areas::{geojson, AreaStore, Category, KeyArea};
 use crate::plan::routes::{
@@ -531,7 +531,7 @@ fn run_schedule(a: ScheduleArgs, json: bool, data_dir: &Path) -> anyhow::Result<
     let sched = schedule(&req)?;
     let mut created = Vec::new();
     if a.create {
-        created = create_sorties(&mut store, &sched, &req, &areas)?;
+        created = create_sorties(&mut store, &sched, &req)?;
     }
     if json {
         println!(
@@ -563,64 +563,11 @@ fn create_sorties(
     store: &mut CrewStore,
     sched: &Schedule,
     req: &ScheduleRequest,
-    areas: &[KeyArea],
 ) -> anyhow::Result<Vec<i64>> {
-    let no_fly: Vec<KeyArea> = areas
-        .iter()
-        .filter(|x| x.category == Category::NoFly)
-        .cloned()
-        .collect();
+    let drafts = crate::crew::scheduled::sortie_drafts(sched, req).map_err(anyhow::Error::msg)?;
     let mut ids = Vec::new();
-    for s in &sched.sorties {
-        let team = req
-            .teams
-            .iter()
-            .find(|t| t.name == s.team)
-            .context("scheduled team vanished")?;
-        let targets: Vec<KeyArea> = s
-            .areas()
-            .iter()
-            .filter_map(|n| areas.iter().find(|a| &a.name == n).cloned())
-            .collect();
-        let route = plan_route(&RouteRequest {
-            pattern: Pattern::Perimeter,
-            targets,
-            no_fly: no_fly.clone(),
-            home: req.home,
-            aircraft: team.performance,
-            options: RouteOptions {
-                keep_order: true,
-                ..req.options
-            },
-            rally: Vec::new(),
-        })?;
-        let mut start = s.start;
-        for (k, (plan, rs)) in route
-            .mission_plans()
-            .into_iter()
-            .zip(&route.sorties)
-            .enumerate()
-        {
-            let end = start + rs.stats.flight_time_s.ceil() as i64;
-            let name = format!(
-                "perimeter {}{}",
-                s.areas().join(" + "),
-                if route.sorties.len() > 1 {
-                    format!(" ({}/{})", k + 1, route.sorties.len())
-                } else {
-                    String::new()
-                }
-            );
-            let sortie = store.create_sortie(&SortieDraft {
-                team: s.team.clone(),
-                route_name: name,
-                plan: Some(plan),
-                start,
-                end,
-            })?;
-            ids.push(sortie.id);
-            start = end + (req.turnaround_min * 60.0) as i64;
-        }
+    for draft in &drafts {
+        ids.push(store.create_sortie(draft)?.id);
     }
     Ok(ids)
 }

@@ -896,13 +896,8 @@ impl Worker {
         let (Some(shift), Some(req)) = (self.shift.clone(), self.shift_request.clone()) else {
             return Err("run the scheduler first".into());
         };
+        let drafts = crate::crew::scheduled::sortie_drafts(&shift.schedule, &req)?;
         let s = self.stores()?;
-        let no_fly: Vec<KeyArea> = req
-            .areas
-            .iter()
-            .filter(|a| a.category == Category::NoFly)
-            .cloned()
-            .collect();
         let mut ids = Vec::new();
         let done = |ids: &[i64]| {
             ids.iter()
@@ -910,56 +905,11 @@ impl Worker {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        for p in &shift.schedule.sorties {
-            let Some(team) = req.teams.iter().find(|t| t.name == p.team) else {
-                continue;
-            };
-            let targets: Vec<KeyArea> = p
-                .areas()
-                .iter()
-                .filter_map(|n| req.areas.iter().find(|a| &a.name == n).cloned())
-                .collect();
-            let route = plan_route(&RouteRequest {
-                pattern: Pattern::Perimeter,
-                targets,
-                no_fly: no_fly.clone(),
-                home: req.home,
-                aircraft: team.performance,
-                options: RouteOptions {
-                    keep_order: true,
-                    ..req.options
-                },
-                rally: Vec::new(),
-            })
-            .map_err(|e| format!("{}: {e}", p.team))?;
-            let mut start = p.start;
-            let n = route.sorties.len();
-            for (k, (plan, rs)) in route
-                .mission_plans()
-                .into_iter()
-                .zip(&route.sorties)
-                .enumerate()
-            {
-                let end = start + rs.stats.flight_time_s.ceil() as i64;
-                let mut name = format!("perimeter {}", p.areas().join(" + "));
-                if n > 1 {
-                    name += &format!(" ({}/{n})", k + 1);
-                }
-                let created = s.crew.create_sortie(&SortieDraft {
-                    team: p.team.clone(),
-                    route_name: name,
-                    plan: Some(plan),
-                    start,
-                    end,
-                });
-                match created {
-                    Ok(c) => ids.push(c.id),
-                    Err(e) if ids.is_empty() => return Err(e.to_string()),
-                    Err(e) => {
-                        return Err(format!("{e} (sorties {} were recorded before)", done(&ids)))
-                    }
-                }
-                start = end + (req.turnaround_min * 60.0) as i64;
+        for draft in &drafts {
+            match s.crew.create_sortie(draft) {
+                Ok(c) => ids.push(c.id),
+                Err(e) if ids.is_empty() => return Err(e.to_string()),
+                Err(e) => return Err(format!("{e} (sorties {} were recorded before)", done(&ids))),
             }
         }
         Ok(format!("{} sorties recorded: {}", ids.len(), done(&ids)))

@@ -6,6 +6,7 @@
 pub mod log;
 pub mod registry;
 pub mod roster;
+pub mod scheduled;
 pub mod sortie;
 pub mod store;
 pub mod team;
