@@ -71,7 +71,9 @@ fn shows_part(h: &Console, part: &str) -> bool {
     h.query_all_by_label_contains(part).count() > 0
 }
 
+/// Clicks `label` once the window draws it (the core's view may be a frame ahead of the window).
 fn click(h: &mut Console, label: &str) {
+    wait_until(h, label, |h| shows(h, label));
     h.get_all_by_label(label).next().unwrap().click();
     h.run_steps(2);
 }
