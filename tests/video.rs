@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
-use gstreamer_app as gst_app;
 use kestrel::video::exif::{self, GeoTag};
 use kestrel::video::{RecordingRequest, SnapshotMeta, StreamState, VideoEvent};
 use kestrel_sim::video::{SenderConfig, TestCodec, TestVideoSender};
@@ -18,41 +17,14 @@ use video_util::*;
 
 const LONG: Duration = Duration::from_secs(30);
 
-/// Decodes a file with decodebin; returns (frames, width, height, tag text).
+/// Decodes a file with decodebin; returns (frames, width, height, tag text). A decoding error
+/// fails the test.
 fn decode_file(path: &Path) -> (u64, u32, u32, String) {
-    gst::init().unwrap();
-    let desc = format!(
-        "filesrc location=\"{}\" ! decodebin ! videoconvert ! video/x-raw,format=RGBA ! appsink name=sink sync=false",
-        path.display()
-    );
-    let p = gst::parse::launch(&desc)
-        .unwrap()
-        .downcast::<gst::Pipeline>()
-        .unwrap();
-    let sink = p
-        .by_name("sink")
-        .unwrap()
-        .downcast::<gst_app::AppSink>()
-        .unwrap();
-    p.set_state(gst::State::Playing).unwrap();
-    let (mut frames, mut w, mut h) = (0u64, 0u32, 0u32);
-    while let Some(sample) = sink.try_pull_sample(gst::ClockTime::from_seconds(10)) {
-        frames += 1;
-        let s = sample.caps().unwrap().structure(0).unwrap().to_owned();
-        w = s.get::<i32>("width").unwrap() as u32;
-        h = s.get::<i32>("height").unwrap() as u32;
+    let d = video_util::decode_file(path);
+    if let Some(e) = d.error {
+        panic!("decoding {}: {e}", path.display());
     }
-    let mut tags = String::new();
-    let bus = p.bus().unwrap();
-    while let Some(msg) = bus.pop() {
-        match msg.view() {
-            gst::MessageView::Tag(t) => tags.push_str(&t.tags().to_string()),
-            gst::MessageView::Error(e) => panic!("decoding {}: {}", path.display(), e.error()),
-            _ => {}
-        }
-    }
-    p.set_state(gst::State::Null).unwrap();
-    (frames, w, h, tags)
+    (d.frames, d.width, d.height, d.tags)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -107,3 +107,64 @@ pub async fn wait_frame(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// What decoding a recorded file gave back.
+#[derive(Debug)]
+pub struct Decoded {
+    /// Pictures a player would show.
+    pub frames: u64,
+    /// Width of the last picture.
+    pub width: u32,
+    /// Height of the last picture.
+    pub height: u32,
+    /// The tags the file carries, as text.
+    pub tags: String,
+    /// The first decoding error, if any (a file cut by a crash may end with one).
+    pub error: Option<String>,
+}
+
+/// Decodes a file fully with decodebin, as a player would.
+pub fn decode_file(path: &std::path::Path) -> Decoded {
+    use gstreamer as gst;
+    use gstreamer::prelude::*;
+    gst::init().unwrap();
+    let desc = format!(
+        "filesrc location=\"{}\" ! decodebin ! videoconvert ! video/x-raw,format=RGBA ! appsink name=sink sync=false",
+        path.display()
+    );
+    let p = gst::parse::launch(&desc)
+        .unwrap()
+        .downcast::<gst::Pipeline>()
+        .unwrap();
+    let sink = p
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gstreamer_app::AppSink>()
+        .unwrap();
+    p.set_state(gst::State::Playing).unwrap();
+    let mut d = Decoded {
+        frames: 0,
+        width: 0,
+        height: 0,
+        tags: String::new(),
+        error: None,
+    };
+    while let Some(sample) = sink.try_pull_sample(gst::ClockTime::from_seconds(10)) {
+        d.frames += 1;
+        let s = sample.caps().unwrap().structure(0).unwrap().to_owned();
+        d.width = s.get::<i32>("width").unwrap() as u32;
+        d.height = s.get::<i32>("height").unwrap() as u32;
+    }
+    let bus = p.bus().unwrap();
+    while let Some(msg) = bus.pop() {
+        match msg.view() {
+            gst::MessageView::Tag(t) => d.tags.push_str(&t.tags().to_string()),
+            gst::MessageView::Error(e) if d.error.is_none() => {
+                d.error = Some(e.error().to_string())
+            }
+            _ => {}
+        }
+    }
+    p.set_state(gst::State::Null).unwrap();
+    d
+}
