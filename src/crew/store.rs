@@ -206,26 +206,34 @@ impl CrewStore {
                 t.name
             )));
         }
-        if let Some(s) = self
-            .open_sorties()?
-            .into_iter()
-            .find(|s| s.team.members().contains(&name))
-        {
-            return Err(CrewError::Invalid(format!(
-                "{name} is on sortie {} ({}, {}); abort it or let it finish first",
+        self.refuse_if_on_open_sortie(name, |s| s.team.members().contains(&name))?;
+        self.delete_one("DELETE FROM people WHERE name = ?1", name, "person")
+    }
+
+    /// Refuses with the sortie's id, team and state when `who` is on a sortie not finished yet.
+    fn refuse_if_on_open_sortie(
+        &self,
+        who: &str,
+        on: impl Fn(&Sortie) -> bool,
+    ) -> Result<(), CrewError> {
+        match self.open_sorties()?.into_iter().find(|s| on(s)) {
+            Some(s) => Err(CrewError::Invalid(format!(
+                "{who} is on sortie {} ({}, {}); abort it or let it finish first",
                 s.id,
                 s.team.name,
                 s.state()
-            )));
+            ))),
+            None => Ok(()),
         }
-        let n = self
-            .conn
-            .execute("DELETE FROM people WHERE name = ?1", [name])
-            .map_err(db)?;
+    }
+
+    /// Runs a one-row DELETE; `NotFound` (of `kind`) when there was no such row.
+    fn delete_one(&self, sql: &str, key: &str, kind: &'static str) -> Result<(), CrewError> {
+        let n = self.conn.execute(sql, [key]).map_err(db)?;
         if n == 0 {
             return Err(CrewError::NotFound {
-                kind: "person",
-                name: name.into(),
+                kind,
+                name: key.into(),
             });
         }
         Ok(())
@@ -326,29 +334,14 @@ impl CrewStore {
                 t.name
             )));
         }
-        if let Some(s) = self
-            .open_sorties()?
-            .into_iter()
-            .find(|s| s.team.aircraft == callsign)
-        {
-            return Err(CrewError::Invalid(format!(
-                "aircraft {callsign} is on sortie {} ({}, {}); abort it or let it finish first",
-                s.id,
-                s.team.name,
-                s.state()
-            )));
-        }
-        let n = self
-            .conn
-            .execute("DELETE FROM aircraft WHERE callsign = ?1", [callsign])
-            .map_err(db)?;
-        if n == 0 {
-            return Err(CrewError::NotFound {
-                kind: "aircraft",
-                name: callsign.into(),
-            });
-        }
-        Ok(())
+        self.refuse_if_on_open_sortie(&format!("aircraft {callsign}"), |s| {
+            s.team.aircraft == callsign
+        })?;
+        self.delete_one(
+            "DELETE FROM aircraft WHERE callsign = ?1",
+            callsign,
+            "aircraft",
+        )
     }
 
     // ---- teams ----
@@ -421,17 +414,7 @@ impl CrewStore {
                 s.state()
             )));
         }
-        let n = self
-            .conn
-            .execute("DELETE FROM teams WHERE name = ?1", [name])
-            .map_err(db)?;
-        if n == 0 {
-            return Err(CrewError::NotFound {
-                kind: "team",
-                name: name.into(),
-            });
-        }
-        Ok(())
+        self.delete_one("DELETE FROM teams WHERE name = ?1", name, "team")
     }
 
     // ---- sorties ----
