@@ -1,26 +1,14 @@
-//! Kestrel's headless core: links to aircraft over MAVLink 2, the fleet state, the command and
-//! mission protocols, plan files, and the command line over them. The console (UI) only observes
-//! and commands this core; nothing here depends on a window.
-//!
-//! Data flows one way: [`link`] → [`station`] → [`fleet`] (state) → readers take snapshots;
-//! commands go back through [`protocol`] methods on [`station::Station`].
+//! Kestrel, the ground-control station for police drone patrol teams: the command line over the
+//! headless core ([`kestrel_core`], re-exported here module by module) and, with the `console`
+//! feature, the console window ([`ui`], the `kestrel-ui` crate). Scripts, tests and benchmarks
+//! name everything `kestrel::…`.
 #![warn(missing_docs)]
 
-pub mod alerts;
-pub mod audit;
 pub mod cli;
-pub mod console;
-pub mod crew;
-pub mod dispatch;
-pub mod fleet;
-pub mod link;
-pub mod paths;
-pub mod plan;
-pub mod protocol;
-pub mod security;
-pub mod sightings;
-pub mod station;
-pub mod tiles;
-pub mod ui;
-pub mod util;
-pub mod video;
+
+pub use kestrel_core::{
+    alerts, audit, console, crew, dispatch, fleet, link, paths, plan, protocol, security,
+    sightings, station, tiles, util, video,
+};
+#[cfg(feature = "console")]
+pub use kestrel_ui as ui;

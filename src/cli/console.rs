@@ -5,9 +5,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::console::{ConsoleConfig, Settings};
+use crate::console::Settings;
 use crate::link::LinkSpec;
-use crate::ui::AppOptions;
 
 /// Simulated aircraft in the demo when nothing else is configured.
 pub const DEFAULT_DEMO_AIRCRAFT: usize = 4;
@@ -72,8 +71,22 @@ pub fn plan_start(args: &ConsoleArgs, settings: &Settings) -> anyhow::Result<Sta
     })
 }
 
+/// Without the `console` feature this build has no window: says so.
+#[cfg(not(feature = "console"))]
+pub fn run(
+    _args: ConsoleArgs,
+    _data_dir: Option<PathBuf>,
+    _operator: Option<String>,
+    _launched_at: Instant,
+) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "this Kestrel was built without the console window (cargo feature `console`); use the subcommands (kestrel --help)"
+    )
+}
+
 /// Runs the console until its window is closed. Must be called on the main thread, outside any
 /// tokio runtime.
+#[cfg(feature = "console")]
 pub fn run(
     args: ConsoleArgs,
     data_dir: Option<PathBuf>,
@@ -93,7 +106,7 @@ pub fn run(
         eprintln!("kestrel: skipping saved link {s}");
     }
     let data_dir = crate::paths::data_dir(data_dir.as_deref());
-    let core = ConsoleConfig {
+    let core = crate::console::ConsoleConfig {
         links: plan.links,
         demo: plan.demo,
         data_dir: Some(data_dir),
@@ -110,7 +123,7 @@ pub fn run(
         // --- signing ---
         trusted_links: settings.trusted_links.iter().cloned().collect(),
     };
-    let app = AppOptions {
+    let app = crate::ui::AppOptions {
         settings,
         settings_path: Some(settings_path),
         tile_cache: Some(crate::paths::cache_dir().join("tiles")),

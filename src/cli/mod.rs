@@ -7,6 +7,7 @@ pub mod bench;
 pub mod command;
 pub mod console;
 pub mod crew;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod dispatch;
 pub mod logger;
@@ -67,6 +68,7 @@ pub enum Cmd {
     /// Check or export the audit trail of commands, uploads and sightings.
     Audit(audit::AuditArgs),
     /// Fly a simulated patrol fleet in-process and show it live (what `make run` shows).
+    #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
     /// Add, list, edit or correct sightings (the console's queue to dispatch).
     Sighting(sighting::SightingArgs),
@@ -212,6 +214,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Mission(a)) => mission::run(a, &ctx).await,
         Some(Cmd::Tlog(a)) => tlog::run(a, ctx.json).await,
         Some(Cmd::Audit(a)) => audit::run(a, &ctx),
+        #[cfg(feature = "demo")]
         Some(Cmd::Demo(a)) => demo::run(a, ctx.json).await,
         Some(Cmd::Sighting(a)) => sighting::run(a, &ctx).await,
         Some(Cmd::Sync(a)) => sync::run(a, &ctx).await,

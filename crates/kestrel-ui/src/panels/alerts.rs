@@ -1,0 +1,207 @@
+//! Alerts the pilot cannot miss: a banner across the top, blinking red for critical ones, until
+//! each alert is acknowledged; and the time-stamped log of every alert of the session.
+
+use std::time::Duration;
+
+use eframe::egui::{self, Color32, RichText};
+
+use crate::app::ConsoleApp;
+use crate::i18n::{Tr, S};
+use crate::theme;
+use kestrel_core::alerts::{Alert, AlertKind, Severity};
+use kestrel_core::util::LocalTime;
+
+/// An alert in the pilot's language.
+pub(crate) fn alert_text(tr: Tr, a: &Alert) -> String {
+    match &a.kind {
+        AlertKind::LinkDegraded => tr.s(S::AlertLinkDegraded).into(),
+        AlertKind::LinkLost => tr.s(S::AlertLinkLost).into(),
+        AlertKind::LowBattery { percent } => {
+            tr.f(S::AlertLowBatteryFmt, &[&format!("{percent:.0}")])
+        }
+        AlertKind::CriticalBattery { percent } => {
+            tr.f(S::AlertCriticalBatteryFmt, &[&format!("{percent:.0}")])
+        }
+        AlertKind::Failsafe { mode } => tr.f(S::AlertFailsafeFmt, &[mode]),
+        AlertKind::SystemCritical => tr.s(S::AlertSystemCritical).into(),
+        AlertKind::Geofence { text } => tr.f(S::AlertGeofenceFmt, &[text]),
+        AlertKind::StatusText { text, .. } => tr.f(S::AlertAutopilotFmt, &[text]),
+        // --- signing ---
+        AlertKind::FramesRefused { refusal, count } => {
+            let kind = match refusal {
+                kestrel_core::alerts::Refusal::Unsigned => tr.s(S::RefusalUnsigned),
+                kestrel_core::alerts::Refusal::BadSignature => tr.s(S::RefusalBadSignature),
+                kestrel_core::alerts::Refusal::Replayed => tr.s(S::RefusalReplayed),
+            };
+            tr.f(S::AlertFramesRefusedFmt, &[count, &kind])
+        }
+        AlertKind::SysidConflict { text } => tr.f(S::AlertSysidConflictFmt, &[text]),
+    }
+}
+
+fn severity_word(tr: Tr, s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => tr.s(S::SeverityCritical),
+        Severity::Warning => tr.s(S::SeverityWarning),
+        Severity::Info => tr.s(S::SeverityInfo),
+    }
+}
+
+impl ConsoleApp {
+    pub(crate) fn alert_banner(&mut self, ui: &mut egui::Ui) {
+        let tr = self.tr();
+        let pending = self.unacknowledged();
+        let Some(first) = pending.first().map(|a| (*a).clone()) else {
+            return;
+        };
+        let more = pending.len() - 1;
+        let critical = first.severity == Severity::Critical;
+        let blink = (ui.input(|i| i.time) * 2.0).fract() < 0.5;
+        let base = theme::severity_colour(first.severity);
+        let fill = if critical && blink {
+            Color32::from_rgb(0x9b, 0x1c, 0x1c)
+        } else {
+            base
+        };
+        if critical {
+            ui.ctx().request_repaint_after(Duration::from_millis(250));
+        }
+        let frame = egui::Frame::new()
+            .fill(fill)
+            .inner_margin(egui::Margin::symmetric(10, 6));
+        let mut ack = None;
+        let mut ack_all = false;
+        let mut open_log = false;
+        egui::Panel::top("kestrel-alert-banner")
+            .frame(frame)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    let text = format!(
+                        "▲ {}  {}  {}: {}",
+                        severity_word(tr, first.severity),
+                        LocalTime::of(first.at).hms(),
+                        self.callsign(first.sysid),
+                        alert_text(tr, &first)
+                    );
+                    ui.label(
+                        RichText::new(text)
+                            .color(Color32::WHITE)
+                            .strong()
+                            .size(16.0),
+                    );
+                    if more > 0 {
+                        ui.label(
+                            RichText::new(tr.f(S::MoreAlertsFmt, &[&more])).color(Color32::WHITE),
+                        );
+                    }
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui.button(tr.s(S::ShowLog)).clicked() {
+                            open_log = true;
+                        }
+                        if more > 0 && ui.button(tr.s(S::AcknowledgeAll)).clicked() {
+                            ack_all = true;
+                        }
+                        if ui
+                            .button(RichText::new(tr.s(S::Acknowledge)).strong())
+                            .clicked()
+                        {
+                            ack = Some(first.id);
+                        }
+                    });
+                });
+            });
+        if let Some(id) = ack {
+            self.acknowledge(id);
+        }
+        if ack_all {
+            self.acknowledge_all();
+        }
+        if open_log {
+            self.windows.alert_log = true;
+        }
+    }
+
+    pub(crate) fn alert_log_window(&mut self, ctx: &egui::Context) {
+        if !self.windows.alert_log {
+            return;
+        }
+        let tr = self.tr();
+        let mut open = true;
+        let mut ack = None;
+        let mut ack_all = false;
+        let alerts = self.view.alerts.clone();
+        egui::Window::new(tr.s(S::AlertLog))
+            .open(&mut open)
+            .default_size([620.0, 360.0])
+            .show(ctx, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(tr.f(S::AlertCountFmt, &[&alerts.len()]));
+                    if ui.button(tr.s(S::AcknowledgeAll)).clicked() {
+                        ack_all = true;
+                    }
+                    if let Some(p) = &self.view.alert_log {
+                        ui.label(
+                            RichText::new(tr.f(S::LoggedToFmt, &[&p.display()]))
+                                .weak()
+                                .small(),
+                        );
+                    }
+                });
+                ui.separator();
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        egui::Grid::new("alert-log")
+                            .striped(true)
+                            .num_columns(5)
+                            .show(ui, |ui| {
+                                ui.strong(tr.s(S::ColTime));
+                                ui.strong(tr.s(S::ColTeam));
+                                ui.strong(tr.s(S::ColSeverity));
+                                ui.strong(tr.s(S::ColAlert));
+                                ui.strong(tr.s(S::ColState));
+                                ui.end_row();
+                                for a in alerts.iter().rev() {
+                                    ui.label(RichText::new(LocalTime::of(a.at).hms()).monospace());
+                                    ui.label(self.callsign(a.sysid));
+                                    ui.label(
+                                        RichText::new(severity_word(tr, a.severity))
+                                            .color(theme::severity_colour(a.severity)),
+                                    );
+                                    ui.label(alert_text(tr, a));
+                                    ui.horizontal(|ui| {
+                                        if let Some(t) = a.cleared_at {
+                                            ui.label(
+                                                tr.f(S::ClearedAtFmt, &[&LocalTime::of(t).hms()]),
+                                            );
+                                        }
+                                        match a.acknowledged_at {
+                                            Some(t) => {
+                                                ui.label(
+                                                    tr.f(S::AckedAtFmt, &[&LocalTime::of(t).hms()]),
+                                                );
+                                            }
+                                            None if self.acked.contains(&a.id) => {
+                                                ui.label(tr.s(S::Acknowledged));
+                                            }
+                                            None => {
+                                                if ui.small_button(tr.s(S::Acknowledge)).clicked() {
+                                                    ack = Some(a.id);
+                                                }
+                                            }
+                                        }
+                                    });
+                                    ui.end_row();
+                                }
+                            });
+                    });
+            });
+        self.windows.alert_log = open;
+        if let Some(id) = ack {
+            self.acknowledge(id);
+        }
+        if ack_all {
+            self.acknowledge_all();
+        }
+    }
+}
