@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use super::dispatch_settings::DispatchSettings;
 use crate::dispatch::cot::{self, CotSender};
-use crate::dispatch::fleet::{report, FleetSource};
-use crate::dispatch::sync::{self, SyncConfig, SyncHandle, SyncStatus};
+use crate::dispatch::outbox::fleet::{report, FleetSource};
+use crate::dispatch::outbox::sync::{self, SyncConfig, SyncHandle, SyncStatus};
 use crate::sightings::from_video::{sighting_from_video, VideoCamera};
 use crate::sightings::projection::GimbalAttitude;
 use crate::sightings::{
