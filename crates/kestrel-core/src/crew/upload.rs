@@ -63,7 +63,7 @@ pub enum SortieUploadError {
         upload: PlanUpload,
         /// Why the sortie was not updated.
         #[source]
-        source: CrewError,
+        source: Box<CrewError>,
     },
 }
 
@@ -273,7 +273,7 @@ async fn send(
             sysid,
             sortie: id,
             upload,
-            source,
+            source: Box::new(source),
         }),
     }
 }
