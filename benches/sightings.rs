@@ -14,9 +14,9 @@ mod mqtt_support;
 use std::time::{Duration, Instant};
 
 use kestrel::dispatch::broker::BrokerConfig;
-use kestrel::dispatch::receiver::{self, ReceiverConfig};
-use kestrel::dispatch::store::DispatchStore;
-use kestrel::dispatch::sync::{self, SyncConfig};
+use kestrel::dispatch::centre::receiver::{self, ReceiverConfig};
+use kestrel::dispatch::centre::store::DispatchStore;
+use kestrel::dispatch::outbox::sync::{self, SyncConfig};
 use kestrel::sightings::{Category, DeliveryState, NewSighting, Position, SightingStore};
 use mqtt_support::Mosquitto;
 

@@ -144,3 +144,117 @@ fn status_command_mission_round_trip_against_the_simulator() {
     drop(sim);
     std::thread::sleep(Duration::from_millis(10));
 }
+
+#[test]
+fn a_planned_sortie_goes_up_to_its_aircraft_and_is_marked_uploaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = kestrel(&[&["--data-dir", d], args].concat());
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for (name, role) in [
+        ("Li Wei", "officer"),
+        ("Zhao Min", "auxiliary"),
+        ("Chen Jie", "auxiliary"),
+    ] {
+        run(&["crew", "person", "add", name, "--role", role]);
+    }
+    run(&[
+        "crew",
+        "aircraft",
+        "add",
+        "Falcon-1",
+        "--model",
+        "Quad X8",
+        "--serial",
+        "QX-0001",
+        "--endurance",
+        "30",
+        "--sysid",
+        "1",
+    ]);
+    run(&[
+        "crew",
+        "team",
+        "add",
+        "Alpha",
+        "--member",
+        "Li Wei",
+        "--member",
+        "Zhao Min",
+        "--member",
+        "Chen Jie",
+        "--aircraft",
+        "Falcon-1",
+    ]);
+    let plan = dir.path().join("square.plan");
+    run(&[
+        "plan",
+        "route",
+        "--areas",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/areas.geojson"),
+        "--area",
+        "Station square",
+        "--pattern",
+        "perimeter",
+        "--home",
+        "36.456,115.985",
+        "--aircraft",
+        "Falcon-1",
+        "--out",
+        plan.to_str().unwrap(),
+    ]);
+    for start in ["2025-06-01T08:00Z", "2025-06-01T10:00Z"] {
+        run(&[
+            "crew",
+            "sortie",
+            "create",
+            "--team",
+            "Alpha",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--start",
+            start,
+        ]);
+    }
+    // A cancelled sortie is refused before any link is opened.
+    run(&["crew", "sortie", "abort", "2", "--reason", "rain"]);
+    let out = kestrel(&[
+        "--data-dir",
+        d,
+        "crew",
+        "sortie",
+        "upload",
+        "2",
+        "--link",
+        "udpin:127.0.0.1:0",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("sortie 2 is aborted; only planned sorties are uploaded"),
+        "{}",
+        stderr(&out)
+    );
+
+    let addr = free_udp_addr();
+    let sim = Simulator::start(SimConfig {
+        vehicles: 1,
+        endpoint: Endpoint::Udp(addr),
+        ..Default::default()
+    })
+    .unwrap();
+    let link = format!("udpin:{addr}");
+    let sortie: serde_json::Value = serde_json::from_str(&run(&[
+        "--json", "crew", "sortie", "upload", "1", "--link", &link, "--wait", "20",
+    ]))
+    .unwrap();
+    assert_eq!(sortie["id"], 1);
+    assert_eq!(sortie["progress"]["state"], "uploaded");
+    let want = kestrel::plan::load(&plan)
+        .unwrap()
+        .wire_items(kestrel::plan::MissionKind::Mission)
+        .len();
+    assert_eq!(sim.snapshot(0).unwrap().mission_count, want);
+}

@@ -24,7 +24,7 @@ use kestrel::console::{
     Intent, Language, MarkRequest, Settings, SightingEvent, SightingIntent, SightingPlace,
 };
 use kestrel::dispatch::broker::{BrokerConfig, BrokerUrl};
-use kestrel::dispatch::receiver::{self, ReceiverConfig};
+use kestrel::dispatch::centre::receiver::{self, ReceiverConfig};
 use kestrel::dispatch::DispatchStore;
 use kestrel::link::LinkSpec;
 use kestrel::sightings::{
@@ -581,7 +581,6 @@ fn dispatch_settings_refuse_a_bad_broker_url_and_apply_a_good_one() {
     );
 }
 
-// --- cot tls ---
 #[test]
 fn dispatch_settings_ask_for_the_tak_client_certificate_of_an_ssl_cot_target() {
     let mut dispatch = DispatchSettings::default();

@@ -1,23 +1,25 @@
 //! Sightings from consoles to dispatch over a real Mosquitto started by each test: a backlog
 //! built while the broker is down, the sync process killed with SIGKILL over and over, malformed
-//! messages, two consoles sharing a broker (with fleet positions and CoT), edits and corrections,
-//! and TLS with passwords.
+//! messages, two consoles sharing a broker (with fleet positions and CoT), every output of the
+//! receiver handed what it stored, edits and corrections, and TLS with passwords.
 
 mod mqtt_support;
 
 use std::collections::{HashMap, HashSet};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kestrel::dispatch::broker::{BrokerConfig, Credentials};
+use kestrel::dispatch::centre::receiver::{self, ReceiverConfig};
+use kestrel::dispatch::centre::store::DispatchStore;
+use kestrel::dispatch::centre::DispatchOutput;
 use kestrel::dispatch::cot::{CotSender, CotTarget};
 use kestrel::dispatch::envelope::FleetAircraft;
-use kestrel::dispatch::receiver::{self, ReceiverConfig};
-use kestrel::dispatch::store::DispatchStore;
-use kestrel::dispatch::sync::{self, SyncConfig, SyncError};
+use kestrel::dispatch::outbox::sync::{self, SyncConfig, SyncError};
 use kestrel::sightings::{
     Category, DeliveryState, NewSighting, Position, Priority, SightingEdit, SightingStore,
+    Timestamp,
 };
 use mqtt_support::{eventually, free_port, make_tls_files, Mosquitto};
 use uuid::Uuid;
@@ -413,7 +415,7 @@ async fn malformed_and_unexpected_messages_are_rejected_and_logged_and_nothing_c
     evil_task.abort();
 }
 
-fn fleet_of(sysid: u8, callsign: &str) -> kestrel::dispatch::fleet::FleetSource {
+fn fleet_of(sysid: u8, callsign: &str) -> kestrel::dispatch::outbox::fleet::FleetSource {
     let callsign = callsign.to_string();
     Arc::new(move || {
         vec![FleetAircraft {
@@ -441,7 +443,9 @@ async fn two_consoles_and_one_dispatch_share_a_broker_with_fleet_positions_and_c
     let dispatch = DispatchStore::open(&ddir.path().join("dispatch.db")).unwrap();
     let tak = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let mut rcfg = fast_receiver(broker(&url));
-    rcfg.cot = Some(CotSender::start(CotTarget::Udp(tak.local_addr().unwrap())));
+    rcfg.outputs.push(Box::new(CotSender::start(CotTarget::Udp(
+        tak.local_addr().unwrap(),
+    ))));
     let receiver = receiver::start(dispatch.clone(), rcfg);
 
     let mut consoles = Vec::new();
@@ -517,6 +521,85 @@ async fn two_consoles_and_one_dispatch_share_a_broker_with_fleet_positions_and_c
     for (_, _, _, worker) in consoles {
         worker.stop().await.unwrap();
     }
+    receiver.stop().await;
+}
+
+/// An output that writes down everything the receiver hands on to it.
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Handed>>);
+
+#[derive(Default)]
+struct Handed {
+    /// (console, sighting, revision) of each stored sighting, in the order handed on.
+    sightings: Vec<(String, Uuid, u32)>,
+    /// (console, system id) of each aircraft of each fleet report.
+    fleet: Vec<(String, u8)>,
+}
+
+impl DispatchOutput for Recorder {
+    fn sighting_stored(&self, console: &str, s: &kestrel::sightings::Sighting) {
+        let mut h = self.0.lock().unwrap();
+        h.sightings.push((console.to_string(), s.id, s.revision));
+    }
+
+    fn fleet_update(&self, console: &str, _sent_at: Timestamp, aircraft: &[FleetAircraft]) {
+        let mut h = self.0.lock().unwrap();
+        h.fleet
+            .extend(aircraft.iter().map(|a| (console.to_string(), a.sysid)));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_output_of_the_receiver_gets_each_stored_sighting_once_and_the_fleet() {
+    let mosquitto = Mosquitto::start();
+    let url = mosquitto.url();
+    let ddir = tempfile::tempdir().unwrap();
+    let dispatch = DispatchStore::open(&ddir.path().join("dispatch.db")).unwrap();
+    let (first, second) = (Recorder::default(), Recorder::default());
+    let mut rcfg = fast_receiver(broker(&url));
+    rcfg.outputs.push(Box::new(first.clone()));
+    rcfg.outputs.push(Box::new(second.clone()));
+    let receiver = receiver::start(dispatch.clone(), rcfg);
+
+    let dir = tempfile::tempdir().unwrap();
+    let console = SightingStore::open_in(dir.path()).unwrap();
+    console.set_console_id("alpha").await.unwrap();
+    let mut cfg = fast_sync(broker(&url));
+    cfg.fleet_interval = Duration::from_millis(200);
+    let worker = sync::start(console.clone(), cfg, Some(fleet_of(1, "EAGLE 1"))).unwrap();
+    let ids = add_many(&console, 0..30).await;
+    assert!(
+        eventually(WAIT, || console.counts().unwrap().acknowledged == 30).await,
+        "{:?}",
+        console.counts().unwrap()
+    );
+    assert_exactly_once(&dispatch, &ids);
+    for (name, out) in [("first", &first), ("second", &second)] {
+        assert!(
+            eventually(WAIT, || out
+                .0
+                .lock()
+                .unwrap()
+                .fleet
+                .contains(&("alpha".to_string(), 1)))
+            .await,
+            "the {name} output never got alpha's fleet"
+        );
+    }
+    // Both outputs were handed exactly what dispatch stored, each sighting once.
+    let mut stored: Vec<(String, Uuid, u32)> = dispatch
+        .list()
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.console, d.sighting.id, d.sighting.revision))
+        .collect();
+    stored.sort();
+    for (name, out) in [("first", &first), ("second", &second)] {
+        let mut handed = out.0.lock().unwrap().sightings.clone();
+        handed.sort();
+        assert_eq!(handed, stored, "the {name} output");
+    }
+    worker.stop().await.unwrap();
     receiver.stop().await;
 }
 

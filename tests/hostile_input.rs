@@ -53,7 +53,7 @@ fn run_frames(bytes: &[u8]) -> usize {
     // must still be accepted by dispatch (one odd aircraft must not get the whole report refused).
     let report = kestrel::dispatch::envelope::FleetMessage::new(
         "console",
-        kestrel::dispatch::fleet::report(&snap),
+        kestrel::dispatch::outbox::fleet::report(&snap),
     );
     if let Err(e) = kestrel::dispatch::envelope::FleetMessage::decode("console", &report.encode()) {
         panic!("dispatch refuses the fleet report: {e}");

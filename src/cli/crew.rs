@@ -7,10 +7,9 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 
 use crate::crew::{
-    log, AircraftRecord, CrewStore, FlightObservation, Person, Role, Sortie, SortieDraft,
+    log, tracking, upload, AircraftRecord, CrewStore, Person, Role, Sortie, SortieDraft,
     SortieState,
 };
-use crate::plan::mission::MissionKind;
 use crate::plan::routes::{route_from_plan, RouteOptions};
 use crate::plan::time::{format_utc, now_unix, parse_utc};
 use crate::protocol::TransferPolicy;
@@ -118,7 +117,6 @@ pub enum AircraftAction {
         #[arg(long)]
         done: bool,
     },
-    // --- roster ---
     /// Change a registered aircraft (only the values given; the callsign is its key).
     Edit {
         /// Callsign.
@@ -320,7 +318,6 @@ pub async fn run(args: CrewArgs, ctx: &super::Context) -> anyhow::Result<()> {
                     }
                 }
             }
-            // --- roster ---
             AircraftAction::Edit {
                 callsign,
                 model,
@@ -557,46 +554,18 @@ async fn sortie(
             }
         }
         SortieAction::Upload { id, link, wait } => {
-            let s = store.sortie(id)?;
-            if s.state() != SortieState::Planned && s.state() != SortieState::Uploaded {
-                bail!(
-                    "sortie {id} is {}; only planned sorties are uploaded",
-                    s.state()
-                );
-            }
-            let ac = store.aircraft_by_callsign(&s.team.aircraft)?;
-            let sysid = ac.sysid.with_context(|| {
-                format!(
-                    "aircraft {} has no MAVLink system id; register it with --sysid",
-                    ac.callsign
-                )
-            })?;
-            let plan = s
-                .plan
-                .clone()
-                .with_context(|| format!("sortie {id} has no mission"))?;
+            let mission = upload::planned_mission(store, id)?;
+            let sysid = mission.sysid;
             let station = link.open(ctx).await?;
             wait_for(&station, sysid, Duration::from_secs_f64(wait)).await?;
-            for kind in MissionKind::ALL {
-                if kind != MissionKind::Mission && plan.items(kind).is_empty() {
-                    continue;
-                }
-                station
-                    .upload_items(
-                        sysid,
-                        kind,
-                        &plan.wire_items(kind),
-                        TransferPolicy::default(),
-                    )
-                    .await?;
-            }
-            let s = store.mark_uploaded(id)?;
+            let done =
+                upload::upload_sortie(store, &station, &mission, TransferPolicy::default()).await?;
             if json {
-                print_json(&s)?;
+                print_json(&done.sortie)?;
             } else {
                 println!(
                     "sortie {id}: mission uploaded to {} (system id {sysid})",
-                    ac.callsign
+                    mission.callsign
                 );
             }
         }
@@ -605,29 +574,24 @@ async fn sortie(
             let started = tokio::time::Instant::now();
             let mut changes = Vec::new();
             loop {
-                let snap = station.snapshot();
-                let mut active = 0;
-                for a in &snap.aircraft {
-                    let Some(s) = store.active_sortie_for(a.sysid)? else {
-                        continue;
-                    };
-                    active += 1;
-                    let before = s.state();
-                    let after =
-                        store.observe(s.id, &FlightObservation::from_aircraft(a, now_unix()))?;
-                    if after.state() != before {
-                        if !json {
-                            println!(
-                                "{} sortie {} ({}): {} → {}",
-                                format_utc(now_unix() as i64),
-                                s.id,
-                                s.team.aircraft,
-                                before,
-                                after.state()
-                            );
-                        }
-                        changes.push(serde_json::json!({ "sortie": s.id, "from": before, "to": after.state() }));
+                let tracked = tracking::track(store, &station.snapshot(), now_unix());
+                for step in tracked.steps.iter().filter(|s| s.changed_state()) {
+                    if !json {
+                        println!(
+                            "{} sortie {} ({}): {} → {}",
+                            format_utc(now_unix() as i64),
+                            step.sortie,
+                            step.aircraft,
+                            step.from,
+                            step.to
+                        );
                     }
+                    changes.push(
+                        serde_json::json!({ "sortie": step.sortie, "from": step.from, "to": step.to }),
+                    );
+                }
+                if let Some((_, e)) = tracked.errors.into_iter().next() {
+                    return Err(e.into());
                 }
                 let waiting = store
                     .sorties()?
@@ -636,7 +600,7 @@ async fn sortie(
                 match seconds {
                     Some(limit) if started.elapsed().as_secs_f64() >= limit => break,
                     None if !waiting
-                        && active == 0
+                        && tracked.active == 0
                         && started.elapsed() > Duration::from_secs(2) =>
                     {
                         break

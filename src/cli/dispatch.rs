@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use super::sync::BrokerArgs;
 use super::Context;
+use crate::dispatch::centre::receiver::{self, ReceiverConfig};
+use crate::dispatch::centre::store::{DispatchStore, DispatchedSighting, DB_FILE};
 use crate::dispatch::cot::{CotSender, CotTarget, CotTls};
-use crate::dispatch::receiver::{self, ReceiverConfig};
-use crate::dispatch::store::{DispatchStore, DispatchedSighting, DB_FILE};
 use crate::dispatch::tls::ClientIdentity;
 
 /// Arguments of `kestrel dispatch`.
@@ -47,7 +47,6 @@ pub struct ServeArgs {
     /// (a TAK server's SSL port; needs --cot-cert).
     #[arg(long, value_name = "URL")]
     pub cot: Option<CotTarget>,
-    // --- cot tls ---
     /// PEM file of the CA that signed the TAK server's certificate (ssl:// only).
     #[arg(long, value_name = "FILE", requires = "cot")]
     pub cot_ca: Option<PathBuf>,
@@ -56,7 +55,6 @@ pub struct ServeArgs {
     /// from the command line.
     #[arg(long, value_name = "FILE", requires = "cot")]
     pub cot_cert: Option<PathBuf>,
-    // --- end cot tls ---
 }
 
 /// Arguments of `kestrel dispatch list`.
@@ -85,7 +83,6 @@ pub async fn run(args: DispatchArgs, ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
-// --- cot tls ---
 /// Environment variable naming the PEM file of the CoT client certificate's private key, when
 /// it is not in the certificate file.
 pub const ENV_COT_KEY_FILE: &str = "KESTREL_COT_KEY_FILE";
@@ -101,7 +98,6 @@ fn cot_tls(a: &ServeArgs) -> CotTls {
         }),
     }
 }
-// --- end cot tls ---
 
 async fn serve(a: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     super::logger::init();
@@ -117,10 +113,11 @@ async fn serve(a: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     config.name = a.name.clone();
     config.backoff_min = Duration::from_millis(a.broker.backoff_min_ms);
     config.backoff_max = Duration::from_millis(a.broker.backoff_max_ms);
-    config.cot = match a.cot.clone() {
-        Some(target) => Some(CotSender::connect(target, &cot_tls(&a))?),
-        None => None,
-    };
+    if let Some(target) = a.cot.clone() {
+        config
+            .outputs
+            .push(Box::new(CotSender::connect(target, &cot_tls(&a))?));
+    }
     log::info!(
         "dispatch '{}': storing sightings in {}{}",
         a.name,

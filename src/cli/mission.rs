@@ -104,36 +104,31 @@ pub async fn run(args: MissionArgs, ctx: &super::Context) -> anyhow::Result<()> 
             let plan = plan::load(&file)?;
             let station = target.link.open(ctx).await?;
             wait_for(&station, target.sysid, Duration::from_secs_f64(target.wait)).await?;
+            let (lists, failed) = match station.upload_plan(target.sysid, &plan, policy).await {
+                Ok(done) => (done.lists, None),
+                Err(e) => (e.uploaded.clone(), Some(e)),
+            };
             let mut reports = Vec::new();
-            for kind in MissionKind::ALL {
-                // The mission is always sent (an empty one clears the old); fence and rally when present.
-                if kind != MissionKind::Mission && plan.items(kind).is_empty() {
-                    continue;
-                }
-                let items = plan.wire_items(kind);
-                let stats = station
-                    .upload_items(target.sysid, kind, &items, policy)
-                    .await?;
-                let shown = if kind == MissionKind::Mission {
-                    items.len() - 1
-                } else {
-                    items.len()
-                };
+            for list in &lists {
                 if !json {
                     println!(
-                        "aircraft {}: uploaded {shown} {} items in {:.2} s ({} resends)",
+                        "aircraft {}: uploaded {} {} items in {:.2} s ({} resends)",
                         target.sysid,
-                        kind.name(),
-                        stats.seconds,
-                        stats.resends
+                        list.items(),
+                        list.kind.name(),
+                        list.stats.seconds,
+                        list.stats.resends
                     );
                 }
                 reports.push(ListReport {
-                    list: kind.name(),
-                    items: shown,
-                    resends: stats.resends,
-                    seconds: stats.seconds,
+                    list: list.kind.name(),
+                    items: list.items(),
+                    resends: list.stats.resends,
+                    seconds: list.stats.seconds,
                 });
+            }
+            if let Some(e) = failed {
+                return Err(e.into());
             }
             if json {
                 println!("{}", serde_json::to_string_pretty(&reports)?);

@@ -5,14 +5,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use crate::crew::CrewStore;
+use crate::crew::{eligibility, CrewStore};
 use crate::fleet::GeoPoint;
 use crate::plan::areas::{geojson, AreaStore, Category, KeyArea};
 use crate::plan::routes::{
     export, no_fly_from_fence, plan_route, route_from_plan, PatrolRoute, Pattern, Performance,
     RouteOptions, RouteRequest,
 };
-use crate::plan::schedule::{schedule, EventOverride, Schedule, ScheduleRequest, ScheduleTeam};
+use crate::plan::schedule::{schedule, EventOverride, Schedule, ScheduleRequest};
 use crate::plan::time::{format_hm, parse_utc};
 use crate::plan::{self as planfiles, MissionPlan};
 
@@ -488,26 +488,9 @@ fn run_schedule(a: ScheduleArgs, json: bool, data_dir: &Path) -> anyhow::Result<
             .map(|n| store.team(n))
             .collect::<Result<_, _>>()?
     };
-    let mut teams = Vec::new();
-    let mut notes = Vec::new();
-    for t in chosen {
-        let ac = store.aircraft_by_callsign(&t.aircraft)?;
-        if let Some(note) = &ac.maintenance {
-            notes.push(format!(
-                "team {} left out: aircraft {} is under maintenance ({note})",
-                t.name, ac.callsign
-            ));
-            continue;
-        }
-        teams.push(ScheduleTeam {
-            name: t.name.clone(),
-            aircraft: ac.callsign.clone(),
-            performance: ac.performance(),
-        });
-    }
-    if teams.is_empty() {
-        bail!("no team is available; form one with `kestrel crew team add` (and check aircraft maintenance)");
-    }
+    let eligible = eligibility::schedule_teams(&chosen, &store.aircraft()?)?;
+    let notes: Vec<String> = eligible.left_out.iter().map(|l| l.to_string()).collect();
+    let teams = eligible.teams;
     let options = RouteOptions {
         alt_m: a.alt,
         ceiling_m: a.ceiling,

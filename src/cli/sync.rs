@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::Context;
 use crate::dispatch::broker::{BrokerConfig, BrokerUrl, Credentials};
-use crate::dispatch::sync::{self, SyncConfig, SyncStatus};
+use crate::dispatch::outbox::sync::{self, SyncConfig, SyncStatus};
 use crate::sightings::SightingStore;
 
 /// How to reach the broker; shared by `kestrel sync` and `kestrel dispatch serve`.

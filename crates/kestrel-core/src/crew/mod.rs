@@ -1,8 +1,12 @@
 //! Crews and aircraft: the roster of officers and auxiliaries, the aircraft registry, teams
 //! (exactly one officer, two auxiliaries and one aircraft), sorties with their state following
 //! what the aircraft really does, and the sortie log kept for compliance. Rules are pure
-//! functions over plain data; [`store::CrewStore`] keeps it all in SQLite.
+//! functions over plain data; [`store::CrewStore`] keeps it all in SQLite. The use cases the
+//! command line and the console share live here too: which teams a shift can use
+//! ([`eligibility`]), putting a sortie on its aircraft ([`upload`]) and following sorties from
+//! telemetry ([`tracking`]).
 
+pub mod eligibility;
 pub mod log;
 pub mod registry;
 pub mod roster;
@@ -10,6 +14,8 @@ pub mod scheduled;
 pub mod sortie;
 pub mod store;
 pub mod team;
+pub mod tracking;
+pub mod upload;
 
 pub use registry::AircraftRecord;
 pub use roster::{Person, Role};

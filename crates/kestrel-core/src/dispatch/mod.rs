@@ -1,28 +1,31 @@
 //! Dispatch: getting sightings from the consoles to the command centre, exactly once, over a
 //! standard MQTT broker (Mosquitto, EMQX, VerneMQ), and on to TAK as Cursor-on-Target.
 //!
-//! - [`broker`]: broker URLs, TLS trust and credentials.
+//! Two programs meet here, one on each side of the broker, and each has a room of its own:
+//! - [`outbox`]: the console's side — the worker that drains the sightings queue and publishes
+//!   the fleet.
+//! - [`centre`]: the command centre's side (`kestrel dispatch serve`) — the receiver, its own
+//!   database and the outputs it feeds.
+//!
+//! They never import each other; what they share sits here:
 //! - [`topics`] and [`envelope`]: the topic layout and the versioned JSON messages (see README.md,
 //!   "Dispatch").
-//! - [`sync`]: the console's worker that drains the sightings queue and publishes the fleet.
-//! - [`receiver`] and [`store`]: the command centre's side, with its own database.
-//! - [`fleet`]: fleet snapshots flattened for the command-centre map.
-//! - [`cot`]: Cursor-on-Target XML over UDP multicast or TCP.
+//! - [`broker`]: broker URLs, TLS trust and credentials.
 //! - [`backoff`]: reconnect delays.
 //! - [`tls`]: TLS trust and client certificates shared by the broker and the CoT stream.
+//! - [`cot`]: Cursor-on-Target XML over UDP multicast or TCP. Both sides speak it (the console
+//!   exports its own fleet and sightings to TAK, the centre forwards what every console sends),
+//!   and it needs only the shared envelope and TLS, so it sits with them rather than on one side.
 
 pub mod backoff;
 pub mod broker;
+pub mod centre;
 pub mod cot;
 pub mod envelope;
-pub mod fleet;
-pub mod receiver;
-pub mod store;
-pub mod sync;
+pub mod outbox;
 pub mod tls;
 pub mod topics;
 
 pub use broker::{BrokerConfig, BrokerUrl, Credentials};
-pub use receiver::{ReceiverConfig, ReceiverHandle, ReceiverStatus};
-pub use store::DispatchStore;
-pub use sync::{SyncConfig, SyncHandle, SyncStatus};
+pub use centre::{DispatchStore, ReceiverConfig, ReceiverHandle, ReceiverStatus};
+pub use outbox::{SyncConfig, SyncHandle, SyncStatus};

@@ -10,14 +10,15 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 
-use crate::crew::{
-    AircraftRecord, CrewError, CrewStore, FlightObservation, SortieDraft, SortieState, Team,
-};
+use crate::crew::eligibility::schedule_teams;
+use crate::crew::tracking::track;
+use crate::crew::upload::{upload_flight, FlightRequest};
+use crate::crew::{AircraftRecord, CrewError, CrewStore, Team};
 use crate::fleet::{FleetSnapshot, GeoPoint};
 use crate::plan::areas::{geojson, AreaStore, Category, KeyArea};
 use crate::plan::mission::{MissionItem, MissionKind};
 use crate::plan::routes::{plan_route, Performance, RouteOptions, RouteRequest};
-use crate::plan::schedule::{schedule, EventOverride, ScheduleRequest, ScheduleTeam};
+use crate::plan::schedule::{schedule, EventOverride, ScheduleRequest};
 use crate::plan::time::now_unix;
 use crate::protocol::TransferPolicy;
 use crate::station::Station;
@@ -449,60 +450,22 @@ impl Worker {
                 "aircraft {sysid} is not connected; check its link under Connections"
             ));
         }
-        // The team: the one asked for, else the one flying this aircraft.
-        let s = self.stores()?;
-        let team = match team {
-            Some(t) => Some(s.crew.team(&t).map_err(|e| e.to_string())?),
-            None => {
-                let registry = s.crew.aircraft().map_err(|e| e.to_string())?;
-                let callsign = registry
-                    .iter()
-                    .find(|a| a.sysid == Some(sysid))
-                    .map(|a| a.callsign.clone());
-                let teams = s.crew.teams().map_err(|e| e.to_string())?;
-                callsign.and_then(|c| teams.into_iter().find(|t| t.aircraft == c))
-            }
-        };
-        // Plan the sortie first: the planner refuses a wrong crew before anything is sent.
-        let created = match &team {
-            Some(t) => {
-                let flies = s
-                    .crew
-                    .aircraft_by_callsign(&t.aircraft)
-                    .map_err(|e| e.to_string())?;
-                if flies.sysid != Some(sysid) {
-                    return Err(format!(
-                        "team {} flies {} ({}), not aircraft {sysid}; choose its team or select its aircraft",
-                        t.name,
-                        flies.callsign,
-                        flies.sysid.map_or("no system id".to_string(), |i| format!("system id {i}"))
-                    ));
-                }
-                // A sortie uploaded and not flown yet is replaced by the new upload.
-                if let Ok(Some(old)) = s.crew.active_sortie_for(sysid) {
-                    if matches!(old.state(), SortieState::Planned | SortieState::Uploaded) {
-                        s.crew
-                            .abort(old.id, "replaced by a newer upload")
-                            .map_err(|e| e.to_string())?;
-                    }
-                }
-                let start = now_unix() as i64;
-                let draft = SortieDraft {
-                    team: t.name.clone(),
-                    route_name: format!(
-                        "{} {} ({}/{})",
-                        plan.route.pattern,
-                        plan.route.areas.join(", "),
-                        sortie + 1,
-                        plan.route.sorties.len()
-                    ),
-                    plan: Some(mission.clone()),
-                    start,
-                    end: start + rs.stats.flight_time_s.ceil() as i64 + 60,
-                };
-                Some(s.crew.create_sortie(&draft).map_err(|e| e.to_string())?)
-            }
-            None => None,
+        // Nothing is claimed for an upload whose sortie cannot be recorded.
+        self.stores()?;
+        let start = now_unix() as i64;
+        let request = FlightRequest {
+            sysid,
+            team,
+            route_name: format!(
+                "{} {} ({}/{})",
+                plan.route.pattern,
+                plan.route.areas.join(", "),
+                sortie + 1,
+                plan.route.sorties.len()
+            ),
+            plan: mission,
+            start,
+            end: start + rs.stats.flight_time_s.ceil() as i64 + 60,
         };
         // No mission download may run while the upload does (they would share the protocol).
         let claimed = Instant::now();
@@ -514,48 +477,32 @@ impl Worker {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let station = self.station.clone();
-        let upload = mission.clone();
-        let sent: Result<(), String> = self.runtime.block_on(async move {
-            for kind in MissionKind::ALL {
-                if kind != MissionKind::Mission && upload.items(kind).is_empty() {
-                    continue;
-                }
-                station
-                    .upload_items(
-                        sysid,
-                        kind,
-                        &upload.wire_items(kind),
-                        TransferPolicy::default(),
-                    )
-                    .await
-                    .map_err(|e| {
-                        format!("{} upload to aircraft {sysid} failed: {e}", kind.name())
-                    })?;
-            }
-            Ok(())
+        let (station, runtime) = (self.station.clone(), self.runtime.clone());
+        let sent = self.stores().map(|s| {
+            runtime.block_on(upload_flight(
+                &mut s.crew,
+                &station,
+                &request,
+                TransferPolicy::default(),
+            ))
         });
         self.missions.release(sysid);
-        if sent.is_ok() {
-            let items: Vec<MissionItem> = mission.wire_items(MissionKind::Mission);
+        let sent = sent?;
+        let on_aircraft = match &sent {
+            Ok(_) => true,
+            Err(e) => e.plan_on_aircraft(),
+        };
+        if on_aircraft {
+            let items: Vec<MissionItem> = request.plan.wire_items(MissionKind::Mission);
             self.missions.set(sysid, items);
         }
-        let count = mission.wire_items(MissionKind::Mission).len();
-        let s = self.stores()?;
-        if let Err(e) = sent {
-            if let Some(c) = &created {
-                let _ = s.crew.abort(c.id, &e);
-            }
-            return Err(e);
-        }
-        match created {
-            Some(c) => {
-                let c = s.crew.mark_uploaded(c.id).map_err(|e| e.to_string())?;
-                Ok(format!(
-                    "sortie {} uploaded to aircraft {sysid} ({count} items) for {}",
-                    c.id, c.team.name
-                ))
-            }
+        let done = sent.map_err(|e| e.to_string())?;
+        let count = request.plan.wire_items(MissionKind::Mission).len();
+        match done.sortie {
+            Some(c) => Ok(format!(
+                "sortie {} uploaded to aircraft {sysid} ({count} items) for {}",
+                c.id, c.team.name
+            )),
             None => Ok(format!(
                 "mission uploaded to aircraft {sysid} ({count} items); no team flies this aircraft, so no sortie was recorded"
             )),
@@ -571,33 +518,11 @@ impl Worker {
     ) -> Result<String, String> {
         let s = self.stores()?;
         let areas = s.areas.list().map_err(|e| e.to_string())?;
-        let mut teams = Vec::new();
-        let mut notes = Vec::new();
-        for t in s.crew.teams().map_err(|e| e.to_string())? {
-            let ac = s
-                .crew
-                .aircraft_by_callsign(&t.aircraft)
-                .map_err(|e| e.to_string())?;
-            if let Some(note) = &ac.maintenance {
-                notes.push(
-                    CrewError::InMaintenance {
-                        callsign: ac.callsign.clone(),
-                        note: note.clone(),
-                    }
-                    .to_string()
-                        + &format!(" (team {} left out)", t.name),
-                );
-                continue;
-            }
-            teams.push(ScheduleTeam {
-                name: t.name.clone(),
-                aircraft: ac.callsign.clone(),
-                performance: ac.performance(),
-            });
-        }
-        if teams.is_empty() {
-            return Err("no team is available: form one (one officer, two auxiliaries, one aircraft in service) with `kestrel crew team add`".into());
-        }
+        let all = s.crew.teams().map_err(|e| e.to_string())?;
+        let registry = s.crew.aircraft().map_err(|e| e.to_string())?;
+        let eligible = schedule_teams(&all, &registry).map_err(|e| e.to_string())?;
+        let notes: Vec<String> = eligible.left_out.iter().map(|l| l.to_string()).collect();
+        let teams = eligible.teams;
         let req = ScheduleRequest {
             shift_start: start,
             shift_end: end,
@@ -665,21 +590,10 @@ impl Worker {
         let Some(s) = self.stores.as_mut() else {
             return false;
         };
-        let now = now_unix();
-        let mut changed = false;
-        for a in &snap.aircraft {
-            let Ok(Some(sortie)) = s.crew.active_sortie_for(a.sysid) else {
-                continue;
-            };
-            if let Ok(after) = s
-                .crew
-                .observe(sortie.id, &FlightObservation::from_aircraft(a, now))
-            {
-                changed |= after.progress != sortie.progress
-                    && (after.state() != sortie.state() || after.state() == SortieState::Flying);
-            }
-        }
-        changed
+        track(&mut s.crew, snap, now_unix())
+            .steps
+            .iter()
+            .any(|step| step.worth_showing())
     }
 }
 

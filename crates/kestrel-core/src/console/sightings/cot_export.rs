@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::console::callsigns::Callsigns;
 use crate::dispatch::cot::{self, CotSender};
-use crate::dispatch::fleet::report;
+use crate::dispatch::outbox::fleet::report;
 use crate::sightings::Timestamp;
 use crate::station::Station;
 

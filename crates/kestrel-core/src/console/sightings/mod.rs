@@ -19,8 +19,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::dispatch::cot::{self, CotSender};
-use crate::dispatch::fleet::{report, FleetSource};
-use crate::dispatch::sync::{self, SyncConfig, SyncHandle, SyncStatus};
+use crate::dispatch::outbox::fleet::{report, FleetSource};
+use crate::dispatch::outbox::sync::{self, SyncConfig, SyncHandle, SyncStatus};
 use crate::fleet::FleetSnapshot;
 use crate::sightings::{SightingRecord, SightingStore};
 use crate::station::Station;

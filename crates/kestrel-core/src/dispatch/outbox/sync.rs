@@ -19,11 +19,11 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use super::backoff::Backoff;
-use super::broker::{describe, spawn_poller, wait_connack, BrokerConfig};
-use super::envelope::{AckMessage, FleetMessage, SightingMessage};
 use super::fleet::FleetSource;
-use super::topics::{self, Topic};
+use crate::dispatch::backoff::Backoff;
+use crate::dispatch::broker::{describe, spawn_poller, wait_connack, BrokerConfig};
+use crate::dispatch::envelope::{AckMessage, FleetMessage, SightingMessage};
+use crate::dispatch::topics::{self, Topic};
 use crate::sightings::store::{DeliveryState, QueueCounts, SightingStore, StoreError};
 use crate::sightings::timestamp::Timestamp;
 
@@ -351,7 +351,7 @@ impl Worker {
             .options(&format!("kestrel-console-{}", self.console), false);
         opts.set_inflight(self.config.window.max(1));
         let (client, mut eventloop) = AsyncClient::new(opts, window + 16);
-        eventloop.set_network_options(super::broker::network_options());
+        eventloop.set_network_options(crate::dispatch::broker::network_options());
         let (mut events, _poller) = spawn_poller(eventloop);
 
         // Connect.

@@ -1,9 +1,9 @@
-//! Fleet positions for the command-centre map: the console's fleet snapshot flattened into the
+//! Fleet positions for the dispatch map: the console's fleet snapshot flattened into the
 //! `fleet` message's aircraft list, published once a second by the sync worker.
 
 use std::sync::Arc;
 
-use super::envelope::FleetAircraft;
+use crate::dispatch::envelope::FleetAircraft;
 use crate::fleet::{Aircraft, FleetSnapshot};
 use crate::station::Station;
 

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
-use super::envelope::FleetAircraft;
+use crate::dispatch::envelope::FleetAircraft;
 use crate::sightings::group_commit::{self, CommitError, GroupCommit};
 use crate::sightings::model::{
     AircraftRef, Category, LocatedBy, Position, Priority, Sighting, SnapshotInfo,

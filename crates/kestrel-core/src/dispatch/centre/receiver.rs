@@ -12,12 +12,12 @@ use rumqttc::{AsyncClient, Event, Packet, QoS};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::backoff::Backoff;
-use super::broker::{describe, spawn_poller, wait_connack, BrokerConfig};
-use super::cot::{self, CotSender};
-use super::envelope::{Ack, AckMessage, FleetMessage, SightingMessage, MAX_ACKS};
+use super::output::DispatchOutput;
 use super::store::{Batch, DispatchStore, FleetEntry, IncomingSighting, Rejection, StoreOutcome};
-use super::topics::{self, Topic};
+use crate::dispatch::backoff::Backoff;
+use crate::dispatch::broker::{describe, spawn_poller, wait_connack, BrokerConfig};
+use crate::dispatch::envelope::{Ack, AckMessage, FleetMessage, SightingMessage, MAX_ACKS};
+use crate::dispatch::topics::{self, Topic};
 
 /// Largest MQTT packet the receiver reads (the protocol maximum, so an oversized message is
 /// rejected by Kestrel instead of breaking the connection and being redelivered forever).
@@ -27,7 +27,6 @@ const MAX_INCOMING_PACKET: usize = 268_435_455;
 const MAX_BATCH: usize = 2000;
 
 /// How the receiver runs.
-#[derive(Clone)]
 pub struct ReceiverConfig {
     /// The broker.
     pub broker: BrokerConfig,
@@ -38,19 +37,20 @@ pub struct ReceiverConfig {
     pub backoff_min: Duration,
     /// Longest wait before reconnecting.
     pub backoff_max: Duration,
-    /// Also send sightings and aircraft positions to TAK.
-    pub cot: Option<CotSender>,
+    /// Where stored sightings and fleet reports go next (e.g. a [`crate::dispatch::cot::CotSender`]
+    /// to TAK), each in turn.
+    pub outputs: Vec<Box<dyn DispatchOutput>>,
 }
 
 impl ReceiverConfig {
-    /// Defaults: name "dispatch", 0.5 s to 30 s backoff, no CoT.
+    /// Defaults: name "dispatch", 0.5 s to 30 s backoff, no outputs.
     pub fn new(broker: BrokerConfig) -> Self {
         Self {
             broker,
             name: "dispatch".into(),
             backoff_min: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
-            cot: None,
+            outputs: Vec::new(),
         }
     }
 }
@@ -169,9 +169,12 @@ impl Receiver {
             .config
             .broker
             .options(&format!("kestrel-dispatch-{}", self.config.name), false);
-        opts.set_max_packet_size(MAX_INCOMING_PACKET, super::broker::MAX_PACKET_BYTES);
+        opts.set_max_packet_size(
+            MAX_INCOMING_PACKET,
+            crate::dispatch::broker::MAX_PACKET_BYTES,
+        );
         let (client, mut eventloop) = AsyncClient::new(opts, 1024);
-        eventloop.set_network_options(super::broker::network_options());
+        eventloop.set_network_options(crate::dispatch::broker::network_options());
         let (mut events, _poller) = spawn_poller(eventloop);
         if !wait_connack(&mut events, &url, &mut self.stop).await? {
             return Ok(());
@@ -267,7 +270,7 @@ impl Receiver {
         Ok(())
     }
 
-    /// Stores a batch, then acknowledges, exports and reports what it held.
+    /// Stores a batch, then acknowledges, hands on to the outputs and reports what it held.
     async fn apply(&mut self, batch: Batch, client: &AsyncClient) -> Result<(), String> {
         let sightings: Vec<(String, crate::sightings::Sighting)> = batch
             .sightings
@@ -310,8 +313,8 @@ impl Receiver {
                 outcome,
                 StoreOutcome::Stored { .. } | StoreOutcome::Updated { .. }
             ) {
-                if let Some(cot) = &self.config.cot {
-                    cot.send(cot::sighting_event(&s, &console));
+                for output in &self.config.outputs {
+                    output.sighting_stored(&console, &s);
                 }
             }
             if let Some(revision) = outcome.ack_revision() {
@@ -339,12 +342,10 @@ impl Receiver {
         let reports = fleet.len() as u64;
         if !fleet.is_empty() {
             for (console, at, aircraft) in fleet {
+                for output in &self.config.outputs {
+                    output.fleet_update(&console, at, &aircraft);
+                }
                 for a in aircraft {
-                    if let Some(cot) = &self.config.cot {
-                        if let Some(ev) = cot::aircraft_event(&console, &a, at) {
-                            cot.send(ev);
-                        }
-                    }
                     let key = (console.clone(), a.sysid);
                     let newer = self.fleet.get(&key).is_none_or(|e| e.sent_at <= at);
                     if newer {

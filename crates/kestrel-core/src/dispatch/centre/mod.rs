@@ -1,0 +1,15 @@
+//! The command centre's side of dispatch (`kestrel dispatch serve`): it receives what every
+//! console sends, keeps it in its own database and hands it on to its outputs. Knows nothing of
+//! the console beyond the shared topics and envelope.
+//!
+//! - [`receiver`]: subscribes, stores, acknowledges and follows the live fleet.
+//! - [`store`]: the command centre's database.
+//! - [`output`]: where received sightings and fleet updates go next (TAK today, more later).
+
+pub mod output;
+pub mod receiver;
+pub mod store;
+
+pub use output::DispatchOutput;
+pub use receiver::{ReceiverConfig, ReceiverHandle, ReceiverStatus};
+pub use store::DispatchStore;
