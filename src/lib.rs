@@ -8,7 +8,7 @@ pub mod cli;
 
 pub use kestrel_core::{
     alerts, audit, console, crew, dispatch, fleet, link, paths, plan, protocol, security,
-    sightings, station, tiles, util, video,
+    sightings, station, tiles, time, util, video,
 };
 #[cfg(feature = "console")]
 pub use kestrel_ui as ui;

@@ -21,5 +21,6 @@ pub mod security;
 pub mod sightings;
 pub mod station;
 pub mod tiles;
+pub mod time;
 pub mod util;
 pub mod video;

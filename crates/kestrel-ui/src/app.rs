@@ -562,7 +562,7 @@ impl ConsoleApp {
                 if self.show_clock {
                     ui.label(
                         egui::RichText::new(
-                            kestrel_core::util::LocalTime::of(std::time::SystemTime::now()).hms(),
+                            kestrel_core::time::DateTime::local(std::time::SystemTime::now()).hms(),
                         )
                         .monospace(),
                     );

@@ -123,7 +123,7 @@ pub struct Alert {
     /// Unique within a session; used to acknowledge it.
     pub id: u64,
     /// When it was raised (wall clock).
-    #[serde(with = "crate::util::unix_time")]
+    #[serde(with = "crate::time::unix_time")]
     pub at: SystemTime,
     /// The aircraft it is about.
     pub sysid: u8,
@@ -132,10 +132,10 @@ pub struct Alert {
     /// What happened.
     pub kind: AlertKind,
     /// When the operator acknowledged it.
-    #[serde(with = "opt_unix_time", default)]
+    #[serde(with = "crate::time::unix_time::option", default)]
     pub acknowledged_at: Option<SystemTime>,
     /// When the condition went away (link back, battery swapped), if it did.
-    #[serde(with = "opt_unix_time", default)]
+    #[serde(with = "crate::time::unix_time::option", default)]
     pub cleared_at: Option<SystemTime>,
 }
 
@@ -697,28 +697,6 @@ fn dominant(start: &[u64; 3], counts: &[u64; 3]) -> (Refusal, u64) {
         .unwrap_or((Refusal::Unsigned, 0))
 }
 // --- end signing ---
-
-/// Serde for `Option<SystemTime>` as seconds since the Unix epoch.
-mod opt_unix_time {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-    pub fn serialize<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
-        match t {
-            Some(t) => s.serialize_some(
-                &t.duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs_f64())
-                    .unwrap_or(0.0),
-            ),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SystemTime>, D::Error> {
-        Ok(Option::<f64>::deserialize(d)?
-            .map(|secs| UNIX_EPOCH + Duration::from_secs_f64(secs.max(0.0))))
-    }
-}
 
 #[cfg(test)]
 mod tests {

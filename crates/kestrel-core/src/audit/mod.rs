@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
@@ -207,10 +207,7 @@ impl AuditLog {
     /// for bulk imports and for building large logs in benchmarks, where a commit per entry
     /// would dominate.
     pub fn append_many(&self, entries: &[NewEntry<'_>]) -> Result<i64, AuditError> {
-        let at_us = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_micros() as i64)
-            .unwrap_or(0);
+        let at_us = crate::time::unix_micros(SystemTime::now());
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let db = |source| AuditError::Db {
             path: self.path.display().to_string(),

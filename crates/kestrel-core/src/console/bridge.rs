@@ -468,7 +468,7 @@ fn core_thread(
         let tlog = match (&config.data_dir, config.record_tlog) {
             (Some(dir), true) => Some(dir.join("tlogs").join(format!(
                 "console-{}.tlog",
-                crate::util::LocalTime::of(SystemTime::now()).compact()
+                crate::time::DateTime::local(SystemTime::now()).file_stamp()
             ))),
             _ => None,
         };

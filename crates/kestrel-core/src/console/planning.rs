@@ -23,9 +23,9 @@ use crate::plan::routes::{
     plan_route, PatrolRoute, Pattern, Performance, RouteIssue, RouteOptions, RouteRequest,
 };
 use crate::plan::schedule::{schedule, EventOverride, Schedule, ScheduleRequest, ScheduleTeam};
-use crate::plan::time::now_unix;
 use crate::protocol::TransferPolicy;
 use crate::station::Station;
+use crate::time::now_unix;
 
 use super::bridge::MissionBook;
 

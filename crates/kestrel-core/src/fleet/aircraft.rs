@@ -61,7 +61,7 @@ pub struct Gps {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StatusText {
     /// Wall-clock arrival time.
-    #[serde(with = "crate::util::unix_time")]
+    #[serde(with = "crate::time::unix_time")]
     pub at: SystemTime,
     /// MAV_SEVERITY: 0 emergency … 4 warning … 6 info, 7 debug.
     pub severity: u8,

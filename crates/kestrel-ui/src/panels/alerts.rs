@@ -9,7 +9,7 @@ use crate::app::ConsoleApp;
 use crate::i18n::{Tr, S};
 use crate::theme;
 use kestrel_core::alerts::{Alert, AlertKind, Severity};
-use kestrel_core::util::LocalTime;
+use kestrel_core::time::DateTime;
 
 /// An alert in the pilot's language.
 pub(crate) fn alert_text(tr: Tr, a: &Alert) -> String {
@@ -79,7 +79,7 @@ impl ConsoleApp {
                     let text = format!(
                         "▲ {}  {}  {}: {}",
                         severity_word(tr, first.severity),
-                        LocalTime::of(first.at).hms(),
+                        DateTime::local(first.at).hms(),
                         self.callsign(first.sysid),
                         alert_text(tr, &first)
                     );
@@ -162,7 +162,9 @@ impl ConsoleApp {
                                 ui.strong(tr.s(S::ColState));
                                 ui.end_row();
                                 for a in alerts.iter().rev() {
-                                    ui.label(RichText::new(LocalTime::of(a.at).hms()).monospace());
+                                    ui.label(
+                                        RichText::new(DateTime::local(a.at).hms()).monospace(),
+                                    );
                                     ui.label(self.callsign(a.sysid));
                                     ui.label(
                                         RichText::new(severity_word(tr, a.severity))
@@ -172,14 +174,15 @@ impl ConsoleApp {
                                     ui.horizontal(|ui| {
                                         if let Some(t) = a.cleared_at {
                                             ui.label(
-                                                tr.f(S::ClearedAtFmt, &[&LocalTime::of(t).hms()]),
+                                                tr.f(S::ClearedAtFmt, &[&DateTime::local(t).hms()]),
                                             );
                                         }
                                         match a.acknowledged_at {
                                             Some(t) => {
-                                                ui.label(
-                                                    tr.f(S::AckedAtFmt, &[&LocalTime::of(t).hms()]),
-                                                );
+                                                ui.label(tr.f(
+                                                    S::AckedAtFmt,
+                                                    &[&DateTime::local(t).hms()],
+                                                ));
                                             }
                                             None if self.acked.contains(&a.id) => {
                                                 ui.label(tr.s(S::Acknowledged));

@@ -22,7 +22,7 @@ use kestrel_core::fleet::GeoPoint;
 use kestrel_core::plan::areas::{Category, KeyArea, Shape, DEFAULT_PRIORITY};
 use kestrel_core::plan::routes::Pattern;
 use kestrel_core::plan::schedule::EventOverride;
-use kestrel_core::plan::time::{format_hm, now_unix, parse_utc};
+use kestrel_core::time::{now_unix, parse_utc, DateTime};
 
 /// Notes that need a look but are not errors.
 const WARN: Color32 = Color32::from_rgb(0xb4, 0x53, 0x09);
@@ -193,8 +193,8 @@ impl Default for PlanningUi {
     fn default() -> Self {
         let now = now_unix() as i64;
         let start = now - now.rem_euclid(3600) + 3600;
-        let day = kestrel_core::plan::time::format_utc(start);
-        let end = kestrel_core::plan::time::format_utc(start + 8 * 3600);
+        let day = DateTime::from_unix_secs(start).rfc3339();
+        let end = DateTime::from_unix_secs(start + 8 * 3600).rfc3339();
         Self {
             open: false,
             tab: PlanTab::Areas,
@@ -835,7 +835,11 @@ impl ConsoleApp {
             .show(ui, |ui| {
                 for s in view.sorties.iter().rev().take(30) {
                     ui.label(format!("#{}", s.id));
-                    ui.label(format!("{} {}", format_hm(s.start), s.team.name));
+                    ui.label(format!(
+                        "{} {}",
+                        DateTime::from_unix_secs(s.start).hm(),
+                        s.team.name
+                    ));
                     ui.label(&s.route_name);
                     ui.label(
                         RichText::new(state_name(tr, s.state()))
@@ -912,7 +916,8 @@ impl ConsoleApp {
         }
         if ui.button(tr.s(S::PlanRunSchedule)).clicked() {
             let parsed = parse_utc(&self.planning.shift.0)
-                .and_then(|s| parse_utc(&self.planning.shift.1).map(|e| (s, e)));
+                .and_then(|s| parse_utc(&self.planning.shift.1).map(|e| (s, e)))
+                .map_err(|e| e.to_string());
             match parsed {
                 Ok((start, end)) => self.plan_send(PlanningIntent::Schedule {
                     start,
@@ -1041,7 +1046,7 @@ fn timeline(ui: &mut egui::Ui, tr: Tr, shift: &kestrel_core::console::planning::
         painter.text(
             egui::pos2(x + 2.0, r.bottom() - 2.0),
             egui::Align2::LEFT_BOTTOM,
-            format_hm(h),
+            DateTime::from_unix_secs(h).hm(),
             egui::FontId::proportional(10.0),
             Color32::from_gray(90),
         );
@@ -1067,8 +1072,8 @@ fn timeline(ui: &mut egui::Ui, tr: Tr, shift: &kestrel_core::console::planning::
             if pointer.is_some_and(|p| bar.contains(p)) {
                 tip = Some(format!(
                     "{}–{} {}",
-                    format_hm(s.start),
-                    format_hm(s.end),
+                    DateTime::from_unix_secs(s.start).hm(),
+                    DateTime::from_unix_secs(s.end).hm(),
                     s.areas().join(", ")
                 ));
             }

@@ -314,7 +314,7 @@ impl ConsoleApp {
             hover.push('\n');
             hover.push_str(&tr.f(
                 S::DispatchRetryFmt,
-                &[&kestrel_core::util::LocalTime::of(at.to_system_time()).hms()],
+                &[&kestrel_core::time::DateTime::local(at.to_system_time()).hms()],
             ));
         }
         if ui
@@ -545,7 +545,7 @@ impl ConsoleApp {
                             let s = &r.sighting;
                             let selected = self.sightings_ui.selected == Some(s.id);
                             let time =
-                                kestrel_core::util::LocalTime::of(s.time.to_system_time()).hms();
+                                kestrel_core::time::DateTime::local(s.time.to_system_time()).hms();
                             if ui.selectable_label(selected, time).clicked() {
                                 self.sightings_ui.selected = Some(s.id);
                                 *centre = Some(GeoPoint {

@@ -44,13 +44,6 @@ impl std::fmt::Debug for AreaStore {
     }
 }
 
-fn now_unix() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
 impl AreaStore {
     /// Opens (creating if needed) the key-area database in `data_dir`.
     pub fn open_in(data_dir: &Path) -> Result<Self, AreaError> {
@@ -90,7 +83,7 @@ impl AreaStore {
                 a.alt_m,
                 a.rtsp,
                 extra,
-                now_unix()
+                crate::time::now_unix()
             ],
         )
         .map_err(db_err)?;
