@@ -159,9 +159,7 @@ impl Station {
             None => None,
         };
         let audit = match &config.audit {
-            Some(p) => Some(Arc::new(
-                AuditLog::open(p).map_err(|e| std::io::Error::other(e.to_string()))?,
-            )),
+            Some(p) => Some(Arc::new(AuditLog::open(p).map_err(std::io::Error::other)?)),
             None => None,
         };
         let store = match &config.keys_dir {

@@ -51,7 +51,7 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_micros(1_748_786_589_250_750);
         assert_eq!(unix_ms(t), 1_748_786_589_250);
         assert_eq!(unix_micros(t), 1_748_786_589_250_750);
-        assert_eq!(unix_secs(t), 1_748_786_589.250_750);
+        assert_eq!(unix_secs(t), 1_748_786_589.250_75);
         assert_eq!(
             from_unix_ms(1_748_786_589_250),
             UNIX_EPOCH + Duration::from_millis(1_748_786_589_250)
