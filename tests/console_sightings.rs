@@ -578,7 +578,6 @@ fn dispatch_settings_refuse_a_bad_broker_url_and_apply_a_good_one() {
     );
 }
 
-// --- cot tls ---
 #[test]
 fn dispatch_settings_ask_for_the_tak_client_certificate_of_an_ssl_cot_target() {
     let mut dispatch = DispatchSettings::default();

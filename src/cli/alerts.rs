@@ -105,7 +105,6 @@ pub async fn run(args: AlertsArgs, ctx: &super::Context) -> anyhow::Result<()> {
                     _ = tokio::signal::ctrl_c() => break,
                 }
                 let mut events = engine.update(&station.snapshot(), SystemTime::now());
-                // --- signing ---
                 events.extend(engine.update_signing(
                     &station.signing_status(),
                     &[],

@@ -118,7 +118,6 @@ pub enum AircraftAction {
         #[arg(long)]
         done: bool,
     },
-    // --- roster ---
     /// Change a registered aircraft (only the values given; the callsign is its key).
     Edit {
         /// Callsign.
@@ -320,7 +319,6 @@ pub async fn run(args: CrewArgs, ctx: &super::Context) -> anyhow::Result<()> {
                     }
                 }
             }
-            // --- roster ---
             AircraftAction::Edit {
                 callsign,
                 model,
