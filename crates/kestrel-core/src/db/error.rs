@@ -2,7 +2,6 @@
 //! full disk — SQLite's `SQLITE_FULL`, or an I/O error whose cause was `ENOSPC` — into one
 //! message that says what to do.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,8 +10,10 @@ use rusqlite::{Connection, ErrorCode};
 /// Why a Kestrel database could not be used. Every store's own error wraps it.
 ///
 /// Built from a SQLite error inside a store's code (`?` converts), it is completed with the file
-/// by the database room ([`super::Db`], [`super::WriterReader`]) before any caller sees it.
-#[derive(Debug, Clone)]
+/// by the database room ([`super::Db`], [`super::WriterReader`]) before any caller sees it. Its
+/// message includes what SQLite or the system said, so it has no separate source.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", describe(.path, .what, .kind))]
 pub struct DbError {
     path: PathBuf,
     what: &'static str,
@@ -39,35 +40,22 @@ enum Kind {
     Closed,
 }
 
-impl std::error::Error for DbError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            Kind::Folder(e) | Kind::Thread(e) => Some(e.as_ref()),
-            Kind::Open(e) | Kind::NotKestrel(e) | Kind::Sqlite(e) | Kind::Commit(e) => {
-                Some(e.as_ref())
-            }
-            Kind::DiskFull | Kind::Closed => None,
-        }
-    }
-}
-
-impl fmt::Display for DbError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (path, what) = (self.path.display(), self.what);
-        match &self.kind {
-            Kind::DiskFull => write!(
-                f,
-                "the disk holding {path} is full: nothing was lost; free some space and try again"
-            ),
-            Kind::Folder(e) => write!(f, "cannot create the folder for the {what} {path}: {e}"),
-            Kind::Open(e) => write!(f, "cannot open the {what} {path}: {e}"),
-            Kind::NotKestrel(e) => write!(f, "{path} is not a Kestrel {what}: {e}"),
-            Kind::Sqlite(e) if self.path.as_os_str().is_empty() => write!(f, "database error: {e}"),
-            Kind::Sqlite(e) => write!(f, "{what} {path}: {e}"),
-            Kind::Commit(e) => write!(f, "{what} {path}: the change was not saved: {e}"),
-            Kind::Thread(e) => write!(f, "cannot start the writer of the {what} {path}: {e}"),
-            Kind::Closed => write!(f, "the {what} {path} is closed (its writer has stopped)"),
-        }
+/// The message: the file, what it should hold, what went wrong and, for a full disk, what to do.
+fn describe(path: &Path, what: &str, kind: &Kind) -> String {
+    let path = path.display();
+    match kind {
+        Kind::DiskFull => format!(
+            "the disk holding {path} is full: nothing was lost; free some space and try again"
+        ),
+        Kind::Folder(e) => format!("cannot create the folder for the {what} {path}: {e}"),
+        Kind::Open(e) => format!("cannot open the {what} {path}: {e}"),
+        Kind::NotKestrel(e) => format!("{path} is not a Kestrel {what}: {e}"),
+        // Raised inside a store's code and not yet given its file (never reaches a caller).
+        Kind::Sqlite(e) if what.is_empty() => format!("database error: {e}"),
+        Kind::Sqlite(e) => format!("{what} {path}: {e}"),
+        Kind::Commit(e) => format!("{what} {path}: the change was not saved: {e}"),
+        Kind::Thread(e) => format!("cannot start the writer of the {what} {path}: {e}"),
+        Kind::Closed => format!("the {what} {path} is closed (its writer has stopped)"),
     }
 }
 
