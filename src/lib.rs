@@ -7,8 +7,8 @@
 pub mod cli;
 
 pub use kestrel_core::{
-    alerts, audit, console, crew, dispatch, fleet, link, paths, plan, protocol, security,
-    sightings, station, tiles, util, video,
+    alerts, audit, console, crew, db, dispatch, fleet, link, paths, plan, protocol, security,
+    sightings, station, tiles, time, video,
 };
 #[cfg(feature = "console")]
 pub use kestrel_ui as ui;

@@ -330,7 +330,7 @@ fn a_team_with_a_planned_sortie_is_not_disbanded() {
             &["Falcon-1".into()],
         )
         .unwrap();
-        let start = kestrel::plan::time::now_unix() as i64 + 3600;
+        let start = kestrel::time::now_unix() as i64 + 3600;
         c.create_sortie(&kestrel::crew::SortieDraft {
             team: "East".into(),
             route_name: "square perimeter".into(),

@@ -490,7 +490,7 @@ fn sightings_window_picture_and_editing_a_queued_one() {
     }
     // Select the queued fire (the list is newest first) and change its priority.
     let time =
-        kestrel::util::LocalTime::of(Timestamp(1_764_400_000_000 + 3 * 97_000).to_system_time())
+        kestrel::time::DateTime::local(Timestamp(1_764_400_000_000 + 3 * 97_000).to_system_time())
             .hms();
     h.get_by_label(&time).click();
     h.run_steps(3);
@@ -520,7 +520,8 @@ fn sightings_window_picture_and_editing_a_queued_one() {
     }
     // A sent one is corrected by appending.
     let time =
-        kestrel::util::LocalTime::of(Timestamp(1_764_400_000_000 + 97_000).to_system_time()).hms();
+        kestrel::time::DateTime::local(Timestamp(1_764_400_000_000 + 97_000).to_system_time())
+            .hms();
     h.get_by_label(&time).click();
     h.run_steps(3);
     assert!(contains(&h, "Correct (append)"));

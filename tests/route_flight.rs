@@ -11,9 +11,9 @@ use kestrel::plan::areas::{Category, KeyArea};
 use kestrel::plan::geo::{haversine_m, LocalFrame, Xy};
 use kestrel::plan::mission::{cmd, MissionKind};
 use kestrel::plan::routes::{plan_route, Pattern, PointRole, RouteRequest};
-use kestrel::plan::time::now_unix;
 use kestrel::protocol::{Command, CommandOutcome, TransferPolicy};
 use kestrel::station::{Station, StationConfig};
+use kestrel::time::now_unix;
 use kestrel_sim::{Endpoint, SimConfig, Simulator};
 use mavlink::dialects::ardupilotmega::MavMessage;
 

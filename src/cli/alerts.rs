@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::alerts::log::{self, LogLine};
 use crate::alerts::{AlertEngine, AlertEvent, AlertThresholds};
-use crate::util::LocalTime;
+use crate::time::DateTime;
 
 use super::LinkArgs;
 
@@ -52,7 +52,7 @@ fn print_line(l: &LogLine, json: bool) -> anyhow::Result<()> {
     } else {
         println!(
             "{}  {:<12}  {:<8}  aircraft {:<3}  {}",
-            LocalTime::of(l.logged_at).hms(),
+            DateTime::local(l.logged_at).hms(),
             l.event,
             l.severity.as_str(),
             l.sysid,
@@ -105,7 +105,6 @@ pub async fn run(args: AlertsArgs, ctx: &super::Context) -> anyhow::Result<()> {
                     _ = tokio::signal::ctrl_c() => break,
                 }
                 let mut events = engine.update(&station.snapshot(), SystemTime::now());
-                // --- signing ---
                 events.extend(engine.update_signing(
                     &station.signing_status(),
                     &[],

@@ -11,8 +11,8 @@ use crate::crew::{
     SortieState,
 };
 use crate::plan::routes::{route_from_plan, RouteOptions};
-use crate::plan::time::{format_utc, now_unix, parse_utc};
 use crate::protocol::TransferPolicy;
+use crate::time::{now_unix, parse_utc, DateTime};
 
 use super::{wait_for, LinkArgs};
 
@@ -457,8 +457,8 @@ fn print_sorties(list: &[Sortie]) {
             s.id,
             s.team.name,
             s.team.aircraft,
-            format_utc(s.start),
-            format_utc(s.end),
+            DateTime::from_unix_secs(s.start).rfc3339(),
+            DateTime::from_unix_secs(s.end).rfc3339(),
             s.state().as_str(),
             s.route_name
         );
@@ -523,8 +523,8 @@ async fn sortie(
                     s.id,
                     s.team.name,
                     s.team.aircraft,
-                    format_utc(s.start),
-                    format_utc(s.end),
+                    DateTime::from_unix_secs(s.start).rfc3339(),
+                    DateTime::from_unix_secs(s.end).rfc3339(),
                     stats.length_m / 1000.0,
                     stats.battery_pct
                 );
@@ -579,7 +579,7 @@ async fn sortie(
                     if !json {
                         println!(
                             "{} sortie {} ({}): {} → {}",
-                            format_utc(now_unix() as i64),
+                            DateTime::from_unix_secs(now_unix() as i64).rfc3339(),
                             step.sortie,
                             step.aircraft,
                             step.from,

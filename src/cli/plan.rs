@@ -13,8 +13,9 @@ use crate::plan::routes::{
     RouteOptions, RouteRequest,
 };
 use crate::plan::schedule::{schedule, EventOverride, Schedule, ScheduleRequest};
-use crate::plan::time::{format_hm, parse_utc};
+
 use crate::plan::{self as planfiles, MissionPlan};
+use crate::time::{parse_utc, DateTime};
 
 /// Arguments of `kestrel plan`.
 #[derive(Debug, clap::Args)]
@@ -455,10 +456,7 @@ fn parse_event(s: &str) -> anyhow::Result<EventOverride> {
             let (f, u) = w
                 .split_once('/')
                 .with_context(|| format!("--event '{s}': the window must be FROM/UNTIL"))?;
-            (
-                Some(parse_utc(f).map_err(anyhow::Error::msg)?),
-                Some(parse_utc(u).map_err(anyhow::Error::msg)?),
-            )
+            (Some(parse_utc(f)?), Some(parse_utc(u)?))
         }
         None => (None, None),
     };
@@ -564,13 +562,13 @@ fn print_schedule(s: &Schedule) {
         let visits: Vec<String> = p
             .visits
             .iter()
-            .map(|v| format!("{} ({})", v.area, format_hm(v.at)))
+            .map(|v| format!("{} ({})", v.area, DateTime::from_unix_secs(v.at).hm()))
             .collect();
         println!(
             "{:<12} {:>5} {:>5} {:>8.0}  {}",
             p.team,
-            format_hm(p.start),
-            format_hm(p.end),
+            DateTime::from_unix_secs(p.start).hm(),
+            DateTime::from_unix_secs(p.end).hm(),
             p.battery_pct,
             visits.join(", ")
         );

@@ -106,7 +106,7 @@ pub fn recovery_lines(r: &RecoveryReport) -> Vec<String> {
                 "recovered {}  {} from {}  {:.1} s, {} frames, {} bytes  sha256 {}",
                 x.path.display(),
                 x.aircraft,
-                crate::video::timestamp::iso8601(x.started),
+                crate::time::DateTime::utc(x.started).rfc3339_millis(),
                 x.duration_s,
                 x.frames,
                 x.bytes,
@@ -204,7 +204,7 @@ fn state_name(s: &StreamState) -> String {
         StreamState::Playing => "playing".into(),
         StreamState::NoSignal { since } => format!(
             "no signal since {}",
-            crate::video::timestamp::iso8601(*since)
+            crate::time::DateTime::utc(*since).rfc3339_millis()
         ),
         StreamState::Error { message } => format!("error: {message}"),
         StreamState::Stopped => "stopped".into(),

@@ -484,7 +484,7 @@ fn top_bar(ui: &mut egui::Ui, cx: &ViewCtx, panels: &mut Panels, actions: &mut A
             if cx.show_clock {
                 ui.label(
                     egui::RichText::new(
-                        kestrel_core::util::LocalTime::of(std::time::SystemTime::now()).hms(),
+                        kestrel_core::time::DateTime::local(std::time::SystemTime::now()).hms(),
                     )
                     .monospace(),
                 );

@@ -16,7 +16,7 @@ pub const FILE_NAME: &str = "alerts.jsonl";
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogLine {
     /// When this line was written (wall clock).
-    #[serde(with = "crate::util::unix_time")]
+    #[serde(with = "crate::time::unix_time")]
     pub logged_at: SystemTime,
     /// `raised`, `cleared` or `acknowledged`.
     pub event: String,

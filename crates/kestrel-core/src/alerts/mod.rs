@@ -77,7 +77,6 @@ pub enum AlertKind {
         /// The message as the autopilot sent it.
         text: String,
     },
-    // --- signing ---
     /// Frames from (or addressed to) a signing aircraft were refused: someone without its key is
     /// sending as it or trying to command it. One alert per episode; `count` grows with it.
     FramesRefused {
@@ -91,7 +90,6 @@ pub enum AlertKind {
         /// Which links and what differs, as the fleet state reported it.
         text: String,
     },
-    // --- end signing ---
 }
 
 /// Why frames were refused, for [`AlertKind::FramesRefused`].
@@ -123,7 +121,7 @@ pub struct Alert {
     /// Unique within a session; used to acknowledge it.
     pub id: u64,
     /// When it was raised (wall clock).
-    #[serde(with = "crate::util::unix_time")]
+    #[serde(with = "crate::time::unix_time")]
     pub at: SystemTime,
     /// The aircraft it is about.
     pub sysid: u8,
@@ -132,10 +130,10 @@ pub struct Alert {
     /// What happened.
     pub kind: AlertKind,
     /// When the operator acknowledged it.
-    #[serde(with = "opt_unix_time", default)]
+    #[serde(with = "crate::time::unix_time::option", default)]
     pub acknowledged_at: Option<SystemTime>,
     /// When the condition went away (link back, battery swapped), if it did.
-    #[serde(with = "opt_unix_time", default)]
+    #[serde(with = "crate::time::unix_time::option", default)]
     pub cleared_at: Option<SystemTime>,
 }
 
@@ -255,7 +253,7 @@ impl AlertEvent {
 /// Turns successive fleet snapshots into alerts. Feed it every snapshot (a few per second).
 #[derive(Debug)]
 pub struct AlertEngine {
-    refusals: HashMap<u8, RefusalWatch>, // --- signing ---
+    refusals: HashMap<u8, RefusalWatch>,
     thresholds: AlertThresholds,
     watches: HashMap<u8, Watch>,
     alerts: Vec<Alert>,
@@ -338,7 +336,7 @@ impl AlertEngine {
             self.check_mode(a, now, wall, &mut watch, &mut events);
             self.check_status(a, wall, &mut watch, &mut events);
             self.check_texts(a, now, wall, &mut watch, &mut events);
-            self.check_conflict(a, wall, &mut watch, &mut events); // --- signing ---
+            self.check_conflict(a, wall, &mut watch, &mut events);
             self.watches.insert(a.sysid, watch);
         }
         if self.alerts.len() > ALERTS_KEPT {
@@ -593,7 +591,6 @@ impl AlertEngine {
     }
 }
 
-// --- signing ---
 /// An episode of refused frames ends after this long without a new refusal (its alert is cleared;
 /// refusals after that raise a new one).
 pub const REFUSAL_EPISODE_QUIET: Duration = Duration::from_secs(60);
@@ -695,29 +692,6 @@ fn dominant(start: &[u64; 3], counts: &[u64; 3]) -> (Refusal, u64) {
         .map(|i| (kinds[i], counts[i].saturating_sub(start[i])))
         .max_by_key(|(_, n)| *n)
         .unwrap_or((Refusal::Unsigned, 0))
-}
-// --- end signing ---
-
-/// Serde for `Option<SystemTime>` as seconds since the Unix epoch.
-mod opt_unix_time {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-    pub fn serialize<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
-        match t {
-            Some(t) => s.serialize_some(
-                &t.duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs_f64())
-                    .unwrap_or(0.0),
-            ),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SystemTime>, D::Error> {
-        Ok(Option::<f64>::deserialize(d)?
-            .map(|secs| UNIX_EPOCH + Duration::from_secs_f64(secs.max(0.0))))
-    }
 }
 
 #[cfg(test)]
@@ -871,7 +845,6 @@ mod tests {
         assert_eq!(b.engine.acknowledge_all(SystemTime::now()).len(), 1);
     }
 
-    // --- signing ---
     fn row(sysid: u8, unsigned: u64, bad: u64) -> crate::security::SigningRow {
         crate::security::SigningRow::new(
             sysid,

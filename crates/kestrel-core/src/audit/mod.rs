@@ -8,10 +8,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use sha2::{Digest, Sha256};
+
+use crate::db::{Db, DbError, DbFailure, FileSpec};
 
 /// An entry to append: the fields the caller gives (id, time and hashes are added).
 #[derive(Debug, Clone, Copy)]
@@ -52,17 +54,27 @@ pub struct AuditEntry {
 /// Why the audit trail could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
-    /// The audit database could not be opened, read or written.
-    #[error("audit log {path}: {source}")]
-    Db {
-        /// The audit database file.
-        path: String,
-        /// What SQLite said.
-        source: rusqlite::Error,
-    },
+    /// The audit database could not be opened, read or written (a full disk says so).
+    #[error(transparent)]
+    Db(#[from] DbError),
     /// A file next to the audit log (e.g. a CSV export) could not be written.
     #[error("audit log {0}: {1}")]
     Io(String, std::io::Error),
+}
+
+impl From<rusqlite::Error> for AuditError {
+    fn from(e: rusqlite::Error) -> Self {
+        AuditError::Db(e.into())
+    }
+}
+
+impl DbFailure for AuditError {
+    fn db_error_mut(&mut self) -> Option<&mut DbError> {
+        match self {
+            AuditError::Db(e) => Some(e),
+            AuditError::Io(..) => None,
+        }
+    }
 }
 
 /// Result of checking the chain.
@@ -89,9 +101,20 @@ pub struct AuditLog {
 }
 
 struct Inner {
-    conn: Connection,
+    db: Db,
     last_hash: [u8; 32],
 }
+
+/// The file: WAL with `synchronous=FULL` (an entry is on disk when `append` returns), created
+/// with its folder.
+const SPEC: FileSpec = FileSpec {
+    what: "audit log",
+    schema: SCHEMA,
+    wal: true,
+    foreign_keys: false,
+    busy_timeout: Duration::from_secs(5),
+    create_folder: true,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS audit (
@@ -148,26 +171,13 @@ fn hex(bytes: &[u8]) -> String {
 impl AuditLog {
     /// Opens (or creates) the audit log at `path`.
     pub fn open(path: &Path) -> Result<Self, AuditError> {
-        let db = |source| AuditError::Db {
-            path: path.display().to_string(),
-            source,
-        };
-        if let Some(dir) = path.parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| AuditError::Io(path.display().to_string(), e))?;
-            }
-        }
-        let conn = Connection::open(path).map_err(db)?;
-        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
-            .map_err(db)?;
-        conn.execute_batch(SCHEMA).map_err(db)?;
-        let last: Option<Vec<u8>> = conn
-            .query_row("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| {
+        let db = Db::open(path, &SPEC)?;
+        let last: Option<Vec<u8>> = db.sql(|c| {
+            c.query_row("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| {
                 r.get(0)
             })
             .optional()
-            .map_err(db)?;
+        })?;
         let mut last_hash = [0u8; 32];
         if let Some(h) = last {
             if h.len() == 32 {
@@ -176,7 +186,7 @@ impl AuditLog {
         }
         Ok(Self {
             path: path.to_path_buf(),
-            inner: Mutex::new(Inner { conn, last_hash }),
+            inner: Mutex::new(Inner { db, last_hash }),
         })
     }
 
@@ -207,27 +217,17 @@ impl AuditLog {
     /// for bulk imports and for building large logs in benchmarks, where a commit per entry
     /// would dominate.
     pub fn append_many(&self, entries: &[NewEntry<'_>]) -> Result<i64, AuditError> {
-        let at_us = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_micros() as i64)
-            .unwrap_or(0);
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let db = |source| AuditError::Db {
-            path: self.path.display().to_string(),
-            source,
-        };
-        let tx = inner.conn.unchecked_transaction().map_err(db)?;
-        let mut id: i64 = tx
-            .query_row("SELECT COALESCE(MAX(id), 0) FROM audit", [], |r| r.get(0))
-            .map_err(db)?;
+        let at_us = crate::time::unix_micros(SystemTime::now());
+        let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let inner = &mut *guard;
         let mut prev = inner.last_hash;
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO audit (id, at_us, operator, aircraft, action, detail, result, prev_hash, hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .map_err(db)?;
+        let id = inner.db.transaction(|tx| -> Result<i64, AuditError> {
+            let mut id: i64 =
+                tx.query_row("SELECT COALESCE(MAX(id), 0) FROM audit", [], |r| r.get(0))?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO audit (id, at_us, operator, aircraft, action, detail, result, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
             for e in entries {
                 id += 1;
                 let hash = Record {
@@ -240,23 +240,21 @@ impl AuditLog {
                     result: e.result,
                 }
                 .hash(&prev);
-                insert
-                    .execute(params![
-                        id,
-                        at_us,
-                        e.operator,
-                        e.aircraft,
-                        e.action,
-                        e.detail,
-                        e.result,
-                        &prev[..],
-                        &hash[..]
-                    ])
-                    .map_err(db)?;
+                insert.execute(params![
+                    id,
+                    at_us,
+                    e.operator,
+                    e.aircraft,
+                    e.action,
+                    e.detail,
+                    e.result,
+                    &prev[..],
+                    &hash[..]
+                ])?;
                 prev = hash;
             }
-        }
-        tx.commit().map_err(db)?;
+            Ok(id)
+        })?;
         inner.last_hash = prev;
         Ok(id)
     }
@@ -264,80 +262,69 @@ impl AuditLog {
     /// Walks the whole chain and says whether it is intact.
     pub fn verify(&self) -> Result<Verdict, AuditError> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let db = |source| AuditError::Db {
-            path: self.path.display().to_string(),
-            source,
-        };
-        let mut stmt = inner
-            .conn
-            .prepare(
-                "SELECT id, at_us, operator, aircraft, action, detail, result, prev_hash, hash
+        inner
+            .db
+            .sql(|c| {
+                let mut stmt = c.prepare(
+                    "SELECT id, at_us, operator, aircraft, action, detail, result, prev_hash, hash
                  FROM audit ORDER BY id",
-            )
-            .map_err(db)?;
-        let mut rows = stmt.query([]).map_err(db)?;
-        let mut prev = [0u8; 32];
-        let mut expected_id = 1i64;
-        let mut n = 0u64;
-        while let Some(r) = rows.next().map_err(db)? {
-            let id: i64 = r.get(0).map_err(db)?;
-            if id != expected_id {
-                return Ok(Verdict::Broken {
-                    at_id: expected_id,
-                    reason: format!("entry {expected_id} is missing (next is {id})"),
-                });
-            }
-            let stored_prev: Vec<u8> = r.get(7).map_err(db)?;
-            let stored: Vec<u8> = r.get(8).map_err(db)?;
-            let aircraft: Option<i64> = r.get(3).map_err(db)?;
-            let (operator, action, detail, result): (String, String, String, String) = (
-                r.get(2).map_err(db)?,
-                r.get(4).map_err(db)?,
-                r.get(5).map_err(db)?,
-                r.get(6).map_err(db)?,
-            );
-            let computed = Record {
-                id,
-                at_us: r.get(1).map_err(db)?,
-                operator: &operator,
-                aircraft: aircraft.and_then(|a| u8::try_from(a).ok()),
-                action: &action,
-                detail: &detail,
-                result: &result,
-            }
-            .hash(&prev);
-            if stored_prev != prev {
-                return Ok(Verdict::Broken {
-                    at_id: id,
-                    reason: format!("entry {id} does not follow entry {}", id - 1),
-                });
-            }
-            if stored != computed {
-                return Ok(Verdict::Broken {
-                    at_id: id,
-                    reason: format!("entry {id} was changed after it was written"),
-                });
-            }
-            prev = computed;
-            expected_id += 1;
-            n += 1;
-        }
-        Ok(Verdict::Intact { entries: n })
+                )?;
+                let mut rows = stmt.query([])?;
+                let mut prev = [0u8; 32];
+                let mut expected_id = 1i64;
+                let mut n = 0u64;
+                while let Some(r) = rows.next()? {
+                    let id: i64 = r.get(0)?;
+                    if id != expected_id {
+                        return Ok(Verdict::Broken {
+                            at_id: expected_id,
+                            reason: format!("entry {expected_id} is missing (next is {id})"),
+                        });
+                    }
+                    let stored_prev: Vec<u8> = r.get(7)?;
+                    let stored: Vec<u8> = r.get(8)?;
+                    let aircraft: Option<i64> = r.get(3)?;
+                    let (operator, action, detail, result): (String, String, String, String) =
+                        (r.get(2)?, r.get(4)?, r.get(5)?, r.get(6)?);
+                    let computed = Record {
+                        id,
+                        at_us: r.get(1)?,
+                        operator: &operator,
+                        aircraft: aircraft.and_then(|a| u8::try_from(a).ok()),
+                        action: &action,
+                        detail: &detail,
+                        result: &result,
+                    }
+                    .hash(&prev);
+                    if stored_prev != prev {
+                        return Ok(Verdict::Broken {
+                            at_id: id,
+                            reason: format!("entry {id} does not follow entry {}", id - 1),
+                        });
+                    }
+                    if stored != computed {
+                        return Ok(Verdict::Broken {
+                            at_id: id,
+                            reason: format!("entry {id} was changed after it was written"),
+                        });
+                    }
+                    prev = computed;
+                    expected_id += 1;
+                    n += 1;
+                }
+                Ok(Verdict::Intact { entries: n })
+            })
+            .map_err(AuditError::from)
     }
 
     /// Every entry, oldest first.
     pub fn entries(&self) -> Result<Vec<AuditEntry>, AuditError> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let db = |source| AuditError::Db {
-            path: self.path.display().to_string(),
-            source,
-        };
-        let mut stmt = inner
-            .conn
-            .prepare("SELECT id, at_us, operator, aircraft, action, detail, result, hash FROM audit ORDER BY id")
-            .map_err(db)?;
-        let rows = stmt
-            .query_map([], |r| {
+        let entries = inner.db.sql(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, at_us, operator, aircraft, action, detail, result, hash FROM audit ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| {
                 let aircraft: Option<i64> = r.get(3)?;
                 let hash: Vec<u8> = r.get(7)?;
                 Ok(AuditEntry {
@@ -350,9 +337,10 @@ impl AuditLog {
                     result: r.get(6)?,
                     hash: hex(&hash),
                 })
-            })
-            .map_err(db)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(db)
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        Ok(entries)
     }
 }
 
@@ -385,6 +373,7 @@ pub fn to_csv(entries: &[AuditEntry]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::Connection;
 
     #[test]
     fn chain_is_intact_after_appends_and_reopen() {

@@ -147,7 +147,7 @@ fn open_station(config: &ConsoleConfig) -> Result<Station, ConsoleError> {
     let tlog: Option<PathBuf> = match (&config.data_dir, config.record_tlog) {
         (Some(dir), true) => Some(dir.join("tlogs").join(format!(
             "console-{}.tlog",
-            crate::util::LocalTime::of(SystemTime::now()).compact()
+            crate::time::DateTime::local(SystemTime::now()).file_stamp()
         ))),
         _ => None,
     };

@@ -3,7 +3,7 @@
 //! for the unit's records.
 
 use super::{AircraftRecord, Sortie};
-use crate::plan::time::format_utc;
+use crate::time::DateTime;
 
 /// One sortie as a log row.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -48,7 +48,10 @@ pub struct LogRow {
 
 /// Log rows for sorties; `registry` supplies the serial numbers.
 pub fn rows(sorties: &[Sortie], registry: &[AircraftRecord]) -> Vec<LogRow> {
-    let time = |t: Option<f64>| t.map(|t| format_utc(t.round() as i64)).unwrap_or_default();
+    let time = |t: Option<f64>| {
+        t.map(|t| DateTime::from_unix_secs(t.round() as i64).rfc3339())
+            .unwrap_or_default()
+    };
     sorties
         .iter()
         .map(|s| {
@@ -66,7 +69,7 @@ pub fn rows(sorties: &[Sortie], registry: &[AircraftRecord]) -> Vec<LogRow> {
                     .map(|a| a.serial.clone())
                     .unwrap_or_default(),
                 route: s.route_name.clone(),
-                planned_start: format_utc(s.start),
+                planned_start: DateTime::from_unix_secs(s.start).rfc3339(),
                 state: s.state().to_string(),
                 takeoff: time(p.takeoff_at),
                 landing: time(p.landed_at),

@@ -23,6 +23,8 @@ pub use sortie::{FlightObservation, Sortie, SortieDraft, SortieProgress, SortieS
 pub use store::CrewStore;
 pub use team::Team;
 
+use crate::db::{DbError, DbFailure};
+
 /// Why the planner refuses a crew, aircraft or sortie change.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CrewError {
@@ -87,7 +89,25 @@ pub enum CrewError {
         /// What was attempted.
         action: &'static str,
     },
-    /// The database failed.
+    /// The database failed (a full disk says so).
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// A stored record could not be read back (edited by hand or damaged).
     #[error("crew database: {0}")]
-    Store(String),
+    Damaged(String),
+}
+
+impl From<rusqlite::Error> for CrewError {
+    fn from(e: rusqlite::Error) -> Self {
+        CrewError::Db(e.into())
+    }
+}
+
+impl DbFailure for CrewError {
+    fn db_error_mut(&mut self) -> Option<&mut DbError> {
+        match self {
+            CrewError::Db(e) => Some(e),
+            _ => None,
+        }
+    }
 }

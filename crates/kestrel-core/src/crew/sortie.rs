@@ -7,7 +7,7 @@ use super::{CrewError, Team};
 use crate::fleet::{Aircraft, GeoPoint};
 use crate::plan::geo::haversine_m;
 use crate::plan::mission::MissionPlan;
-use crate::plan::time::format_utc;
+use crate::time::DateTime;
 
 /// Where a sortie stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -284,8 +284,8 @@ pub fn find_overlap(team: &Team, start: i64, end: i64, existing: &[Sortie]) -> O
                 who,
                 sortie: s.id,
                 team: s.team.name.clone(),
-                from: format_utc(s.start),
-                until: format_utc(s.end),
+                from: DateTime::from_unix_secs(s.start).rfc3339(),
+                until: DateTime::from_unix_secs(s.end).rfc3339(),
             });
         }
     }

@@ -3,9 +3,12 @@
 //! module's siblings, inside a transaction, so two planners never slip an overlap past each
 //! other.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::db::{Db, FileSpec};
 
 use super::sortie::{advance, find_overlap};
 use super::{
@@ -57,22 +60,26 @@ CREATE INDEX IF NOT EXISTS sorties_time ON sorties (start, end);
 PRAGMA user_version = 1;
 ";
 
-fn db(e: impl std::fmt::Display) -> CrewError {
-    CrewError::Store(e.to_string())
+/// The file: SQLite's rollback journal, waiting up to 5 s for another process holding the lock.
+const SPEC: FileSpec = FileSpec {
+    what: "crew database",
+    schema: SCHEMA,
+    wal: false,
+    foreign_keys: false,
+    busy_timeout: Duration::from_secs(5),
+    create_folder: false,
+};
+
+/// A record that cannot be written as JSON (it cannot happen for these types; kept as a
+/// refusal rather than a panic).
+fn unwritable(e: serde_json::Error) -> CrewError {
+    CrewError::Damaged(format!("cannot write a record: {e}"))
 }
 
 /// The crew database.
+#[derive(Debug)]
 pub struct CrewStore {
-    conn: Connection,
-    path: PathBuf,
-}
-
-impl std::fmt::Debug for CrewStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CrewStore")
-            .field("path", &self.path)
-            .finish()
-    }
+    db: Db,
 }
 
 const SORTIE_COLS: &str =
@@ -91,7 +98,7 @@ fn sortie_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Sortie, CrewErro
     let route_name: String = r.get(6)?;
     let (start, end): (i64, i64) = (r.get(8)?, r.get(9)?);
     let damaged = |what: &str, e: serde_json::Error| {
-        CrewError::Store(format!("sortie {id} has a damaged {what}: {e}"))
+        CrewError::Damaged(format!("sortie {id} has a damaged {what}: {e}"))
     };
     Ok((|| {
         Ok(Sortie {
@@ -123,39 +130,39 @@ fn aircraft_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AircraftRecord> {
 }
 
 impl CrewStore {
-    /// Opens (creating if needed) the crew database in `data_dir`.
+    /// Opens (creating if needed) the crew database in `data_dir`, creating the folder if
+    /// needed.
     pub fn open_in(data_dir: &Path) -> Result<Self, CrewError> {
-        crate::paths::ensure_dir(data_dir).map_err(db)?;
-        Self::open(&data_dir.join(FILE_NAME))
+        let spec = FileSpec {
+            create_folder: true,
+            ..SPEC
+        };
+        Ok(Self {
+            db: Db::open(&data_dir.join(FILE_NAME), &spec)?,
+        })
     }
 
     /// Opens (creating if needed) a crew database file.
     pub fn open(path: &Path) -> Result<Self, CrewError> {
-        let conn =
-            crate::util::open_sqlite(path, SCHEMA, "crew database").map_err(CrewError::Store)?;
         Ok(Self {
-            conn,
-            path: path.to_path_buf(),
+            db: Db::open(path, &SPEC)?,
         })
     }
 
     /// Where the database lives.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.db.path()
     }
-
-    // ---- roster ----
 
     /// Adds a person to the roster.
     pub fn add_person(&mut self, p: &Person) -> Result<(), CrewError> {
         p.validate()?;
-        let n = self
-            .conn
-            .execute(
+        let n = self.db.sql(|c| {
+            c.execute(
                 "INSERT OR IGNORE INTO people (name, role, badge) VALUES (?1, ?2, ?3)",
                 params![p.name, p.role.as_str(), p.badge],
             )
-            .map_err(db)?;
+        })?;
         if n == 0 {
             return Err(CrewError::Exists {
                 kind: "person",
@@ -167,31 +174,24 @@ impl CrewStore {
 
     /// The roster, by name.
     pub fn people(&self) -> Result<Vec<Person>, CrewError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT name, role, badge FROM people ORDER BY name")
-            .map_err(db)?;
-        let rows = st
-            .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+        let rows: Vec<(String, String, Option<String>)> = self.db.sql(|c| {
+            let mut st = c.prepare("SELECT name, role, badge FROM people ORDER BY name")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect()
+        })?;
+        rows.into_iter()
+            .map(|(name, role, badge)| {
+                let role: Role = role.parse().map_err(CrewError::Damaged)?;
+                Ok(Person { name, role, badge })
             })
-            .map_err(db)?;
-        rows.map(|r| {
-            let (name, role, badge) = r.map_err(db)?;
-            let role: Role = role.parse().map_err(CrewError::Store)?;
-            Ok(Person { name, role, badge })
-        })
-        .collect()
+            .collect()
     }
 
     /// Sorties not finished yet (planned, uploaded or flying): people, aircraft and teams on one
     /// cannot be removed, or the sortie would lose its crew.
     fn open_sorties(&self) -> Result<Vec<Sortie>, CrewError> {
-        Self::sorties_where(
-            &self.conn,
-            "WHERE state IN ('planned', 'uploaded', 'flying')",
-            &[],
-        )
+        self.db
+            .with(|c| sorties_where(c, "WHERE state IN ('planned', 'uploaded', 'flying')", &[]))
     }
 
     /// Removes a person who is on no team and on no sortie not finished yet.
@@ -229,7 +229,7 @@ impl CrewStore {
 
     /// Runs a one-row DELETE; `NotFound` (of `kind`) when there was no such row.
     fn delete_one(&self, sql: &str, key: &str, kind: &'static str) -> Result<(), CrewError> {
-        let n = self.conn.execute(sql, [key]).map_err(db)?;
+        let n = self.db.sql(|c| c.execute(sql, [key]))?;
         if n == 0 {
             return Err(CrewError::NotFound {
                 kind,
@@ -239,19 +239,16 @@ impl CrewStore {
         Ok(())
     }
 
-    // ---- aircraft registry ----
-
     /// Registers an aircraft.
     pub fn add_aircraft(&mut self, a: &AircraftRecord) -> Result<(), CrewError> {
         a.validate()?;
-        let n = self
-            .conn
-            .execute(
+        let n = self.db.sql(|c| {
+            c.execute(
                 "INSERT OR IGNORE INTO aircraft (callsign, model, serial, endurance_min, cruise_ms, hfov_deg, sysid, maintenance)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![a.callsign, a.model, a.serial, a.endurance_min, a.cruise_ms, a.hfov_deg, a.sysid, a.maintenance],
             )
-            .map_err(db)?;
+        })?;
         if n == 0 {
             return Err(CrewError::Exists {
                 kind: "aircraft",
@@ -263,24 +260,24 @@ impl CrewStore {
 
     /// The registry, by callsign.
     pub fn aircraft(&self) -> Result<Vec<AircraftRecord>, CrewError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT callsign, model, serial, endurance_min, cruise_ms, hfov_deg, sysid, maintenance FROM aircraft ORDER BY callsign")
-            .map_err(db)?;
-        let rows = st.query_map([], aircraft_row).map_err(db)?;
-        rows.map(|r| r.map_err(db)).collect()
+        Ok(self.db.sql(|c| {
+            let mut st = c.prepare("SELECT callsign, model, serial, endurance_min, cruise_ms, hfov_deg, sysid, maintenance FROM aircraft ORDER BY callsign")?;
+            let rows = st.query_map([], aircraft_row)?;
+            rows.collect()
+        })?)
     }
 
     /// One aircraft by callsign.
     pub fn aircraft_by_callsign(&self, callsign: &str) -> Result<AircraftRecord, CrewError> {
-        self.conn
-            .query_row(
-                "SELECT callsign, model, serial, endurance_min, cruise_ms, hfov_deg, sysid, maintenance FROM aircraft WHERE callsign = ?1",
-                [callsign],
-                aircraft_row,
-            )
-            .optional()
-            .map_err(db)?
+        self.db
+            .sql(|c| {
+                c.query_row(
+                    "SELECT callsign, model, serial, endurance_min, cruise_ms, hfov_deg, sysid, maintenance FROM aircraft WHERE callsign = ?1",
+                    [callsign],
+                    aircraft_row,
+                )
+                .optional()
+            })?
             .ok_or_else(|| CrewError::NotFound {
                 kind: "aircraft",
                 name: callsign.into(),
@@ -289,13 +286,12 @@ impl CrewStore {
 
     /// Puts an aircraft under maintenance (`Some(note)`) or back in service (`None`).
     pub fn set_maintenance(&mut self, callsign: &str, note: Option<&str>) -> Result<(), CrewError> {
-        let n = self
-            .conn
-            .execute(
+        let n = self.db.sql(|c| {
+            c.execute(
                 "UPDATE aircraft SET maintenance = ?2 WHERE callsign = ?1",
                 params![callsign, note],
             )
-            .map_err(db)?;
+        })?;
         if n == 0 {
             return Err(CrewError::NotFound {
                 kind: "aircraft",
@@ -309,14 +305,13 @@ impl CrewStore {
     /// the maintenance state changes only through [`CrewStore::set_maintenance`]).
     pub fn update_aircraft(&mut self, a: &AircraftRecord) -> Result<(), CrewError> {
         a.validate()?;
-        let n = self
-            .conn
-            .execute(
+        let n = self.db.sql(|c| {
+            c.execute(
                 "UPDATE aircraft SET model = ?2, serial = ?3, endurance_min = ?4, cruise_ms = ?5, hfov_deg = ?6, sysid = ?7
                  WHERE callsign = ?1",
                 params![a.callsign, a.model, a.serial, a.endurance_min, a.cruise_ms, a.hfov_deg, a.sysid],
             )
-            .map_err(db)?;
+        })?;
         if n == 0 {
             return Err(CrewError::NotFound {
                 kind: "aircraft",
@@ -344,8 +339,6 @@ impl CrewStore {
         )
     }
 
-    // ---- teams ----
-
     /// Forms and stores a team (see [`Team::form`] for the rules).
     pub fn add_team(
         &mut self,
@@ -354,13 +347,12 @@ impl CrewStore {
         aircraft: &[String],
     ) -> Result<Team, CrewError> {
         let team = Team::form(name, members, aircraft, &self.people()?, &self.aircraft()?)?;
-        let n = self
-            .conn
-            .execute(
+        let n = self.db.sql(|c| {
+            c.execute(
                 "INSERT OR IGNORE INTO teams (name, officer, aux1, aux2, aircraft) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![team.name, team.officer, team.auxiliaries[0], team.auxiliaries[1], team.aircraft],
             )
-            .map_err(db)?;
+        })?;
         if n == 0 {
             return Err(CrewError::Exists {
                 kind: "team",
@@ -372,21 +364,19 @@ impl CrewStore {
 
     /// Every team, by name.
     pub fn teams(&self) -> Result<Vec<Team>, CrewError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT name, officer, aux1, aux2, aircraft FROM teams ORDER BY name")
-            .map_err(db)?;
-        let rows = st
-            .query_map([], |r| {
+        Ok(self.db.sql(|c| {
+            let mut st =
+                c.prepare("SELECT name, officer, aux1, aux2, aircraft FROM teams ORDER BY name")?;
+            let rows = st.query_map([], |r| {
                 Ok(Team {
                     name: r.get(0)?,
                     officer: r.get(1)?,
                     auxiliaries: [r.get(2)?, r.get(3)?],
                     aircraft: r.get(4)?,
                 })
-            })
-            .map_err(db)?;
-        rows.map(|r| r.map_err(db)).collect()
+            })?;
+            rows.collect()
+        })?)
     }
 
     /// One team by name.
@@ -417,19 +407,6 @@ impl CrewStore {
         self.delete_one("DELETE FROM teams WHERE name = ?1", name, "team")
     }
 
-    // ---- sorties ----
-
-    fn sorties_where(
-        conn: &Connection,
-        filter: &str,
-        args: &[&dyn rusqlite::ToSql],
-    ) -> Result<Vec<Sortie>, CrewError> {
-        let sql = format!("SELECT {SORTIE_COLS} FROM sorties {filter} ORDER BY start, id");
-        let mut st = conn.prepare(&sql).map_err(db)?;
-        let rows = st.query_map(args, sortie_row).map_err(db)?;
-        rows.map(|r| r.map_err(db).and_then(|s| s)).collect()
-    }
-
     /// Plans a sortie for a team, refusing an aircraft under maintenance and any person or
     /// aircraft already on an overlapping sortie.
     pub fn create_sortie(&mut self, draft: &SortieDraft) -> Result<Sortie, CrewError> {
@@ -446,15 +423,6 @@ impl CrewStore {
                 note,
             });
         }
-        let tx = self.conn.transaction().map_err(db)?;
-        let existing = Self::sorties_where(
-            &tx,
-            "WHERE end > ?1 AND start < ?2",
-            &[&draft.start, &draft.end],
-        )?;
-        if let Some(e) = find_overlap(&team, draft.start, draft.end, &existing) {
-            return Err(e);
-        }
         let progress = SortieProgress {
             state: Some(SortieState::Planned),
             ..Default::default()
@@ -464,47 +432,54 @@ impl CrewStore {
             .as_ref()
             .map(serde_json::to_string)
             .transpose()
-            .map_err(db)?;
-        tx.execute(
-            "INSERT INTO sorties (team, officer, aux1, aux2, aircraft, route_name, plan, start, end, state, progress)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                team.name,
-                team.officer,
-                team.auxiliaries[0],
-                team.auxiliaries[1],
-                team.aircraft,
-                draft.route_name,
-                plan,
-                draft.start,
-                draft.end,
-                SortieState::Planned.as_str(),
-                serde_json::to_string(&progress).map_err(db)?
-            ],
-        )
-        .map_err(db)?;
-        let id = tx.last_insert_rowid();
-        tx.commit().map_err(db)?;
+            .map_err(unwritable)?;
+        let progress = serde_json::to_string(&progress).map_err(unwritable)?;
+        let id = self.db.transaction(|tx| {
+            let existing = sorties_where(
+                tx,
+                "WHERE end > ?1 AND start < ?2",
+                &[&draft.start, &draft.end],
+            )?;
+            if let Some(e) = find_overlap(&team, draft.start, draft.end, &existing) {
+                return Err(e);
+            }
+            tx.execute(
+                "INSERT INTO sorties (team, officer, aux1, aux2, aircraft, route_name, plan, start, end, state, progress)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    team.name,
+                    team.officer,
+                    team.auxiliaries[0],
+                    team.auxiliaries[1],
+                    team.aircraft,
+                    draft.route_name,
+                    plan,
+                    draft.start,
+                    draft.end,
+                    SortieState::Planned.as_str(),
+                    progress
+                ],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })?;
         self.sortie(id)
     }
 
     /// Every sortie, by planned start.
     pub fn sorties(&self) -> Result<Vec<Sortie>, CrewError> {
-        Self::sorties_where(&self.conn, "", &[])
+        self.db.with(|c| sorties_where(c, "", &[]))
     }
 
     /// Sorties overlapping a time window (Unix seconds).
     pub fn sorties_between(&self, from: i64, until: i64) -> Result<Vec<Sortie>, CrewError> {
-        Self::sorties_where(
-            &self.conn,
-            "WHERE end > ?1 AND start < ?2",
-            &[&from, &until],
-        )
+        self.db
+            .with(|c| sorties_where(c, "WHERE end > ?1 AND start < ?2", &[&from, &until]))
     }
 
     /// One sortie by id.
     pub fn sortie(&self, id: i64) -> Result<Sortie, CrewError> {
-        Self::sorties_where(&self.conn, "WHERE id = ?1", &[&id])?
+        self.db
+            .with(|c| sorties_where(c, "WHERE id = ?1", &[&id]))?
             .pop()
             .ok_or_else(|| CrewError::NotFound {
                 kind: "sortie",
@@ -512,37 +487,31 @@ impl CrewStore {
             })
     }
 
-    fn save(tx: &Transaction<'_>, id: i64, p: &SortieProgress) -> Result<(), CrewError> {
-        tx.execute(
-            "UPDATE sorties SET state = ?2, progress = ?3 WHERE id = ?1",
-            params![
-                id,
-                p.state().as_str(),
-                serde_json::to_string(p).map_err(db)?
-            ],
-        )
-        .map_err(db)?;
-        Ok(())
-    }
-
     fn change(
         &mut self,
         id: i64,
         f: impl FnOnce(&Sortie) -> Result<SortieProgress, CrewError>,
     ) -> Result<Sortie, CrewError> {
-        let tx = self.conn.transaction().map_err(db)?;
-        let s = Self::sorties_where(&tx, "WHERE id = ?1", &[&id])?
-            .pop()
-            .ok_or_else(|| CrewError::NotFound {
-                kind: "sortie",
-                name: id.to_string(),
-            })?;
-        let p = f(&s)?;
-        if p != s.progress {
-            Self::save(&tx, id, &p)?;
-        }
-        tx.commit().map_err(db)?;
-        Ok(Sortie { progress: p, ..s })
+        self.db.transaction(|tx| {
+            let s = sorties_where(tx, "WHERE id = ?1", &[&id])?
+                .pop()
+                .ok_or_else(|| CrewError::NotFound {
+                    kind: "sortie",
+                    name: id.to_string(),
+                })?;
+            let p = f(&s)?;
+            if p != s.progress {
+                tx.execute(
+                    "UPDATE sorties SET state = ?2, progress = ?3 WHERE id = ?1",
+                    params![
+                        id,
+                        p.state().as_str(),
+                        serde_json::to_string(&p).map_err(unwritable)?
+                    ],
+                )?;
+            }
+            Ok(Sortie { progress: p, ..s })
+        })
     }
 
     /// Records that the sortie's mission is on the aircraft.
@@ -602,14 +571,27 @@ impl CrewStore {
             .filter(|a| a.sysid == Some(sysid))
             .map(|a| a.callsign)
             .collect();
-        let mut active: Vec<Sortie> =
-            Self::sorties_where(&self.conn, "WHERE state IN ('uploaded', 'flying')", &[])?
-                .into_iter()
-                .filter(|s| callsigns.contains(&s.team.aircraft))
-                .collect();
+        let mut active: Vec<Sortie> = self
+            .db
+            .with(|c| sorties_where(c, "WHERE state IN ('uploaded', 'flying')", &[]))?
+            .into_iter()
+            .filter(|s| callsigns.contains(&s.team.aircraft))
+            .collect();
         active.sort_by_key(|s| (s.state() != SortieState::Flying, s.start));
         Ok(active.into_iter().next())
     }
+}
+
+/// The sorties `filter` selects (a `WHERE` clause over `args`), by planned start.
+fn sorties_where(
+    conn: &Connection,
+    filter: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<Sortie>, CrewError> {
+    let sql = format!("SELECT {SORTIE_COLS} FROM sorties {filter} ORDER BY start, id");
+    let mut st = conn.prepare(&sql)?;
+    let rows = st.query_map(args, sortie_row)?;
+    rows.map(|r| r?).collect()
 }
 
 #[cfg(test)]
@@ -771,8 +753,7 @@ mod tests {
         let e = s.remove_aircraft("K1").unwrap_err().to_string();
         assert!(e.contains("flown by team Alpha"), "{e}");
         // A team disbanded before this rule leaves its planned sortie: still protected.
-        s.conn
-            .execute("DELETE FROM teams WHERE name = 'Alpha'", [])
+        s.db.sql(|c| c.execute("DELETE FROM teams WHERE name = 'Alpha'", []))
             .unwrap();
         let e = s.remove_person("Zhao").unwrap_err().to_string();
         assert!(e.contains(&format!("Zhao is on sortie {id}")), "{e}");

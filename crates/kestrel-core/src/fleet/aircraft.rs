@@ -61,7 +61,7 @@ pub struct Gps {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StatusText {
     /// Wall-clock arrival time.
-    #[serde(with = "crate::util::unix_time")]
+    #[serde(with = "crate::time::unix_time")]
     pub at: SystemTime,
     /// MAV_SEVERITY: 0 emergency … 4 warning … 6 info, 7 debug.
     pub severity: u8,
@@ -333,11 +333,9 @@ impl Aircraft {
                 }
             }
             MavMessage::MISSION_ITEM_REACHED(m) => self.mission_reached = Some(m.seq),
-            // --- video ---
             MavMessage::VIDEO_STREAM_INFORMATION(v) if v.stream_id <= 1 => {
                 self.video_stream = Some(sanitise_video_info(v));
             }
-            // --- end video ---
             MavMessage::STATUSTEXT(t) => {
                 let text = t
                     .text
@@ -392,7 +390,6 @@ impl Aircraft {
     }
 }
 
-// --- video ---
 /// Longest uri kept (the MAVLink field holds 160 characters).
 const VIDEO_URI_MAX: usize = 160;
 
@@ -466,4 +463,3 @@ mod video_tests {
             .contains("5601"));
     }
 }
-// --- end video ---

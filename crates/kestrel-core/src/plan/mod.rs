@@ -7,7 +7,6 @@ pub mod mission;
 pub mod qgc;
 pub mod routes;
 pub mod schedule;
-pub mod time;
 pub mod wpl;
 
 use std::path::Path;

@@ -14,7 +14,7 @@ use crate::plan::geo::{LocalFrame, Xy};
 use crate::plan::routes::{
     plan_route, NoFlyMap, Pattern, Performance, PointRole, RouteError, RouteOptions, RouteRequest,
 };
-use crate::plan::time::format_hm;
+use crate::time::DateTime;
 
 /// A team available for the shift.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -534,8 +534,8 @@ pub fn schedule(req: &ScheduleRequest) -> Result<Schedule, ScheduleError> {
                     "not enough team time: {} wait(s) longer than its interval, the longest {:.0} min from {} to {}; add a team, shorten the turnaround or lengthen the interval",
                     misses.len(),
                     (to - from) as f64 / 60.0,
-                    format_hm(from),
-                    format_hm(to)
+                    DateTime::from_unix_secs(from).hm(),
+                    DateTime::from_unix_secs(to).hm()
                 )
             };
             uncovered.push(Uncovered {

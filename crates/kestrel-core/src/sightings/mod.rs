@@ -3,19 +3,16 @@
 //!
 //! - [`model`]: the sighting record and its validation (shared with dispatch).
 //! - [`store`]: the console's SQLite database, which is also the send queue (queued → delivered →
-//!   acknowledged); edits until sent, corrections appended after.
+//!   acknowledged); edits until sent, corrections appended after. Its writer thread (in
+//!   [`crate::db`]) makes every save durable at a thousand a second.
 //! - [`feed`]: the live list the console shows, reloaded in the background on every change.
-//! - [`group_commit`]: the writer thread that makes every save durable at a thousand a second.
 //! - [`projection`]: a pixel picked in the video → a point on the ground, with an error estimate.
 //! - [`timestamp`]: UTC instants as RFC 3339 text.
 //!
 //! The sync worker that sends the queue to dispatch lives in [`crate::dispatch`].
 
 pub mod feed;
-// --- sightings console ---
 pub mod from_video;
-// --- end sightings console ---
-pub mod group_commit;
 pub mod model;
 pub mod projection;
 pub mod store;

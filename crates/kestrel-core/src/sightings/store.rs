@@ -4,7 +4,7 @@
 //! (dispatch stored it). Sightings can be edited until they are delivered; after that they are
 //! corrected by appending a new sighting that references the original.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -13,18 +13,26 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use super::group_commit::{self, CommitError, GroupCommit, Pending};
 use super::model::{
     AircraftRef, Category, LocatedBy, NewSighting, Position, Priority, Sighting, SightingEdit,
     SightingError, SnapshotInfo,
 };
 use super::timestamp::Timestamp;
+use crate::db::{DbError, DbFailure, FileSpec, Pending, WriterReader};
 
 /// File name of the console's sightings database inside the data directory.
 pub const DB_FILE: &str = "sightings.db";
 
-/// How long a connection waits for another process holding the database lock.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// The file: WAL with `synchronous=FULL`, so a sighting is on disk before anyone is told it is
+/// saved; a connection waits up to 10 s for another process holding the lock.
+const SPEC: FileSpec = FileSpec {
+    what: "sightings database",
+    schema: SCHEMA,
+    wal: true,
+    foreign_keys: true,
+    busy_timeout: Duration::from_secs(10),
+    create_folder: false,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -166,17 +174,10 @@ pub struct Outbound {
 /// Why the store refused or failed; messages say what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database file could not be opened or set up.
-    #[error("cannot open the sightings database {path}: {source}")]
-    Open {
-        /// The database file.
-        path: PathBuf,
-        /// What SQLite said.
-        source: rusqlite::Error,
-    },
-    /// A query failed.
-    #[error("sightings database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// The database failed: it could not be opened, a query or the commit failed (then the
+    /// sighting is NOT saved; a full disk says so), or the writer has stopped.
+    #[error(transparent)]
+    Db(#[from] DbError),
     /// The sighting itself was refused.
     #[error(transparent)]
     Invalid(#[from] SightingError),
@@ -203,20 +204,19 @@ pub enum StoreError {
     /// A row could not be read back (edited by hand or damaged).
     #[error("the sightings database holds unexpected data: {0}")]
     Corrupt(String),
-    /// A write did not reach the disk (e.g. the disk is full): the sighting is NOT saved.
-    #[error("sightings database commit failed: {0}")]
-    Commit(String),
-    /// The writer thread is gone (shutting down).
-    #[error("the sightings database writer has stopped")]
-    Closed,
 }
 
-impl From<CommitError<StoreError>> for StoreError {
-    fn from(e: CommitError<StoreError>) -> Self {
-        match e {
-            CommitError::Job(e) => e,
-            CommitError::Commit(e) => StoreError::Commit(e.to_string()),
-            CommitError::Closed => StoreError::Closed,
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Db(e.into())
+    }
+}
+
+impl DbFailure for StoreError {
+    fn db_error_mut(&mut self) -> Option<&mut DbError> {
+        match self {
+            StoreError::Db(e) => Some(e),
+            _ => None,
         }
     }
 }
@@ -229,16 +229,6 @@ pub fn valid_console_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
 }
 
-/// Opens a connection with the durability settings every Kestrel database uses.
-pub fn open_connection(path: &Path) -> Result<Connection, rusqlite::Error> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    // journal_mode answers with a row, so it is read rather than executed.
-    let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
-    Ok(conn)
-}
-
 /// The console's sightings database: the list the crew sees and the queue the sync worker drains.
 /// Cheap to clone; all clones share one writer thread.
 #[derive(Clone)]
@@ -247,60 +237,48 @@ pub struct SightingStore {
 }
 
 struct Inner {
-    path: PathBuf,
+    db: WriterReader,
     console_id: Mutex<String>,
-    writer: GroupCommit,
-    reader: Mutex<Connection>,
 }
 
 impl SightingStore {
-    /// Opens (creating if needed) the store in `data_dir` (`DATA_DIR/sightings.db`).
+    /// Opens (creating if needed) the store in `data_dir` (`DATA_DIR/sightings.db`), creating
+    /// the folder if needed.
     pub fn open_in(data_dir: &Path) -> Result<Self, StoreError> {
-        crate::paths::ensure_dir(data_dir).map_err(|e| StoreError::Open {
-            path: data_dir.to_path_buf(),
-            source: rusqlite::Error::InvalidPath(PathBuf::from(e.to_string())),
-        })?;
-        Self::open(&data_dir.join(DB_FILE))
+        let spec = FileSpec {
+            create_folder: true,
+            ..SPEC
+        };
+        Self::open_as(&data_dir.join(DB_FILE), &spec)
     }
 
     /// Opens (creating if needed) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let open_err = |source| StoreError::Open {
-            path: path.to_path_buf(),
-            source,
-        };
-        let writer = open_connection(path).map_err(open_err)?;
-        writer.execute_batch(SCHEMA).map_err(open_err)?;
-        let fresh = format!("console-{}", &Uuid::new_v4().simple().to_string()[..8]);
-        writer
-            .execute(
+        Self::open_as(path, &SPEC)
+    }
+
+    fn open_as(path: &Path, spec: &FileSpec) -> Result<Self, StoreError> {
+        let (db, console_id) = WriterReader::open(path, spec, |c| {
+            let fresh = format!("console-{}", &Uuid::new_v4().simple().to_string()[..8]);
+            c.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('console_id', ?1)",
                 [&fresh],
-            )
-            .map_err(open_err)?;
-        let console_id: String = writer
-            .query_row("SELECT value FROM meta WHERE key = 'console_id'", [], |r| {
-                r.get(0)
+            )?;
+            c.query_row("SELECT value FROM meta WHERE key = 'console_id'", [], |r| {
+                r.get::<_, String>(0)
             })
-            .map_err(open_err)?;
-        let reader = open_connection(path).map_err(open_err)?;
-        let writer = GroupCommit::start(writer, "sightings").map_err(|e| StoreError::Open {
-            path: path.to_path_buf(),
-            source: rusqlite::Error::InvalidPath(PathBuf::from(e.to_string())),
         })?;
         Ok(Self {
             inner: std::sync::Arc::new(Inner {
-                path: path.to_path_buf(),
+                db,
                 console_id: Mutex::new(console_id),
-                writer,
-                reader: Mutex::new(reader),
             }),
         })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
-        &self.inner.path
+        self.inner.db.path()
     }
 
     /// This console's id: names its MQTT topics. Generated once per database.
@@ -340,7 +318,7 @@ impl SightingStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        Ok(group_commit::wait(self.inner.writer.execute(f)).await?)
+        self.inner.db.write(f).await
     }
 
     /// Queues a new sighting; the answer comes once it is on disk. For the UI, which polls the
@@ -348,7 +326,7 @@ impl SightingStore {
     pub fn submit(&self, new: NewSighting) -> Pending<Sighting, StoreError> {
         let (sighting, snapshot) = new.into_sighting();
         let checked = sighting.validate();
-        self.inner.writer.execute(move |c| {
+        self.inner.db.submit(move |c| {
             checked?;
             insert(c, &sighting, snapshot.as_ref().map(|s| s.jpeg.as_slice()))?;
             Ok(sighting)
@@ -357,13 +335,13 @@ impl SightingStore {
 
     /// Saves a new sighting durably and returns it.
     pub async fn add(&self, new: NewSighting) -> Result<Sighting, StoreError> {
-        Ok(group_commit::wait(self.submit(new)).await?)
+        self.inner.db.wait(self.submit(new)).await
     }
 
     /// Edits a sighting that has not been delivered yet (its revision goes up, so the newest
     /// version is what dispatch keeps). Refused once the sighting is delivered.
     pub fn submit_edit(&self, id: Uuid, edit: SightingEdit) -> Pending<Sighting, StoreError> {
-        self.inner.writer.execute(move |c| {
+        self.inner.db.submit(move |c| {
             if edit.is_empty() {
                 return Err(StoreError::EmptyEdit);
             }
@@ -401,7 +379,7 @@ impl SightingStore {
 
     /// Edits an undelivered sighting; see [`SightingStore::submit_edit`].
     pub async fn edit(&self, id: Uuid, edit: SightingEdit) -> Result<Sighting, StoreError> {
-        Ok(group_commit::wait(self.submit_edit(id, edit)).await?)
+        self.inner.db.wait(self.submit_edit(id, edit)).await
     }
 
     /// Corrects a sighting that was already sent: appends a new sighting (new id, same time,
@@ -411,7 +389,7 @@ impl SightingStore {
         original: Uuid,
         edit: SightingEdit,
     ) -> Pending<Sighting, StoreError> {
-        self.inner.writer.execute(move |c| {
+        self.inner.db.submit(move |c| {
             if edit.is_empty() {
                 return Err(StoreError::EmptyEdit);
             }
@@ -444,15 +422,17 @@ impl SightingStore {
         original: Uuid,
         edit: SightingEdit,
     ) -> Result<Sighting, StoreError> {
-        Ok(group_commit::wait(self.submit_correction(original, edit)).await?)
+        self.inner
+            .db
+            .wait(self.submit_correction(original, edit))
+            .await
     }
 
     fn read<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let conn = self.inner.reader.lock().unwrap_or_else(|e| e.into_inner());
-        f(&conn)
+        self.inner.db.read(f)
     }
 
     /// Every sighting in queue order (oldest first). Reads the disk: call it off the UI thread.
@@ -509,7 +489,7 @@ impl SightingStore {
 
     /// Changes after every commit made through this store, so a list on screen knows to reload.
     pub fn changes(&self) -> watch::Receiver<u64> {
-        self.inner.writer.commits()
+        self.inner.db.commits()
     }
 
     /// SQLite's `data_version`: changes when another process commits to the database.

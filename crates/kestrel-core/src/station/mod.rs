@@ -159,9 +159,7 @@ impl Station {
             None => None,
         };
         let audit = match &config.audit {
-            Some(p) => Some(Arc::new(
-                AuditLog::open(p).map_err(|e| std::io::Error::other(e.to_string()))?,
-            )),
+            Some(p) => Some(Arc::new(AuditLog::open(p).map_err(std::io::Error::other)?)),
             None => None,
         };
         let store = match &config.keys_dir {
@@ -436,14 +434,12 @@ fn on_frame(shared: &Arc<Shared>, link: LinkId, frame: FrameRef<'_>, at: Instant
 fn request_streams(shared: &Shared, link: LinkId, sysid: u8, hz: u16) {
     let links = shared.links.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(l) = links.iter().find(|l| l.ctx.id == link) {
-        // --- video ---
         // Ask once, of every component, which video stream the aircraft has (its camera or the
         // autopilot answers with VIDEO_STREAM_INFORMATION; the fleet keeps it).
         let _ = l.out.send(Outgoing {
             target: Some(sysid),
             message: video_stream_request(sysid),
         });
-        // --- end video ---
         let _ = l.out.send(Outgoing {
             target: Some(sysid),
             message: MavMessage::REQUEST_DATA_STREAM(REQUEST_DATA_STREAM_DATA {

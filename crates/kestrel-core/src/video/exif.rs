@@ -5,7 +5,7 @@
 
 use std::time::SystemTime;
 
-use super::timestamp;
+use crate::time::DateTime;
 
 /// Where and which way the aircraft was when a picture was taken.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -131,7 +131,7 @@ fn length_of_ifd(entries: &[(u16, Value)]) -> u32 {
 
 /// Builds a TIFF/EXIF block (without the `Exif\0\0` prefix; the JPEG encoder adds it).
 pub fn build(fields: &ExifFields) -> Vec<u8> {
-    let time = timestamp::exif(fields.time);
+    let time = DateTime::utc(fields.time).exif();
     let mut ifd0 = vec![
         (0x010E, Value::Ascii(fields.description.clone())),
         (0x010F, Value::Ascii(fields.make.clone())),
@@ -150,7 +150,7 @@ pub fn build(fields: &ExifFields) -> Vec<u8> {
     ];
     let mut gps_ifd = Vec::new();
     if let Some(g) = fields.geo {
-        let f = timestamp::utc_fields(fields.time);
+        let f = DateTime::utc(fields.time);
         gps_ifd.push((0x0000, Value::Byte(vec![2, 3, 0, 0])));
         gps_ifd.push((
             0x0001,
@@ -184,10 +184,7 @@ pub fn build(fields: &ExifFields) -> Vec<u8> {
                 Value::Rational(vec![((h.rem_euclid(360.0) * 100.0).round() as u32, 100)]),
             ));
         }
-        gps_ifd.push((
-            0x001D,
-            Value::Ascii(format!("{:04}:{:02}:{:02}", f.year, f.month, f.day)),
-        ));
+        gps_ifd.push((0x001D, Value::Ascii(f.exif_date())));
     }
     // Layout: header (8) | IFD0 | Exif IFD | GPS IFD.
     let ifd0_at = 8u32;

@@ -19,7 +19,6 @@ pub mod source;
 pub mod stats;
 pub mod stream;
 pub mod stream_info;
-pub mod timestamp;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -23,8 +23,8 @@ use gstreamer::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::source::Codec;
-use super::timestamp;
 use super::VideoError;
+use crate::time::{unix_secs, DateTime};
 
 /// How long stopping waits for the muxer to write its index after EOS.
 const EOS_TIMEOUT: Duration = Duration::from_secs(10);
@@ -57,10 +57,10 @@ pub struct RecordingSummary {
     /// The aircraft it shows.
     pub aircraft: String,
     /// When the first frame was written (wall clock).
-    #[serde(with = "crate::util::unix_time")]
+    #[serde(with = "crate::time::unix_time")]
     pub started: SystemTime,
     /// When recording stopped.
-    #[serde(with = "crate::util::unix_time")]
+    #[serde(with = "crate::time::unix_time")]
     pub ended: SystemTime,
     /// Size in bytes.
     pub bytes: u64,
@@ -142,7 +142,7 @@ pub fn file_name(aircraft: &str, start: SystemTime, container: Container) -> Str
     format!(
         "{}_{}.{}",
         file_safe(aircraft),
-        timestamp::compact(start),
+        DateTime::utc(start).compact(),
         container.extension()
     )
 }
@@ -290,7 +290,7 @@ impl RecordingBranch {
 }
 
 fn tags(aircraft: &str, start: SystemTime, source: &str, part: u32) -> gst::TagList {
-    let iso = timestamp::iso8601(start);
+    let iso = DateTime::utc(start).rfc3339_millis();
     let mut tags = gst::TagList::new();
     {
         let t = tags.make_mut();
@@ -304,7 +304,7 @@ fn tags(aircraft: &str, start: SystemTime, source: &str, part: u32) -> gst::TagL
         );
         t.add::<gst::tags::Artist>(&aircraft, gst::TagMergeMode::Replace);
         t.add::<gst::tags::ApplicationName>(&"Kestrel", gst::TagMergeMode::Replace);
-        let secs = timestamp::unix_secs(start);
+        let secs = unix_secs(start);
         if let Ok(dt) = gst::DateTime::from_unix_epoch_utc_usecs((secs * 1e6) as i64) {
             t.add::<gst::tags::DateTime>(&dt, gst::TagMergeMode::Replace);
         }
@@ -632,8 +632,8 @@ fn write_evidence(s: &RecordingSummary, log: Option<&Path>) -> Result<(), VideoE
             "kind": "recording",
             "file": s.path,
             "aircraft": s.aircraft,
-            "started": timestamp::iso8601(s.started),
-            "ended": timestamp::iso8601(s.ended),
+            "started": DateTime::utc(s.started).rfc3339_millis(),
+            "ended": DateTime::utc(s.ended).rfc3339_millis(),
             "bytes": s.bytes,
             "sha256": s.sha256,
             "part": s.part,

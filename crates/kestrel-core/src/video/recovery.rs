@@ -17,8 +17,8 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 
 use super::recorder::{append_evidence, sha256_file, write_sidecar};
-use super::timestamp;
 use super::VideoError;
+use crate::time::DateTime;
 
 /// How long reading a file back may take before recovery gives up on its length.
 const INSPECT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -39,7 +39,7 @@ pub struct UnfinishedMarker {
     /// The aircraft it shows.
     pub aircraft: String,
     /// When recording started (wall clock).
-    #[serde(with = "crate::util::unix_time")]
+    #[serde(with = "crate::time::unix_time")]
     pub started: SystemTime,
     /// Part number of the recording.
     pub part: u32,
@@ -74,7 +74,7 @@ impl UnfinishedMarker {
         std::fs::create_dir_all(dir).map_err(|e| VideoError::io(dir, e))?;
         let name = format!(
             "{}-{}-{}.json",
-            timestamp::compact(self.started),
+            DateTime::utc(self.started).compact(),
             self.pid,
             self.path
                 .file_name()
@@ -255,10 +255,10 @@ pub struct RecoveredRecording {
     /// The aircraft it shows.
     pub aircraft: String,
     /// When recording started.
-    #[serde(with = "crate::util::unix_time")]
+    #[serde(with = "crate::time::unix_time")]
     pub started: SystemTime,
     /// Start plus the length of video in the file: where the recording was cut.
-    #[serde(with = "crate::util::unix_time")]
+    #[serde(with = "crate::time::unix_time")]
     pub ended: SystemTime,
     /// Length of the playable video, seconds.
     pub duration_s: f64,
@@ -336,7 +336,7 @@ fn recover_one(marker_path: &Path, log: &Path) -> Result<Outcome, VideoError> {
                     "kind": "recording",
                     "file": marker.path,
                     "aircraft": marker.aircraft,
-                    "started": timestamp::iso8601(marker.started),
+                    "started": DateTime::utc(marker.started).rfc3339_millis(),
                     "part": marker.part,
                     "finished": false,
                     "recovered": false,
@@ -383,8 +383,8 @@ fn recover_one(marker_path: &Path, log: &Path) -> Result<Outcome, VideoError> {
             "kind": "recording",
             "file": r.path,
             "aircraft": r.aircraft,
-            "started": timestamp::iso8601(r.started),
-            "ended": timestamp::iso8601(r.ended),
+            "started": DateTime::utc(r.started).rfc3339_millis(),
+            "ended": DateTime::utc(r.ended).rfc3339_millis(),
             "bytes": r.bytes,
             "sha256": r.sha256,
             "part": r.part,
@@ -392,7 +392,7 @@ fn recover_one(marker_path: &Path, log: &Path) -> Result<Outcome, VideoError> {
             "recovered": true,
             "duration_s": r.duration_s,
             "frames": r.frames,
-            "recovered_at": timestamp::iso8601(SystemTime::now()),
+            "recovered_at": DateTime::utc(SystemTime::now()).rfc3339_millis(),
         }),
     )?;
     remove_marker()?;

@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 
 use super::exif::{self, ExifFields, GeoTag};
 use super::frame::VideoFrame;
-use super::timestamp;
 use super::VideoError;
+use crate::time::{unix_secs, DateTime};
 
 /// JPEG quality used for snapshots (evidence: high).
 pub const QUALITY: u8 = 92;
@@ -54,8 +54,8 @@ fn record(meta: &SnapshotMeta, frame: &VideoFrame, time: SystemTime) -> serde_js
     serde_json::json!({
         "kind": "snapshot",
         "aircraft": meta.aircraft,
-        "time": timestamp::iso8601(time),
-        "unix_time": timestamp::unix_secs(time),
+        "time": DateTime::utc(time).rfc3339_millis(),
+        "unix_time": unix_secs(time),
         "lat": meta.position.map(|p| p.lat),
         "lon": meta.position.map(|p| p.lon),
         "alt_m": meta.position.and_then(|p| p.alt_m),
@@ -145,7 +145,7 @@ pub fn file_name(aircraft: &str, time: SystemTime) -> String {
     format!(
         "{}_{}.jpg",
         super::recorder::file_safe(aircraft),
-        timestamp::compact(time)
+        DateTime::utc(time).compact()
     )
 }
 

@@ -80,7 +80,7 @@ pub enum StreamState {
     /// No new picture since `since` (wall clock); reconnecting by itself.
     NoSignal {
         /// When the last picture arrived (or the stream started, if none did).
-        #[serde(with = "crate::util::unix_time")]
+        #[serde(with = "crate::time::unix_time")]
         since: SystemTime,
     },
     /// The pipeline failed; retrying after a pause.
@@ -100,7 +100,7 @@ pub struct RecordingInfo {
     /// Part number (a stream loss starts a new part).
     pub part: u32,
     /// When this recording was requested.
-    #[serde(with = "crate::util::unix_time")]
+    #[serde(with = "crate::time::unix_time")]
     pub since: SystemTime,
 }
 

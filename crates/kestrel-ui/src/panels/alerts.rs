@@ -12,7 +12,7 @@ use crate::panel::Panel;
 use crate::theme;
 use kestrel_core::alerts::{Alert, AlertKind, Severity};
 use kestrel_core::console::ConsoleView;
-use kestrel_core::util::LocalTime;
+use kestrel_core::time::DateTime;
 
 /// An alert in the pilot's language.
 pub fn alert_text(tr: Tr, a: &Alert) -> String {
@@ -130,7 +130,7 @@ impl AlertsPanel {
                     let text = format!(
                         "▲ {}  {}  {}: {}",
                         severity_word(tr, first.severity),
-                        LocalTime::of(first.at).hms(),
+                        DateTime::local(first.at).hms(),
                         cx.callsign(first.sysid),
                         alert_text(tr, &first)
                     );
@@ -208,7 +208,9 @@ impl AlertsPanel {
                                 ui.strong(tr.s(S::ColState));
                                 ui.end_row();
                                 for a in alerts.iter().rev() {
-                                    ui.label(RichText::new(LocalTime::of(a.at).hms()).monospace());
+                                    ui.label(
+                                        RichText::new(DateTime::local(a.at).hms()).monospace(),
+                                    );
                                     ui.label(cx.callsign(a.sysid));
                                     ui.label(
                                         RichText::new(severity_word(tr, a.severity))
@@ -218,14 +220,15 @@ impl AlertsPanel {
                                     ui.horizontal(|ui| {
                                         if let Some(t) = a.cleared_at {
                                             ui.label(
-                                                tr.f(S::ClearedAtFmt, &[&LocalTime::of(t).hms()]),
+                                                tr.f(S::ClearedAtFmt, &[&DateTime::local(t).hms()]),
                                             );
                                         }
                                         match a.acknowledged_at {
                                             Some(t) => {
-                                                ui.label(
-                                                    tr.f(S::AckedAtFmt, &[&LocalTime::of(t).hms()]),
-                                                );
+                                                ui.label(tr.f(
+                                                    S::AckedAtFmt,
+                                                    &[&DateTime::local(t).hms()],
+                                                ));
                                             }
                                             None if cx.alerts.acked.contains(&a.id) => {
                                                 ui.label(tr.s(S::Acknowledged));

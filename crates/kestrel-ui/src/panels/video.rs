@@ -335,7 +335,7 @@ impl VideoPanel {
             .iter()
             .map(|r| {
                 // 2026-11-29T09:59:25Z: to the second is enough to find it.
-                let iso = kestrel_core::video::timestamp::iso8601(r.started);
+                let iso = kestrel_core::time::DateTime::utc(r.started).rfc3339_millis();
                 format!("{}Z", iso.get(..19).unwrap_or(&iso))
             })
             .collect();
@@ -835,7 +835,7 @@ impl VideoPanel {
                     &painter,
                     at,
                     anchor,
-                    kestrel_core::util::LocalTime::of(SystemTime::now()).hms(),
+                    kestrel_core::time::DateTime::local(SystemTime::now()).hms(),
                     size,
                     Color32::WHITE,
                 );
@@ -906,7 +906,7 @@ impl VideoPanel {
                 tr.s(S::VideoNoSignal).to_string(),
                 tr.f(
                     S::VideoNoSignalSinceFmt,
-                    &[&kestrel_core::util::LocalTime::of(*since).hms()],
+                    &[&kestrel_core::time::DateTime::local(*since).hms()],
                 ),
             )),
             Some(StreamState::Error { message }) => Some((

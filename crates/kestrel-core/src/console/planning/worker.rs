@@ -19,9 +19,9 @@ use crate::plan::areas::{geojson, AreaStore, Category, KeyArea};
 use crate::plan::mission::{MissionItem, MissionKind};
 use crate::plan::routes::{plan_route, Performance, RouteOptions, RouteRequest};
 use crate::plan::schedule::{schedule, EventOverride, ScheduleRequest};
-use crate::plan::time::now_unix;
 use crate::protocol::TransferPolicy;
 use crate::station::Station;
+use crate::time::now_unix;
 
 use super::{
     Job, PlanningIntent, PlanningOutcome, PlanningTask, PlanningView, RoutePlan, RouteSpec,

@@ -2,19 +2,18 @@
 //! its UUID so a sighting sent twice is stored once (the second copy only raises `copies`), the
 //! latest position of every aircraft of every console, and a log of rejected messages.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
+use crate::db::{DbError, DbFailure, FileSpec, WriterReader};
 use crate::dispatch::envelope::FleetAircraft;
-use crate::sightings::group_commit::{self, CommitError, GroupCommit};
 use crate::sightings::model::{
     AircraftRef, Category, LocatedBy, Position, Priority, Sighting, SnapshotInfo,
 };
-use crate::sightings::store::open_connection;
 use crate::sightings::timestamp::Timestamp;
 
 /// Default file name of dispatch's database inside the data directory.
@@ -22,6 +21,17 @@ pub const DB_FILE: &str = "dispatch.db";
 
 /// Longest payload excerpt kept for a rejected message.
 const EXCERPT_BYTES: usize = 512;
+
+/// The file: WAL with `synchronous=FULL` (a sighting is acknowledged only once it is on disk),
+/// created with its folder.
+const SPEC: FileSpec = FileSpec {
+    what: "dispatch database",
+    schema: SCHEMA,
+    wal: true,
+    foreign_keys: true,
+    busy_timeout: Duration::from_secs(10),
+    create_folder: true,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sightings(
@@ -201,34 +211,26 @@ impl Batch {
 /// Why dispatch's database failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DispatchStoreError {
-    /// The database file could not be opened or set up.
-    #[error("cannot open the dispatch database {path}: {source}")]
-    Open {
-        /// The database file.
-        path: PathBuf,
-        /// What SQLite said.
-        source: rusqlite::Error,
-    },
-    /// A query failed.
-    #[error("dispatch database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// The database failed: it could not be opened, a query or the commit failed (a full disk
+    /// says so), or the writer has stopped.
+    #[error(transparent)]
+    Db(#[from] DbError),
     /// A row could not be read back (edited by hand or damaged).
     #[error("the dispatch database holds unexpected data: {0}")]
     Corrupt(String),
-    /// A write did not reach the disk (e.g. the disk is full).
-    #[error("dispatch database commit failed: {0}")]
-    Commit(String),
-    /// The writer thread is gone (shutting down).
-    #[error("the dispatch database writer has stopped")]
-    Closed,
 }
 
-impl From<CommitError<DispatchStoreError>> for DispatchStoreError {
-    fn from(e: CommitError<DispatchStoreError>) -> Self {
-        match e {
-            CommitError::Job(e) => e,
-            CommitError::Commit(e) => DispatchStoreError::Commit(e.to_string()),
-            CommitError::Closed => DispatchStoreError::Closed,
+impl From<rusqlite::Error> for DispatchStoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        DispatchStoreError::Db(e.into())
+    }
+}
+
+impl DbFailure for DispatchStoreError {
+    fn db_error_mut(&mut self) -> Option<&mut DbError> {
+        match self {
+            DispatchStoreError::Db(e) => Some(e),
+            DispatchStoreError::Corrupt(_) => None,
         }
     }
 }
@@ -236,61 +238,31 @@ impl From<CommitError<DispatchStoreError>> for DispatchStoreError {
 /// Dispatch's database. Cheap to clone.
 #[derive(Clone)]
 pub struct DispatchStore {
-    inner: std::sync::Arc<Inner>,
-}
-
-struct Inner {
-    path: PathBuf,
-    writer: GroupCommit,
-    reader: Mutex<Connection>,
+    db: WriterReader,
 }
 
 impl DispatchStore {
-    /// Opens (creating if needed) the database at `path`.
+    /// Opens (creating if needed, with its folder) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, DispatchStoreError> {
-        let open_err = |source| DispatchStoreError::Open {
-            path: path.to_path_buf(),
-            source,
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                open_err(rusqlite::Error::InvalidPath(PathBuf::from(format!(
-                    "{}: {e}",
-                    dir.display()
-                ))))
-            })?;
-        }
-        let writer = open_connection(path).map_err(open_err)?;
-        writer.execute_batch(SCHEMA).map_err(open_err)?;
-        let reader = open_connection(path).map_err(open_err)?;
-        let writer = GroupCommit::start(writer, "dispatch")
-            .map_err(|e| open_err(rusqlite::Error::InvalidPath(PathBuf::from(e.to_string()))))?;
-        Ok(Self {
-            inner: std::sync::Arc::new(Inner {
-                path: path.to_path_buf(),
-                writer,
-                reader: Mutex::new(reader),
-            }),
-        })
+        let (db, ()) = WriterReader::open(path, &SPEC, |_| Ok(()))?;
+        Ok(Self { db })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
-        &self.inner.path
+        self.db.path()
     }
 
     /// Applies a batch in one durable transaction; returns one outcome per sighting, in order.
     pub async fn apply(&self, batch: Batch) -> Result<Vec<StoreOutcome>, DispatchStoreError> {
-        let pending = self.inner.writer.execute(move |c| apply_batch(c, batch));
-        Ok(group_commit::wait(pending).await?)
+        self.db.write(move |c| apply_batch(c, batch)).await
     }
 
     fn read<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, DispatchStoreError>,
     ) -> Result<T, DispatchStoreError> {
-        let conn = self.inner.reader.lock().unwrap_or_else(|e| e.into_inner());
-        f(&conn)
+        self.db.read(f)
     }
 
     /// Every sighting, in the order received.

@@ -20,6 +20,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::fleet::FleetSource;
+use crate::db::{DbError, FileLock};
 use crate::dispatch::backoff::Backoff;
 use crate::dispatch::broker::{describe, spawn_poller, wait_connack, BrokerConfig};
 use crate::dispatch::envelope::{AckMessage, FleetMessage, SightingMessage};
@@ -101,13 +102,8 @@ pub enum SyncError {
     #[error("another sync worker (the console or `kestrel sync`) is already sending the sightings in {0}; stop it first")]
     AlreadyRunning(PathBuf),
     /// The lock file that keeps a second worker out could not be taken.
-    #[error("cannot take the sync lock {path}: {reason}")]
-    Lock {
-        /// The lock file.
-        path: PathBuf,
-        /// What the operating system said.
-        reason: String,
-    },
+    #[error(transparent)]
+    Lock(DbError),
     /// The worker task ended unexpectedly.
     #[error("the sync worker failed: {0}")]
     Crashed(String),
@@ -146,37 +142,14 @@ impl SyncHandle {
     }
 }
 
-/// The exclusive lock that keeps two workers off one queue: an open exclusive transaction on a
-/// small SQLite file next to the database, released by the OS if the process dies.
-struct SyncLock {
-    _conn: rusqlite::Connection,
-}
-
-impl SyncLock {
-    fn acquire(db: &Path) -> Result<Self, SyncError> {
-        let mut name = db.as_os_str().to_owned();
-        name.push(".sync-lock");
-        let path = PathBuf::from(name);
-        let lock_err = |reason: String| SyncError::Lock {
-            path: path.clone(),
-            reason,
-        };
-        let conn = rusqlite::Connection::open(&path).map_err(|e| lock_err(e.to_string()))?;
-        conn.busy_timeout(Duration::ZERO)
-            .map_err(|e| lock_err(e.to_string()))?;
-        match conn.execute_batch("BEGIN EXCLUSIVE") {
-            Ok(()) => Ok(Self { _conn: conn }),
-            Err(rusqlite::Error::SqliteFailure(f, _))
-                if matches!(
-                    f.code,
-                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                ) =>
-            {
-                Err(SyncError::AlreadyRunning(db.to_path_buf()))
-            }
-            Err(e) => Err(lock_err(e.to_string())),
-        }
-    }
+/// Takes the lock that keeps two workers off one queue: a small lock file next to the database
+/// (see [`FileLock`]), released by the OS if the process dies.
+fn take_sync_lock(db: &Path) -> Result<FileLock, SyncError> {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".sync-lock");
+    FileLock::try_take(Path::new(&name), "sync lock")
+        .map_err(SyncError::Lock)?
+        .ok_or_else(|| SyncError::AlreadyRunning(db.to_path_buf()))
 }
 
 /// Starts the worker on `store` (inside a tokio runtime). `fleet`, when given, is published
@@ -186,7 +159,7 @@ pub fn start(
     config: SyncConfig,
     fleet: Option<FleetSource>,
 ) -> Result<SyncHandle, SyncError> {
-    let lock = SyncLock::acquire(store.path())?;
+    let lock = take_sync_lock(store.path())?;
     let console_id = store.console_id();
     let (status_tx, status) = watch::channel(SyncStatus {
         console_id: console_id.clone(),

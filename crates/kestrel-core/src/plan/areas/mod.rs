@@ -10,6 +10,7 @@ pub mod store;
 use serde_json::{Map, Value};
 
 use super::geo::{LocalFrame, Polygon, PolygonError};
+use crate::db::{DbError, DbFailure};
 use crate::fleet::GeoPoint;
 
 pub use store::AreaStore;
@@ -169,9 +170,27 @@ pub enum AreaError {
     /// The named area does not exist.
     #[error("no key area named '{0}'")]
     NotFound(String),
-    /// The database failed.
+    /// The database failed (a full disk says so).
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// A stored area could not be read back (edited by hand or damaged).
     #[error("key area database: {0}")]
-    Store(String),
+    Damaged(String),
+}
+
+impl From<rusqlite::Error> for AreaError {
+    fn from(e: rusqlite::Error) -> Self {
+        AreaError::Db(e.into())
+    }
+}
+
+impl DbFailure for AreaError {
+    fn db_error_mut(&mut self) -> Option<&mut DbError> {
+        match self {
+            AreaError::Db(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 impl AreaError {

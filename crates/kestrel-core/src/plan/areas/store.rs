@@ -2,11 +2,13 @@
 //! on the map or imported from files survive restarts and are shared by the console and the
 //! command line.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{validate_all, AreaError, KeyArea, Shape};
+use crate::db::{Db, FileSpec};
 
 /// File name of the key-area database inside the data directory.
 pub const FILE_NAME: &str = "areas.sqlite";
@@ -26,56 +28,56 @@ CREATE TABLE IF NOT EXISTS key_areas (
 PRAGMA user_version = 1;
 ";
 
-fn db_err(e: impl std::fmt::Display) -> AreaError {
-    AreaError::Store(e.to_string())
+/// The file: SQLite's rollback journal, waiting up to 5 s for another process holding the lock.
+const SPEC: FileSpec = FileSpec {
+    what: "key-area database",
+    schema: SCHEMA,
+    wal: false,
+    foreign_keys: false,
+    busy_timeout: Duration::from_secs(5),
+    create_folder: false,
+};
+
+/// A record that cannot be written as JSON (it cannot happen for these types; kept as a
+/// refusal rather than a panic).
+fn unwritable(e: serde_json::Error) -> AreaError {
+    AreaError::Damaged(format!("cannot write a record: {e}"))
 }
 
 /// Key areas stored in SQLite.
+#[derive(Debug)]
 pub struct AreaStore {
-    conn: Connection,
-    path: PathBuf,
-}
-
-impl std::fmt::Debug for AreaStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AreaStore")
-            .field("path", &self.path)
-            .finish()
-    }
-}
-
-fn now_unix() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+    db: Db,
 }
 
 impl AreaStore {
-    /// Opens (creating if needed) the key-area database in `data_dir`.
+    /// Opens (creating if needed) the key-area database in `data_dir`, creating the folder if
+    /// needed.
     pub fn open_in(data_dir: &Path) -> Result<Self, AreaError> {
-        crate::paths::ensure_dir(data_dir).map_err(db_err)?;
-        Self::open(&data_dir.join(FILE_NAME))
+        let spec = FileSpec {
+            create_folder: true,
+            ..SPEC
+        };
+        Ok(Self {
+            db: Db::open(&data_dir.join(FILE_NAME), &spec)?,
+        })
     }
 
     /// Opens (creating if needed) a key-area database file.
     pub fn open(path: &Path) -> Result<Self, AreaError> {
-        let conn = crate::util::open_sqlite(path, SCHEMA, "key-area database")
-            .map_err(AreaError::Store)?;
         Ok(Self {
-            conn,
-            path: path.to_path_buf(),
+            db: Db::open(path, &SPEC)?,
         })
     }
 
     /// Where the database lives.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.db.path()
     }
 
     fn put(conn: &Connection, a: &KeyArea) -> Result<(), AreaError> {
-        let shape = serde_json::to_string(&a.shape).map_err(db_err)?;
-        let extra = serde_json::to_string(&a.extra).map_err(db_err)?;
+        let shape = serde_json::to_string(&a.shape).map_err(unwritable)?;
+        let extra = serde_json::to_string(&a.extra).map_err(unwritable)?;
         conn.execute(
             "INSERT INTO key_areas (name, category, shape, priority, revisit_min, alt_m, rtsp, extra, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -90,32 +92,31 @@ impl AreaStore {
                 a.alt_m,
                 a.rtsp,
                 extra,
-                now_unix()
+                crate::time::now_unix()
             ],
-        )
-        .map_err(db_err)?;
+        )?;
         Ok(())
     }
 
     /// Adds or replaces (by name) one area, after validating it.
     pub fn upsert(&mut self, area: &KeyArea) -> Result<(), AreaError> {
         area.validate()?;
-        Self::put(&self.conn, area)
+        self.db.with(|c| Self::put(c, area))
     }
 
     /// Adds or replaces (by name) several areas in one transaction: all or nothing. With
     /// `replace_all`, areas not in `areas` are removed.
     pub fn import(&mut self, areas: &[KeyArea], replace_all: bool) -> Result<usize, AreaError> {
         validate_all(areas)?;
-        let tx = self.conn.transaction().map_err(db_err)?;
-        if replace_all {
-            tx.execute("DELETE FROM key_areas", []).map_err(db_err)?;
-        }
-        for a in areas {
-            Self::put(&tx, a)?;
-        }
-        tx.commit().map_err(db_err)?;
-        Ok(areas.len())
+        self.db.transaction(|tx| {
+            if replace_all {
+                tx.execute("DELETE FROM key_areas", [])?;
+            }
+            for a in areas {
+                Self::put(tx, a)?;
+            }
+            Ok(areas.len())
+        })
     }
 
     /// Reads one row; the outer error is SQLite's, the inner one a damaged record.
@@ -126,7 +127,7 @@ impl AreaStore {
         let extra: String = r.get(7)?;
         let (priority, revisit_min, alt_m, rtsp) = (r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?);
         let bad = |what: &str, e: String| {
-            AreaError::Store(format!("stored area '{name}' has a damaged {what}: {e}"))
+            AreaError::Damaged(format!("stored area '{name}' has a damaged {what}: {e}"))
         };
         Ok((|| {
             Ok(KeyArea {
@@ -146,25 +147,23 @@ impl AreaStore {
 
     /// Every area, by name.
     pub fn list(&self) -> Result<Vec<KeyArea>, AreaError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT name, category, shape, priority, revisit_min, alt_m, rtsp, extra FROM key_areas ORDER BY name")
-            .map_err(db_err)?;
-        let rows = st.query_map([], Self::row).map_err(db_err)?;
-        rows.map(|r| r.map_err(db_err).and_then(|a| a)).collect()
+        self.db.with(|c| {
+            let mut st = c.prepare("SELECT name, category, shape, priority, revisit_min, alt_m, rtsp, extra FROM key_areas ORDER BY name")?;
+            let rows = st.query_map([], Self::row)?;
+            rows.map(|r| r?).collect()
+        })
     }
 
     /// One area by name.
     pub fn get(&self, name: &str) -> Result<KeyArea, AreaError> {
-        let row = self
-            .conn
-            .query_row(
+        let row = self.db.sql(|c| {
+            c.query_row(
                 "SELECT name, category, shape, priority, revisit_min, alt_m, rtsp, extra FROM key_areas WHERE name = ?1",
                 [name],
                 Self::row,
             )
             .optional()
-            .map_err(db_err)?;
+        })?;
         match row {
             Some(r) => r,
             None => Err(AreaError::NotFound(name.to_string())),
@@ -174,9 +173,8 @@ impl AreaStore {
     /// Removes one area by name.
     pub fn remove(&mut self, name: &str) -> Result<(), AreaError> {
         let n = self
-            .conn
-            .execute("DELETE FROM key_areas WHERE name = ?1", [name])
-            .map_err(db_err)?;
+            .db
+            .sql(|c| c.execute("DELETE FROM key_areas WHERE name = ?1", [name]))?;
         if n == 0 {
             return Err(AreaError::NotFound(name.to_string()));
         }

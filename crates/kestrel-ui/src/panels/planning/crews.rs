@@ -14,7 +14,7 @@ use kestrel_core::console::planning::{
     PlanningIntent, PlanningOutcome, PlanningTask, PlanningView,
 };
 use kestrel_core::plan::schedule::EventOverride;
-use kestrel_core::plan::time::{format_hm, parse_utc};
+use kestrel_core::time::{parse_utc, DateTime};
 
 impl PlanningPanel {
     pub(super) fn crews_tab(
@@ -74,7 +74,11 @@ impl PlanningPanel {
             .show(ui, |ui| {
                 for s in view.sorties.iter().rev().take(30) {
                     ui.label(format!("#{}", s.id));
-                    ui.label(format!("{} {}", format_hm(s.start), s.team.name));
+                    ui.label(format!(
+                        "{} {}",
+                        DateTime::from_unix_secs(s.start).hm(),
+                        s.team.name
+                    ));
                     ui.label(&s.route_name);
                     ui.label(
                         RichText::new(state_name(tr, s.state()))
@@ -144,6 +148,7 @@ impl PlanningPanel {
         if ui.button(tr.s(S::PlanRunSchedule)).clicked() {
             let parsed = parse_utc(&self.shift.0)
                 .and_then(|s| parse_utc(&self.shift.1).map(|e| (s, e)))
+                .map_err(|e| e.to_string())
                 .and_then(|w| {
                     Self::route_home(cx)
                         .map(|home| (w, home))
@@ -283,7 +288,7 @@ fn timeline(ui: &mut egui::Ui, tr: Tr, shift: &kestrel_core::console::planning::
         painter.text(
             egui::pos2(x + 2.0, r.bottom() - 2.0),
             egui::Align2::LEFT_BOTTOM,
-            format_hm(h),
+            DateTime::from_unix_secs(h).hm(),
             egui::FontId::proportional(10.0),
             Color32::from_gray(90),
         );
@@ -309,8 +314,8 @@ fn timeline(ui: &mut egui::Ui, tr: Tr, shift: &kestrel_core::console::planning::
             if pointer.is_some_and(|p| bar.contains(p)) {
                 tip = Some(format!(
                     "{}–{} {}",
-                    format_hm(s.start),
-                    format_hm(s.end),
+                    DateTime::from_unix_secs(s.start).hm(),
+                    DateTime::from_unix_secs(s.end).hm(),
                     s.areas().join(", ")
                 ));
             }

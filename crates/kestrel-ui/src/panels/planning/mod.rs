@@ -25,7 +25,7 @@ use kestrel_core::console::Event;
 use kestrel_core::crew::SortieState;
 use kestrel_core::plan::areas::Category;
 use kestrel_core::plan::routes::Pattern;
-use kestrel_core::plan::time::now_unix;
+use kestrel_core::time::now_unix;
 
 use areas::AreaForm;
 use layer::{LayerAction, PlanningLayer};
@@ -99,8 +99,8 @@ impl Default for PlanningPanel {
     fn default() -> Self {
         let now = now_unix() as i64;
         let start = now - now.rem_euclid(3600) + 3600;
-        let day = kestrel_core::plan::time::format_utc(start);
-        let end = kestrel_core::plan::time::format_utc(start + 8 * 3600);
+        let day = kestrel_core::time::DateTime::from_unix_secs(start).rfc3339();
+        let end = kestrel_core::time::DateTime::from_unix_secs(start + 8 * 3600).rfc3339();
         Self {
             open: false,
             layer: PlanningLayer::default(),

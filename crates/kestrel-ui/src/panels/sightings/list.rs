@@ -116,7 +116,7 @@ impl SightingsPanel {
                             let s = &r.sighting;
                             let selected = self.selected == Some(s.id);
                             let time =
-                                kestrel_core::util::LocalTime::of(s.time.to_system_time()).hms();
+                                kestrel_core::time::DateTime::local(s.time.to_system_time()).hms();
                             if ui.selectable_label(selected, time).clicked() {
                                 self.selected = Some(s.id);
                                 *centre = Some(GeoPoint {

@@ -186,7 +186,7 @@ impl Panel for SightingsPanel {
             hover.push('\n');
             hover.push_str(&tr.f(
                 S::DispatchRetryFmt,
-                &[&kestrel_core::util::LocalTime::of(at.to_system_time()).hms()],
+                &[&kestrel_core::time::DateTime::local(at.to_system_time()).hms()],
             ));
         }
         if ui
