@@ -425,7 +425,7 @@ impl ConsoleHandle {
     }
 
     /// The in-process simulator of the demo.
-    pub fn simulator(&self) -> Option<&kestrel_sim::Simulator> {
+    pub fn simulator(&self) -> Option<&demo::DemoSimulator> {
         self.simulator.as_ref()
     }
 }
