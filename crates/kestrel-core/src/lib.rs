@@ -13,6 +13,7 @@ pub mod console;
 pub mod crew;
 pub mod dispatch;
 pub mod fleet;
+pub mod geo;
 pub mod link;
 pub mod paths;
 pub mod plan;

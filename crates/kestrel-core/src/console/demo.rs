@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::alerts::AlertEngine;
-use crate::fleet::GeoPoint;
+use crate::geo::GeoPoint;
 use crate::plan::mission::{cmd, MissionItem, MissionKind};
 use crate::protocol::{PilotAction, TransferPolicy};
 use crate::station::Station;

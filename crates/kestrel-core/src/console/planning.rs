@@ -16,7 +16,8 @@ use crate::crew::{
     AircraftRecord, CrewError, CrewStore, FlightObservation, Person, Sortie, SortieDraft,
     SortieState, Team,
 };
-use crate::fleet::{FleetSnapshot, GeoPoint};
+use crate::fleet::FleetSnapshot;
+use crate::geo::GeoPoint;
 use crate::plan::areas::{geojson, AreaStore, Category, KeyArea};
 use crate::plan::mission::{MissionItem, MissionKind};
 use crate::plan::routes::{

@@ -9,19 +9,11 @@ use mavlink::dialects::ardupilotmega::{
 
 use super::link_quality::{LinkPresence, LinkState};
 use super::modes::copter_mode_name;
+use crate::geo::GeoPoint;
 use crate::link::LinkId;
 
 /// How many recent STATUSTEXT messages an aircraft keeps.
 pub const STATUS_TEXT_KEEP: usize = 20;
-
-/// A position on the WGS84 ellipsoid, degrees.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct GeoPoint {
-    /// Latitude, degrees north.
-    pub lat: f64,
-    /// Longitude, degrees east.
-    pub lon: f64,
-}
 
 /// The aircraft's home: where RTL returns to.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use mavlink::dialects::ardupilotmega::{MavAutopilot, MavMessage, MavType};
 
-pub use aircraft::{Aircraft, Battery, GeoPoint, Gps, Home, StatusText, STATUS_TEXT_KEEP};
+pub use aircraft::{Aircraft, Battery, Gps, Home, StatusText, STATUS_TEXT_KEEP};
 pub use history::{AircraftHistory, FleetHistory, HistoryPolicy, Sample};
 pub use link_quality::{LinkPresence, LinkState, DEGRADED_LOSS, LOST_AFTER};
 

@@ -17,7 +17,8 @@ use walkers::{lat_lon, Map, MapMemory, Projector};
 
 use kestrel_core::alerts::Severity;
 use kestrel_core::console::{ConsoleHandle, ConsoleView, Units};
-use kestrel_core::fleet::{Aircraft, FleetHistory, GeoPoint};
+use kestrel_core::fleet::{Aircraft, FleetHistory};
+use kestrel_core::geo::GeoPoint;
 use kestrel_core::plan::mission::{is_global_frame, MissionItem};
 
 use super::i18n::{Tr, S};

@@ -18,7 +18,7 @@ use kestrel_core::console::planning::{
 };
 use kestrel_core::console::Intent;
 use kestrel_core::crew::SortieState;
-use kestrel_core::fleet::GeoPoint;
+use kestrel_core::geo::GeoPoint;
 use kestrel_core::plan::areas::{Category, KeyArea, Shape, DEFAULT_PRIORITY};
 use kestrel_core::plan::routes::Pattern;
 use kestrel_core::plan::schedule::EventOverride;

@@ -19,7 +19,7 @@ use kestrel_core::console::sightings::{
     DispatchConnection, MarkRequest, SightingEvent, SightingIntent, SightingPlace, VideoSnapshot,
 };
 use kestrel_core::console::{Intent, Units};
-use kestrel_core::fleet::GeoPoint;
+use kestrel_core::geo::GeoPoint;
 use kestrel_core::sightings::{Category, DeliveryState, Priority, SightingEdit, SightingRecord};
 
 /// How long the "saved" line stays in the status bar.

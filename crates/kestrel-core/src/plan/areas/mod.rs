@@ -10,7 +10,7 @@ pub mod store;
 use serde_json::{Map, Value};
 
 use super::geo::{LocalFrame, Polygon, PolygonError};
-use crate::fleet::GeoPoint;
+use crate::geo::GeoPoint;
 
 pub use store::AreaStore;
 
