@@ -622,7 +622,7 @@ pub(crate) fn callsign_in(
 
 /// Actions that cannot be taken back a second later, or that end a flight, ask first.
 pub(crate) fn needs_confirmation(action: &PilotAction) -> bool {
-    use kestrel_core::protocol::pilot::mode;
+    use kestrel_core::fleet::modes as mode;
     action.is_destructive()
         || matches!(
             action,

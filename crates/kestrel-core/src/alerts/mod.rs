@@ -11,9 +11,8 @@ pub mod log;
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::fleet::modes::copter_mode_name;
+use crate::fleet::modes::{self, copter_mode_name};
 use crate::fleet::{Aircraft, FleetSnapshot, LinkState};
-use crate::protocol::pilot::mode;
 
 /// How urgent an alert is. Ordered: `Critical` is the most urgent.
 #[derive(
@@ -209,12 +208,7 @@ const BATTERY_HYSTERESIS: f32 = 5.0;
 pub const ALERTS_KEPT: usize = 2000;
 
 /// Modes an autopilot switches to by itself in a failsafe.
-const FAILSAFE_MODES: &[u32] = &[
-    mode::RTL,
-    mode::LAND,
-    21, /* SMART_RTL */
-    27, /* AUTO_RTL */
-];
+const FAILSAFE_MODES: &[u32] = &[modes::RTL, modes::LAND, modes::SMART_RTL, modes::AUTO_RTL];
 
 /// What the engine remembers of one aircraft between snapshots.
 #[derive(Debug, Default)]
@@ -837,12 +831,12 @@ mod tests {
         let mut b = Bench::new();
         b.feed(0.0, heartbeat(3, MavState::MAV_STATE_ACTIVE));
         b.update(0.1);
-        b.engine.expect_mode(1, mode::RTL, b.t0);
-        b.feed(0.2, heartbeat(mode::RTL, MavState::MAV_STATE_ACTIVE));
+        b.engine.expect_mode(1, modes::RTL, b.t0);
+        b.feed(0.2, heartbeat(modes::RTL, MavState::MAV_STATE_ACTIVE));
         assert!(raised(&b.update(0.3)).is_empty());
         b.feed(0.4, heartbeat(3, MavState::MAV_STATE_ACTIVE));
         b.update(0.5);
-        b.feed(30.0, heartbeat(mode::LAND, MavState::MAV_STATE_CRITICAL));
+        b.feed(30.0, heartbeat(modes::LAND, MavState::MAV_STATE_CRITICAL));
         let kinds = raised(&b.update(30.1));
         assert!(kinds.contains(&AlertKind::Failsafe {
             mode: "LAND".into()

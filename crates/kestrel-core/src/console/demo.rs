@@ -206,7 +206,7 @@ async fn launch(
     }
     if !run(station, sysid, &PilotAction::ResumeMission, engine).await {
         let auto = PilotAction::SetMode {
-            custom_mode: crate::protocol::pilot::mode::AUTO,
+            custom_mode: crate::fleet::modes::AUTO,
         };
         run(station, sysid, &auto, engine).await;
     }

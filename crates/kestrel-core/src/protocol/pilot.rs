@@ -2,24 +2,10 @@
 //! do it, in order. The command line and the console both go through here, so "take off" means
 //! the same steps everywhere.
 
-use crate::fleet::modes::{copter_mode_number, COPTER_MODES};
+use crate::fleet::modes::{self, copter_mode_number, COPTER_MODES};
 use crate::fleet::Aircraft;
 
 use super::Command;
-
-/// ArduCopter mode numbers the pilot actions rely on.
-pub mod mode {
-    /// Guided: fly to points the ground station gives.
-    pub const GUIDED: u32 = 4;
-    /// Auto: fly the uploaded mission.
-    pub const AUTO: u32 = 3;
-    /// Loiter: hold position.
-    pub const LOITER: u32 = 5;
-    /// Return to launch.
-    pub const RTL: u32 = 6;
-    /// Land where it is.
-    pub const LAND: u32 = 9;
-}
 
 /// A pilot's request to one aircraft, before it is turned into commands.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -86,11 +72,11 @@ impl PilotAction {
     /// for a failsafe.
     pub fn expected_mode(&self) -> Option<u32> {
         match self {
-            PilotAction::Takeoff { .. } | PilotAction::Goto { .. } => Some(mode::GUIDED),
-            PilotAction::Land => Some(mode::LAND),
-            PilotAction::ReturnToLaunch => Some(mode::RTL),
-            PilotAction::Hold => Some(mode::LOITER),
-            PilotAction::ResumeMission => Some(mode::AUTO),
+            PilotAction::Takeoff { .. } | PilotAction::Goto { .. } => Some(modes::GUIDED),
+            PilotAction::Land => Some(modes::LAND),
+            PilotAction::ReturnToLaunch => Some(modes::RTL),
+            PilotAction::Hold => Some(modes::LOITER),
+            PilotAction::ResumeMission => Some(modes::AUTO),
             PilotAction::SetMode { custom_mode } => Some(*custom_mode),
             PilotAction::Arm | PilotAction::Disarm => None,
         }
@@ -131,9 +117,9 @@ impl PilotAction {
             PilotAction::Disarm => vec![Command::Disarm],
             PilotAction::Takeoff { alt_m } => {
                 let mut steps = Vec::new();
-                if aircraft.is_none_or(|a| a.custom_mode != mode::GUIDED) {
+                if aircraft.is_none_or(|a| a.custom_mode != modes::GUIDED) {
                     steps.push(Command::SetMode {
-                        custom_mode: mode::GUIDED,
+                        custom_mode: modes::GUIDED,
                     });
                 }
                 if aircraft.is_none_or(|a| !a.armed) {
@@ -145,7 +131,7 @@ impl PilotAction {
             PilotAction::Land => vec![Command::Land],
             PilotAction::ReturnToLaunch => vec![Command::ReturnToLaunch],
             PilotAction::Hold => vec![Command::SetMode {
-                custom_mode: mode::LOITER,
+                custom_mode: modes::LOITER,
             }],
             PilotAction::ResumeMission => vec![Command::MissionStart],
             PilotAction::SetMode { custom_mode } => vec![Command::SetMode {
@@ -183,14 +169,14 @@ mod tests {
             steps,
             vec![
                 Command::SetMode {
-                    custom_mode: mode::GUIDED
+                    custom_mode: modes::GUIDED
                 },
                 Command::Arm,
                 Command::Takeoff { alt_m: 30.0 }
             ]
         );
         let mut flying = a.clone();
-        flying.custom_mode = mode::GUIDED;
+        flying.custom_mode = modes::GUIDED;
         flying.armed = true;
         assert_eq!(
             PilotAction::Takeoff { alt_m: 30.0 }
@@ -218,7 +204,7 @@ mod tests {
             .contains("LOITER"));
         assert_eq!(
             PilotAction::mode_by_name("rtl").unwrap().expected_mode(),
-            Some(mode::RTL)
+            Some(modes::RTL)
         );
     }
 }
