@@ -205,7 +205,7 @@ impl ConsoleApp {
         if targets.is_empty() {
             return;
         }
-        if needs_confirmation(&action) {
+        if action.needs_confirmation() {
             self.pending = Some(Pending { targets, action });
         } else {
             self.dispatch(targets, action);
@@ -618,16 +618,6 @@ pub(crate) fn callsign_in(
         (_, Some(r)) => r.clone(),
         _ => callsign(settings, tr, sysid),
     }
-}
-
-/// Actions that cannot be taken back a second later, or that end a flight, ask first.
-pub(crate) fn needs_confirmation(action: &PilotAction) -> bool {
-    use kestrel_core::fleet::modes as mode;
-    action.is_destructive()
-        || matches!(
-            action,
-            PilotAction::SetMode { custom_mode } if [mode::RTL, mode::LAND].contains(custom_mode)
-        )
 }
 
 impl eframe::App for ConsoleApp {

@@ -76,7 +76,6 @@ pub enum AlertKind {
         /// The message as the autopilot sent it.
         text: String,
     },
-    // --- signing ---
     /// Frames from (or addressed to) a signing aircraft were refused: someone without its key is
     /// sending as it or trying to command it. One alert per episode; `count` grows with it.
     FramesRefused {
@@ -90,7 +89,6 @@ pub enum AlertKind {
         /// Which links and what differs, as the fleet state reported it.
         text: String,
     },
-    // --- end signing ---
 }
 
 /// Why frames were refused, for [`AlertKind::FramesRefused`].
@@ -187,6 +185,32 @@ pub struct AlertThresholds {
     pub critical_battery_pct: f32,
 }
 
+/// Where a battery percentage stands against the alert thresholds: what the window colours a
+/// battery by, so that it turns amber and red exactly where the alerts are raised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatteryLevel {
+    /// Above the low-battery threshold.
+    Ok,
+    /// At or below the low-battery threshold.
+    Low,
+    /// At or below the critical-battery threshold.
+    Critical,
+}
+
+impl AlertThresholds {
+    /// Classifies a battery percentage: critical at or below `critical_battery_pct`, low at or
+    /// below `low_battery_pct`, otherwise ok.
+    pub fn battery_level(&self, pct: f32) -> BatteryLevel {
+        if pct <= self.critical_battery_pct {
+            BatteryLevel::Critical
+        } else if pct <= self.low_battery_pct {
+            BatteryLevel::Low
+        } else {
+            BatteryLevel::Ok
+        }
+    }
+}
+
 impl Default for AlertThresholds {
     fn default() -> Self {
         Self {
@@ -249,7 +273,7 @@ impl AlertEvent {
 /// Turns successive fleet snapshots into alerts. Feed it every snapshot (a few per second).
 #[derive(Debug)]
 pub struct AlertEngine {
-    refusals: HashMap<u8, RefusalWatch>, // --- signing ---
+    refusals: HashMap<u8, RefusalWatch>,
     thresholds: AlertThresholds,
     watches: HashMap<u8, Watch>,
     alerts: Vec<Alert>,
@@ -332,7 +356,7 @@ impl AlertEngine {
             self.check_mode(a, now, wall, &mut watch, &mut events);
             self.check_status(a, wall, &mut watch, &mut events);
             self.check_texts(a, now, wall, &mut watch, &mut events);
-            self.check_conflict(a, wall, &mut watch, &mut events); // --- signing ---
+            self.check_conflict(a, wall, &mut watch, &mut events);
             self.watches.insert(a.sysid, watch);
         }
         if self.alerts.len() > ALERTS_KEPT {
@@ -587,7 +611,6 @@ impl AlertEngine {
     }
 }
 
-// --- signing ---
 /// An episode of refused frames ends after this long without a new refusal (its alert is cleared;
 /// refusals after that raise a new one).
 pub const REFUSAL_EPISODE_QUIET: Duration = Duration::from_secs(60);
@@ -690,7 +713,6 @@ fn dominant(start: &[u64; 3], counts: &[u64; 3]) -> (Refusal, u64) {
         .max_by_key(|(_, n)| *n)
         .unwrap_or((Refusal::Unsigned, 0))
 }
-// --- end signing ---
 
 /// Serde for `Option<SystemTime>` as seconds since the Unix epoch.
 mod opt_unix_time {
@@ -865,7 +887,23 @@ mod tests {
         assert_eq!(b.engine.acknowledge_all(SystemTime::now()).len(), 1);
     }
 
-    // --- signing ---
+    #[test]
+    fn battery_levels_follow_the_thresholds() {
+        let t = AlertThresholds::default();
+        assert_eq!(t.battery_level(80.0), BatteryLevel::Ok);
+        assert_eq!(t.battery_level(30.5), BatteryLevel::Ok);
+        assert_eq!(t.battery_level(30.0), BatteryLevel::Low);
+        assert_eq!(t.battery_level(27.0), BatteryLevel::Low);
+        assert_eq!(t.battery_level(15.0), BatteryLevel::Critical);
+        assert_eq!(t.battery_level(0.0), BatteryLevel::Critical);
+        let strict = AlertThresholds {
+            low_battery_pct: 50.0,
+            critical_battery_pct: 40.0,
+        };
+        assert_eq!(strict.battery_level(45.0), BatteryLevel::Low);
+        assert_eq!(strict.battery_level(40.0), BatteryLevel::Critical);
+    }
+
     fn row(sysid: u8, unsigned: u64, bad: u64) -> crate::security::SigningRow {
         crate::security::SigningRow::new(
             sysid,

@@ -68,6 +68,17 @@ impl PilotAction {
         )
     }
 
+    /// Whether the console asks the pilot before sending it: actions that cannot be taken back a
+    /// second later ([`PilotAction::is_destructive`]), and mode changes that end a flight (RTL,
+    /// LAND).
+    pub fn needs_confirmation(&self) -> bool {
+        self.is_destructive()
+            || matches!(
+                self,
+                PilotAction::SetMode { custom_mode } if [modes::RTL, modes::LAND].contains(custom_mode)
+            )
+    }
+
     /// The flight mode the aircraft is expected to end up in, so that the change is not mistaken
     /// for a failsafe.
     pub fn expected_mode(&self) -> Option<u32> {
@@ -158,6 +169,42 @@ impl PilotAction {
 mod tests {
     use super::*;
     use std::time::Instant;
+
+    #[test]
+    fn actions_that_cannot_be_taken_back_or_end_a_flight_need_confirmation() {
+        for action in [
+            PilotAction::Arm,
+            PilotAction::Disarm,
+            PilotAction::Takeoff { alt_m: 20.0 },
+            PilotAction::Land,
+            PilotAction::ReturnToLaunch,
+            PilotAction::SetMode {
+                custom_mode: modes::RTL,
+            },
+            PilotAction::SetMode {
+                custom_mode: modes::LAND,
+            },
+        ] {
+            assert!(action.needs_confirmation(), "{action:?}");
+        }
+        for action in [
+            PilotAction::Hold,
+            PilotAction::ResumeMission,
+            PilotAction::SetMode {
+                custom_mode: modes::LOITER,
+            },
+            PilotAction::SetMode {
+                custom_mode: modes::SMART_RTL,
+            },
+            PilotAction::Goto {
+                lat: 48.1,
+                lon: 11.5,
+                alt_rel_m: 30.0,
+            },
+        ] {
+            assert!(!action.needs_confirmation(), "{action:?}");
+        }
+    }
 
     #[test]
     fn takeoff_from_the_ground_switches_to_guided_and_arms_first() {

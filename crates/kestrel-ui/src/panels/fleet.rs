@@ -205,11 +205,7 @@ impl ConsoleApp {
                     });
                     row.col(|ui| match a.battery.percent {
                         Some(p) => {
-                            let c = theme::battery_colour(
-                                p,
-                                thresholds.low_battery_pct,
-                                thresholds.critical_battery_pct,
-                            );
+                            let c = theme::battery_colour(thresholds.battery_level(p));
                             let mins = a
                                 .battery
                                 .minutes_left
