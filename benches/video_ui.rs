@@ -111,8 +111,8 @@ fn main() {
     };
     let mut app = ConsoleApp::new(handle, AppOptions::ephemeral(settings));
     app.select(1);
-    app.set_video_layout(VideoLayout::Grid);
-    app.set_video_stats(true);
+    app.video_mut().set_layout(VideoLayout::Grid);
+    app.video_mut().set_stats(true);
     let ctx = egui::Context::default();
     let mut t = 0.0;
     let mut seq = 0;
@@ -152,7 +152,7 @@ fn main() {
                 )
             })
             .collect();
-        view.videos = Arc::new(feeds);
+        view.video.feeds = Arc::new(feeds);
         app.handle().set_view(view);
     };
     // Warm-up: two seconds.
@@ -166,7 +166,7 @@ fn main() {
         frame(&mut app, t);
         std::thread::sleep(Duration::from_millis(16));
     }
-    let uploads_before: u64 = (1..=STREAMS as u8).map(|s| app.video_uploads(s)).sum();
+    let uploads_before: u64 = (1..=STREAMS as u8).map(|s| app.video().uploads(s)).sum();
     let cpu_before = cpu_seconds();
     let started = Instant::now();
     let mut times = Vec::new();
@@ -192,11 +192,11 @@ fn main() {
     let wall = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu_before;
     let uploads: u64 = (1..=STREAMS as u8)
-        .map(|s| app.video_uploads(s))
+        .map(|s| app.video().uploads(s))
         .sum::<u64>()
         - uploads_before;
     let sizes: Vec<String> = (1..=STREAMS as u8)
-        .map(|s| format!("{:?}", app.video_texture_size(s)))
+        .map(|s| format!("{:?}", app.video().texture_size(s)))
         .collect();
     times.sort_by(f64::total_cmp);
     cpu_times.sort_by(f64::total_cmp);

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use kestrel_sim::{Endpoint, SimConfig, Simulator};
 
 use kestrel::alerts::AlertKind;
-use kestrel::console::{ConsoleConfig, ConsoleHandle, Event, Intent};
+use kestrel::console::{CommandIntent, ConsoleConfig, ConsoleHandle, Event, LinkEvent, LinkIntent};
 use kestrel::link::LinkSpec;
 use kestrel::protocol::PilotAction;
 
@@ -77,15 +77,15 @@ fn without_a_window_the_core_commands_alerts_and_logs() {
 
     // A command is answered.
     let id = handle.next_command_id();
-    handle.send(Intent::Command {
+    handle.send(CommandIntent {
         id,
         targets: vec![1],
         action: PilotAction::Hold,
     });
-    let Event::CommandDone(report) = wait_for_event(
+    let Event::Commands(report) = wait_for_event(
         &handle,
         "the hold result",
-        |e| matches!(e, Event::CommandDone(r) if r.id == id),
+        |e| matches!(e, Event::Commands(r) if r.id == id),
     ) else {
         unreachable!()
     };
@@ -99,13 +99,14 @@ fn without_a_window_the_core_commands_alerts_and_logs() {
     wait_for_event(
         &handle,
         "the link lost alert",
-        |e| matches!(e, Event::Alert(a) if a.alert().kind == AlertKind::LinkLost),
+        |e| matches!(e, Event::Alerts(a) if a.alert().kind == AlertKind::LinkLost),
     );
     sim.set_link_down(false);
     wait_until("the lost alert cleared", || {
         handle
             .view()
             .alerts
+            .list
             .iter()
             .any(|a| a.kind == AlertKind::LinkLost && !a.is_active())
     });
@@ -120,7 +121,7 @@ fn without_a_window_the_core_commands_alerts_and_logs() {
         .any(|l| l.event == "cleared" && l.kind == AlertKind::LinkLost));
 
     // The session is recorded.
-    let tlog = handle.view().tlog.clone().expect("no telemetry log");
+    let tlog = handle.view().links.tlog.clone().expect("no telemetry log");
     drop(handle);
     assert!(std::fs::metadata(&tlog).unwrap().len() > 1000);
 }
@@ -128,24 +129,28 @@ fn without_a_window_the_core_commands_alerts_and_logs() {
 #[test]
 fn bad_connection_strings_are_refused_with_the_reason() {
     let handle = ConsoleHandle::start(ConsoleConfig::default()).unwrap();
-    handle.send(Intent::AddLink("udp:127.0.0.1:14550".into()));
-    let Event::LinkFailed { error, .. } = wait_for_event(&handle, "the refusal", |e| {
-        matches!(e, Event::LinkFailed { .. })
-    }) else {
+    handle.send(LinkIntent::Add("udp:127.0.0.1:14550".into()));
+    let Event::Links(LinkEvent::Failed { error, .. }) =
+        wait_for_event(&handle, "the refusal", |e| {
+            matches!(e, Event::Links(LinkEvent::Failed { .. }))
+        })
+    else {
         unreachable!()
     };
     assert!(error.contains("udpin"), "{error}");
     // A port that is taken is refused too, not a panic.
     let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap();
-    handle.send(Intent::AddLink(format!("udpin:{addr}")));
-    let Event::LinkFailed { error, .. } = wait_for_event(&handle, "the bind refusal", |e| {
-        matches!(e, Event::LinkFailed { .. })
-    }) else {
+    handle.send(LinkIntent::Add(format!("udpin:{addr}")));
+    let Event::Links(LinkEvent::Failed { error, .. }) =
+        wait_for_event(&handle, "the bind refusal", |e| {
+            matches!(e, Event::Links(LinkEvent::Failed { .. }))
+        })
+    else {
         unreachable!()
     };
     assert!(error.contains("cannot listen"), "{error}");
-    assert!(handle.view().links.is_empty());
+    assert!(handle.view().links.list.is_empty());
 }
 
 #[test]

@@ -122,7 +122,7 @@ fn imported_key_areas_appear_in_the_list_and_on_the_map_and_a_coverage_route_sho
     assert!(shows_part(&h, "5 key areas imported"));
     // On the map (centred on the Liaocheng base, where the areas are).
     h.run_steps(2);
-    let drawn = &h.state().planning_layer().drawn;
+    let drawn = &h.state().planning().layer().drawn;
     for name in ["Station square", "City hall", "Stadium", "Hospital helipad"] {
         assert!(
             drawn.iter().any(|d| d == name),
@@ -391,7 +391,7 @@ fn planning_view_picture() {
     let handle = ConsoleHandle::detached();
     handle.set_view(ConsoleView {
         planning: Arc::new(planning),
-        ..ConsoleView::empty()
+        ..ConsoleView::default()
     });
     let mut h = window(handle, true);
     h.run_steps(2);

@@ -404,7 +404,7 @@ fn crews_tab_picture() {
     let handle = ConsoleHandle::detached();
     handle.set_view(ConsoleView {
         planning: Arc::new(planning),
-        ..ConsoleView::empty()
+        ..ConsoleView::default()
     });
     let mut h = window(handle, true);
     h.run_steps(2);

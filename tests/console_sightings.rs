@@ -16,8 +16,8 @@ use egui_kittest::Harness;
 use kestrel_sim::{Endpoint, SimConfig, Simulator};
 use uuid::Uuid;
 
-use kestrel::console::dispatch_settings::{CotSettings, CredentialSource};
 use kestrel::console::sightings::count;
+use kestrel::console::sightings::{CotSettings, CredentialSource};
 use kestrel::console::synthetic::SyntheticFleet;
 use kestrel::console::{
     ConsoleConfig, ConsoleHandle, DispatchConnection, DispatchSettings, DispatchState, Event,
@@ -162,10 +162,10 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
         contains(h, "sighting saved: fire")
     });
     wait_until(&mut h, "the sighting in the list", |h| {
-        h.state().handle().view().sightings.len() == 1
+        h.state().handle().view().sightings.list.len() == 1
     });
     let view = h.state().handle().view();
-    let r = &view.sightings[0];
+    let r = &view.sightings.list[0];
     assert_eq!(r.state, DeliveryState::Queued);
     assert_eq!(r.sighting.category, Category::Fire);
     assert_eq!(r.sighting.located_by, LocatedBy::Aircraft);
@@ -203,7 +203,7 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
     wait_until(&mut h, "the video pick refused with its reason", |h| {
         contains(h, "sighting NOT saved") && contains(h, "above the ground")
     });
-    assert_eq!(h.state().handle().view().sightings.len(), 1);
+    assert_eq!(h.state().handle().view().sightings.list.len(), 1);
     // The audit trail has it, with the operator.
     let audit = kestrel::audit::AuditLog::open(&data.path().join("audit.db")).unwrap();
     let deadline = Instant::now() + WAIT;
@@ -225,7 +225,7 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
     // While queued, an edit changes it in place.
     h.state()
         .handle()
-        .send(Intent::Sighting(SightingIntent::Edit {
+        .send(Intent::Sightings(SightingIntent::Edit {
             id: r.sighting.id,
             edit: SightingEdit {
                 note: Some("smoke from the roof".into()),
@@ -234,9 +234,9 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
         }));
     wait_until(&mut h, "the edit saved and listed", |h| {
         contains(h, "changes saved: fire")
-            && h.state().handle().view().sightings[0].sighting.note == "smoke from the roof"
+            && h.state().handle().view().sightings.list[0].sighting.note == "smoke from the roof"
     });
-    assert_eq!(h.state().handle().view().sightings.len(), 1);
+    assert_eq!(h.state().handle().view().sightings.list.len(), 1);
 }
 
 /// Right-clicks the middle of the map and marks a sighting there as a person.
@@ -282,18 +282,22 @@ fn with_the_broker_down_a_sighting_stays_queued_and_is_acknowledged_once_dispatc
     });
     mark_person_on_the_map(&mut h);
     wait_until(&mut h, "the sighting in the list", |h| {
-        h.state().handle().view().sightings.len() == 1
+        h.state().handle().view().sightings.list.len() == 1
     });
     let view = h.state().handle().view();
-    assert_eq!(view.sightings[0].sighting.located_by, LocatedBy::Map);
-    assert!(view.sightings[0].sighting.position.accuracy_m.is_some());
+    assert_eq!(view.sightings.list[0].sighting.located_by, LocatedBy::Map);
+    assert!(view.sightings.list[0]
+        .sighting
+        .position
+        .accuracy_m
+        .is_some());
     wait_until(&mut h, "the backlog in the status bar", |h| {
         contains(h, "dispatch OFFLINE — 1 waiting")
     });
     click_when_shown(&mut h, "Sightings (1)");
     wait_until(&mut h, "the list", |h| shows(h, "queued"));
     assert!(matches!(
-        h.state().handle().view().dispatch.connection,
+        h.state().handle().view().sightings.dispatch.connection,
         DispatchConnection::Offline { .. }
     ));
 
@@ -318,7 +322,7 @@ fn with_the_broker_down_a_sighting_stays_queued_and_is_acknowledged_once_dispatc
     assert_eq!(held.len(), 1, "dispatch holds {held:?}");
     assert_eq!(
         held[0].sighting.id,
-        h.state().handle().view().sightings[0].sighting.id
+        h.state().handle().view().sightings.list[0].sighting.id
     );
 }
 
@@ -377,7 +381,7 @@ fn detached_with(
     let mut fleet = SyntheticFleet::new(3, Instant::now());
     fleet.step(10.0);
     let mut view = fleet.view(10.0, 1);
-    view.dispatch = DispatchState {
+    view.sightings.dispatch = DispatchState {
         connection,
         counts: count(&sightings),
         console_id: "team-1".into(),
@@ -386,7 +390,7 @@ fn detached_with(
         retry_at: None,
         ..Default::default()
     };
-    view.sightings = Arc::new(sightings);
+    view.sightings.list = Arc::new(sightings);
     handle.set_view(view);
     let mut options = AppOptions::ephemeral(settings(dispatch));
     options.show_clock = false;
@@ -413,7 +417,7 @@ fn saved_is_shown_only_once_the_core_confirms() {
     h.run_steps(2);
     let intents = h.state().handle().take_intents();
     let id = match &intents[..] {
-        [Intent::Sighting(SightingIntent::Mark { id, request })] => {
+        [Intent::Sightings(SightingIntent::Mark { id, request })] => {
             assert_eq!(request.place, SightingPlace::Aircraft(1));
             assert_eq!(request.category, Category::Rescue);
             *id
@@ -426,7 +430,7 @@ fn saved_is_shown_only_once_the_core_confirms() {
         .into_sighting();
     h.state()
         .handle()
-        .inject_event(Event::Sighting(SightingEvent::Saved {
+        .inject_event(Event::Sightings(SightingEvent::Saved {
             request: id,
             result: Ok(s),
         }));
@@ -438,12 +442,12 @@ fn saved_is_shown_only_once_the_core_confirms() {
     h.key_press(egui::Key::Num2);
     h.run_steps(2);
     let id = match &h.state().handle().take_intents()[..] {
-        [Intent::Sighting(SightingIntent::Mark { id, .. })] => *id,
+        [Intent::Sightings(SightingIntent::Mark { id, .. })] => *id,
         other => panic!("{other:?}"),
     };
     h.state()
         .handle()
-        .inject_event(Event::Sighting(SightingEvent::Saved {
+        .inject_event(Event::Sightings(SightingEvent::Saved {
             request: id,
             result: Err("disk full".into()),
         }));
@@ -507,7 +511,7 @@ fn sightings_window_picture_and_editing_a_queued_one() {
     h.get_by_label("Save changes").click();
     h.run_steps(2);
     match &h.state().handle().take_intents()[..] {
-        [Intent::Sighting(SightingIntent::Edit { id, edit })] => {
+        [Intent::Sightings(SightingIntent::Edit { id, edit })] => {
             assert_eq!(*id, fire);
             assert_eq!(edit.note.as_deref(), Some("note 3 (more)"));
             assert_eq!(edit.category, None);
@@ -526,7 +530,7 @@ fn sightings_window_picture_and_editing_a_queued_one() {
     h.run_steps(2);
     assert!(matches!(
         &h.state().handle().take_intents()[..],
-        [Intent::Sighting(SightingIntent::Correct { .. })]
+        [Intent::Sightings(SightingIntent::Correct { .. })]
     ));
 }
 
@@ -566,7 +570,7 @@ fn dispatch_settings_refuse_a_bad_broker_url_and_apply_a_good_one() {
     h.run_steps(2);
     let intents = h.state().handle().take_intents();
     match &intents[..] {
-        [Intent::Sighting(SightingIntent::Configure(s))] => {
+        [Intent::Sightings(SightingIntent::Configure(s))] => {
             assert_eq!(s.broker, "mqtts://dispatch.example:8883")
         }
         other => panic!("{other:?}"),
@@ -619,7 +623,7 @@ fn dispatch_settings_ask_for_the_tak_client_certificate_of_an_ssl_cot_target() {
     h.get_by_label("Apply").click();
     h.run_steps(2);
     match &h.state().handle().take_intents()[..] {
-        [Intent::Sighting(SightingIntent::Configure(s))] => {
+        [Intent::Sightings(SightingIntent::Configure(s))] => {
             assert_eq!(
                 s.cot.cert_file.as_deref(),
                 Some(std::path::Path::new("/etc/kestrel/tak-client.pem"))

@@ -108,7 +108,7 @@ fn trusting_the_link_and_confirming_sets_up_signing() {
         !h.get_by_label(SETUP).accesskit_node().is_disabled()
     });
     // Trust is remembered with the link in the settings.
-    let name = h.state().handle().view().links[0].name.clone();
+    let name = h.state().handle().view().links.list[0].name.clone();
     assert!(h.state().settings().trusted_links.contains(&name));
     h.get_by_label(SETUP).click();
     wait_until(&mut h, "the confirmation", |h| shows(h, "Confirm"));
@@ -168,10 +168,11 @@ fn trusting_the_link_and_confirming_sets_up_signing() {
     assert!(
         !view
             .alerts
+            .list
             .iter()
             .any(|a| matches!(a.kind, AlertKind::FramesRefused { .. })),
         "{:?}",
-        view.alerts
+        view.alerts.list
     );
 }
 
@@ -181,7 +182,7 @@ fn an_unsigned_station_commanding_a_signed_aircraft_raises_one_alert() {
     let (mut h, sim, console_addr) = console_with_simulator(data.path());
     wait_until(&mut h, "the aircraft", |h| shows(h, SETUP));
     // Signing set up through the core's intents (the window's part is tested above).
-    let link = h.state().handle().view().links[0].id;
+    let link = h.state().handle().view().links.list[0].id;
     let handle = h.state().handle();
     handle.send(Intent::Signing(SigningIntent::SetTrusted {
         link,
@@ -219,6 +220,7 @@ fn an_unsigned_station_commanding_a_signed_aircraft_raises_one_alert() {
             .handle()
             .view()
             .alerts
+            .list
             .iter()
             .filter(|a| matches!(a.kind, AlertKind::FramesRefused { .. }))
             .cloned()
@@ -269,7 +271,7 @@ fn links_trusted_in_the_settings_are_trusted_when_they_open() {
     })
     .unwrap();
     let deadline = Instant::now() + WAIT;
-    while !handle.view().links.first().is_some_and(|l| l.trusted) {
+    while !handle.view().links.list.first().is_some_and(|l| l.trusted) {
         assert!(Instant::now() < deadline, "the saved trust was not applied");
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -96,28 +96,36 @@ fn live_video_in_the_console() {
     // The first aircraft is selected by itself; its camera plays in the corner of the map, from
     // the port it announced, decoded at the camera's size.
     wait_until(&mut h, "aircraft 1's video in the corner", |h| {
-        h.state().video_texture_size(1) == Some([640, 360])
+        h.state().video().texture_size(1) == Some([640, 360])
     });
-    assert_eq!(h.state().video_layout(), VideoLayout::MapMain);
-    let feed = h.state().handle().view().videos.get(&1).cloned().unwrap();
+    assert_eq!(h.state().video().layout(), VideoLayout::MapMain);
+    let feed = h
+        .state()
+        .handle()
+        .view()
+        .video
+        .feeds
+        .get(&1)
+        .cloned()
+        .unwrap();
     assert_eq!(feed.status.source, format!("udp://0.0.0.0:{base}"));
-    let uploads = h.state().video_uploads(1);
+    let uploads = h.state().video().uploads(1);
     wait_until(&mut h, "more frames", |h| {
-        h.state().video_uploads(1) > uploads + 10
+        h.state().video().uploads(1) > uploads + 10
     });
 
     // A click on the small video makes it the main view, with the map in the corner.
     h.get_by_label("Team 1 video").click();
     wait_until(&mut h, "the video full size", |h| {
-        h.state().video_layout() == VideoLayout::VideoMain && shows(h, "⇄")
+        h.state().video().layout() == VideoLayout::VideoMain && shows(h, "⇄")
     });
     // The small map has no toolbar (zoom, follow, key areas): it is a glance, not a tool.
     assert!(!shows(&h, "Whole fleet") && !shows(&h, "Key areas"));
     // A click on the picture is reported with its position in the frame (the centre here).
-    h.state_mut().take_video_clicks();
+    h.state_mut().video_mut().take_clicks();
     h.get_by_label("Team 1 video").click();
     h.run_steps(2);
-    let clicks = h.state_mut().take_video_clicks();
+    let clicks = h.state_mut().video_mut().take_clicks();
     assert_eq!(clicks.len(), 1, "{clicks:?}");
     assert_eq!(clicks[0].sysid, 1);
     assert!((clicks[0].nx - 0.5).abs() < 0.02 && (clicks[0].ny - 0.5).abs() < 0.02);
@@ -128,9 +136,9 @@ fn live_video_in_the_console() {
     wait_until(&mut h, "NO SIGNAL", |h| shows(h, "NO SIGNAL"));
     assert!(contains(&h, "reconnecting"));
     sim.set_video_running(0, true).unwrap();
-    let before = h.state().video_uploads(1);
+    let before = h.state().video().uploads(1);
     wait_until(&mut h, "the picture back", |h| {
-        !shows(h, "NO SIGNAL") && h.state().video_uploads(1) > before + 5
+        !shows(h, "NO SIGNAL") && h.state().video().uploads(1) > before + 5
     });
 
     // A snapshot with the aircraft's position and time goes into the data directory.
@@ -174,7 +182,7 @@ fn live_video_in_the_console() {
     // The swap button in the map's corner goes back to the map.
     h.get_by_label("⇄").click();
     wait_until(&mut h, "the map back", |h| {
-        h.state().video_layout() == VideoLayout::MapMain
+        h.state().video().layout() == VideoLayout::MapMain
     });
     h.run_steps(2);
     assert!(shows(&h, "Whole fleet") && shows(&h, "Key areas"));
@@ -184,16 +192,16 @@ fn live_video_in_the_console() {
     // The grid plays every aircraft at once.
     h.get_by_label("Video grid").click();
     h.run_steps(2);
-    assert_eq!(h.state().video_layout(), VideoLayout::Grid);
+    assert_eq!(h.state().video().layout(), VideoLayout::Grid);
     wait_until(&mut h, "both videos in the grid", |h| {
-        h.state().video_texture_size(1) == Some([640, 360])
-            && h.state().video_texture_size(2) == Some([640, 360])
+        h.state().video().texture_size(1) == Some([640, 360])
+            && h.state().video().texture_size(2) == Some([640, 360])
     });
     assert!(shows(&h, "Team 2 video"));
     // Back to the map: aircraft 2's stream is stopped by the core.
     h.get_by_label("Map").click();
     wait_until(&mut h, "aircraft 2's stream stopped", |h| {
-        !h.state().handle().view().videos.contains_key(&2)
+        !h.state().handle().view().video.feeds.contains_key(&2)
     });
 
     // Closing the console leaves no pipeline behind.

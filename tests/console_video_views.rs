@@ -90,7 +90,7 @@ fn console(layout: VideoLayout) -> Harness<'static, ConsoleApp> {
         let t = i as f64 * 0.1;
         fleet.step(t);
         let mut view = fleet.view(t, i);
-        view.videos = feeds.clone();
+        view.video.feeds = feeds.clone();
         handle.set_view(view);
     }
     let settings = Settings {
@@ -102,8 +102,8 @@ fn console(layout: VideoLayout) -> Harness<'static, ConsoleApp> {
     options.show_clock = false;
     let mut app = ConsoleApp::new(handle, options);
     app.select(1);
-    app.set_video_layout(layout);
-    app.set_video_stats(true);
+    app.video_mut().set_layout(layout);
+    app.video_mut().set_stats(true);
     Harness::builder()
         .with_size([1280.0, 800.0])
         .with_step_dt(0.05)
@@ -118,7 +118,7 @@ fn console(layout: VideoLayout) -> Harness<'static, ConsoleApp> {
 fn main_video_with_hud_and_stats() {
     let mut h = console(VideoLayout::VideoMain);
     h.run_steps(4);
-    assert_eq!(h.state().video_texture_size(1), Some([640, 360]));
+    assert_eq!(h.state().video().texture_size(1), Some([640, 360]));
     // The map is in the corner, with the button that swaps it back.
     assert!(h.query_by_label("⇄").is_some());
     assert!(h.query_by_label("● Record").is_some());
@@ -131,7 +131,7 @@ fn grid_of_every_camera_with_one_lost() {
     let mut h = console(VideoLayout::Grid);
     h.run_steps(4);
     for s in 1..=4 {
-        assert_eq!(h.state().video_texture_size(s), Some([640, 360]), "{s}");
+        assert_eq!(h.state().video().texture_size(s), Some([640, 360]), "{s}");
         assert!(h.query_by_label(&format!("Team {s} video")).is_some());
     }
     // Only the lost camera says so.
@@ -141,8 +141,8 @@ fn grid_of_every_camera_with_one_lost() {
     h.get_by_label("Team 2 video").click();
     h.step();
     assert_eq!(h.state().selected(), Some(2));
-    assert_eq!(h.state().video_layout(), VideoLayout::Grid);
+    assert_eq!(h.state().video().layout(), VideoLayout::Grid);
     h.get_by_label("Team 2 video").click();
     h.run_steps(2);
-    assert_eq!(h.state().video_layout(), VideoLayout::VideoMain);
+    assert_eq!(h.state().video().layout(), VideoLayout::VideoMain);
 }

@@ -12,7 +12,9 @@ use egui_kittest::Harness;
 
 use kestrel::alerts::{Alert, AlertKind, Severity};
 use kestrel::console::synthetic::SyntheticFleet;
-use kestrel::console::{ConsoleHandle, ConsoleView, Intent, Language, Settings};
+use kestrel::console::{
+    AlertIntent, CommandIntent, ConsoleHandle, ConsoleView, Intent, Language, Settings,
+};
 use kestrel::protocol::PilotAction;
 use kestrel::tiles::TileSourceConfig;
 use kestrel::ui::{install_fonts, AppOptions, ConsoleApp};
@@ -99,7 +101,7 @@ fn a_critical_alert_stays_on_screen_until_acknowledged() {
     h.run_steps(2);
     let mut view = fleet.view(60.0, 1000);
     fleet.step(60.1);
-    view.alerts = Arc::new(vec![Alert {
+    view.alerts.list = Arc::new(vec![Alert {
         id: 42,
         at: SystemTime::now(),
         sysid: 2,
@@ -119,7 +121,9 @@ fn a_critical_alert_stays_on_screen_until_acknowledged() {
     assert!(!contains(&h, banner), "banner stays after acknowledging");
     let intents = h.state().handle().take_intents();
     assert!(
-        intents.iter().any(|i| matches!(i, Intent::Acknowledge(42))),
+        intents
+            .iter()
+            .any(|i| matches!(i, Intent::Alerts(AlertIntent::Acknowledge(42)))),
         "{intents:?}"
     );
 }
@@ -153,7 +157,7 @@ fn return_to_launch_waits_for_confirmation_and_cancel_sends_nothing() {
     assert!(
         matches!(
             &intents[..],
-            [Intent::Command { targets, action: PilotAction::ReturnToLaunch, .. }] if targets == &vec![1]
+            [Intent::Commands(CommandIntent { targets, action: PilotAction::ReturnToLaunch, .. })] if targets == &vec![1]
         ),
         "{intents:?}"
     );
@@ -162,10 +166,10 @@ fn return_to_launch_waits_for_confirmation_and_cancel_sends_nothing() {
     h.run_steps(2);
     assert!(matches!(
         &h.state().handle().take_intents()[..],
-        [Intent::Command {
+        [Intent::Commands(CommandIntent {
             action: PilotAction::Hold,
             ..
-        }]
+        })]
     ));
 }
 
@@ -194,7 +198,7 @@ fn clicking_a_fleet_row_selects_the_aircraft_and_ticking_several_enables_return_
     assert!(
         matches!(
             &intents[..],
-            [Intent::Command { targets, action: PilotAction::ReturnToLaunch, .. }] if targets == &vec![1, 3]
+            [Intent::Commands(CommandIntent { targets, action: PilotAction::ReturnToLaunch, .. })] if targets == &vec![1, 3]
         ),
         "{intents:?}"
     );

@@ -383,7 +383,7 @@ fn the_console_shows_why_its_cot_stream_to_tak_is_down() {
     .unwrap();
     let deadline = std::time::Instant::now() + WAIT;
     loop {
-        if let Some(why) = handle.view().dispatch.cot_down.clone() {
+        if let Some(why) = handle.view().sightings.dispatch.cot_down.clone() {
             assert!(why.contains("not signed by a trusted CA"), "{why}");
             break;
         }

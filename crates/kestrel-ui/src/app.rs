@@ -1,24 +1,39 @@
-//! The console window's state and its frame: top bar, alert banner, fleet panel, selected-aircraft
-//! panel, map, status bar and the windows (connections, settings, alert log, confirmations). It
-//! only reads the core's published view and sends intents; it never waits on anything.
+//! The console window: it owns the panels and the window's shared state (settings, selection,
+//! alerts acknowledged here, commands under way, the map), lays the frame out — top bar, alert
+//! banner, status bar, the fleet or planning list on the left, the selected aircraft on the
+//! right, the map or video in the centre, the windows — and carries out what the panels asked
+//! for. It only reads the core's published view and sends intents; it never waits on anything.
+//!
+//! To add a panel: a struct implementing [`Panel`] in `panels/`, a field in [`Panels`] and a
+//! line in [`Panels::hooks`].
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use kestrel_core::alerts::{Alert, Severity};
-use kestrel_core::console::{CommandReport, ConsoleHandle, ConsoleView, Event, Intent, Settings};
-use kestrel_core::protocol::PilotAction;
+use kestrel_core::console::{
+    AlertIntent, ConsoleHandle, ConsoleView, Event, Language, MarkRequest, Settings, SettingsEvent,
+    SettingsIntent,
+};
 
-use super::fonts::{self, CjkSource};
-use super::i18n::{Tr, S};
-use super::map::{MapAction, MapInput, MapTiles, MapView};
-
-/// How long a command result stays in the notices.
-const REPORT_KEEP: Duration = Duration::from_secs(12);
+use crate::commands::CommandDesk;
+use crate::context::{Action, Actions, AlertMarks, Selection, ViewCtx};
+use crate::fonts::{self, CjkSource};
+use crate::i18n::{Tr, S};
+use crate::map::{MapTiles, MapView};
+use crate::panel::{MapLayer, Panel};
+use crate::panels::aircraft::AircraftPanel;
+use crate::panels::alerts::{self, AlertsPanel};
+use crate::panels::connections::ConnectionsWindow;
+use crate::panels::fleet::FleetPanel;
+use crate::panels::planning::PlanningPanel;
+use crate::panels::settings::SettingsWindow;
+use crate::panels::sightings::SightingsPanel;
+use crate::panels::signing::SigningPanel;
+use crate::panels::status;
+use crate::panels::video::VideoPanel;
 
 /// How the window is set up.
 #[derive(Debug, Clone)]
@@ -48,62 +63,57 @@ impl AppOptions {
     }
 }
 
-/// A pilot action waiting for the pilot's confirmation.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Pending {
-    pub targets: Vec<u8>,
-    pub action: PilotAction,
+/// Every panel with hooks of its own (top bar, status bar, aircraft rows, windows, events).
+pub struct Panels {
+    connections: ConnectionsWindow,
+    alerts: AlertsPanel,
+    settings: SettingsWindow,
+    sightings: SightingsPanel,
+    planning: PlanningPanel,
+    signing: SigningPanel,
+    video: VideoPanel,
 }
 
-/// A command sent and not answered yet.
-#[derive(Debug, Clone)]
-pub(crate) struct InFlight {
-    pub at: Instant,
-    pub action: PilotAction,
-    pub waiting: BTreeSet<u8>,
+impl Panels {
+    /// Every panel, in the order their buttons, rows and windows appear.
+    fn hooks(&mut self) -> [&mut dyn Panel; 7] {
+        [
+            &mut self.connections,
+            &mut self.alerts,
+            &mut self.settings,
+            &mut self.sightings,
+            &mut self.planning,
+            &mut self.signing,
+            &mut self.video,
+        ]
+    }
 }
 
-/// Which windows are open.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Windows {
-    pub connections: bool,
-    pub settings: bool,
-    pub alert_log: bool,
+/// When the first aircraft showed up, and whether it was selected by itself.
+struct Startup {
+    launched_at: Instant,
+    first_aircraft_after: Option<Duration>,
+    auto_selected: bool,
 }
 
 /// The console window.
 pub struct ConsoleApp {
-    pub(crate) handle: ConsoleHandle,
-    pub(crate) settings: Settings,
-    pub(crate) settings_path: Option<PathBuf>,
-    pub(crate) tile_cache: Option<PathBuf>,
-    pub(crate) view: Arc<ConsoleView>,
-    pub(crate) primary: Option<u8>,
-    pub(crate) checked: BTreeSet<u8>,
-    pub(crate) map: MapView,
-    pub(crate) windows: Windows,
-    pub(crate) link_input: String,
-    pub(crate) link_feedback: Option<(bool, String)>,
-    pub(crate) links_from_ui: HashSet<String>,
-    pub(crate) pending: Option<Pending>,
-    pub(crate) in_flight: HashMap<u64, InFlight>,
-    pub(crate) reports: VecDeque<(Instant, CommandReport)>,
-    pub(crate) acked: HashSet<u64>,
-    pub(crate) notice: Option<(Instant, String)>,
-    pub(crate) draft: Option<super::panels::settings::Draft>,
-    pub(crate) launched_at: Instant,
-    pub(crate) first_aircraft_after: Option<Duration>,
-    pub(crate) cjk: Option<CjkSource>,
-    pub(crate) show_clock: bool,
-    pub(crate) auto_selected: bool,
-    // --- video ---
-    pub(crate) video: super::panels::video::VideoUi,
-    // --- end video ---
-    // --- sightings ---
-    pub(crate) sightings_ui: super::panels::sightings::SightingsUi,
-    // --- planning ---
-    pub(crate) planning: super::panels::planning::PlanningUi,
-    pub(crate) signing_ui: super::panels::signing::SigningUi, // --- signing ---
+    handle: ConsoleHandle,
+    settings: Settings,
+    settings_path: Option<PathBuf>,
+    tile_cache: Option<PathBuf>,
+    view: Arc<ConsoleView>,
+    selection: Selection,
+    alerts: AlertMarks,
+    commands: CommandDesk,
+    map: MapView,
+    fleet: FleetPanel,
+    aircraft: AircraftPanel,
+    panels: Panels,
+    notice: Option<(Instant, String)>,
+    startup: Startup,
+    cjk: Option<CjkSource>,
+    show_clock: bool,
 }
 
 impl ConsoleApp {
@@ -119,31 +129,32 @@ impl ConsoleApp {
         Self {
             handle,
             settings: options.settings,
+            panels: Panels {
+                connections: ConnectionsWindow::default(),
+                alerts: AlertsPanel::default(),
+                settings: SettingsWindow::new(options.settings_path.clone()),
+                sightings: SightingsPanel::default(),
+                planning: PlanningPanel::default(),
+                signing: SigningPanel::default(),
+                video: VideoPanel::default(),
+            },
             settings_path: options.settings_path,
             tile_cache: options.tile_cache,
             view,
-            primary: None,
-            checked: BTreeSet::new(),
+            selection: Selection::default(),
+            alerts: AlertMarks::default(),
+            commands: CommandDesk::default(),
             map: MapView::new(tiles),
-            windows: Windows::default(),
-            link_input: String::new(),
-            link_feedback: None,
-            links_from_ui: HashSet::new(),
-            pending: None,
-            in_flight: HashMap::new(),
-            reports: VecDeque::new(),
-            acked: HashSet::new(),
+            fleet: FleetPanel,
+            aircraft: AircraftPanel,
             notice: None,
-            draft: None,
-            launched_at: options.launched_at,
-            first_aircraft_after: None,
+            startup: Startup {
+                launched_at: options.launched_at,
+                first_aircraft_after: None,
+                auto_selected: false,
+            },
             cjk: None,
             show_clock: options.show_clock,
-            auto_selected: false,
-            video: Default::default(),
-            sightings_ui: Default::default(), // --- sightings ---
-            planning: Default::default(),
-            signing_ui: Default::default(), // --- signing ---
         }
     }
 
@@ -171,7 +182,12 @@ impl ConsoleApp {
 
     /// The aircraft whose panel is shown.
     pub fn selected(&self) -> Option<u8> {
-        self.primary
+        self.selection.primary
+    }
+
+    /// Selects one aircraft (shows its panel).
+    pub fn select(&mut self, sysid: u8) {
+        self.selection.primary = Some(sysid);
     }
 
     /// The core handle (tests reach the simulator through it).
@@ -181,7 +197,7 @@ impl ConsoleApp {
 
     /// How long after launch the first aircraft was drawn on the map.
     pub fn first_aircraft_after(&self) -> Option<Duration> {
-        self.first_aircraft_after
+        self.startup.first_aircraft_after
     }
 
     /// Where the Chinese glyphs come from (after the first frame).
@@ -189,220 +205,46 @@ impl ConsoleApp {
         self.cjk.as_ref()
     }
 
-    /// The callsign of an aircraft: the configured one, else its team name.
+    /// The callsign of an aircraft as the window shows it.
     pub fn callsign(&self, sysid: u8) -> String {
-        callsign_in(&self.settings, self.tr(), &self.view.planning.names, sysid)
+        crate::i18n::callsign(&self.view, self.tr(), sysid)
     }
 
-    /// Selects one aircraft (shows its panel).
-    pub fn select(&mut self, sysid: u8) {
-        self.primary = Some(sysid);
+    /// The video views.
+    pub fn video(&self) -> &VideoPanel {
+        &self.panels.video
     }
 
-    /// Asks for `action` on `targets`: at once, or after the pilot confirms if it is one that
-    /// cannot be taken back.
-    pub(crate) fn request(&mut self, targets: Vec<u8>, action: PilotAction) {
-        if targets.is_empty() {
-            return;
-        }
-        if action.needs_confirmation() {
-            self.pending = Some(Pending { targets, action });
-        } else {
-            self.dispatch(targets, action);
-        }
+    /// The video views, to change their layout or take their clicks.
+    pub fn video_mut(&mut self) -> &mut VideoPanel {
+        &mut self.panels.video
     }
 
-    /// Sends `action` to `targets` now.
-    pub(crate) fn dispatch(&mut self, targets: Vec<u8>, action: PilotAction) {
-        let id = self.handle.next_command_id();
-        self.in_flight.insert(
-            id,
-            InFlight {
-                at: Instant::now(),
-                action: action.clone(),
-                waiting: targets.iter().copied().collect(),
-            },
-        );
-        self.handle.send(Intent::Command {
-            id,
-            targets,
-            action,
-        });
+    /// The planning panel.
+    pub fn planning(&self) -> &PlanningPanel {
+        &self.panels.planning
     }
 
-    /// Saves the settings (in the background) if they have a file.
-    pub(crate) fn save_settings(&self) {
-        if let Some(path) = &self.settings_path {
-            self.handle.send(Intent::SaveSettings(
-                Box::new(self.settings.clone()),
-                path.clone(),
-            ));
-        }
-    }
-
-    /// Changes the tile source and rebuilds the tile layer.
-    pub(crate) fn set_tile_source(&mut self, source: kestrel_core::tiles::TileSourceConfig) {
-        self.settings.tile_source = source;
-        self.map.set_tiles(MapTiles::new(
-            &self.settings.tile_source,
-            self.handle.runtime(),
-            self.tile_cache.clone(),
-        ));
-    }
-
-    /// Alerts not acknowledged yet, most urgent first, then newest first.
-    pub(crate) fn unacknowledged(&self) -> Vec<&Alert> {
-        let mut v: Vec<&Alert> = self
-            .view
-            .alerts
-            .iter()
-            .filter(|a| a.needs_attention() && !self.acked.contains(&a.id))
-            .collect();
-        v.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.at.cmp(&a.at)));
-        v
-    }
-
-    /// The most urgent unacknowledged (or still active) alert of each aircraft.
-    pub(crate) fn alerting(&self) -> HashMap<u8, Severity> {
-        let mut m: HashMap<u8, Severity> = HashMap::new();
-        for a in self.view.alerts.iter() {
-            let live = (a.needs_attention() && !self.acked.contains(&a.id)) || a.is_active();
-            if live {
-                let e = m.entry(a.sysid).or_insert(a.severity);
-                *e = (*e).max(a.severity);
-            }
-        }
-        m
-    }
-
-    /// Acknowledges an alert (shown at once, confirmed by the core).
-    pub(crate) fn acknowledge(&mut self, id: u64) {
-        self.acked.insert(id);
-        self.handle.send(Intent::Acknowledge(id));
-    }
-
-    /// Acknowledges every alert.
-    pub(crate) fn acknowledge_all(&mut self) {
-        let ids: Vec<u64> = self.unacknowledged().iter().map(|a| a.id).collect();
-        self.acked.extend(ids);
-        self.handle.send(Intent::AcknowledgeAll);
-    }
-
-    fn poll(&mut self) {
-        self.view = self.handle.view();
-        let events: Vec<Event> = self.handle.events().collect();
-        for e in events {
-            match e {
-                Event::CommandDone(r) => {
-                    if let Some(f) = self.in_flight.get_mut(&r.id) {
-                        f.waiting.remove(&r.sysid);
-                        if f.waiting.is_empty() {
-                            self.in_flight.remove(&r.id);
-                        }
-                    }
-                    self.reports.push_back((Instant::now(), r));
-                }
-                Event::LinkAdded { name, .. } => {
-                    if self.links_from_ui.remove(&name) {
-                        if !self.settings.links.contains(&name) {
-                            self.settings.links.push(name.clone());
-                            self.save_settings();
-                        }
-                        self.link_feedback = Some((true, name));
-                    }
-                }
-                Event::LinkFailed { input, error } => {
-                    self.links_from_ui.remove(&input);
-                    self.link_feedback = Some((false, format!("{input}: {error}")));
-                }
-                Event::LinkRemoved(_) | Event::Alert(_) => {}
-                Event::SettingsSaved(Err(e)) => {
-                    self.notice = Some((Instant::now(), e));
-                }
-                Event::SettingsSaved(Ok(_)) => {}
-                // --- video ---
-                Event::Video(v) => self.video_event(v),
-                Event::Sighting(e) => self.on_sighting_event(e), // --- sightings ---
-                // --- planning ---
-                Event::Planning(o) => self.planning.outcome(o),
-                Event::Signing(o) => self.on_signing_outcome(o), // --- signing ---
-            }
-        }
-        let now = Instant::now();
-        // A command the core never answered (it always does, within its retries) is not left
-        // "sending" for ever.
-        self.in_flight
-            .retain(|_, f| now.duration_since(f.at) < Duration::from_secs(60));
-        while self
-            .reports
-            .front()
-            .is_some_and(|(t, _)| now.duration_since(*t) > REPORT_KEEP)
-        {
-            self.reports.pop_front();
-        }
-        // Alerts acknowledged here and confirmed by the core need no local memory.
-        let view = self.view.clone();
-        self.acked.retain(|id| {
-            view.alerts
-                .iter()
-                .find(|a| a.id == *id)
-                .is_some_and(|a| !a.is_acknowledged())
-        });
-        // Forget selections of aircraft that are gone (links removed).
-        if let Some(p) = self.primary {
-            if self.view.fleet.get(p).is_none() && !self.view.fleet.aircraft.is_empty() {
-                self.primary = None;
-            }
-        }
-        // The first aircraft heard is selected, so that its instruments are up at once.
-        if !self.auto_selected {
-            if let Some(a) = self.view.fleet.aircraft.first() {
-                self.auto_selected = true;
-                self.primary.get_or_insert(a.sysid);
-            }
-        }
+    /// Sends a sighting to the core to be saved, as the quick menu does.
+    pub fn mark_sighting(&mut self, request: MarkRequest) {
+        let tr = self.tr();
+        self.panels.sightings.mark(request, &self.handle, tr);
     }
 
     /// Draws one frame of the whole console.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         self.init(ui.ctx());
-        self.poll();
-        let ctx = ui.ctx().clone();
-        egui::Panel::top("kestrel-top").show(ui, |ui| self.top_bar(ui));
-        if !self.unacknowledged().is_empty() {
-            self.alert_banner(ui);
-        }
-        egui::Panel::bottom("kestrel-status").show(ui, |ui| self.status_bar(ui));
-        if self.planning.open {
-            // --- planning ---
-            egui::Panel::left("kestrel-planning")
-                .resizable(true)
-                .default_size(430.0)
-                .min_size(300.0)
-                .show(ui, |ui| self.planning_panel(ui));
-        } else {
-            egui::Panel::left("kestrel-fleet")
-                .resizable(true)
-                .default_size(430.0)
-                .min_size(300.0)
-                .show(ui, |ui| self.fleet_panel(ui));
-        }
-        egui::Panel::right("kestrel-aircraft")
-            .resizable(true)
-            .default_size(330.0)
-            .min_size(260.0)
-            .show(ui, |ui| self.aircraft_panel(ui));
-        egui::CentralPanel::no_frame().show(ui, |ui| self.central_area(ui));
-        self.planning_map_actions(); // --- planning ---
-        self.connections_window(&ctx);
-        self.settings_window(&ctx);
-        self.alert_log_window(&ctx);
-        self.confirmation(&ctx);
-        self.signing_confirmation(&ctx); // --- signing ---
-        self.sightings_frame(&ctx); // --- sightings ---
-        if self.first_aircraft_after.is_none() && self.map.drew_aircraft {
-            let after = self.launched_at.elapsed();
-            self.first_aircraft_after = Some(after);
+        let mut actions = Actions::default();
+        self.poll(&mut actions);
+        self.frame(ui, &mut actions);
+        self.apply(actions.take());
+        // In the frame the pilot asked, as the click that asked is still that frame's.
+        let tr = self.tr();
+        self.commands
+            .confirmation(ui.ctx(), &self.view, tr, &self.handle);
+        if self.startup.first_aircraft_after.is_none() && self.map.drew_aircraft {
+            let after = self.startup.launched_at.elapsed();
+            self.startup.first_aircraft_after = Some(after);
             eprintln!(
                 "kestrel: first aircraft on the map {:.2} s after launch",
                 after.as_secs_f64()
@@ -410,214 +252,264 @@ impl ConsoleApp {
         }
     }
 
-    pub(crate) fn map_panel(&mut self, ui: &mut egui::Ui) {
-        let checked: Vec<u8> = self.checked.iter().copied().collect();
-        let alerting = self.alerting();
-        let tr = self.tr();
-        let settings = &self.settings;
-        let names = self.view.planning.names.clone(); // --- planning ---
-        let name = |s: u8| callsign_in(settings, tr, &names, s);
-        let input = MapInput {
+    /// Takes the latest view and the core's events.
+    fn poll(&mut self, actions: &mut Actions) {
+        self.view = self.handle.view();
+        let events: Vec<Event> = self.handle.events().collect();
+        self.alerts.alerting = alerts::alerting(&self.view, &self.alerts.acked);
+        for e in &events {
+            match e {
+                Event::Commands(r) => self.commands.on_report(r),
+                Event::Settings(SettingsEvent::Saved(Err(e))) => {
+                    self.notice = Some((Instant::now(), e.clone()));
+                }
+                _ => {}
+            }
+        }
+        let cx = ViewCtx {
             view: &self.view,
-            selected: self.primary,
-            checked: &checked,
-            alerting: &alerting,
-            tr,
-            units: self.settings.units,
-            callsign: &name,
-            goto_alt_m: self.settings.takeoff_alt_m,
-            time: ui.input(|i| i.time),
-            // --- sightings ---
-            sightings: &self.view.sightings,
-            selected_sighting: self.sightings_ui.selected,
+            settings: &self.settings,
+            tr: Tr(self.settings.language),
+            selection: &self.selection,
+            alerts: &self.alerts,
+            core: &self.handle,
+            commands: &self.commands,
+            map_cursor: self.map.cursor,
+            map_zoom: self.map.zoom(),
+            show_clock: self.show_clock,
         };
-        let map_rect = ui.max_rect();
-        let actions = self.map.show(ui, &input, &self.handle);
-        self.command_results(ui, map_rect);
-        for a in actions {
-            match a {
-                MapAction::Select { sysid, add } => {
-                    if add {
-                        if !self.checked.remove(&sysid) {
-                            self.checked.insert(sysid);
-                        }
-                    } else {
-                        self.primary = Some(sysid);
-                    }
-                }
-                MapAction::FlyHere { targets, at } => {
-                    let alt = self
-                        .view
-                        .fleet
-                        .get(targets[0])
-                        .map(|a| a.alt_rel_m)
-                        .filter(|alt| *alt > 5.0)
-                        .unwrap_or(self.settings.takeoff_alt_m);
-                    self.request(
-                        targets,
-                        PilotAction::Goto {
-                            lat: at.lat,
-                            lon: at.lon,
-                            alt_rel_m: alt,
-                        },
-                    );
-                }
-                // --- sightings ---
-                MapAction::MarkSightingHere { at } => self.quick_mark_at_map(at),
-                MapAction::SelectSighting(id) => {
-                    self.sightings_ui.selected = Some(id);
-                    self.sightings_ui.open = true;
-                }
+        for e in &events {
+            for p in self.panels.hooks() {
+                p.on_event(e, &cx, actions);
             }
         }
-        if !alerting.is_empty() {
-            // Keep the alert rings blinking.
-            ui.ctx().request_repaint_after(Duration::from_millis(250));
+        self.commands.expire(Instant::now());
+        // Alerts acknowledged here and confirmed by the core need no local memory.
+        let view = self.view.clone();
+        self.alerts.acked.retain(|id| {
+            view.alerts
+                .list
+                .iter()
+                .find(|a| a.id == *id)
+                .is_some_and(|a| !a.is_acknowledged())
+        });
+        // Forget selections of aircraft that are gone (links removed).
+        if let Some(p) = self.selection.primary {
+            if view.fleet.get(p).is_none() && !view.fleet.aircraft.is_empty() {
+                self.selection.primary = None;
+            }
+        }
+        // The first aircraft heard is selected, so that its instruments are up at once.
+        if !self.startup.auto_selected {
+            if let Some(a) = view.fleet.aircraft.first() {
+                self.startup.auto_selected = true;
+                self.selection.primary.get_or_insert(a.sysid);
+            }
         }
     }
 
-    /// The latest command results of every aircraft, over the bottom right of the map, so that
-    /// the outcome of "return all" is seen for each aircraft.
-    fn command_results(&self, ui: &mut egui::Ui, map: egui::Rect) {
-        if self.reports.is_empty() && self.in_flight.is_empty() {
-            return;
+    /// Lays out the frame; every panel draws from the same context.
+    fn frame(&mut self, ui: &mut egui::Ui, actions: &mut Actions) {
+        let ctx = ui.ctx().clone();
+        self.alerts.alerting = alerts::alerting(&self.view, &self.alerts.acked);
+        let Self {
+            handle,
+            settings,
+            view,
+            selection,
+            alerts,
+            commands,
+            map,
+            fleet,
+            aircraft,
+            panels,
+            notice,
+            show_clock,
+            ..
+        } = self;
+        let cx = ViewCtx {
+            view,
+            settings,
+            tr: Tr(settings.language),
+            selection,
+            alerts,
+            core: handle,
+            commands,
+            map_cursor: map.cursor,
+            map_zoom: map.zoom(),
+            show_clock: *show_clock,
+        };
+        egui::Panel::top("kestrel-top").show(ui, |ui| top_bar(ui, &cx, panels, actions));
+        if !alerts::unacknowledged(&cx).is_empty() {
+            panels.alerts.banner(ui, &cx, actions);
         }
-        let tr = self.tr();
-        let area = egui::Rect::from_min_max(
-            egui::pos2(map.right() - 360.0, map.top() + 44.0),
-            egui::pos2(map.right() - 8.0, map.bottom() - 30.0),
-        );
-        ui.scope_builder(
-            egui::UiBuilder::new()
-                .max_rect(area)
-                .layout(egui::Layout::top_down(egui::Align::Max)),
-            |ui| {
-                egui::Frame::popup(ui.style()).show(ui, |ui| {
-                    for f in self.in_flight.values() {
-                        let names: Vec<String> =
-                            f.waiting.iter().map(|s| self.callsign(*s)).collect();
-                        ui.label(
-                            egui::RichText::new(format!(
-                                "{}: {}",
-                                names.join(", "),
-                                tr.f(
-                                    S::SendingFmt,
-                                    &[&super::panels::aircraft::action_name(tr, &f.action)]
-                                )
-                            ))
-                            .italics(),
-                        );
-                    }
-                    for (_, r) in self.reports.iter().rev().take(8) {
-                        let (ok, text) = super::panels::aircraft::outcome_text(tr, r);
-                        let colour = if ok {
-                            super::theme::GOOD
-                        } else {
-                            super::theme::BAD
-                        };
-                        ui.label(
-                            egui::RichText::new(format!(
-                                "{}: {}: {text}",
-                                self.callsign(r.sysid),
-                                super::panels::aircraft::action_name(tr, &r.action)
-                            ))
-                            .color(colour),
-                        );
-                    }
-                });
-            },
-        );
-    }
-
-    fn top_bar(&mut self, ui: &mut egui::Ui) {
-        let tr = self.tr();
-        ui.horizontal(|ui| {
-            ui.heading(egui::RichText::new("Kestrel").strong());
-            ui.label(tr.s(S::AppSubtitle));
-            ui.separator();
-            if ui.button(tr.s(S::Connections)).clicked() {
-                self.windows.connections = !self.windows.connections;
-            }
-            let count = self.view.alerts.len();
-            if ui
-                .button(format!("{} ({count})", tr.s(S::AlertLog)))
-                .clicked()
-            {
-                self.windows.alert_log = !self.windows.alert_log;
-            }
-            if ui.button(tr.s(S::Settings)).clicked() {
-                self.windows.settings = !self.windows.settings;
-                self.draft = None;
-            }
-            ui.separator(); // --- sightings ---
-            self.sightings_buttons(ui);
-            // --- planning ---
-            if ui
-                .add(egui::Button::new(tr.s(S::PlanTitle)).selected(self.planning.open))
-                .clicked()
-            {
-                self.planning.open = !self.planning.open;
-            }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if self.show_clock {
-                    ui.label(
-                        egui::RichText::new(
-                            kestrel_core::util::LocalTime::of(std::time::SystemTime::now()).hms(),
-                        )
-                        .monospace(),
-                    );
-                    ui.separator();
-                }
-                let other = match self.settings.language {
-                    kestrel_core::console::Language::English => {
-                        kestrel_core::console::Language::Chinese
-                    }
-                    kestrel_core::console::Language::Chinese => {
-                        kestrel_core::console::Language::English
-                    }
-                };
-                if ui
-                    .button(other.native_name())
-                    .on_hover_text(tr.s(S::Language))
-                    .clicked()
-                {
-                    self.settings.language = other;
-                    self.save_settings();
-                }
-                if let Some(n) = self.view.demo {
-                    ui.label(
-                        egui::RichText::new(tr.f(S::DemoBadgeFmt, &[&n]))
-                            .color(egui::Color32::from_rgb(0x8b, 0x5c, 0xf6))
-                            .strong(),
-                    );
+        egui::Panel::bottom("kestrel-status").show(ui, |ui| {
+            let notice = notice.as_ref().map(|(_, n)| n.as_str());
+            status::show(ui, &cx, map.tiles.state(), notice, &mut |ui| {
+                for p in panels.hooks() {
+                    p.status(ui, &cx);
                 }
             });
         });
+        if panels.planning.open {
+            egui::Panel::left("kestrel-planning")
+                .resizable(true)
+                .default_size(430.0)
+                .min_size(300.0)
+                .show(ui, |ui| panels.planning.show(ui, &cx, actions));
+        } else {
+            egui::Panel::left("kestrel-fleet")
+                .resizable(true)
+                .default_size(430.0)
+                .min_size(300.0)
+                .show(ui, |ui| fleet.show(ui, &cx, actions));
+        }
+        egui::Panel::right("kestrel-aircraft")
+            .resizable(true)
+            .default_size(330.0)
+            .min_size(260.0)
+            .show(ui, |ui| {
+                aircraft.show(ui, &cx, actions, &mut |ui, a, actions| {
+                    for p in panels.hooks() {
+                        p.aircraft_rows(ui, a, &cx, actions);
+                    }
+                });
+            });
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            let Panels {
+                video,
+                planning,
+                sightings,
+                ..
+            } = panels;
+            let mut from_map = Actions::default();
+            video.show_central(ui, &cx, actions, &mut |ui, inset| {
+                let rect = ui.max_rect();
+                let layers: &mut [&mut dyn MapLayer] = &mut [&mut *planning, &mut *sightings];
+                map.show(ui, &cx, layers, &mut from_map, inset);
+                commands.results_over_map(ui, rect, cx.view, cx.tr);
+            });
+            for a in from_map.take() {
+                actions.push(a);
+            }
+            for click in video.take_marks() {
+                sightings.mark_in_video(&click, &cx);
+            }
+        });
+        for p in panels.hooks() {
+            p.windows(&ctx, &cx, actions);
+        }
+    }
+
+    /// Carries out what the panels asked for this frame.
+    fn apply(&mut self, actions: Vec<Action>) {
+        let before = actions
+            .iter()
+            .any(|a| matches!(a, Action::Settings(_)))
+            .then(|| self.settings.clone());
+        for a in actions {
+            match a {
+                Action::Core(intent) => self.handle.send(intent),
+                Action::Pilot { targets, action } => {
+                    self.commands.request(targets, action, &self.handle)
+                }
+                Action::Select(sysid) => self.selection.primary = Some(sysid),
+                Action::Toggle(sysid) => {
+                    if !self.selection.checked.remove(&sysid) {
+                        self.selection.checked.insert(sysid);
+                    }
+                }
+                Action::Check(set) => self.selection.checked = set,
+                Action::Settings(change) => change(&mut self.settings),
+                Action::Acknowledge { ids, all } => {
+                    if all {
+                        self.handle.send(AlertIntent::AcknowledgeAll);
+                    } else {
+                        for id in &ids {
+                            self.handle.send(AlertIntent::Acknowledge(*id));
+                        }
+                    }
+                    self.alerts.acked.extend(ids);
+                }
+                Action::CentreMap(p) => self.map.centre_on(p),
+                Action::Notice(text) => self.notice = Some((Instant::now(), text)),
+            }
+        }
+        if let Some(before) = before {
+            self.settings_changed(&before);
+        }
+    }
+
+    /// Tells the map and the core what changed in the settings, and saves them.
+    fn settings_changed(&mut self, before: &Settings) {
+        if before == &self.settings {
+            return;
+        }
+        if before.tile_source != self.settings.tile_source {
+            self.map.set_tiles(MapTiles::new(
+                &self.settings.tile_source,
+                self.handle.runtime(),
+                self.tile_cache.clone(),
+            ));
+        }
+        if before.alert_thresholds != self.settings.alert_thresholds {
+            self.handle
+                .send(AlertIntent::SetThresholds(self.settings.alert_thresholds));
+        }
+        if before.callsigns != self.settings.callsigns {
+            self.handle
+                .send(SettingsIntent::Callsigns(self.settings.callsigns.clone()));
+        }
+        if let Some(path) = &self.settings_path {
+            self.handle.send(SettingsIntent::Save(
+                Box::new(self.settings.clone()),
+                path.clone(),
+            ));
+        }
     }
 }
 
-/// The callsign of `sysid` under `settings`.
-pub(crate) fn callsign(settings: &Settings, tr: Tr, sysid: u8) -> String {
-    match settings.callsigns.get(&sysid) {
-        Some(c) if !c.trim().is_empty() => c.clone(),
-        _ => tr.f(S::TeamFmt, &[&sysid]),
-    }
-}
-
-// --- planning ---
-/// The callsign of `sysid`: the configured one, else its team and callsign from the crew
-/// registry, else "Team N".
-pub(crate) fn callsign_in(
-    settings: &Settings,
-    tr: Tr,
-    registry: &std::collections::BTreeMap<u8, String>,
-    sysid: u8,
-) -> String {
-    match (settings.callsigns.get(&sysid), registry.get(&sysid)) {
-        (Some(c), _) if !c.trim().is_empty() => c.clone(),
-        (_, Some(r)) => r.clone(),
-        _ => callsign(settings, tr, sysid),
-    }
+/// The top bar: the name, every panel's buttons, and on the right the clock, the language and
+/// the demo badge.
+fn top_bar(ui: &mut egui::Ui, cx: &ViewCtx, panels: &mut Panels, actions: &mut Actions) {
+    let tr = cx.tr;
+    ui.horizontal(|ui| {
+        ui.heading(egui::RichText::new("Kestrel").strong());
+        ui.label(tr.s(S::AppSubtitle));
+        ui.separator();
+        for p in panels.hooks() {
+            p.top_bar(ui, cx, actions);
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if cx.show_clock {
+                ui.label(
+                    egui::RichText::new(
+                        kestrel_core::util::LocalTime::of(std::time::SystemTime::now()).hms(),
+                    )
+                    .monospace(),
+                );
+                ui.separator();
+            }
+            let other = match cx.settings.language {
+                Language::English => Language::Chinese,
+                Language::Chinese => Language::English,
+            };
+            if ui
+                .button(other.native_name())
+                .on_hover_text(tr.s(S::Language))
+                .clicked()
+            {
+                actions.settings(move |s| s.language = other);
+            }
+            if let Some(n) = cx.view.demo {
+                ui.label(
+                    egui::RichText::new(tr.f(S::DemoBadgeFmt, &[&n]))
+                        .color(egui::Color32::from_rgb(0x8b, 0x5c, 0xf6))
+                        .strong(),
+                );
+            }
+        });
+    });
 }
 
 impl eframe::App for ConsoleApp {

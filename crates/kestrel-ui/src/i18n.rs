@@ -3,7 +3,7 @@
 
 use std::fmt::Display;
 
-use kestrel_core::console::Language;
+use kestrel_core::console::{ConsoleView, Language};
 
 macro_rules! strings {
     ($($key:ident => ($en:expr, $zh:expr)),* $(,)?) => {
@@ -294,6 +294,7 @@ strings! {
     DispatchBacklogFmt => ("{0} queued, {1} delivered, {2} acknowledged", "待发送 {0}，已送达 {1}，已确认 {2}"),
     // --- end sightings ---
     // --- planning ---
+    PlanNoHome => ("No launch point: select an aircraft, or add key areas", "没有起降点：请选择一架飞机或添加重点区域"),
     PlanTitle => ("Planning", "巡逻规划"),
     PlanWorking => ("working…", "处理中…"),
     PlanTabAreas => ("Key areas", "重点区域"),
@@ -463,6 +464,15 @@ impl Tr {
         }
         out
     }
+}
+
+/// The callsign of an aircraft in `view` as the window shows it: the one the core resolved
+/// (settings, else the crew registry), else "Team N" in the window's language.
+pub fn callsign(view: &ConsoleView, tr: Tr, sysid: u8) -> String {
+    view.callsigns
+        .get(&sysid)
+        .cloned()
+        .unwrap_or_else(|| tr.f(S::TeamFmt, &[&sysid]))
 }
 
 #[cfg(test)]

@@ -4,16 +4,18 @@
 //! [`kestrel_core::console::Intent`]s. Nothing here waits on I/O.
 
 pub mod app;
+pub mod commands;
+pub mod context;
 mod fonts;
 pub mod i18n;
 pub mod map;
-mod panels;
+pub mod panel;
+pub mod panels;
 pub mod theme;
 pub mod widgets;
 
 pub use app::{AppOptions, ConsoleApp};
 pub use fonts::{install as install_fonts, CjkSource};
-// --- video ---
 pub use panels::video::{VideoClick, VideoLayout};
 
 use eframe::egui;

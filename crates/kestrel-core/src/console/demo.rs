@@ -3,16 +3,13 @@
 //! same station commands the pilot uses.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::alerts::AlertEngine;
 use crate::geo::GeoPoint;
 use crate::plan::mission::{cmd, MissionItem, MissionKind};
 use crate::protocol::{PilotAction, TransferPolicy};
-use crate::station::Station;
 
-use super::bridge::MissionBook;
+use super::Core;
 
 /// Where the demo fleet is based: Liaocheng, Shandong.
 pub const HOME: (f64, f64) = (36.4560, 115.9850);
@@ -121,24 +118,18 @@ pub fn patrol_altitude(index: usize) -> f32 {
 
 /// Gives every simulated aircraft its patrol route and sends it flying. Runs in the background;
 /// gives up quietly on an aircraft that refuses (the pilot can still fly it by hand).
-pub(crate) async fn fly_patrols(
-    station: Station,
-    teams: usize,
-    engine: Arc<Mutex<AlertEngine>>,
-    missions: Arc<Mutex<MissionBook>>,
-) {
-    let snap = station
+pub(crate) async fn fly_patrols(core: Core, teams: usize) {
+    let snap = core
+        .station
         .wait_for_aircraft(teams, Duration::from_secs(60))
         .await;
     let mut tasks = Vec::new();
     for (index, a) in snap.aircraft.iter().enumerate() {
         let Some(start) = a.position else { continue };
-        let station = station.clone();
-        let engine = engine.clone();
-        let missions = missions.clone();
+        let core = core.clone();
         let sysid = a.sysid;
         tasks.push(tokio::spawn(async move {
-            launch(&station, sysid, start, index, teams, &engine, &missions).await
+            launch(&core, sysid, start, index, teams).await
         }));
     }
     for t in tasks {
@@ -146,19 +137,12 @@ pub(crate) async fn fly_patrols(
     }
 }
 
-async fn launch(
-    station: &Station,
-    sysid: u8,
-    start: GeoPoint,
-    index: usize,
-    teams: usize,
-    engine: &Mutex<AlertEngine>,
-    missions: &Mutex<MissionBook>,
-) -> Option<()> {
+async fn launch(core: &Core, sysid: u8, start: GeoPoint, index: usize, teams: usize) -> Option<()> {
     let route = patrol_route(start, index, teams);
     let mut uploaded = false;
     for _ in 0..3 {
-        if station
+        if core
+            .station
             .upload_items(
                 sysid,
                 MissionKind::Mission,
@@ -175,16 +159,13 @@ async fn launch(
     if !uploaded {
         return None;
     }
-    missions
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .set(sysid, route);
+    core.missions.set(sysid, route);
     let alt = patrol_altitude(index);
     let takeoff = PilotAction::Takeoff { alt_m: alt };
     // Pre-arm checks may need a few seconds after boot: try for a while.
     let mut airborne = false;
     for _ in 0..30 {
-        if run(station, sysid, &takeoff, engine).await {
+        if run(core, sysid, &takeoff).await {
             airborne = true;
             break;
         }
@@ -195,7 +176,8 @@ async fn launch(
     }
     // Climb most of the way before starting the route.
     for _ in 0..120 {
-        let up = station
+        let up = core
+            .station
             .snapshot()
             .get(sysid)
             .is_some_and(|a| a.alt_rel_m >= alt * 0.8);
@@ -204,37 +186,20 @@ async fn launch(
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    if !run(station, sysid, &PilotAction::ResumeMission, engine).await {
+    if !run(core, sysid, &PilotAction::ResumeMission).await {
         let auto = PilotAction::SetMode {
             custom_mode: crate::fleet::modes::AUTO,
         };
-        run(station, sysid, &auto, engine).await;
+        run(core, sysid, &auto).await;
     }
     Some(())
 }
 
-async fn run(
-    station: &Station,
-    sysid: u8,
-    action: &PilotAction,
-    engine: &Mutex<AlertEngine>,
-) -> bool {
-    let Ok(steps) = action.steps(station.snapshot().get(sysid)) else {
-        return false;
-    };
-    if let Some(m) = action.expected_mode() {
-        engine
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .expect_mode(sysid, m, std::time::Instant::now());
-    }
-    for step in steps {
-        match station.command(sysid, &step).await {
-            Ok(o) if o.is_accepted() => {}
-            _ => return false,
-        }
-    }
-    true
+/// Sends `action` the way the pilot's buttons do; whether every step was accepted.
+async fn run(core: &Core, sysid: u8, action: &PilotAction) -> bool {
+    super::commands::run(&core.station, &core.alerts, 0, sysid, action.clone())
+        .await
+        .accepted()
 }
 
 #[cfg(test)]

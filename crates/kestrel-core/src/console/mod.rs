@@ -1,38 +1,57 @@
 //! The console's core side, headless: a background thread running a tokio runtime that owns the
-//! [`crate::station::Station`], takes the pilot's [`Intent`]s from the window over a
-//! crossbeam channel (add or remove a link, command one or many aircraft, acknowledge alerts, save
-//! settings), sends [`Event`]s back (command results, link changes, alerts), and publishes a
-//! [`ConsoleView`] — fleet snapshot, links, alerts, missions — ten times a second for the window
-//! to read. The window never waits on anything here: if it stalls, the core keeps flying, raising
-//! alerts and logging.
+//! [`crate::station::Station`] and the console's services. The window sends [`Intent`]s over a
+//! crossbeam channel, takes [`Event`]s back, and reads the [`ConsoleView`] the core publishes ten
+//! times a second. The window never waits on anything here: if it stalls, the core keeps flying,
+//! raising alerts and logging.
+//!
+//! Each feature is a [`Service`] in its own module (links, commands, missions, signing, alerts,
+//! video, sightings, planning, settings), listed once in [`services`]. To add one: write a module
+//! with a type implementing [`Service`] (its own intent, event and view types), and add its line
+//! to `services.rs`; it gets its own variant in [`Intent`] and [`Event`] and its own field in
+//! [`ConsoleView`]. What services share (the station, the alert desk, the mission book, the
+//! callsigns, the way to the window) is [`Core`].
 //!
 //! [`demo`] starts the simulator in-process and flies a patrol fleet for `kestrel` with no
-//! aircraft configured; [`settings`] are the console's persisted preferences.
+//! aircraft configured; [`settings`] are the console's persisted preferences; [`synthetic`] is a
+//! fleet without a simulator for benchmarks of the window.
 
-mod bridge;
+pub mod alerts;
+pub mod callsigns;
+pub mod commands;
+mod config;
+mod core;
 pub mod demo;
-pub mod planning; // --- planning ---
+mod handle;
+pub mod links;
+pub mod missions;
+pub mod planning;
+mod published;
+mod runner;
+mod service;
+pub mod services;
 pub mod settings;
-pub mod synthetic;
-// --- video ---
-pub mod video;
-// --- end video ---
-// --- sightings ---
-pub mod dispatch_settings;
 pub mod sightings;
-pub use dispatch_settings::DispatchSettings;
-pub use sightings::{
-    DispatchConnection, DispatchState, MarkRequest, SightingEvent, SightingIntent, SightingPlace,
-};
-// --- end sightings ---
-
-// --- signing ---
 pub mod signing;
-pub use signing::{SigningIntent, SigningOp, SigningOutcome};
-// --- end signing ---
+pub mod synthetic;
+pub mod video;
 
-pub use bridge::{
-    CommandReport, ConsoleConfig, ConsoleError, ConsoleHandle, ConsoleView, Event, Intent,
-    PUBLISH_INTERVAL,
+pub use alerts::{AlertDesk, AlertIntent, AlertsView};
+pub use callsigns::Callsigns;
+pub use commands::{CommandIntent, CommandReport};
+pub use config::{ConsoleConfig, ConsoleError};
+pub use core::Core;
+pub use handle::ConsoleHandle;
+pub use links::{LinkEvent, LinkIntent, LinksView};
+pub use missions::{MissionBook, Missions};
+pub use planning::{PlanningIntent, PlanningOutcome, PlanningView};
+pub use published::EventSink;
+pub use runner::PUBLISH_INTERVAL;
+pub use service::Service;
+pub use services::{ConsoleView, Event, Intent};
+pub use settings::{Language, Settings, SettingsEvent, SettingsIntent, Units};
+pub use sightings::{
+    DispatchConnection, DispatchSettings, DispatchState, MarkRequest, SightingEvent,
+    SightingIntent, SightingPlace, SightingsView,
 };
-pub use settings::{Language, Settings, Units};
+pub use signing::{SigningIntent, SigningOp, SigningOutcome};
+pub use video::{VideoFeed, VideoIntent, VideoNotice, VideoView};

@@ -7,10 +7,15 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::fleet::FleetSnapshot;
 use crate::link::LinkId;
+use crate::security::SigningRow;
 use crate::station::Station;
 
-use super::bridge::lock;
+use super::alerts::AlertDesk;
+use super::published::lock;
+use super::published::EventSink;
+use super::{ConsoleConfig, ConsoleError, Core, Service};
 
 /// After a setup or revoke finishes, refused frames of that aircraft are expected for this long
 /// (frames already on their way when the key changed) and raise no alert.
@@ -52,37 +57,41 @@ pub struct SigningOutcome {
     pub result: Result<(), String>,
 }
 
-type Notify = Arc<dyn Fn(SigningOutcome) + Send + Sync>;
+/// MAVLink 2 signing per aircraft: whether it works and how many frames were refused.
+pub type SigningRows = Arc<Vec<SigningRow>>;
 
-/// Runs signing operations for the console's core.
-pub(crate) struct SigningCore {
+/// Runs signing operations for the console's core and feeds refused frames to the alert desk.
+pub struct SigningService {
     station: Station,
+    alerts: AlertDesk,
+    events: EventSink,
     trusted_names: BTreeSet<String>,
     applied: HashSet<LinkId>,
     /// Per aircraft: `None` while an operation runs, else when the last one finished.
     busy: Arc<Mutex<HashMap<u8, Option<Instant>>>>,
-    notify: Notify,
+    rows: SigningRows,
 }
 
-impl SigningCore {
-    /// A core that trusts the links named in `trusted_names` (connection strings) once they are
-    /// open, and reports outcomes through `notify`.
-    pub(crate) fn new(
-        station: Station,
-        trusted_names: impl IntoIterator<Item = String>,
-        notify: impl Fn(SigningOutcome) + Send + Sync + 'static,
-    ) -> Self {
-        Self {
-            station,
-            trusted_names: trusted_names.into_iter().collect(),
+impl Service for SigningService {
+    type Intent = SigningIntent;
+    type Event = SigningOutcome;
+    type View = SigningRows;
+
+    /// Trusts the links named in the configuration (connection strings) once they are open.
+    async fn start(core: &Core, config: &ConsoleConfig) -> Result<Self, ConsoleError> {
+        Ok(Self {
+            station: core.station.clone(),
+            alerts: core.alerts.clone(),
+            events: core.events.clone(),
+            trusted_names: config.trusted_links.iter().cloned().collect(),
             applied: HashSet::new(),
             busy: Arc::default(),
-            notify: Arc::new(notify),
-        }
+            rows: Arc::default(),
+        })
     }
 
-    /// Handles one intent; setup and revoke run in the background.
-    pub(crate) fn handle(&mut self, intent: SigningIntent) {
+    /// Setup and revoke run in the background.
+    async fn handle(&mut self, intent: SigningIntent) {
         match intent {
             SigningIntent::SetTrusted { link, trusted } => {
                 let Some(status) = self.station.links().into_iter().find(|l| l.id == link) else {
@@ -118,11 +127,23 @@ impl SigningCore {
         }
     }
 
+    fn publish(&mut self, _fleet: &FleetSnapshot) -> SigningRows {
+        self.observe_links();
+        let rows = self.station.signing_status();
+        self.alerts.update_signing(&rows, &self.settling());
+        if *self.rows != rows {
+            self.rows = Arc::new(rows);
+        }
+        self.rows.clone()
+    }
+}
+
+impl SigningService {
     fn spawn(&self, sysid: u8, op: SigningOp) {
         {
             let mut busy = lock(&self.busy);
             if matches!(busy.get(&sysid), Some(None)) {
-                (self.notify)(SigningOutcome {
+                self.events.emit(SigningOutcome {
                     sysid,
                     op,
                     result: Err(format!(
@@ -135,7 +156,7 @@ impl SigningCore {
         }
         let station = self.station.clone();
         let busy = self.busy.clone();
-        let notify = self.notify.clone();
+        let events = self.events.clone();
         tokio::spawn(async move {
             let result = match op {
                 SigningOp::Setup => station.setup_signing(sysid).await,
@@ -143,13 +164,13 @@ impl SigningCore {
             }
             .map_err(|e| e.to_string());
             lock(&busy).insert(sysid, Some(Instant::now()));
-            notify(SigningOutcome { sysid, op, result });
+            events.emit(SigningOutcome { sysid, op, result });
         });
     }
 
     /// Marks newly opened links trusted when their connection string was trusted before (the
     /// settings remember trust by connection string). Called at every publication.
-    pub(crate) fn observe_links(&mut self) {
+    fn observe_links(&mut self) {
         if self.trusted_names.is_empty() {
             return;
         }
@@ -164,7 +185,7 @@ impl SigningCore {
     }
 
     /// Aircraft whose refused frames are expected now (signing being changed, or just changed).
-    pub(crate) fn settling(&self) -> Vec<u8> {
+    fn settling(&self) -> Vec<u8> {
         let now = Instant::now();
         lock(&self.busy)
             .iter()

@@ -14,8 +14,8 @@ use crate::geo::GeoPoint;
 use crate::link::LinkId;
 use crate::plan::mission::MissionItem;
 
-use super::bridge::ConsoleView;
 use super::demo::{offset, patrol_altitude, patrol_route, HOME};
+use super::ConsoleView;
 
 /// A fleet of `n` aircraft flying circles, stepped by the caller.
 pub struct SyntheticFleet {
@@ -146,11 +146,12 @@ impl SyntheticFleet {
     /// The view the window would get at `t` seconds (after the last [`SyntheticFleet::step`]).
     pub fn view(&self, t: f64, seq: u64) -> ConsoleView {
         let at = self.t0 + Duration::from_secs_f64(t.max(0.0));
-        let mut view = ConsoleView::empty();
-        view.fleet = self.fleet.snapshot(at);
-        view.missions = self.missions.clone();
-        view.seq = seq;
-        view
+        ConsoleView {
+            fleet: self.fleet.snapshot(at),
+            missions: self.missions.clone(),
+            seq,
+            ..Default::default()
+        }
     }
 }
 

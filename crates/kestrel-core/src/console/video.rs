@@ -13,16 +13,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crossbeam_channel::Sender;
-
 use crate::fleet::FleetSnapshot;
+use crate::station::Station;
 use crate::video::exif::GeoTag;
 use crate::video::recorder::{self, RecordingRequest, RecordingSummary};
 use crate::video::snapshot::{self, SnapshotMeta, SnapshotSummary};
 use crate::video::stream_info::{choose_source, SourceOrigin};
 use crate::video::{LatestFrame, StreamConfig, VideoEvent, VideoSource, VideoStatus, VideoStream};
 
-use super::Event;
+use super::callsigns::Callsigns;
+use super::published::EventSink;
+use super::{ConsoleConfig, ConsoleError, Core, Service};
 
 /// How long shutting down waits for a stream (and its recording) to finish.
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -32,13 +33,10 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum VideoIntent {
     /// Play exactly these aircraft's streams (the ones on screen); others stop unless recording.
     Watch(BTreeSet<u8>),
-    /// Operator's per-aircraft source URIs (override what the aircraft announces) and the
-    /// callsigns used in file names and metadata.
+    /// Operator's per-aircraft source URIs (override what the aircraft announces).
     Configure {
         /// Source URI by system id.
         sources: BTreeMap<u8, String>,
-        /// Callsign by system id.
-        callsigns: BTreeMap<u8, String>,
     },
     /// Save the aircraft's current frame as a geotagged JPEG.
     Snapshot(u8),
@@ -70,7 +68,6 @@ pub enum VideoNotice {
         /// What went wrong (actionable).
         error: String,
     },
-    // --- evidence ---
     /// At start-up, recordings an earlier run left unfinished (crash, kill, power cut) were
     /// fingerprinted and logged as recovered; sent once, only when there were any.
     Recovered(crate::video::recovery::RecoveryReport),
@@ -113,82 +110,104 @@ struct Running {
     recording: bool,
 }
 
+/// The video of the console.
+#[derive(Debug, Clone, Default)]
+pub struct VideoView {
+    /// The core plays video (the window shows its video views and asks for streams).
+    pub enabled: bool,
+    /// The streams playing, by system id.
+    pub feeds: Arc<BTreeMap<u8, VideoFeed>>,
+}
+
 /// The video streams of the console core.
-pub(crate) struct VideoCore {
+pub struct VideoService {
+    station: Station,
+    events: EventSink,
+    callsigns: Callsigns,
     enabled: bool,
     data_dir: Option<PathBuf>,
     streams: BTreeMap<u8, Running>,
     wanted: BTreeSet<u8>,
     sources: BTreeMap<u8, String>,
-    callsigns: BTreeMap<u8, String>,
     generation: u64,
-    published: Option<Arc<BTreeMap<u8, VideoFeed>>>,
 }
 
-impl VideoCore {
-    /// A video core; with `enabled` false it plays nothing (headless tests of other features).
-    pub(crate) fn new(enabled: bool, data_dir: Option<PathBuf>) -> Self {
-        Self {
-            enabled,
-            data_dir,
+impl Service for VideoService {
+    type Intent = VideoIntent;
+    type Event = VideoNotice;
+    type View = VideoView;
+
+    /// With video off in the configuration it plays nothing (headless uses of other
+    /// features); with it on, first recovers what an earlier run left unfinished.
+    async fn start(core: &Core, config: &ConsoleConfig) -> Result<Self, ConsoleError> {
+        let service = Self {
+            station: core.station.clone(),
+            events: core.events.clone(),
+            callsigns: core.callsigns.clone(),
+            enabled: config.video,
+            data_dir: core.data_dir.clone(),
             streams: BTreeMap::new(),
             wanted: BTreeSet::new(),
             sources: BTreeMap::new(),
-            callsigns: BTreeMap::new(),
             generation: 0,
-            published: None,
-        }
+        };
+        service.start_recovery();
+        Ok(service)
     }
 
-    fn name(&self, sysid: u8) -> String {
-        self.callsigns
-            .get(&sysid)
-            .filter(|c| !c.trim().is_empty())
-            .cloned()
-            .unwrap_or_else(|| format!("aircraft-{sysid}"))
-    }
-
-    /// Handles one intent of the window.
-    pub(crate) fn handle(
-        &mut self,
-        intent: VideoIntent,
-        snap: &FleetSnapshot,
-        events: &Sender<Event>,
-    ) {
+    async fn handle(&mut self, intent: VideoIntent) {
+        let snap = self.station.snapshot();
         match intent {
             VideoIntent::Watch(set) => self.wanted = set,
-            VideoIntent::Configure { sources, callsigns } => {
-                self.sources = sources;
-                self.callsigns = callsigns;
-            }
-            VideoIntent::Snapshot(sysid) => self.snapshot(sysid, snap, events),
-            VideoIntent::Record(sysid, on) => self.record(sysid, on, events),
+            VideoIntent::Configure { sources } => self.sources = sources,
+            VideoIntent::Snapshot(sysid) => self.snapshot(sysid, &snap),
+            VideoIntent::Record(sysid, on) => self.record(sysid, on),
         }
-        self.reconcile(snap, events);
+        self.reconcile(&snap);
     }
 
-    /// The source to play for `sysid` now, and a settings error if the configured one is bad.
-    fn choose(
-        &self,
-        sysid: u8,
-        snap: &FleetSnapshot,
-    ) -> (VideoSource, SourceOrigin, Option<String>) {
-        let (configured, error) = match self.sources.get(&sysid).filter(|s| !s.trim().is_empty()) {
-            Some(uri) => match uri.parse::<VideoSource>() {
-                Ok(s) => (Some(s), None),
-                Err(e) => (None, Some(e.to_string())),
-            },
-            None => (None, None),
-        };
-        let announced = snap.get(sysid).and_then(|a| a.video_stream.as_ref());
-        let index = u16::from(sysid.saturating_sub(1));
-        let (source, origin) = choose_source(configured.as_ref(), announced, index);
-        (source, origin, error)
+    /// Forwards what the streams report (state changes, recordings) to the window.
+    fn poll(&mut self) {
+        for (sysid, r) in &self.streams {
+            for event in r.stream.events().try_iter() {
+                self.events.emit(VideoNotice::Stream {
+                    sysid: *sysid,
+                    event,
+                });
+            }
+        }
+    }
+
+    fn publish(&mut self, fleet: &FleetSnapshot) -> VideoView {
+        self.reconcile(fleet);
+        VideoView {
+            enabled: self.enabled,
+            feeds: self.feeds(),
+        }
+    }
+
+    /// Stops every stream, finishing recordings, and waits for their pipelines to go.
+    async fn shutdown(&mut self) {
+        let streams = std::mem::take(&mut self.streams);
+        for (_, r) in streams {
+            match Arc::try_unwrap(r.stream) {
+                Ok(stream) => {
+                    let _ = tokio::time::timeout(STOP_TIMEOUT, stream.stop()).await;
+                }
+                Err(shared) => drop(shared),
+            }
+        }
+    }
+}
+
+impl VideoService {
+    fn name(&self, sysid: u8) -> String {
+        stream_name(self.callsigns.get(sysid), sysid)
     }
 
     /// Starts the streams that are wanted and not running (or whose source changed), stops the
     /// ones no longer wanted (unless recording).
-    pub(crate) fn reconcile(&mut self, snap: &FleetSnapshot, events: &Sender<Event>) {
+    fn reconcile(&mut self, snap: &FleetSnapshot) {
         if !self.enabled {
             return;
         }
@@ -199,18 +218,15 @@ impl VideoCore {
             .map(|(s, _)| *s)
             .chain(self.wanted.iter().copied())
             .collect();
-        let before = self.streams.len();
         self.streams.retain(|sysid, _| keep.contains(sysid));
-        let mut changed = before != self.streams.len();
         for sysid in keep {
-            let (source, origin, source_error) = self.choose(sysid, snap);
+            let (source, origin, source_error) = choose(&self.sources, sysid, snap);
             if let Some(r) = self.streams.get(&sysid) {
                 if r.source == source || r.recording {
                     continue;
                 }
             }
             self.streams.remove(&sysid);
-            changed = true;
             let mut cfg = StreamConfig::new(source.clone(), self.name(sysid));
             cfg.evidence_log = self.data_dir.as_deref().map(recorder::evidence_log_path);
             match VideoStream::start(cfg) {
@@ -228,33 +244,16 @@ impl VideoCore {
                         },
                     );
                 }
-                Err(e) => {
-                    let _ = events.send(Event::Video(VideoNotice::Failed {
-                        sysid,
-                        error: e.to_string(),
-                    }));
-                }
-            }
-        }
-        if changed {
-            self.published = None;
-        }
-    }
-
-    /// Forwards what the streams report (state changes, recordings) to the window.
-    pub(crate) fn forward_events(&mut self, events: &Sender<Event>) {
-        for (sysid, r) in &self.streams {
-            for event in r.stream.events().try_iter() {
-                let _ = events.send(Event::Video(VideoNotice::Stream {
-                    sysid: *sysid,
-                    event,
-                }));
+                Err(e) => self.events.emit(VideoNotice::Failed {
+                    sysid,
+                    error: e.to_string(),
+                }),
             }
         }
     }
 
     /// The feeds for the next published view.
-    pub(crate) fn feeds(&mut self) -> Arc<BTreeMap<u8, VideoFeed>> {
+    fn feeds(&self) -> Arc<BTreeMap<u8, VideoFeed>> {
         // Statuses change every tick: rebuild (cheap: a handful of streams).
         let feeds: BTreeMap<u8, VideoFeed> = self
             .streams
@@ -272,29 +271,15 @@ impl VideoCore {
                 )
             })
             .collect();
-        let feeds = Arc::new(feeds);
-        self.published = Some(feeds.clone());
-        feeds
+        Arc::new(feeds)
     }
 
-    fn dir(&self, sub: &str) -> Result<PathBuf, String> {
-        let base = self.data_dir.as_ref().ok_or_else(|| {
-            "no data directory to save video into: start the console with --data-dir DIR"
-                .to_string()
-        })?;
-        let dir = base.join("video").join(sub);
-        crate::paths::ensure_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        Ok(dir)
-    }
-
-    fn snapshot(&self, sysid: u8, snap: &FleetSnapshot, events: &Sender<Event>) {
-        let fail = |error: String| {
-            let _ = events.send(Event::Video(VideoNotice::Failed { sysid, error }));
-        };
+    fn snapshot(&self, sysid: u8, snap: &FleetSnapshot) {
+        let fail = |error: String| self.events.emit(VideoNotice::Failed { sysid, error });
         let Some(r) = self.streams.get(&sysid) else {
             return fail(format!("no video of aircraft {sysid} is playing"));
         };
-        let dir = match self.dir("snapshots") {
+        let dir = match video_dir(self.data_dir.as_deref(), "snapshots") {
             Ok(d) => d,
             Err(e) => return fail(e),
         };
@@ -315,7 +300,7 @@ impl VideoCore {
         };
         let path = unique(&dir, &snapshot::file_name(&meta.aircraft, now));
         let stream = r.stream.clone();
-        let events = events.clone();
+        let events = self.events.clone();
         tokio::spawn(async move {
             let notice = match stream.snapshot(meta, path).await {
                 Ok(summary) => VideoNotice::SnapshotSaved { sysid, summary },
@@ -324,16 +309,15 @@ impl VideoCore {
                     error: e.to_string(),
                 },
             };
-            let _ = events.send(Event::Video(notice));
+            events.emit(notice);
         });
     }
 
-    fn record(&mut self, sysid: u8, on: bool, events: &Sender<Event>) {
-        let fail = |error: String| {
-            let _ = events.send(Event::Video(VideoNotice::Failed { sysid, error }));
-        };
+    fn record(&mut self, sysid: u8, on: bool) {
+        let events = self.events.clone();
+        let fail = |error: String| events.emit(VideoNotice::Failed { sysid, error });
         let dir = if on {
-            match self.dir("recordings") {
+            match video_dir(self.data_dir.as_deref(), "recordings") {
                 Ok(d) => Some(d),
                 Err(e) => return fail(e),
             }
@@ -347,7 +331,7 @@ impl VideoCore {
         };
         r.recording = on;
         let stream = r.stream.clone();
-        let events = events.clone();
+        let events = self.events.clone();
         tokio::spawn(async move {
             let result = match dir {
                 Some(path) => stream
@@ -364,42 +348,66 @@ impl VideoCore {
                     .map(|_: Vec<RecordingSummary>| ()),
             };
             if let Err(e) = result {
-                let _ = events.send(Event::Video(VideoNotice::Failed {
+                events.emit(VideoNotice::Failed {
                     sysid,
                     error: e.to_string(),
-                }));
+                });
             }
         });
     }
 
-    // --- evidence ---
     /// Recovers the recordings an earlier run left unfinished, in the background, and tells
-    /// the window once if there were any. Call once at start, before recording.
-    pub(crate) fn start_recovery(&self, events: &Sender<Event>) {
+    /// the window once if there were any. Called once at start, before recording.
+    fn start_recovery(&self) {
         let Some(data_dir) = self.data_dir.clone().filter(|_| self.enabled) else {
             return;
         };
-        let events = events.clone();
+        let events = self.events.clone();
         tokio::task::spawn_blocking(move || {
             let report = crate::video::recovery::recover(&recorder::evidence_log_path(&data_dir));
             if !(report.recovered.is_empty() && report.problems.is_empty()) {
-                let _ = events.send(Event::Video(VideoNotice::Recovered(report)));
+                events.emit(VideoNotice::Recovered(report));
             }
         });
     }
+}
 
-    /// Stops every stream, finishing recordings, and waits for their pipelines to go.
-    pub(crate) async fn shutdown(&mut self) {
-        let streams = std::mem::take(&mut self.streams);
-        for (_, r) in streams {
-            match Arc::try_unwrap(r.stream) {
-                Ok(stream) => {
-                    let _ = tokio::time::timeout(STOP_TIMEOUT, stream.stop()).await;
-                }
-                Err(shared) => drop(shared),
-            }
-        }
-    }
+/// The source to play for `sysid` now, and a settings error if the configured one is bad.
+fn choose(
+    sources: &BTreeMap<u8, String>,
+    sysid: u8,
+    snap: &FleetSnapshot,
+) -> (VideoSource, SourceOrigin, Option<String>) {
+    let (configured, error) = match sources.get(&sysid).filter(|s| !s.trim().is_empty()) {
+        Some(uri) => match uri.parse::<VideoSource>() {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(e.to_string())),
+        },
+        None => (None, None),
+    };
+    let announced = snap.get(sysid).and_then(|a| a.video_stream.as_ref());
+    let index = u16::from(sysid.saturating_sub(1));
+    let (source, origin) = choose_source(configured.as_ref(), announced, index);
+    (source, origin, error)
+}
+
+/// `DATA_DIR/video/SUB`, created if needed.
+fn video_dir(data_dir: Option<&Path>, sub: &str) -> Result<PathBuf, String> {
+    let base = data_dir.ok_or_else(|| {
+        "no data directory to save video into: start the console with --data-dir DIR".to_string()
+    })?;
+    let dir = base.join("video").join(sub);
+    crate::paths::ensure_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// The name of an aircraft's stream in file names and metadata: its callsign, else `Team N`
+/// as the window calls it in English (evidence is named the same whatever the window's
+/// language).
+fn stream_name(callsign: Option<String>, sysid: u8) -> String {
+    callsign
+        .filter(|c| !c.trim().is_empty())
+        .unwrap_or_else(|| format!("Team {sysid}"))
 }
 
 /// `dir/name`, or `dir/stem-2.ext`, ... if that exists (two snapshots in the same second).
@@ -421,22 +429,22 @@ mod tests {
 
     #[test]
     fn the_operators_source_wins_and_a_bad_one_is_explained() {
-        let mut core = VideoCore::new(true, None);
+        let mut sources = BTreeMap::new();
         let snap = FleetSnapshot::empty();
         // Nothing set, nothing announced: UDP 5600 + index (system id 3 is index 2).
-        let (src, origin, err) = core.choose(3, &snap);
+        let (src, origin, err) = choose(&sources, 3, &snap);
         assert_eq!(
             (src.to_string().as_str(), origin, err),
             ("udp://0.0.0.0:5602", SourceOrigin::Default, None)
         );
-        core.sources.insert(3, "rtsp://10.0.0.9:8554/cam".into());
-        let (src, origin, _) = core.choose(3, &snap);
+        sources.insert(3, "rtsp://10.0.0.9:8554/cam".into());
+        let (src, origin, _) = choose(&sources, 3, &snap);
         assert_eq!(
             (src.to_string().as_str(), origin),
             ("rtsp://10.0.0.9:8554/cam", SourceOrigin::Configured)
         );
-        core.sources.insert(3, "udp://0.0.0.0:notaport".into());
-        let (src, origin, err) = core.choose(3, &snap);
+        sources.insert(3, "udp://0.0.0.0:notaport".into());
+        let (src, origin, err) = choose(&sources, 3, &snap);
         assert_eq!(origin, SourceOrigin::Default);
         assert_eq!(src.to_string(), "udp://0.0.0.0:5602");
         assert!(err.unwrap().contains("port"));
@@ -444,9 +452,12 @@ mod tests {
 
     #[test]
     fn saving_without_a_data_directory_says_how_to_fix_it() {
-        let core = VideoCore::new(true, None);
-        assert!(core.dir("snapshots").unwrap_err().contains("--data-dir"));
-        assert_eq!(core.name(7), "aircraft-7");
+        assert!(video_dir(None, "snapshots")
+            .unwrap_err()
+            .contains("--data-dir"));
+        assert_eq!(stream_name(None, 7), "Team 7");
+        assert_eq!(stream_name(Some(" ".into()), 7), "Team 7");
+        assert_eq!(stream_name(Some("Falcon".into()), 7), "Falcon");
     }
 
     #[test]

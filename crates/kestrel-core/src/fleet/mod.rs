@@ -214,6 +214,12 @@ pub struct FleetSnapshot {
     pub aircraft: Vec<Arc<Aircraft>>,
 }
 
+impl Default for FleetSnapshot {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
 impl FleetSnapshot {
     /// One aircraft by system id.
     pub fn get(&self, sysid: u8) -> Option<&Aircraft> {

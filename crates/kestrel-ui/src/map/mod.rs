@@ -1,14 +1,10 @@
 //! The map: tiles underneath; every aircraft as a heading-oriented icon in its team colour with
 //! callsign and altitude; its flown trail, home, mission route and current target; click to select,
 //! right-click to send an aircraft there; follow the selected aircraft or the whole fleet; a scale
-//! bar and the coordinates under the cursor.
+//! bar and the coordinates under the cursor. What features draw on it (key areas, routes being
+//! planned, sightings) are [`MapLayer`]s handed to [`MapView::show`].
 
-pub mod planning; // --- planning ---
 pub mod tiles;
-// --- sightings ---
-mod sightings;
-
-use std::collections::HashMap;
 
 use eframe::egui::{
     self, pos2, vec2, Align2, Color32, FontId, Pos2, Rect, Shape, Stroke, UiBuilder, Vec2,
@@ -16,12 +12,15 @@ use eframe::egui::{
 use walkers::{lat_lon, Map, MapMemory, Projector};
 
 use kestrel_core::alerts::Severity;
-use kestrel_core::console::{ConsoleHandle, ConsoleView, Units};
+use kestrel_core::console::{ConsoleView, Units};
 use kestrel_core::fleet::{Aircraft, FleetHistory};
 use kestrel_core::geo::GeoPoint;
 use kestrel_core::plan::mission::{is_global_frame, MissionItem};
+use kestrel_core::protocol::PilotAction;
 
-use super::i18n::{Tr, S};
+use super::context::{Action, Actions, ViewCtx};
+use super::i18n::S;
+use super::panel::{MapCanvas, MapLayer};
 use super::theme;
 pub use tiles::{MapTiles, TilesState};
 
@@ -33,6 +32,14 @@ const PICK_RADIUS: f32 = 16.0;
 const TRAIL_SECONDS: f64 = 300.0;
 /// Trail points closer than this on screen are merged, points.
 const TRAIL_MIN_STEP: f32 = 3.0;
+/// Where the map opens when no aircraft is heard yet: Liaocheng, Shandong.
+const DEFAULT_CENTRE: GeoPoint = GeoPoint {
+    lat: 36.4560,
+    lon: 115.9850,
+};
+/// Below this altitude above home an aircraft is taken to be on the ground: "fly here" then
+/// uses the take-off altitude.
+const AIRBORNE_M: f32 = 5.0;
 
 /// What the map keeps centred.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,58 +52,11 @@ pub enum Follow {
     Free,
 }
 
-/// What the pilot did on the map this frame.
-#[derive(Debug, Clone, PartialEq)]
-pub enum MapAction {
-    /// Clicked an aircraft (`add` with Ctrl: add to or remove from the selection).
-    Select {
-        /// The aircraft clicked.
-        sysid: u8,
-        /// Ctrl was held: toggle it in the selection instead of replacing it.
-        add: bool,
-    },
-    /// Chose "fly here" from the right-click menu.
-    FlyHere {
-        /// The selected aircraft.
-        targets: Vec<u8>,
-        /// Where they should go.
-        at: GeoPoint,
-    },
-    // --- sightings ---
-    /// Chose "mark sighting here" from the right-click menu.
-    MarkSightingHere {
-        /// The point clicked.
-        at: GeoPoint,
-    },
-    /// Clicked a sighting's marker.
-    SelectSighting(uuid::Uuid),
-}
-
-/// What the map needs to know to draw a frame.
-pub struct MapInput<'a> {
-    /// The console's view.
-    pub view: &'a ConsoleView,
-    /// The primary selection.
-    pub selected: Option<u8>,
-    /// All selected aircraft.
-    pub checked: &'a [u8],
-    /// Most urgent unacknowledged alert per aircraft.
-    pub alerting: &'a HashMap<u8, Severity>,
-    /// Translations.
-    pub tr: Tr,
-    /// Units.
-    pub units: Units,
-    /// Callsign of an aircraft.
-    pub callsign: &'a dyn Fn(u8) -> String,
-    /// Altitude for "fly here", metres above home.
-    pub goto_alt_m: f32,
+/// What the map draws from in one frame.
+struct MapInput<'a> {
+    cx: &'a ViewCtx<'a>,
     /// Seconds since the console started (for blinking).
-    pub time: f64,
-    // --- sightings ---
-    /// Sightings to draw.
-    pub sightings: &'a [kestrel_core::sightings::SightingRecord],
-    /// The sighting selected in the list.
-    pub selected_sighting: Option<uuid::Uuid>,
+    time: f64,
 }
 
 /// The map's state between frames.
@@ -111,16 +71,10 @@ pub struct MapView {
     context_at: Option<GeoPoint>,
     /// Whether any aircraft has been drawn yet (for the start-up figure).
     pub drew_aircraft: bool,
-    // --- planning ---
-    /// Key areas and the route being planned.
-    pub planning: planning::PlanningLayer,
-    // --- evidence ---
-    /// The map is a small inset beside the full-size video: no toolbar.
-    pub inset: bool,
 }
 
 impl MapView {
-    /// A map around Liaocheng until aircraft show up.
+    /// A map around the default centre until aircraft show up.
     pub fn new(tiles: MapTiles) -> Self {
         let mut memory = MapMemory::default();
         let _ = memory.set_zoom(START_ZOOM);
@@ -131,8 +85,6 @@ impl MapView {
             cursor: None,
             context_at: None,
             drew_aircraft: false,
-            planning: planning::PlanningLayer::default(),
-            inset: false, // --- evidence ---
         }
     }
 
@@ -146,35 +98,33 @@ impl MapView {
         self.memory.zoom()
     }
 
-    // --- sightings ---
     /// Centres the map on `p` and stops following aircraft.
     pub fn centre_on(&mut self, p: GeoPoint) {
         self.memory.center_at(lat_lon(p.lat, p.lon));
         self.follow = Follow::Free;
     }
 
-    /// Shows the map in the remaining space of `ui`.
+    /// Shows the map in the remaining space of `ui`, with every feature's `layers`; `inset` for
+    /// the small map beside the full-size video (no toolbar, no layer controls).
     pub fn show(
         &mut self,
         ui: &mut egui::Ui,
-        input: &MapInput<'_>,
-        handle: &ConsoleHandle,
-    ) -> Vec<MapAction> {
+        cx: &ViewCtx,
+        layers: &mut [&mut dyn MapLayer],
+        actions: &mut Actions,
+        inset: bool,
+    ) {
         self.tiles.poll(ui.ctx());
-        let fleet = &input.view.fleet;
+        let input = MapInput {
+            cx,
+            time: ui.input(|i| i.time),
+        };
         let centre = match self.follow {
-            Follow::Selected => input
-                .selected
-                .and_then(|s| fleet.get(s))
-                .and_then(|a| a.position)
-                .or_else(|| fleet_centre(input.view)),
-            _ => fleet_centre(input.view),
+            Follow::Selected => cx.primary().and_then(|a| a.position),
+            _ => None,
         }
-        .unwrap_or(GeoPoint {
-            lat: kestrel_core::console::demo::HOME.0,
-            lon: kestrel_core::console::demo::HOME.1,
-        });
-        let mut actions = Vec::new();
+        .or_else(|| fleet_centre(cx.view))
+        .unwrap_or(DEFAULT_CENTRE);
         let attribution = self.tiles.attribution_text();
         let my_position = lat_lon(centre.lat, centre.lon);
         let tiles: &mut dyn walkers::Tiles = &mut self.tiles;
@@ -184,52 +134,60 @@ impl MapView {
         let mut drew = false;
         let mut toolbar = Toolbar::default();
         let follow_now = self.follow;
-        let inset = self.inset; // --- evidence ---
-        self.planning.inset = inset;
-        let layer = &mut self.planning; // --- planning ---
+        let layer_double_click = layers.iter().any(|l| l.wants_double_click());
         Map::new(Some(tiles), memory, my_position)
             .zoom_with_ctrl(false)
-            .double_click_to_zoom(!layer.wants_double_click())
+            .double_click_to_zoom(!layer_double_click)
             .show(ui, |ui, response, projector, _memory| {
                 let rect = response.rect;
                 let painter = ui.painter_at(rect);
-                layer.show(ui, response, projector, &input.view.planning, input.tr); // --- planning ---
-                handle.with_history(|h| draw_trails(&painter, projector, input, h));
-                draw_missions(&painter, projector, input);
-                sightings::draw(&painter, projector, input); // --- sightings ---
-                drew = draw_aircraft(&painter, projector, input);
+                let canvas = MapCanvas {
+                    response,
+                    projector,
+                    inset,
+                };
+                for layer in layers.iter_mut() {
+                    layer.draw_below_fleet(ui, &canvas, cx, actions);
+                }
+                cx.core
+                    .with_history(|h| draw_trails(&painter, projector, &input, h));
+                draw_missions(&painter, projector, &input);
+                for layer in layers.iter_mut() {
+                    layer.draw_above_routes(&painter, &canvas, cx);
+                }
+                drew = draw_aircraft(&painter, projector, &input);
                 if let Some(p) = response.hover_pos() {
-                    let pos = projector.unproject(p.to_vec2());
-                    cursor = Some(GeoPoint {
-                        lat: pos.y(),
-                        lon: pos.x(),
-                    });
+                    cursor = Some(canvas.geo(p));
                 }
                 if response.clicked() {
                     if let Some(p) = response.interact_pointer_pos() {
-                        if let Some(sysid) = pick(projector, input, p) {
+                        if let Some(sysid) = pick(projector, &input, p) {
                             let add = ui.input(|i| i.modifiers.command || i.modifiers.shift);
-                            actions.push(MapAction::Select { sysid, add });
-                        } else if let Some(id) = sightings::pick(projector, input, p) {
-                            actions.push(MapAction::SelectSighting(id)); // --- sightings ---
+                            actions.push(if add {
+                                Action::Toggle(sysid)
+                            } else {
+                                Action::Select(sysid)
+                            });
+                        } else {
+                            for layer in layers.iter_mut() {
+                                if layer.click(p, &canvas, cx, actions) {
+                                    break;
+                                }
+                            }
                         }
                     }
                 }
                 if response.secondary_clicked() {
                     if let Some(p) = response.interact_pointer_pos() {
-                        let pos = projector.unproject(p.to_vec2());
-                        *context_at = Some(GeoPoint {
-                            lat: pos.y(),
-                            lon: pos.x(),
-                        });
+                        *context_at = Some(canvas.geo(p));
                     }
                 }
                 response.context_menu(|ui| {
-                    context_menu(ui, input, *context_at, &mut actions);
+                    context_menu(ui, &input, *context_at, layers, actions);
                 });
-                draw_scale_bar(&painter, projector, rect, input.units);
+                draw_scale_bar(&painter, projector, rect, cx.settings.units);
                 if !inset {
-                    toolbar = map_toolbar(ui, rect, input, follow_now);
+                    toolbar = map_toolbar(ui, rect, &input, follow_now);
                 }
                 if !attribution.is_empty() {
                     painter.text(
@@ -255,8 +213,24 @@ impl MapView {
         }
         self.cursor = cursor;
         self.drew_aircraft |= drew;
-        actions
+        if !cx.alerts.alerting.is_empty() {
+            // Keep the alert rings blinking.
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(250));
+        }
     }
+}
+
+/// The mean of `pts`, if there are any.
+fn centre_of(pts: &[GeoPoint]) -> Option<GeoPoint> {
+    if pts.is_empty() {
+        return None;
+    }
+    let n = pts.len() as f64;
+    Some(GeoPoint {
+        lat: pts.iter().map(|p| p.lat).sum::<f64>() / n,
+        lon: pts.iter().map(|p| p.lon).sum::<f64>() / n,
+    })
 }
 
 /// The middle of the fleet's known positions.
@@ -267,14 +241,7 @@ fn fleet_centre(view: &ConsoleView) -> Option<GeoPoint> {
         .iter()
         .filter_map(|a| a.position)
         .collect();
-    if pts.is_empty() {
-        return None;
-    }
-    let n = pts.len() as f64;
-    Some(GeoPoint {
-        lat: pts.iter().map(|p| p.lat).sum::<f64>() / n,
-        lon: pts.iter().map(|p| p.lon).sum::<f64>() / n,
-    })
+    centre_of(&pts)
 }
 
 fn screen(projector: &Projector, p: GeoPoint) -> Pos2 {
@@ -327,6 +294,7 @@ impl Local {
 
 fn pick(projector: &Projector, input: &MapInput<'_>, at: Pos2) -> Option<u8> {
     input
+        .cx
         .view
         .fleet
         .aircraft
@@ -347,11 +315,11 @@ fn draw_trails(
     h: &FleetHistory,
 ) {
     let clip = painter.clip_rect().expand(50.0);
-    for a in &input.view.fleet.aircraft {
+    for a in &input.cx.view.fleet.aircraft {
         let Some(hist) = h.get(a.sysid) else { continue };
         let Some(last) = hist.last() else { continue };
         let colour = theme::team_colour(a.sysid);
-        let selected = input.selected == Some(a.sysid);
+        let selected = input.cx.selection.primary == Some(a.sysid);
         let Some(pos) = a.position else { continue };
         let local = Local::new(projector, pos);
         let mut points: Vec<Pos2> = Vec::new();
@@ -401,15 +369,15 @@ fn route_points(items: &[MissionItem]) -> Vec<(usize, GeoPoint)> {
 }
 
 fn draw_missions(painter: &egui::Painter, projector: &Projector, input: &MapInput<'_>) {
-    for a in &input.view.fleet.aircraft {
-        let Some(items) = input.view.missions.get(&a.sysid) else {
+    for a in &input.cx.view.fleet.aircraft {
+        let Some(items) = input.cx.view.missions.get(&a.sysid) else {
             continue;
         };
         let route = route_points(items);
         if route.is_empty() {
             continue;
         }
-        let selected = input.selected == Some(a.sysid);
+        let selected = input.cx.selection.primary == Some(a.sysid);
         let colour = theme::team_colour(a.sysid);
         let line = if selected {
             Stroke::new(2.0, colour)
@@ -464,9 +432,10 @@ fn draw_missions(painter: &egui::Painter, projector: &Projector, input: &MapInpu
 /// Draws every aircraft; returns whether any was drawn.
 fn draw_aircraft(painter: &egui::Painter, projector: &Projector, input: &MapInput<'_>) -> bool {
     let mut drew = false;
-    let mut pending: Vec<(Pos2, &Aircraft)> = Vec::with_capacity(input.view.fleet.aircraft.len());
+    let mut pending: Vec<(Pos2, &Aircraft)> =
+        Vec::with_capacity(input.cx.view.fleet.aircraft.len());
     let blink = (input.time * 2.0).fract() < 0.5;
-    for a in &input.view.fleet.aircraft {
+    for a in &input.cx.view.fleet.aircraft {
         if let Some(home) = a.home {
             draw_home(
                 painter,
@@ -507,11 +476,11 @@ fn draw_home(painter: &egui::Painter, p: Pos2, colour: Color32) {
 
 fn draw_icon(painter: &egui::Painter, p: Pos2, a: &Aircraft, input: &MapInput<'_>, blink: bool) {
     let colour = theme::team_colour(a.sysid);
-    let now = input.view.fleet.taken_at;
+    let now = input.cx.view.fleet.taken_at;
     let lost = a.link_state(now) == kestrel_core::fleet::LinkState::Lost;
-    let selected = input.selected == Some(a.sysid);
-    let checked = input.checked.contains(&a.sysid);
-    if let Some(sev) = input.alerting.get(&a.sysid) {
+    let selected = input.cx.selection.primary == Some(a.sysid);
+    let checked = input.cx.selection.checked.contains(&a.sysid);
+    if let Some(sev) = input.cx.alerts.alerting.get(&a.sysid) {
         if *sev == Severity::Critical && blink || *sev == Severity::Warning {
             painter.circle_stroke(p, 20.0, Stroke::new(3.0, theme::severity_colour(*sev)));
         }
@@ -548,8 +517,8 @@ fn draw_label(
     input: &MapInput<'_>,
     labels: &mut Vec<Rect>,
 ) {
-    let (alt, unit) = input.units.altitude(a.alt_rel_m);
-    let label = format!("{} · {alt:.0} {unit}", (input.callsign)(a.sysid));
+    let (alt, unit) = input.cx.settings.units.altitude(a.alt_rel_m);
+    let label = format!("{} · {alt:.0} {unit}", input.cx.callsign(a.sysid));
     let galley = painter.layout_no_wrap(label, FontId::proportional(12.0), Color32::BLACK);
     let mut at = p + vec2(16.0, -8.0);
     let mut bg = Rect::from_min_size(at, galley.size()).expand(2.0);
@@ -574,39 +543,56 @@ fn draw_label(
     painter.galley(at, galley, Color32::BLACK);
 }
 
+/// The right-click menu: the point, every layer's entries, "fly here" for the selected
+/// aircraft, and copying the coordinates.
 fn context_menu(
     ui: &mut egui::Ui,
     input: &MapInput<'_>,
     at: Option<GeoPoint>,
-    actions: &mut Vec<MapAction>,
+    layers: &mut [&mut dyn MapLayer],
+    actions: &mut Actions,
 ) {
-    let tr = input.tr;
+    let cx = input.cx;
+    let tr = cx.tr;
     let Some(at) = at else {
         ui.close();
         return;
     };
     ui.label(egui::RichText::new(format!("{:.6}, {:.6}", at.lat, at.lon)).monospace());
-    // --- sightings ---
-    if ui.button(tr.s(S::MarkSightingHere)).clicked() {
-        actions.push(MapAction::MarkSightingHere { at });
-        ui.close();
+    for layer in layers.iter_mut() {
+        layer.context_menu(ui, at, cx, actions);
     }
-    let (alt, unit) = input.units.altitude(input.goto_alt_m);
-    let mut targets: Vec<u8> = input.checked.to_vec();
+    let (alt, unit) = cx.settings.units.altitude(cx.settings.takeoff_alt_m);
+    let mut targets: Vec<u8> = cx.selection.checked.iter().copied().collect();
     if targets.is_empty() {
-        targets.extend(input.selected);
+        targets.extend(cx.selection.primary);
     }
     if targets.is_empty() {
         ui.label(tr.s(S::SelectAircraftFirst));
         return;
     }
-    let names: Vec<String> = targets.iter().map(|s| (input.callsign)(*s)).collect();
+    let names: Vec<String> = targets.iter().map(|s| cx.callsign(*s)).collect();
     let text = tr.f(
         S::FlyHereFmt,
         &[&names.join(", "), &format!("{alt:.0} {unit}")],
     );
     if ui.button(text).clicked() {
-        actions.push(MapAction::FlyHere { targets, at });
+        // Airborne aircraft keep their altitude; on the ground they go to the take-off one.
+        let alt_rel_m = cx
+            .view
+            .fleet
+            .get(targets[0])
+            .map(|a| a.alt_rel_m)
+            .filter(|alt| *alt > AIRBORNE_M)
+            .unwrap_or(cx.settings.takeoff_alt_m);
+        actions.pilot(
+            targets,
+            PilotAction::Goto {
+                lat: at.lat,
+                lon: at.lon,
+                alt_rel_m,
+            },
+        );
         ui.close();
     }
     if ui.button(tr.s(S::CopyCoordinates)).clicked() {
@@ -625,7 +611,7 @@ struct Toolbar {
 
 /// Zoom buttons and the follow switches, top left of the map.
 fn map_toolbar(ui: &mut egui::Ui, rect: Rect, input: &MapInput<'_>, now: Follow) -> Toolbar {
-    let tr = input.tr;
+    let tr = input.cx.tr;
     let area = Rect::from_min_size(rect.min + vec2(8.0, 8.0), vec2(rect.width() - 200.0, 28.0));
     let mut t = Toolbar::default();
     ui.scope_builder(UiBuilder::new().max_rect(area), |ui| {
@@ -634,7 +620,7 @@ fn map_toolbar(ui: &mut egui::Ui, rect: Rect, input: &MapInput<'_>, now: Follow)
             t.zoom_out = ui.button("−").on_hover_text(tr.s(S::ZoomOut)).clicked();
             if ui
                 .add_enabled(
-                    input.selected.is_some(),
+                    input.cx.selection.primary.is_some(),
                     egui::Button::new(tr.s(S::FollowSelected)).selected(now == Follow::Selected),
                 )
                 .clicked()

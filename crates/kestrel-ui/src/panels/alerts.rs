@@ -1,18 +1,21 @@
 //! Alerts the pilot cannot miss: a banner across the top, blinking red for critical ones, until
 //! each alert is acknowledged; and the time-stamped log of every alert of the session.
 
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use eframe::egui::{self, Color32, RichText};
 
-use crate::app::ConsoleApp;
+use crate::context::{Action, Actions, ViewCtx};
 use crate::i18n::{Tr, S};
+use crate::panel::Panel;
 use crate::theme;
 use kestrel_core::alerts::{Alert, AlertKind, Severity};
+use kestrel_core::console::ConsoleView;
 use kestrel_core::util::LocalTime;
 
 /// An alert in the pilot's language.
-pub(crate) fn alert_text(tr: Tr, a: &Alert) -> String {
+pub fn alert_text(tr: Tr, a: &Alert) -> String {
     match &a.kind {
         AlertKind::LinkDegraded => tr.s(S::AlertLinkDegraded).into(),
         AlertKind::LinkLost => tr.s(S::AlertLinkLost).into(),
@@ -26,7 +29,6 @@ pub(crate) fn alert_text(tr: Tr, a: &Alert) -> String {
         AlertKind::SystemCritical => tr.s(S::AlertSystemCritical).into(),
         AlertKind::Geofence { text } => tr.f(S::AlertGeofenceFmt, &[text]),
         AlertKind::StatusText { text, .. } => tr.f(S::AlertAutopilotFmt, &[text]),
-        // --- signing ---
         AlertKind::FramesRefused { refusal, count } => {
             let kind = match refusal {
                 kestrel_core::alerts::Refusal::Unsigned => tr.s(S::RefusalUnsigned),
@@ -47,10 +49,59 @@ fn severity_word(tr: Tr, s: Severity) -> &'static str {
     }
 }
 
-impl ConsoleApp {
-    pub(crate) fn alert_banner(&mut self, ui: &mut egui::Ui) {
-        let tr = self.tr();
-        let pending = self.unacknowledged();
+/// Alerts not acknowledged yet, most urgent first, then newest first.
+pub fn unacknowledged<'a>(cx: &ViewCtx<'a>) -> Vec<&'a Alert> {
+    let mut v: Vec<&Alert> = cx
+        .view
+        .alerts
+        .list
+        .iter()
+        .filter(|a| a.needs_attention() && !cx.alerts.acked.contains(&a.id))
+        .collect();
+    v.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.at.cmp(&a.at)));
+    v
+}
+
+/// The most urgent unacknowledged (or still active) alert of each aircraft.
+pub fn alerting(view: &ConsoleView, acked: &BTreeSet<u64>) -> HashMap<u8, Severity> {
+    let mut m: HashMap<u8, Severity> = HashMap::new();
+    for a in view.alerts.list.iter() {
+        let live = (a.needs_attention() && !acked.contains(&a.id)) || a.is_active();
+        if live {
+            let e = m.entry(a.sysid).or_insert(a.severity);
+            *e = (*e).max(a.severity);
+        }
+    }
+    m
+}
+
+/// The alert banner and the alert log window.
+#[derive(Debug, Default)]
+pub struct AlertsPanel {
+    log_open: bool,
+}
+
+impl Panel for AlertsPanel {
+    fn top_bar(&mut self, ui: &mut egui::Ui, cx: &ViewCtx, _actions: &mut Actions) {
+        let count = cx.view.alerts.list.len();
+        if ui
+            .button(format!("{} ({count})", cx.tr.s(S::AlertLog)))
+            .clicked()
+        {
+            self.log_open = !self.log_open;
+        }
+    }
+
+    fn windows(&mut self, ctx: &egui::Context, cx: &ViewCtx, actions: &mut Actions) {
+        self.log_window(ctx, cx, actions);
+    }
+}
+
+impl AlertsPanel {
+    /// The banner across the top while any alert waits for acknowledgement.
+    pub fn banner(&mut self, ui: &mut egui::Ui, cx: &ViewCtx, actions: &mut Actions) {
+        let tr = cx.tr;
+        let pending = unacknowledged(cx);
         let Some(first) = pending.first().map(|a| (*a).clone()) else {
             return;
         };
@@ -80,7 +131,7 @@ impl ConsoleApp {
                         "▲ {}  {}  {}: {}",
                         severity_word(tr, first.severity),
                         LocalTime::of(first.at).hms(),
-                        self.callsign(first.sysid),
+                        cx.callsign(first.sysid),
                         alert_text(tr, &first)
                     );
                     ui.label(
@@ -110,26 +161,21 @@ impl ConsoleApp {
                     });
                 });
             });
-        if let Some(id) = ack {
-            self.acknowledge(id);
-        }
-        if ack_all {
-            self.acknowledge_all();
-        }
+        acknowledge(cx, ack, ack_all, actions);
         if open_log {
-            self.windows.alert_log = true;
+            self.log_open = true;
         }
     }
 
-    pub(crate) fn alert_log_window(&mut self, ctx: &egui::Context) {
-        if !self.windows.alert_log {
+    fn log_window(&mut self, ctx: &egui::Context, cx: &ViewCtx, actions: &mut Actions) {
+        if !self.log_open {
             return;
         }
-        let tr = self.tr();
+        let tr = cx.tr;
         let mut open = true;
         let mut ack = None;
         let mut ack_all = false;
-        let alerts = self.view.alerts.clone();
+        let alerts = cx.view.alerts.list.clone();
         egui::Window::new(tr.s(S::AlertLog))
             .open(&mut open)
             .default_size([620.0, 360.0])
@@ -139,7 +185,7 @@ impl ConsoleApp {
                     if ui.button(tr.s(S::AcknowledgeAll)).clicked() {
                         ack_all = true;
                     }
-                    if let Some(p) = &self.view.alert_log {
+                    if let Some(p) = &cx.view.alerts.log {
                         ui.label(
                             RichText::new(tr.f(S::LoggedToFmt, &[&p.display()]))
                                 .weak()
@@ -163,7 +209,7 @@ impl ConsoleApp {
                                 ui.end_row();
                                 for a in alerts.iter().rev() {
                                     ui.label(RichText::new(LocalTime::of(a.at).hms()).monospace());
-                                    ui.label(self.callsign(a.sysid));
+                                    ui.label(cx.callsign(a.sysid));
                                     ui.label(
                                         RichText::new(severity_word(tr, a.severity))
                                             .color(theme::severity_colour(a.severity)),
@@ -181,7 +227,7 @@ impl ConsoleApp {
                                                     tr.f(S::AckedAtFmt, &[&LocalTime::of(t).hms()]),
                                                 );
                                             }
-                                            None if self.acked.contains(&a.id) => {
+                                            None if cx.alerts.acked.contains(&a.id) => {
                                                 ui.label(tr.s(S::Acknowledged));
                                             }
                                             None => {
@@ -196,12 +242,21 @@ impl ConsoleApp {
                             });
                     });
             });
-        self.windows.alert_log = open;
-        if let Some(id) = ack {
-            self.acknowledge(id);
-        }
-        if ack_all {
-            self.acknowledge_all();
-        }
+        self.log_open = open;
+        acknowledge(cx, ack, ack_all, actions);
+    }
+}
+
+/// Acknowledges one alert, or every one that waits.
+fn acknowledge(cx: &ViewCtx, one: Option<u64>, all: bool, actions: &mut Actions) {
+    if let Some(id) = one {
+        actions.push(Action::Acknowledge {
+            ids: vec![id],
+            all: false,
+        });
+    }
+    if all {
+        let ids = unacknowledged(cx).iter().map(|a| a.id).collect();
+        actions.push(Action::Acknowledge { ids, all: true });
     }
 }

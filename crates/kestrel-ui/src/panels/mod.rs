@@ -1,19 +1,13 @@
-//! The console's panels and windows, each an `impl ConsoleApp` block drawing one part of the
-//! window from the published view.
+//! The console's panels and windows: each a struct with its own state, drawing from a
+//! [`crate::context::ViewCtx`] and returning [`crate::context::Actions`].
 
 pub mod aircraft;
 pub mod alerts;
-pub mod confirm;
 pub mod connections;
 pub mod fleet;
-pub mod planning; // --- planning ---
+pub mod planning;
 pub mod settings;
-pub mod status;
-// --- video ---
-pub mod video;
-// --- sightings ---
 pub mod sightings;
-pub mod signing; // --- signing ---
-
-// --- roster ---
-pub mod roster;
+pub mod signing;
+pub mod status;
+pub mod video;

@@ -2,18 +2,21 @@
 //! an offline MBTiles/PMTiles pack, or no map), take-off altitude, battery alert thresholds and
 //! callsigns. Changes are applied and saved when the pilot presses Apply.
 
+use std::path::PathBuf;
+
 use eframe::egui::{self, RichText};
 
-use crate::app::ConsoleApp;
+use crate::context::{Actions, ViewCtx};
 use crate::i18n::S;
+use crate::panel::Panel;
 use crate::theme;
 use kestrel_core::alerts::AlertThresholds;
-use kestrel_core::console::{Intent, Language, Units};
+use kestrel_core::console::{Language, Settings, Units};
 use kestrel_core::tiles::TileSourceConfig;
 
 /// Which kind of tile source the pilot picked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TileChoice {
+enum TileChoice {
     Osm,
     Custom,
     Pack,
@@ -22,7 +25,7 @@ pub(crate) enum TileChoice {
 
 /// The settings being edited, applied on Apply.
 #[derive(Debug, Clone)]
-pub(crate) struct Draft {
+struct Draft {
     language: Language,
     units: Units,
     tiles: TileChoice,
@@ -34,9 +37,41 @@ pub(crate) struct Draft {
     error: Option<String>,
 }
 
-impl ConsoleApp {
-    fn draft_from_settings(&self) -> Draft {
-        let s = &self.settings;
+/// The Settings window.
+#[derive(Debug, Default)]
+pub struct SettingsWindow {
+    open: bool,
+    draft: Option<Draft>,
+    /// Where the settings are saved, to tell the pilot.
+    path: Option<PathBuf>,
+}
+
+impl SettingsWindow {
+    /// A window that says settings are saved to `path`.
+    pub fn new(path: Option<PathBuf>) -> Self {
+        Self {
+            path,
+            ..Default::default()
+        }
+    }
+}
+
+impl Panel for SettingsWindow {
+    fn top_bar(&mut self, ui: &mut egui::Ui, cx: &ViewCtx, _actions: &mut Actions) {
+        if ui.button(cx.tr.s(S::Settings)).clicked() {
+            self.open = !self.open;
+            self.draft = None;
+        }
+    }
+
+    fn windows(&mut self, ctx: &egui::Context, cx: &ViewCtx, actions: &mut Actions) {
+        self.window(ctx, cx, actions);
+    }
+}
+
+impl SettingsWindow {
+    fn draft_from_settings(cx: &ViewCtx) -> Draft {
+        let s = cx.settings;
         let (tiles, pack_path) = match &s.tile_source {
             TileSourceConfig::OpenStreetMap => (TileChoice::Osm, String::new()),
             TileSourceConfig::Xyz { .. } => (TileChoice::Custom, String::new()),
@@ -49,7 +84,7 @@ impl ConsoleApp {
             TileSourceConfig::Xyz { url, .. } => url.clone(),
             _ => s.custom_tile_url.clone(),
         };
-        let mut callsigns: Vec<(u8, String)> = self
+        let mut callsigns: Vec<(u8, String)> = cx
             .view
             .fleet
             .aircraft
@@ -80,14 +115,14 @@ impl ConsoleApp {
         }
     }
 
-    pub(crate) fn settings_window(&mut self, ctx: &egui::Context) {
-        if !self.windows.settings {
+    fn window(&mut self, ctx: &egui::Context, cx: &ViewCtx, actions: &mut Actions) {
+        if !self.open {
             return;
         }
         if self.draft.is_none() {
-            self.draft = Some(self.draft_from_settings());
+            self.draft = Some(Self::draft_from_settings(cx));
         }
-        let tr = self.tr();
+        let tr = cx.tr;
         let mut open = true;
         let mut apply = false;
         let Some(mut d) = self.draft.take() else {
@@ -179,7 +214,7 @@ impl ConsoleApp {
                     if ui.button(RichText::new(tr.s(S::Apply)).strong()).clicked() {
                         apply = true;
                     }
-                    if let Some(p) = &self.settings_path {
+                    if let Some(p) = &self.path {
                         ui.label(
                             RichText::new(tr.f(S::SavedToFmt, &[&p.display()]))
                                 .weak()
@@ -189,19 +224,26 @@ impl ConsoleApp {
                 });
             });
         if apply {
-            match self.apply_draft(&d) {
-                Ok(()) => {
-                    d = self.draft_from_settings();
+            match apply_draft(&d, cx) {
+                Ok(change) => {
+                    actions.settings(change);
+                    // Shown again from the settings once they are applied.
+                    self.draft = None;
+                    self.open = open;
+                    return;
                 }
                 Err(e) => d.error = Some(e),
             }
         }
         self.draft = Some(d);
-        self.windows.settings = open;
+        self.open = open;
     }
+}
 
-    fn apply_draft(&mut self, d: &Draft) -> Result<(), String> {
-        let tr = self.tr();
+/// The change `d` makes to the settings, or why it cannot be applied.
+fn apply_draft(d: &Draft, cx: &ViewCtx) -> Result<impl FnOnce(&mut Settings) + 'static, String> {
+    {
+        let tr = cx.tr;
         let source = match d.tiles {
             TileChoice::Osm => TileSourceConfig::OpenStreetMap,
             TileChoice::Grid => TileSourceConfig::Grid,
@@ -226,26 +268,22 @@ impl ConsoleApp {
         if d.thresholds.critical_battery_pct >= d.thresholds.low_battery_pct {
             return Err(tr.s(S::ThresholdOrder).to_string());
         }
-        self.settings.language = d.language;
-        self.settings.units = d.units;
-        self.settings.takeoff_alt_m = d.takeoff_alt_m;
-        if !d.custom_url.trim().is_empty() {
-            self.settings.custom_tile_url = d.custom_url.trim().to_string();
-        }
-        if self.settings.alert_thresholds != d.thresholds {
-            self.settings.alert_thresholds = d.thresholds;
-            self.handle.send(Intent::SetThresholds(d.thresholds));
-        }
-        self.settings.callsigns = d
-            .callsigns
-            .iter()
-            .filter(|(_, n)| !n.trim().is_empty())
-            .map(|(s, n)| (*s, n.trim().to_string()))
-            .collect();
-        if self.settings.tile_source != source {
-            self.set_tile_source(source);
-        }
-        self.save_settings();
-        Ok(())
+        let d = d.clone();
+        Ok(move |s: &mut Settings| {
+            s.language = d.language;
+            s.units = d.units;
+            s.takeoff_alt_m = d.takeoff_alt_m;
+            if !d.custom_url.trim().is_empty() {
+                s.custom_tile_url = d.custom_url.trim().to_string();
+            }
+            s.alert_thresholds = d.thresholds;
+            s.callsigns = d
+                .callsigns
+                .iter()
+                .filter(|(_, n)| !n.trim().is_empty())
+                .map(|(s, n)| (*s, n.trim().to_string()))
+                .collect();
+            s.tile_source = source;
+        })
     }
 }

@@ -6,8 +6,9 @@
 //! stopped by the core as these views ask for them ([`VideoIntent::Watch`]).
 //!
 //! A click on a video picture is reported as a [`VideoClick`] (aircraft, normalised position in
-//! the displayed frame) to the hook set with [`ConsoleApp::on_video_click`] and kept in
-//! [`ConsoleApp::take_video_clicks`], for projecting the point to the ground (sightings).
+//! the displayed frame) to the hook set with [`VideoPanel::on_click`] and kept for
+//! [`VideoPanel::take_clicks`]; a click in the full-size video is also offered for marking a
+//! sighting there ([`VideoPanel::take_marks`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime};
@@ -17,17 +18,21 @@ use eframe::egui::{
 };
 
 use kestrel_core::console::video::{VideoFeed, VideoIntent, VideoNotice};
-use kestrel_core::console::Intent;
+use kestrel_core::console::Event;
 use kestrel_core::video::stream_info::SourceOrigin;
 use kestrel_core::video::{StreamState, VideoEvent};
 
-use super::super::app::ConsoleApp;
-use super::super::i18n::{Tr, S};
-use super::super::theme;
+use crate::context::{Action, Actions, ViewCtx};
+use crate::i18n::{Tr, S};
+use crate::panel::Panel;
+use crate::theme;
+
+/// Draws the map into a `Ui`; `true` for the small inset beside the full-size video.
+pub type DrawMap<'a> = dyn FnMut(&mut egui::Ui, bool) + 'a;
 
 /// How long a video notice (snapshot saved, recording finished) stays on screen.
 const NOTICE_KEEP: Duration = Duration::from_secs(15);
-/// Clicks kept for [`ConsoleApp::take_video_clicks`] when nobody takes them.
+/// Clicks kept for [`VideoPanel::take_clicks`] when nobody takes them.
 const CLICKS_KEEP: usize = 64;
 
 /// Which view fills the centre of the window.
@@ -71,19 +76,21 @@ struct Tex {
     uploads: u64,
 }
 
-/// The video views' state in the window.
+/// The video views: the centre of the window when video plays, and their state.
 #[derive(Default)]
-pub(crate) struct VideoUi {
-    pub layout: VideoLayout,
-    pub show_stats: bool,
+pub struct VideoPanel {
+    layout: VideoLayout,
+    show_stats: bool,
     textures: HashMap<u8, Tex>,
     /// Generation of each feed whose repaint notifier is armed.
     armed: HashMap<u8, u64>,
     /// The set last sent to the core.
     watching: Option<BTreeSet<u8>>,
-    /// Sources and callsigns last sent to the core.
-    configured: Option<(BTreeMap<u8, String>, BTreeMap<u8, String>)>,
+    /// Sources last sent to the core.
+    configured: Option<BTreeMap<u8, String>>,
     clicks: VecDeque<VideoClick>,
+    /// Clicks in the full-size video, to mark a sighting there.
+    marks: Vec<VideoClick>,
     on_click: Option<ClickHook>,
     notices: VecDeque<(Instant, bool, String)>,
     /// The source being typed in the source editor (aircraft, text, error).
@@ -121,90 +128,95 @@ fn origin_name(tr: Tr, o: SourceOrigin) -> &'static str {
     }
 }
 
-impl ConsoleApp {
+impl Panel for VideoPanel {
+    fn on_event(&mut self, event: &Event, cx: &ViewCtx, _actions: &mut Actions) {
+        if let Event::Video(notice) = event {
+            self.notice(notice, cx);
+        }
+    }
+}
+
+impl VideoPanel {
     /// Sets the function called with every click on a video picture (replacing any earlier
-    /// one). The sightings feature projects the clicked point to the ground with it.
-    pub fn on_video_click(&mut self, hook: impl FnMut(&VideoClick) + 'static) {
-        self.video.on_click = Some(Box::new(hook));
+    /// one).
+    pub fn on_click(&mut self, hook: impl FnMut(&VideoClick) + 'static) {
+        self.on_click = Some(Box::new(hook));
     }
 
     /// The clicks on video pictures since the last call, oldest first (the last 64 are kept).
-    pub fn take_video_clicks(&mut self) -> Vec<VideoClick> {
-        self.video.clicks.drain(..).collect()
+    pub fn take_clicks(&mut self) -> Vec<VideoClick> {
+        self.clicks.drain(..).collect()
+    }
+
+    /// The clicks in the full-size video since the last call: places to mark a sighting.
+    pub fn take_marks(&mut self) -> Vec<VideoClick> {
+        std::mem::take(&mut self.marks)
     }
 
     /// Which view fills the centre.
-    pub fn video_layout(&self) -> VideoLayout {
-        self.video.layout
+    pub fn layout(&self) -> VideoLayout {
+        self.layout
     }
 
     /// Switches the centre view (map, video, grid).
-    pub fn set_video_layout(&mut self, layout: VideoLayout) {
-        self.video.layout = layout;
+    pub fn set_layout(&mut self, layout: VideoLayout) {
+        self.layout = layout;
     }
 
     /// Shows or hides the stats overlay on the videos.
-    pub fn set_video_stats(&mut self, on: bool) {
-        self.video.show_stats = on;
+    pub fn set_stats(&mut self, on: bool) {
+        self.show_stats = on;
     }
 
     /// Size in pixels of the texture showing `sysid`'s video, once a frame was uploaded.
-    pub fn video_texture_size(&self, sysid: u8) -> Option<[usize; 2]> {
-        self.video.textures.get(&sysid).map(|t| t.size)
+    pub fn texture_size(&self, sysid: u8) -> Option<[usize; 2]> {
+        self.textures.get(&sysid).map(|t| t.size)
     }
 
     /// How many frames of `sysid`'s video were uploaded to its texture.
-    pub fn video_uploads(&self, sysid: u8) -> u64 {
-        self.video.textures.get(&sysid).map_or(0, |t| t.uploads)
+    pub fn uploads(&self, sysid: u8) -> u64 {
+        self.textures.get(&sysid).map_or(0, |t| t.uploads)
     }
 
     /// The aircraft whose video the current view shows.
-    fn watched(&self) -> BTreeSet<u8> {
-        match self.video.layout {
-            VideoLayout::Grid => self.view.fleet.aircraft.iter().map(|a| a.sysid).collect(),
-            _ => self.primary.into_iter().collect(),
+    fn watched(&self, cx: &ViewCtx) -> BTreeSet<u8> {
+        match self.layout {
+            VideoLayout::Grid => cx.view.fleet.aircraft.iter().map(|a| a.sysid).collect(),
+            _ => cx.selection.primary.into_iter().collect(),
         }
     }
 
     /// Tells the core which streams to play and with which sources, when that changed.
-    fn sync_video_intents(&mut self) {
-        let watched = self.watched();
-        if self.video.watching.as_ref() != Some(&watched) {
-            self.video.watching = Some(watched.clone());
-            self.handle.send(Intent::Video(VideoIntent::Watch(watched)));
+    fn sync_intents(&mut self, cx: &ViewCtx, actions: &mut Actions) {
+        let watched = self.watched(cx);
+        if self.watching.as_ref() != Some(&watched) {
+            self.watching = Some(watched.clone());
+            actions.send(VideoIntent::Watch(watched));
         }
-        let callsigns: BTreeMap<u8, String> = self
-            .view
-            .fleet
-            .aircraft
-            .iter()
-            .map(|a| (a.sysid, self.callsign(a.sysid)))
-            .collect();
-        let config = (self.settings.video_sources.clone(), callsigns);
-        if self.video.configured.as_ref() != Some(&config) {
-            self.video.configured = Some(config.clone());
-            self.handle.send(Intent::Video(VideoIntent::Configure {
-                sources: config.0,
-                callsigns: config.1,
-            }));
+        let sources = &cx.settings.video_sources;
+        if self.configured.as_ref() != Some(sources) {
+            self.configured = Some(sources.clone());
+            actions.send(VideoIntent::Configure {
+                sources: sources.clone(),
+            });
         }
     }
 
     /// Uploads new frames of the shown streams to their textures (only when a frame is new)
     /// and arms each stream's repaint notifier.
-    fn upload_frames(&mut self, ctx: &egui::Context) {
-        let shown = self.watched();
-        self.video.textures.retain(|s, _| shown.contains(s));
+    fn upload_frames(&mut self, ctx: &egui::Context, cx: &ViewCtx) {
+        let shown = self.watched(cx);
+        self.textures.retain(|s, _| shown.contains(s));
         for sysid in shown {
-            let Some(feed) = self.view.videos.get(&sysid) else {
+            let Some(feed) = cx.view.video.feeds.get(&sysid) else {
                 continue;
             };
-            if self.video.armed.get(&sysid) != Some(&feed.generation) {
+            if self.armed.get(&sysid) != Some(&feed.generation) {
                 let c = ctx.clone();
                 feed.latest.set_notify(move || c.request_repaint());
-                self.video.armed.insert(sysid, feed.generation);
+                self.armed.insert(sysid, feed.generation);
             }
-            let tex = self.video.textures.get(&sysid);
+            let tex = self.textures.get(&sysid);
             let last = match tex {
                 Some(t) if t.generation == feed.generation => t.seq,
                 _ => 0,
@@ -223,7 +235,7 @@ impl ConsoleApp {
                 Ok(pixels) => egui::ColorImage::new(size, pixels.to_vec()),
                 Err(_) => egui::ColorImage::from_rgba_premultiplied(size, bytes),
             };
-            match self.video.textures.get_mut(&sysid) {
+            match self.textures.get_mut(&sysid) {
                 Some(t) => {
                     t.handle.set(image, egui::TextureOptions::LINEAR);
                     t.seq = frame.seq;
@@ -238,7 +250,7 @@ impl ConsoleApp {
                         image,
                         egui::TextureOptions::LINEAR,
                     );
-                    self.video.textures.insert(
+                    self.textures.insert(
                         sysid,
                         Tex {
                             handle,
@@ -254,65 +266,64 @@ impl ConsoleApp {
         }
     }
 
-    /// Handles a video event of the core (the window's event loop passes them here).
-    pub(crate) fn video_event(&mut self, notice: VideoNotice) {
-        let tr = self.tr();
+    /// Takes a video event of the core.
+    fn notice(&mut self, notice: &VideoNotice, cx: &ViewCtx) {
+        let tr = cx.tr;
         let now = Instant::now();
         let entry = match notice {
             VideoNotice::SnapshotSaved { sysid, summary } => Some((
                 true,
                 tr.f(
                     S::VideoSnapshotSavedFmt,
-                    &[&self.callsign(sysid), &summary.path.display()],
+                    &[&cx.callsign(*sysid), &summary.path.display()],
                 ),
             )),
             VideoNotice::Failed { sysid, error } => Some((
                 false,
-                tr.f(S::VideoFailedFmt, &[&self.callsign(sysid), &error]),
+                tr.f(S::VideoFailedFmt, &[&cx.callsign(*sysid), error]),
             )),
             VideoNotice::Stream { sysid, event } => match event {
                 VideoEvent::RecordingStarted { path, .. } => Some((
                     true,
                     tr.f(
                         S::VideoRecordingStartedFmt,
-                        &[&self.callsign(sysid), &path.display()],
+                        &[&cx.callsign(*sysid), &path.display()],
                     ),
                 )),
                 VideoEvent::RecordingFinished(s) => Some((
                     true,
                     tr.f(
                         S::VideoRecordingSavedFmt,
-                        &[&self.callsign(sysid), &s.path.display(), &s.sha256],
+                        &[&cx.callsign(*sysid), &s.path.display(), &s.sha256],
                     ),
                 )),
                 VideoEvent::RecordingFailed { message } => Some((
                     false,
-                    tr.f(S::VideoFailedFmt, &[&self.callsign(sysid), &message]),
+                    tr.f(S::VideoFailedFmt, &[&cx.callsign(*sysid), message]),
                 )),
                 _ => None,
             },
-            // --- evidence ---
             VideoNotice::Recovered(report) => {
-                self.video_recovered(&report, now);
+                self.recovered(report, now, cx);
                 None
             }
         };
         if let Some((ok, text)) = entry {
-            self.video.notices.push_back((now, ok, text));
-            while self.video.notices.len() > 6 {
-                self.video.notices.pop_front();
+            self.notices.push_back((now, ok, text));
+            while self.notices.len() > 6 {
+                self.notices.pop_front();
             }
         }
     }
 
-    // --- evidence ---
     /// Tells the operator once which unfinished recordings were recovered at start-up.
-    fn video_recovered(
+    fn recovered(
         &mut self,
         report: &kestrel_core::video::recovery::RecoveryReport,
         now: Instant,
+        cx: &ViewCtx,
     ) {
-        let tr = self.tr();
+        let tr = cx.tr;
         let mut aircraft: Vec<&str> = report
             .recovered
             .iter()
@@ -337,40 +348,51 @@ impl ConsoleApp {
                     &times.join(", "),
                 ],
             );
-            self.video.notices.push_back((now, true, text));
+            self.notices.push_back((now, true, text));
         }
         if !report.problems.is_empty() {
             let text = tr.f(
                 S::VideoRecoverFailedFmt,
                 &[&report.problems.len(), &report.problems.join("; ")],
             );
-            self.video.notices.push_back((now, false, text));
+            self.notices.push_back((now, false, text));
         }
     }
 
-    /// The centre of the window: map or video, with the other in a corner, or the grid.
-    pub(crate) fn central_area(&mut self, ui: &mut egui::Ui) {
-        if !self.view.video_enabled && self.view.videos.is_empty() {
+    /// The centre of the window: map or video, with the other in a corner, or the grid; `map`
+    /// draws the map where the layout puts it.
+    pub fn show_central(
+        &mut self,
+        ui: &mut egui::Ui,
+        cx: &ViewCtx,
+        actions: &mut Actions,
+        map: &mut DrawMap<'_>,
+    ) {
+        if !cx.view.video.enabled && cx.view.video.feeds.is_empty() {
             // No video in this console (headless core without video): the map alone.
-            self.map_panel(ui);
+            map(ui, false);
             return;
         }
-        if self.view.video_enabled {
-            self.sync_video_intents();
+        if cx.view.video.enabled {
+            self.sync_intents(cx, actions);
         }
         let ctx = ui.ctx().clone();
-        self.upload_frames(&ctx);
+        self.upload_frames(&ctx, cx);
         let rect = ui.max_rect();
-        match self.video.layout {
+        match self.layout {
             VideoLayout::MapMain => {
-                self.map_panel(ui);
-                if let Some(sysid) = self.primary.filter(|s| self.view.videos.contains_key(s)) {
+                map(ui, false);
+                if let Some(sysid) = cx
+                    .selection
+                    .primary
+                    .filter(|s| cx.view.video.feeds.contains_key(s))
+                {
                     let pip = pip_rect(rect, Align2::LEFT_BOTTOM);
-                    let resp = self.video_picture(ui, sysid, pip, false);
+                    let resp = self.picture(ui, sysid, pip, false, cx);
                     if resp.clicked() {
-                        self.video.layout = VideoLayout::VideoMain;
+                        self.layout = VideoLayout::VideoMain;
                     }
-                    resp.on_hover_text(self.tr().s(S::VideoSwap));
+                    resp.on_hover_text(cx.tr.s(S::VideoSwap));
                 }
                 // Over the map's bottom right, clear of its toolbar and the attribution.
                 let area = Rect::from_min_max(
@@ -385,33 +407,40 @@ impl ConsoleApp {
                         egui::Frame::popup(ui.style())
                             .inner_margin(egui::Margin::same(3))
                             .show(ui, |ui| {
-                                ui.horizontal(|ui| self.layout_buttons(ui));
+                                ui.horizontal(|ui| self.layout_buttons(ui, cx));
                             });
                     },
                 );
             }
             VideoLayout::VideoMain | VideoLayout::Grid => {
-                let body = self.video_strip(ui, rect);
-                if self.video.layout == VideoLayout::Grid {
-                    self.video_grid(ui, body);
+                let body = self.strip(ui, rect, cx, actions);
+                if self.layout == VideoLayout::Grid {
+                    self.grid(ui, body, cx, actions);
                 } else {
-                    self.video_main(ui, body);
+                    self.main(ui, body, cx, actions, map);
                 }
             }
         }
-        self.video_notices(ui, rect);
+        self.notices(ui, rect);
         // A stream with a "since" clock or a recording timer needs a repaint now and then even
         // without frames.
-        if !self.view.videos.is_empty() {
+        if !cx.view.video.feeds.is_empty() {
             ui.ctx().request_repaint_after(Duration::from_millis(500));
         }
     }
 
     /// The selected aircraft's video full size, the map small in the top right corner.
-    fn video_main(&mut self, ui: &mut egui::Ui, body: Rect) {
-        match self.primary {
+    fn main(
+        &mut self,
+        ui: &mut egui::Ui,
+        body: Rect,
+        cx: &ViewCtx,
+        actions: &mut Actions,
+        map: &mut DrawMap<'_>,
+    ) {
+        match cx.selection.primary {
             Some(sysid) => {
-                let resp = self.video_picture(ui, sysid, body, true);
+                let resp = self.picture(ui, sysid, body, true, cx);
                 self.report_click(&resp, sysid, body);
             }
             None => {
@@ -420,7 +449,7 @@ impl ConsoleApp {
                     ui.painter(),
                     body.center(),
                     Align2::CENTER_CENTER,
-                    self.tr().s(S::VideoSelectAircraft).into(),
+                    cx.tr.s(S::VideoSelectAircraft).into(),
                     16.0,
                     Color32::WHITE,
                 );
@@ -430,9 +459,7 @@ impl ConsoleApp {
         ui.scope_builder(UiBuilder::new().max_rect(pip), |ui| {
             ui.set_clip_rect(pip);
             // Small: the map without its toolbar (zoom with the wheel, swap to use it).
-            self.map.inset = true;
-            self.map_panel(ui);
-            self.map.inset = false;
+            map(ui, true);
         });
         ui.painter().rect_stroke(
             pip,
@@ -443,49 +470,55 @@ impl ConsoleApp {
         let swap = Rect::from_min_size(pip.right_bottom() - vec2(34.0, 30.0), vec2(28.0, 24.0));
         if ui
             .put(swap, egui::Button::new("⇄"))
-            .on_hover_text(self.tr().s(S::VideoSwap))
+            .on_hover_text(cx.tr.s(S::VideoSwap))
             .clicked()
         {
-            self.video.layout = VideoLayout::MapMain;
+            self.layout = VideoLayout::MapMain;
         }
-        if let Some(sysid) = self.primary {
+        if let Some(sysid) = cx.selection.primary {
             if self
-                .video
                 .source_edit
                 .as_ref()
                 .is_some_and(|(s, _, _)| *s == sysid)
             {
-                let feed = self.view.videos.get(&sysid).cloned();
-                self.source_editor(ui, sysid, body, feed.as_ref());
+                let feed = cx.view.video.feeds.get(&sysid).cloned();
+                self.source_editor(ui, sysid, body, feed.as_ref(), cx, actions);
             }
         }
     }
 
     /// Map / Video / Grid buttons.
-    fn layout_buttons(&mut self, ui: &mut egui::Ui) {
-        let tr = self.tr();
+    fn layout_buttons(&mut self, ui: &mut egui::Ui, cx: &ViewCtx) {
+        let tr = cx.tr;
         for (layout, key) in [
             (VideoLayout::MapMain, S::VideoViewMap),
             (VideoLayout::VideoMain, S::VideoViewVideo),
             (VideoLayout::Grid, S::VideoViewGrid),
         ] {
             if ui
-                .add(egui::Button::new(tr.s(key)).selected(self.video.layout == layout))
+                .add(egui::Button::new(tr.s(key)).selected(self.layout == layout))
                 .clicked()
             {
-                self.video.layout = layout;
+                self.layout = layout;
             }
         }
     }
 
     /// The bar above the videos: view switch, stats, and for the main video record, snapshot
     /// and source. Returns the space left below it.
-    fn video_strip(&mut self, ui: &mut egui::Ui, rect: Rect) -> Rect {
-        let tr = self.tr();
-        let sysid = self
+    fn strip(
+        &mut self,
+        ui: &mut egui::Ui,
+        rect: Rect,
+        cx: &ViewCtx,
+        actions: &mut Actions,
+    ) -> Rect {
+        let tr = cx.tr;
+        let sysid = cx
+            .selection
             .primary
-            .filter(|_| self.video.layout == VideoLayout::VideoMain);
-        let feed = sysid.and_then(|s| self.view.videos.get(&s).cloned());
+            .filter(|_| self.layout == VideoLayout::VideoMain);
+        let feed = sysid.and_then(|s| cx.view.video.feeds.get(&s).cloned());
         let strip = ui
             .scope_builder(UiBuilder::new().max_rect(rect), |ui| {
                 egui::Frame::side_top_panel(ui.style())
@@ -493,16 +526,16 @@ impl ConsoleApp {
                     .show(ui, |ui| {
                         ui.set_width(rect.width() - 12.0);
                         ui.horizontal_wrapped(|ui| {
-                            self.layout_buttons(ui);
+                            self.layout_buttons(ui, cx);
                             ui.separator();
                             if ui
                                 .add(
                                     egui::Button::new(tr.s(S::VideoStats))
-                                        .selected(self.video.show_stats),
+                                        .selected(self.show_stats),
                                 )
                                 .clicked()
                             {
-                                self.video.show_stats = !self.video.show_stats;
+                                self.show_stats = !self.show_stats;
                             }
                             let Some(sysid) = sysid else {
                                 return;
@@ -515,8 +548,7 @@ impl ConsoleApp {
                                     RichText::new(format!("■ {}", tr.s(S::VideoStopRecording)))
                                         .color(theme::BAD);
                                 if ui.add(egui::Button::new(stop)).clicked() {
-                                    self.handle
-                                        .send(Intent::Video(VideoIntent::Record(sysid, false)));
+                                    actions.send(VideoIntent::Record(sysid, false));
                                 }
                             } else if ui
                                 .add_enabled(
@@ -525,18 +557,15 @@ impl ConsoleApp {
                                 )
                                 .clicked()
                             {
-                                self.handle
-                                    .send(Intent::Video(VideoIntent::Record(sysid, true)));
+                                actions.send(VideoIntent::Record(sysid, true));
                             }
                             if ui
                                 .add_enabled(playing, egui::Button::new(tr.s(S::VideoSnapshot)))
                                 .clicked()
                             {
-                                self.handle
-                                    .send(Intent::Video(VideoIntent::Snapshot(sysid)));
+                                actions.send(VideoIntent::Snapshot(sysid));
                             }
                             let editing = self
-                                .video
                                 .source_edit
                                 .as_ref()
                                 .is_some_and(|(s, _, _)| *s == sysid);
@@ -544,10 +573,10 @@ impl ConsoleApp {
                                 .add(egui::Button::new(tr.s(S::VideoSource)).selected(editing))
                                 .clicked()
                             {
-                                self.video.source_edit = if editing {
+                                self.source_edit = if editing {
                                     None
                                 } else {
-                                    let current = self
+                                    let current = cx
                                         .settings
                                         .video_sources
                                         .get(&sysid)
@@ -573,8 +602,10 @@ impl ConsoleApp {
         sysid: u8,
         rect: Rect,
         feed: Option<&VideoFeed>,
+        cx: &ViewCtx,
+        actions: &mut Actions,
     ) {
-        let tr = self.tr();
+        let tr = cx.tr;
         let area = Rect::from_min_size(
             rect.min + vec2(8.0, 40.0),
             vec2(520.0_f32.min(rect.width() - 16.0), 120.0),
@@ -591,7 +622,7 @@ impl ConsoleApp {
                         ui.colored_label(theme::BAD, e);
                     }
                 }
-                let Some((_, text, error)) = self.video.source_edit.as_mut() else {
+                let Some((_, text, error)) = self.source_edit.as_mut() else {
                     return;
                 };
                 ui.add(
@@ -616,20 +647,21 @@ impl ConsoleApp {
             });
         });
         if let Some(choice) = apply {
-            match choice {
-                Some(uri) => self.settings.video_sources.insert(sysid, uri),
-                None => self.settings.video_sources.remove(&sysid),
-            };
-            self.video.source_edit = None;
-            self.save_settings();
+            actions.settings(move |s| {
+                match choice {
+                    Some(uri) => s.video_sources.insert(sysid, uri),
+                    None => s.video_sources.remove(&sysid),
+                };
+            });
+            self.source_edit = None;
         }
     }
 
     /// Every aircraft's video in a grid; a click on a tile selects the aircraft (and is
     /// reported as a video click), a double click opens it full size.
-    fn video_grid(&mut self, ui: &mut egui::Ui, rect: Rect) {
+    fn grid(&mut self, ui: &mut egui::Ui, rect: Rect, cx: &ViewCtx, actions: &mut Actions) {
         ui.painter().rect_filled(rect, 0.0, Color32::from_gray(24));
-        let ids: Vec<u8> = self.view.fleet.aircraft.iter().map(|a| a.sysid).collect();
+        let ids: Vec<u8> = cx.view.fleet.aircraft.iter().map(|a| a.sysid).collect();
         if ids.is_empty() {
             return;
         }
@@ -648,8 +680,8 @@ impl ConsoleApp {
                 cell,
             )
             .shrink(3.0);
-            let resp = self.video_picture(ui, sysid, tile, true);
-            if self.primary == Some(sysid) {
+            let resp = self.picture(ui, sysid, tile, true, cx);
+            if cx.selection.primary == Some(sysid) {
                 ui.painter().rect_stroke(
                     tile,
                     0.0,
@@ -658,10 +690,10 @@ impl ConsoleApp {
                 );
             }
             if resp.double_clicked() {
-                self.primary = Some(sysid);
-                self.video.layout = VideoLayout::VideoMain;
+                actions.push(Action::Select(sysid));
+                self.layout = VideoLayout::VideoMain;
             } else if resp.clicked() {
-                self.primary = Some(sysid);
+                actions.push(Action::Select(sysid));
                 self.report_click(&resp, sysid, tile);
             }
         }
@@ -675,7 +707,7 @@ impl ConsoleApp {
         let Some(pos) = resp.interact_pointer_pos() else {
             return;
         };
-        let tex = self.video.textures.get(&sysid);
+        let tex = self.textures.get(&sysid);
         let Some(t) = tex else {
             return;
         };
@@ -690,42 +722,42 @@ impl ConsoleApp {
             frame_seq: t.seq,
             frame_time: Some(t.arrived),
         };
-        if let Some(hook) = self.video.on_click.as_mut() {
+        if let Some(hook) = self.on_click.as_mut() {
             hook(&click);
         }
-        // In the full video, a click marks a sighting at that point on the ground (the quick
-        // menu asks for the category; Esc cancels). In the grid a click only selects.
-        if self.video.layout == VideoLayout::VideoMain {
-            let frame = self.view.videos.get(&sysid).and_then(|f| f.latest.get());
-            self.quick_mark_in_video(sysid, f64::from(click.nx), f64::from(click.ny), frame);
+        // In the full video, a click marks a sighting at that point on the ground. In the grid
+        // a click only selects.
+        if self.layout == VideoLayout::VideoMain {
+            self.marks.push(click);
         }
-        self.video.clicks.push_back(click);
-        while self.video.clicks.len() > CLICKS_KEEP {
-            self.video.clicks.pop_front();
+        self.clicks.push_back(click);
+        while self.clicks.len() > CLICKS_KEEP {
+            self.clicks.pop_front();
         }
     }
 
     /// One aircraft's picture in `rect`: the frame letterboxed, the HUD (full) or a label
     /// (small), "no signal" with the reason, the stats overlay and the REC mark.
-    fn video_picture(
+    fn picture(
         &mut self,
         ui: &mut egui::Ui,
         sysid: u8,
         rect: Rect,
         full: bool,
+        cx: &ViewCtx,
     ) -> egui::Response {
-        let tr = self.tr();
+        let tr = cx.tr;
         let resp = ui.interact(
             rect,
             ui.scope_id().with(("kestrel-video", sysid, full)),
             Sense::click(),
         );
-        let name = tr.f(S::VideoOfFmt, &[&self.callsign(sysid)]);
+        let name = tr.f(S::VideoOfFmt, &[&cx.callsign(sysid)]);
         resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &name));
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 0.0, Color32::from_gray(10));
-        let feed = self.view.videos.get(&sysid);
-        let tex = self.video.textures.get(&sysid);
+        let feed = cx.view.video.feeds.get(&sysid);
+        let tex = self.textures.get(&sysid);
         if let Some(t) = tex {
             let frame = letterbox(rect, t.size);
             painter.image(
@@ -747,19 +779,19 @@ impl ConsoleApp {
         let narrow = rect.width() < 460.0;
         let mut above_hud = rect.bottom() - 8.0;
         // Who and how.
-        let aircraft = self.view.fleet.get(sysid);
+        let aircraft = cx.view.fleet.get(sysid);
         let mode = aircraft.map(|a| a.mode_name()).unwrap_or_default();
         plate(
             &painter,
             rect.left_top() + vec2(8.0, 8.0),
             Align2::LEFT_TOP,
-            format!("{}  {mode}", self.callsign(sysid)),
+            format!("{}  {mode}", cx.callsign(sysid)),
             size,
             Color32::WHITE,
         );
         if full {
             if let Some(a) = aircraft {
-                let units = self.settings.units;
+                let units = cx.settings.units;
                 let (alt, au) = units.altitude(a.alt_rel_m);
                 let (spd, su) = units.speed(a.ground_speed_ms);
                 let battery = a
@@ -776,7 +808,7 @@ impl ConsoleApp {
                     ),
                     tr.f(S::VideoHudBatteryFmt, &[&battery]),
                 ];
-                let thresholds = self.settings.alert_thresholds;
+                let thresholds = cx.settings.alert_thresholds;
                 let low = a.battery.percent.is_some_and(|p| {
                     thresholds.battery_level(p) != kestrel_core::alerts::BatteryLevel::Ok
                 });
@@ -795,7 +827,7 @@ impl ConsoleApp {
                 );
                 above_hud = hud.top() - 4.0;
             }
-            if self.show_clock {
+            if cx.show_clock {
                 // Small tiles have no room beside the HUD: top right instead.
                 let (at, anchor) = if narrow {
                     (rect.right_top() + vec2(-8.0, 8.0), Align2::RIGHT_TOP)
@@ -831,7 +863,7 @@ impl ConsoleApp {
             );
         }
         // Stats.
-        if self.video.show_stats {
+        if self.show_stats {
             if let Some(f) = feed {
                 let s = &f.status.stats;
                 let mut text = tr.f(
@@ -923,17 +955,16 @@ impl ConsoleApp {
     }
 
     /// Snapshot and recording results, bottom of the centre.
-    fn video_notices(&mut self, ui: &mut egui::Ui, rect: Rect) {
+    fn notices(&mut self, ui: &mut egui::Ui, rect: Rect) {
         let now = Instant::now();
         while self
-            .video
             .notices
             .front()
             .is_some_and(|(t, _, _)| now.duration_since(*t) > NOTICE_KEEP)
         {
-            self.video.notices.pop_front();
+            self.notices.pop_front();
         }
-        if self.video.notices.is_empty() {
+        if self.notices.is_empty() {
             return;
         }
         // At most 640 wide, and never wider than the centre (long messages wrap).
@@ -948,7 +979,7 @@ impl ConsoleApp {
                 .layout(egui::Layout::bottom_up(egui::Align::Center)),
             |ui| {
                 egui::Frame::popup(ui.style()).show(ui, |ui| {
-                    for (_, ok, text) in self.video.notices.iter().rev() {
+                    for (_, ok, text) in self.notices.iter().rev() {
                         let colour = if *ok { theme::GOOD } else { theme::BAD };
                         ui.add(egui::Label::new(RichText::new(text).color(colour)).wrap());
                     }

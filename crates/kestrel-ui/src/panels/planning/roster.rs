@@ -6,15 +6,15 @@
 
 use eframe::egui::{self, Color32, RichText};
 
-use crate::app::ConsoleApp;
+use super::{show_message, PlanningPanel};
+use crate::context::{Actions, ViewCtx};
 use crate::i18n::{Tr, S};
 use crate::theme;
+use crate::widgets::confirm::confirm_dialog;
 use kestrel_core::console::planning::{
     PlanningIntent, PlanningOutcome, PlanningTask, PlanningView,
 };
 use kestrel_core::crew::{AircraftRecord, Person, Role};
-
-use super::planning::show_message;
 
 /// Rows of an aircraft under maintenance are drawn in this colour (it cannot be planned).
 const OUT_OF_SERVICE: Color32 = Color32::from_gray(140);
@@ -133,34 +133,44 @@ fn role_name(tr: Tr, r: Role) -> &'static str {
     }
 }
 
-impl ConsoleApp {
+impl PlanningPanel {
     /// Sends a roster change, dropping the last answer of its kind so the next one shown is its.
-    fn roster_send(&mut self, task: PlanningTask, intent: PlanningIntent) {
-        self.planning.messages.retain(|(t, _)| *t != task);
-        self.handle
-            .send(kestrel_core::console::Intent::Planning(intent));
+    fn roster_send(&mut self, task: PlanningTask, intent: PlanningIntent, actions: &mut Actions) {
+        self.messages.retain(|(t, _)| *t != task);
+        actions.send(intent);
     }
 
     /// Asks for the confirmation to disband a team (from the team list).
     pub(super) fn ask_disband(&mut self, team: &str) {
-        self.planning.roster.confirm = Some(RosterDelete::Team(team.to_string()));
+        self.roster.confirm = Some(RosterDelete::Team(team.to_string()));
     }
 
     /// The roster and the registry, at the top of the crews tab.
-    pub(super) fn roster_section(&mut self, ui: &mut egui::Ui, view: &PlanningView) {
-        self.people_list(ui, view);
+    pub(super) fn roster_section(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &PlanningView,
+        cx: &ViewCtx,
+        actions: &mut Actions,
+    ) {
+        self.people_list(ui, view, cx, actions);
         ui.separator();
-        self.registry_list(ui, view);
-        self.roster_confirm(ui.ctx());
+        self.registry_list(ui, view, cx, actions);
     }
 
-    fn people_list(&mut self, ui: &mut egui::Ui, view: &PlanningView) {
-        let tr = self.tr();
+    fn people_list(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &PlanningView,
+        cx: &ViewCtx,
+        actions: &mut Actions,
+    ) {
+        let tr = cx.tr;
         ui.label(RichText::new(tr.s(S::RosterPeople)).strong());
         if view.people.is_empty() {
             ui.label(tr.s(S::RosterNoPeople));
         }
-        let r = &mut self.planning.roster;
+        let r = &mut self.roster;
         egui::Grid::new("kestrel-roster")
             .striped(true)
             .num_columns(2)
@@ -224,18 +234,24 @@ impl ConsoleApp {
             }
         });
         if let Some(i) = send {
-            self.roster_send(PlanningTask::Roster, i);
+            self.roster_send(PlanningTask::Roster, i, actions);
         }
-        show_message(ui, self.planning.message(PlanningTask::Roster));
+        show_message(ui, self.message(PlanningTask::Roster));
     }
 
-    fn registry_list(&mut self, ui: &mut egui::Ui, view: &PlanningView) {
-        let tr = self.tr();
+    fn registry_list(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &PlanningView,
+        cx: &ViewCtx,
+        actions: &mut Actions,
+    ) {
+        let tr = cx.tr;
         ui.label(RichText::new(tr.s(S::RosterRegistry)).strong());
         if view.aircraft.is_empty() {
             ui.label(tr.s(S::RosterNoAircraft));
         }
-        let r = &mut self.planning.roster;
+        let r = &mut self.roster;
         egui::Grid::new("kestrel-registry")
             .striped(true)
             .num_columns(6)
@@ -332,23 +348,23 @@ impl ConsoleApp {
             });
         }
         if let Some(i) = send {
-            self.roster_send(PlanningTask::Registry, i);
+            self.roster_send(PlanningTask::Registry, i, actions);
         }
-        self.aircraft_form(ui);
-        show_message(ui, self.planning.message(PlanningTask::Registry));
+        self.aircraft_form(ui, cx, actions);
+        show_message(ui, self.message(PlanningTask::Registry));
     }
 
-    fn aircraft_form(&mut self, ui: &mut egui::Ui) {
-        let tr = self.tr();
+    fn aircraft_form(&mut self, ui: &mut egui::Ui, cx: &ViewCtx, actions: &mut Actions) {
+        let tr = cx.tr;
         // A saved form closes once the core has stored it; a refused one stays to be corrected.
-        let answer = self.planning.message(PlanningTask::Registry).cloned();
-        let Some(form) = self.planning.roster.form.as_mut() else {
+        let answer = self.message(PlanningTask::Registry).cloned();
+        let Some(form) = self.roster.form.as_mut() else {
             return;
         };
         if form.sent {
             match answer {
                 Some(Ok(_)) => {
-                    self.planning.roster.form = None;
+                    self.roster.form = None;
                     return;
                 }
                 Some(Err(_)) => form.sent = false,
@@ -412,7 +428,7 @@ impl ConsoleApp {
             });
         });
         if close {
-            self.planning.roster.form = None;
+            self.roster.form = None;
             return;
         }
         if save {
@@ -423,9 +439,10 @@ impl ConsoleApp {
                     self.roster_send(
                         PlanningTask::Registry,
                         PlanningIntent::SaveAircraft { aircraft, new },
+                        actions,
                     );
                 }
-                Err(e) => self.planning.outcome(PlanningOutcome {
+                Err(e) => self.outcome(&PlanningOutcome {
                     task: PlanningTask::Registry,
                     result: Err(e),
                 }),
@@ -434,21 +451,27 @@ impl ConsoleApp {
     }
 
     /// The confirmation of a deletion, in the same modal as the flight actions' confirmation.
-    fn roster_confirm(&mut self, ctx: &egui::Context) {
-        let Some(what) = self.planning.roster.confirm.clone() else {
+    /// The confirmation of a roster deletion.
+    pub(super) fn roster_confirm(
+        &mut self,
+        ctx: &egui::Context,
+        cx: &ViewCtx,
+        actions: &mut Actions,
+    ) {
+        let Some(what) = self.roster.confirm.clone() else {
             return;
         };
-        let tr = self.tr();
+        let tr = cx.tr;
         let question = match &what {
             RosterDelete::Person(n) => tr.f(S::RosterConfirmPersonFmt, &[n]),
             RosterDelete::Aircraft(c) => tr.f(S::RosterConfirmAircraftFmt, &[c]),
             RosterDelete::Team(t) => tr.f(S::RosterConfirmTeamFmt, &[t]),
         };
-        let decision = super::confirm::confirm_dialog(ctx, tr, "kestrel-roster-confirm", &question);
+        let decision = confirm_dialog(ctx, tr, "kestrel-roster-confirm", &question);
         let Some(go) = decision else {
             return;
         };
-        self.planning.roster.confirm = None;
+        self.roster.confirm = None;
         if !go {
             return;
         }
@@ -459,6 +482,6 @@ impl ConsoleApp {
             }
             RosterDelete::Team(t) => (PlanningTask::Disband, PlanningIntent::DisbandTeam(t)),
         };
-        self.roster_send(task, intent);
+        self.roster_send(task, intent, actions);
     }
 }

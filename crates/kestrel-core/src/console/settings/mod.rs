@@ -2,8 +2,12 @@
 //! thresholds, callsigns — kept as JSON in the platform's config directory. A damaged file is
 //! never silently lost: it is set aside as `console.json.bad` and defaults are used.
 
+mod service;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+pub use service::{SettingsEvent, SettingsIntent, SettingsService};
 
 use crate::alerts::AlertThresholds;
 use crate::tiles::TileSourceConfig;
@@ -114,17 +118,13 @@ pub struct Settings {
     pub alert_thresholds: AlertThresholds,
     /// Callsigns by system id; aircraft without one are called by their team number.
     pub callsigns: BTreeMap<u8, String>,
-    // --- video ---
     /// Video source URI by system id (`udp://0.0.0.0:5600`, `rtsp://…`, `mpegts://…`,
     /// `pipeline:…`), overriding what the aircraft announces and the default port.
     #[serde(default)]
     pub video_sources: BTreeMap<u8, String>,
-    // --- end video ---
-    // --- sightings ---
+
     /// Where sightings and fleet positions go (MQTT broker, CoT) and the payload camera.
-    pub dispatch: super::dispatch_settings::DispatchSettings,
-    // --- end sightings ---
-    // --- signing ---
+    pub dispatch: crate::console::DispatchSettings,
     /// Connection strings of the links the user trusts: signing keys are only ever sent over
     /// these (e.g. a USB cable or a bench radio).
     #[serde(default)]
@@ -143,8 +143,7 @@ impl Default for Settings {
             alert_thresholds: AlertThresholds::default(),
             callsigns: BTreeMap::new(),
             video_sources: BTreeMap::new(),
-            dispatch: Default::default(), // --- sightings ---
-            // --- signing ---
+            dispatch: Default::default(),
             trusted_links: Default::default(),
         }
     }

@@ -15,7 +15,11 @@ use kestrel_core::geo::GeoPoint;
 use kestrel_core::plan::areas::{Category, KeyArea, Shape as AreaShape};
 use kestrel_core::plan::routes::RouteIssue;
 
+use crate::context::{Actions, ViewCtx};
 use crate::i18n::{Tr, S};
+use crate::panel::{MapCanvas, MapLayer};
+
+use super::PlanningPanel;
 
 /// How close (points) a click must be to the previous vertex to count as the same one.
 const SAME_VERTEX: f32 = 4.0;
@@ -58,9 +62,6 @@ pub struct PlanningLayer {
     /// Names of the key areas drawn in the last frame (for tests and the status line).
     pub drawn: Vec<String>,
     dragging: Option<(usize, usize, Pos2)>,
-    // --- evidence ---
-    /// Drawn as a small inset (picture-in-picture): no "Key areas" switch.
-    pub inset: bool,
 }
 
 impl Default for PlanningLayer {
@@ -73,7 +74,6 @@ impl Default for PlanningLayer {
             actions: Vec::new(),
             drawn: Vec::new(),
             dragging: None,
-            inset: false, // --- evidence ---
         }
     }
 }
@@ -128,10 +128,12 @@ impl PlanningLayer {
         projector: &Projector,
         view: &PlanningView,
         tr: Tr,
+        inset: bool,
     ) {
         let rect = response.rect;
         let painter = ui.painter_at(rect);
-        if !self.inset {
+        // A small inset (picture-in-picture) has no "Key areas" switch.
+        if !inset {
             self.toggle(ui, rect, tr);
         }
         self.drawn.clear();
@@ -541,6 +543,30 @@ fn hatch(painter: &egui::Painter, pts: &[Pos2], stroke: Stroke) {
             painter.line_segment([pair[0], pair[1]], stroke);
         }
         c += HATCH_STEP;
+    }
+}
+
+impl MapLayer for PlanningPanel {
+    fn draw_below_fleet(
+        &mut self,
+        ui: &mut egui::Ui,
+        canvas: &MapCanvas<'_>,
+        cx: &ViewCtx,
+        _actions: &mut Actions,
+    ) {
+        let view = cx.view.planning.clone();
+        self.layer.show(
+            ui,
+            canvas.response,
+            canvas.projector,
+            &view,
+            cx.tr,
+            canvas.inset,
+        );
+    }
+
+    fn wants_double_click(&self) -> bool {
+        self.layer.wants_double_click()
     }
 }
 

@@ -1,8 +1,6 @@
-//! Planning in the console's core: the key areas (AreaStore), the crew registry (CrewStore), the
-//! patrol route being planned, uploading a sortie to an aircraft, following sorties from
-//! telemetry and the shift schedule. All of it runs on one worker thread of its own, in the order
-//! the window asked, so the window never waits on SQLite, the planner or the mission protocol; the
-//! result of every request comes back as a [`PlanningOutcome`] and the state as a [`PlanningView`].
+//! The planning worker: one thread doing what the window asked, in order — key areas, routes,
+//! uploads, the schedule, the roster — and publishing the state each request produced together
+//! with its answer.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,328 +8,40 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 
 use crate::crew::{
-    AircraftRecord, CrewError, CrewStore, FlightObservation, Person, Sortie, SortieDraft,
-    SortieState, Team,
+    AircraftRecord, CrewError, CrewStore, FlightObservation, SortieDraft, SortieState, Team,
 };
 use crate::fleet::FleetSnapshot;
 use crate::geo::GeoPoint;
 use crate::plan::areas::{geojson, AreaStore, Category, KeyArea};
 use crate::plan::mission::{MissionItem, MissionKind};
-use crate::plan::routes::{
-    plan_route, PatrolRoute, Pattern, Performance, RouteIssue, RouteOptions, RouteRequest,
-};
-use crate::plan::schedule::{schedule, EventOverride, Schedule, ScheduleRequest, ScheduleTeam};
+use crate::plan::routes::{plan_route, Performance, RouteOptions, RouteRequest};
+use crate::plan::schedule::{schedule, EventOverride, ScheduleRequest, ScheduleTeam};
 use crate::plan::time::now_unix;
 use crate::protocol::TransferPolicy;
 use crate::station::Station;
 
-use super::bridge::MissionBook;
-
-/// How often sorties are advanced from telemetry.
-const OBSERVE_EVERY: Duration = Duration::from_secs(1);
-
-/// What to plan a route from (the window's route form).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RouteSpec {
-    /// Key areas to patrol, by name (no-fly zones are always avoided, never patrolled).
-    pub areas: Vec<String>,
-    /// How they are covered.
-    pub pattern: Pattern,
-    /// Patrol altitude above home, metres.
-    pub alt_m: f64,
-    /// The aircraft, by callsign in the registry (`None`: default performance).
-    pub aircraft: Option<String>,
-    /// Launch and landing point.
-    pub home: GeoPoint,
-}
-
-/// What the window asks of planning.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PlanningIntent {
-    /// Read the stores again.
-    Reload,
-    /// Store a key area; `previous` is its old name when it was renamed.
-    SaveArea {
-        /// The area.
-        area: KeyArea,
-        /// Its name before the edit.
-        previous: Option<String>,
-    },
-    /// Remove a key area.
-    DeleteArea(String),
-    /// Import key areas from a GeoJSON, KML or KMZ file (all or nothing).
-    Import {
-        /// The file.
-        path: PathBuf,
-        /// Remove every area not in the file.
-        replace: bool,
-    },
-    /// Export every key area to a GeoJSON file.
-    Export(PathBuf),
-    /// Plan a patrol route (replaces the one being planned).
-    GenerateRoute(RouteSpec),
-    /// Move a waypoint of the route being planned (dragged on the map).
-    MoveWaypoint {
-        /// Sortie number.
-        sortie: usize,
-        /// Point number.
-        point: usize,
-        /// Where to.
-        to: GeoPoint,
-    },
-    /// Drop the route being planned.
-    ClearRoute,
-    /// Upload one sortie of the route to an aircraft and record it for a team.
-    Upload {
-        /// Sortie number of the route.
-        sortie: usize,
-        /// The aircraft's system id.
-        sysid: u8,
-        /// The team flying it (`None`: the team whose aircraft has this system id, if any).
-        team: Option<String>,
-    },
-    /// Run the shift scheduler over every team and key area.
-    Schedule {
-        /// Shift start, Unix seconds.
-        start: i64,
-        /// Shift end, Unix seconds.
-        end: i64,
-        /// Event mode: shorter revisit intervals.
-        events: Vec<EventOverride>,
-    },
-    /// Write the sortie log as CSV.
-    ExportLog(PathBuf),
-    /// Record the sorties of the last shift schedule (each with its perimeter route).
-    CreateScheduledSorties,
-    /// Form a team: exactly one officer, two auxiliaries and one aircraft.
-    FormTeam {
-        /// Team name.
-        name: String,
-        /// The three people.
-        members: Vec<String>,
-        /// The aircraft's callsign.
-        aircraft: String,
-    },
-    // --- roster ---
-    /// Put a person on the roster.
-    AddPerson(Person),
-    /// Take a person off the roster (refused while on a team or an open sortie).
-    RemovePerson(String),
-    /// Register an aircraft (`new`) or change a registered one (its callsign is the key).
-    SaveAircraft {
-        /// The aircraft.
-        aircraft: AircraftRecord,
-        /// Registering rather than editing.
-        new: bool,
-    },
-    /// Put an aircraft under maintenance (`Some(note)`) or back in service (`None`).
-    SetMaintenance {
-        /// Its callsign.
-        callsign: String,
-        /// What is being done.
-        note: Option<String>,
-    },
-    /// Remove an aircraft from the registry (refused while a team flies it or a sortie uses it).
-    RemoveAircraft(String),
-    /// Disband a team (refused while it has a sortie planned, uploaded or flying).
-    DisbandTeam(String),
-}
-
-/// Which request an outcome answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlanningTask {
-    /// Loading the stores.
-    Load,
-    /// Saving or deleting a key area.
-    Area,
-    /// Importing or exporting GeoJSON.
-    File,
-    /// Planning or editing a route.
-    Route,
-    /// Uploading a sortie.
-    Upload,
-    /// The shift schedule.
-    Schedule,
-    /// The sortie log.
-    Log,
-    /// Forming a team.
-    Team,
-    // --- roster ---
-    /// Adding or removing a person.
-    Roster,
-    /// Registering, editing, removing an aircraft or changing its maintenance state.
-    Registry,
-    /// Disbanding a team.
-    Disband,
-}
-
-/// The answer to one planning request: what was done, or why not (in words for the planner).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlanningOutcome {
-    /// Which request.
-    pub task: PlanningTask,
-    /// What was done, or why not.
-    pub result: Result<String, String>,
-}
-
-/// The route being planned, with its problems as it stands.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RoutePlan {
-    /// The route.
-    pub route: PatrolRoute,
-    /// What is wrong with it (after a waypoint was dragged).
-    pub issues: Vec<RouteIssue>,
-    /// The aircraft it was planned for.
-    pub aircraft: Option<String>,
-}
-
-/// The shift schedule last run, with notes about teams left out.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ShiftPlan {
-    /// The timeline.
-    pub schedule: Schedule,
-    /// Shift start and end, Unix seconds.
-    pub window: (i64, i64),
-    /// Teams left out, and why.
-    pub notes: Vec<String>,
-}
-
-/// Everything about planning the window draws from. Cheap to clone (shared pointers).
-#[derive(Debug, Clone, Default)]
-pub struct PlanningView {
-    /// Every key area, by name.
-    pub areas: Arc<Vec<KeyArea>>,
-    /// The aircraft registry.
-    pub aircraft: Arc<Vec<AircraftRecord>>,
-    /// Every team.
-    pub teams: Arc<Vec<Team>>,
-    /// The roster of officers and auxiliaries.
-    pub people: Arc<Vec<Person>>,
-    /// Sorties planned from yesterday on, newest last.
-    pub sorties: Arc<Vec<Sortie>>,
-    /// The route being planned.
-    pub route: Option<Arc<RoutePlan>>,
-    /// The last shift schedule.
-    pub shift: Option<Arc<ShiftPlan>>,
-    /// Label of each registered aircraft by system id: its team's name, else its callsign.
-    pub names: Arc<BTreeMap<u8, String>>,
-    /// Requests not answered yet.
-    pub busy: usize,
-    /// Why the stores could not be opened, if they could not.
-    pub store_error: Option<String>,
-    /// Increases with every change.
-    pub rev: u64,
-}
-
-impl PlanningView {
-    /// A key area by name.
-    pub fn area(&self, name: &str) -> Option<&KeyArea> {
-        self.areas.iter().find(|a| a.name == name)
-    }
-}
-
-enum Job {
-    Do(PlanningIntent),
-    Observe(FleetSnapshot),
-}
-
-/// The core's end of planning: owned by the console core, which forwards intents and fleet
-/// snapshots; the worker thread behind it does the work.
-pub(crate) struct PlanningCore {
-    jobs: Sender<Job>,
-    view: Arc<Mutex<Arc<PlanningView>>>,
-    pending: Arc<AtomicUsize>,
-    last_observe: Option<Instant>,
-}
-
-impl PlanningCore {
-    /// Starts the worker: opens the stores in `data_dir` (in memory when `None`), seeds the demo
-    /// key areas into an empty store when `demo`, and sends outcomes to `done` with the state they
-    /// produced.
-    pub(crate) fn start(
-        data_dir: Option<PathBuf>,
-        demo: bool,
-        station: Station,
-        runtime: tokio::runtime::Handle,
-        missions: Arc<Mutex<MissionBook>>,
-        done: impl Fn(PlanningOutcome, Arc<PlanningView>) + Send + 'static,
-    ) -> Self {
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let view = Arc::new(Mutex::new(Arc::new(PlanningView::default())));
-        let pending = Arc::new(AtomicUsize::new(0));
-        let worker = Worker {
-            data_dir,
-            stores: None,
-            route: None,
-            shift: None,
-            shift_request: None,
-            view: view.clone(),
-            station,
-            runtime,
-            missions,
-            rev: 0,
-            pending: pending.clone(),
-        };
-        let spawned = std::thread::Builder::new()
-            .name("kestrel-planning".into())
-            .spawn(move || worker.run(rx, demo, done));
-        if let Err(e) = spawned {
-            let v = PlanningView {
-                store_error: Some(format!("cannot start planning: {e}")),
-                ..Default::default()
-            };
-            *super::bridge::lock(&view) = Arc::new(v);
-        }
-        Self {
-            jobs: tx,
-            view,
-            pending,
-            last_observe: None,
-        }
-    }
-
-    /// Queues a request.
-    pub(crate) fn send(&self, intent: PlanningIntent) {
-        self.pending.fetch_add(1, Ordering::SeqCst);
-        let _ = self.jobs.send(Job::Do(intent));
-    }
-
-    /// Lets sorties follow the fleet (at most once a second).
-    pub(crate) fn observe(&mut self, snap: &FleetSnapshot) {
-        if self
-            .last_observe
-            .is_some_and(|t| t.elapsed() < OBSERVE_EVERY)
-        {
-            return;
-        }
-        self.last_observe = Some(Instant::now());
-        if self.jobs.is_empty() {
-            let _ = self.jobs.send(Job::Observe(snap.clone()));
-        }
-    }
-
-    /// The latest planning state.
-    pub(crate) fn view(&self) -> Arc<PlanningView> {
-        let v = super::bridge::lock(&self.view).clone();
-        let busy = self.pending.load(Ordering::SeqCst);
-        if v.busy == busy {
-            return v;
-        }
-        let mut fresh = (*v).clone();
-        fresh.busy = busy;
-        Arc::new(fresh)
-    }
-}
+use super::{
+    Job, PlanningIntent, PlanningOutcome, PlanningTask, PlanningView, RoutePlan, RouteSpec,
+    ShiftPlan,
+};
+use crate::console::callsigns::Callsigns;
+use crate::console::missions::MissionBook;
+use crate::console::published::lock;
+use crate::console::published::EventSink;
+use crate::console::Core;
 
 struct Stores {
     areas: AreaStore,
     crew: CrewStore,
 }
 
-struct Worker {
+/// The planning thread's state: the stores, the route being planned, the last schedule.
+pub(super) struct Worker {
+    events: EventSink,
+    callsigns: Callsigns,
     data_dir: Option<PathBuf>,
     stores: Option<Stores>,
     route: Option<Arc<RoutePlan>>,
@@ -340,13 +50,13 @@ struct Worker {
     view: Arc<Mutex<Arc<PlanningView>>>,
     station: Station,
     runtime: tokio::runtime::Handle,
-    missions: Arc<Mutex<MissionBook>>,
+    missions: MissionBook,
     rev: u64,
     pending: Arc<AtomicUsize>,
 }
 
 /// The key areas the demo seeds around its Liaocheng home.
-pub const DEMO_AREAS: &str = include_str!("../../../../assets/demo_areas.geojson");
+pub const DEMO_AREAS: &str = include_str!("../../../../../assets/demo_areas.geojson");
 
 fn open_stores(data_dir: Option<&Path>) -> Result<Stores, String> {
     match data_dir {
@@ -362,12 +72,31 @@ fn open_stores(data_dir: Option<&Path>) -> Result<Stores, String> {
 }
 
 impl Worker {
-    fn run(
-        mut self,
-        jobs: Receiver<Job>,
-        demo: bool,
-        done: impl Fn(PlanningOutcome, Arc<PlanningView>),
-    ) {
+    /// A worker that publishes into `view` and counts down `pending` as it answers.
+    pub(super) fn new(
+        core: &Core,
+        view: Arc<Mutex<Arc<PlanningView>>>,
+        pending: Arc<AtomicUsize>,
+    ) -> Self {
+        Self {
+            events: core.events.clone(),
+            callsigns: core.callsigns.clone(),
+            data_dir: core.data_dir.clone(),
+            stores: None,
+            route: None,
+            shift: None,
+            shift_request: None,
+            view,
+            station: core.station.clone(),
+            runtime: core.runtime.clone(),
+            missions: core.missions.clone(),
+            rev: 0,
+            pending,
+        }
+    }
+
+    /// Answers the window's requests until the service goes.
+    pub(super) fn run(mut self, jobs: Receiver<Job>, demo: bool) {
         let loaded = open_stores(self.data_dir.as_deref()).and_then(|mut s| {
             if demo && s.areas.list().map_err(|e| e.to_string())?.is_empty() {
                 let areas = geojson::parse(DEMO_AREAS).map_err(|e| e.to_string())?;
@@ -379,13 +108,10 @@ impl Worker {
         self.stores = loaded.ok();
         self.publish(store_error.clone());
         if let Some(e) = store_error {
-            done(
-                PlanningOutcome {
-                    task: PlanningTask::Load,
-                    result: Err(e),
-                },
-                self.current_view(),
-            );
+            self.answer(PlanningOutcome {
+                task: PlanningTask::Load,
+                result: Err(e),
+            });
         }
         while let Ok(job) = jobs.recv() {
             match job {
@@ -398,14 +124,17 @@ impl Worker {
                     let outcome = self.handle(intent);
                     self.pending.fetch_sub(1, Ordering::SeqCst);
                     self.publish(None);
-                    done(outcome, self.current_view());
+                    self.answer(outcome);
                 }
             }
         }
     }
 
-    fn current_view(&self) -> Arc<PlanningView> {
-        super::bridge::lock(&self.view).clone()
+    /// Tells the window `outcome` in the same frame as the state it produced.
+    fn answer(&self, outcome: PlanningOutcome) {
+        let state = lock(&self.view).clone();
+        self.events
+            .emit_with_view(outcome, move |view| view.planning = state);
     }
 
     fn publish(&mut self, store_error: Option<String>) {
@@ -434,6 +163,7 @@ impl Worker {
                 Ok((areas, aircraft, teams, sorties, people)) => {
                     v.people = Arc::new(people);
                     v.names = Arc::new(aircraft_names(&aircraft, &teams));
+                    self.callsigns.set_registry((*v.names).clone());
                     v.areas = Arc::new(areas);
                     v.aircraft = Arc::new(aircraft);
                     v.teams = Arc::new(teams);
@@ -442,10 +172,10 @@ impl Worker {
                 Err(e) => v.store_error = Some(e),
             }
         } else if v.store_error.is_none() {
-            v.store_error = super::bridge::lock(&self.view).store_error.clone();
+            v.store_error = lock(&self.view).store_error.clone();
         }
         v.busy = self.pending.load(Ordering::SeqCst);
-        *super::bridge::lock(&self.view) = Arc::new(v);
+        *lock(&self.view) = Arc::new(v);
     }
 
     fn stores(&mut self) -> Result<&mut Stores, String> {
@@ -485,9 +215,12 @@ impl Worker {
                 sysid,
                 team,
             } => (T::Upload, self.upload(sortie, sysid, team)),
-            PlanningIntent::Schedule { start, end, events } => {
-                (T::Schedule, self.schedule(start, end, events))
-            }
+            PlanningIntent::Schedule {
+                start,
+                end,
+                events,
+                home,
+            } => (T::Schedule, self.schedule(start, end, events, home)),
             PlanningIntent::ExportLog(path) => (T::Log, self.export_log(&path)),
             PlanningIntent::CreateScheduledSorties => (T::Schedule, self.create_scheduled()),
             PlanningIntent::FormTeam {
@@ -774,7 +507,7 @@ impl Worker {
         };
         // No mission download may run while the upload does (they would share the protocol).
         let claimed = Instant::now();
-        while !super::bridge::lock(&self.missions).claim(sysid) {
+        while !self.missions.claim(sysid) {
             if claimed.elapsed() > Duration::from_secs(20) {
                 return Err(format!(
                     "aircraft {sysid} is still sending its mission; try again in a moment"
@@ -803,10 +536,10 @@ impl Worker {
             }
             Ok(())
         });
-        super::bridge::lock(&self.missions).release(sysid);
+        self.missions.release(sysid);
         if sent.is_ok() {
             let items: Vec<MissionItem> = mission.wire_items(MissionKind::Mission);
-            super::bridge::lock(&self.missions).set(sysid, items);
+            self.missions.set(sysid, items);
         }
         let count = mission.wire_items(MissionKind::Mission).len();
         let s = self.stores()?;
@@ -835,6 +568,7 @@ impl Worker {
         start: i64,
         end: i64,
         events: Vec<EventOverride>,
+        home: GeoPoint,
     ) -> Result<String, String> {
         let s = self.stores()?;
         let areas = s.areas.list().map_err(|e| e.to_string())?;
@@ -868,10 +602,7 @@ impl Worker {
         let req = ScheduleRequest {
             shift_start: start,
             shift_end: end,
-            home: GeoPoint {
-                lat: super::demo::HOME.0,
-                lon: super::demo::HOME.1,
-            },
+            home,
             teams,
             areas,
             turnaround_min: 10.0,

@@ -1,0 +1,50 @@
+//! How the console's core is started, and why it may not start.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::alerts::AlertThresholds;
+use crate::link::LinkSpec;
+
+use super::DispatchSettings;
+
+/// How to start the console's core.
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleConfig {
+    /// Links to open at start.
+    pub links: Vec<LinkSpec>,
+    /// Fly this many simulated aircraft in-process (the demo), over a loopback UDP link.
+    pub demo: Option<usize>,
+    /// Where the alert log and telemetry logs go; nothing is written when `None`.
+    pub data_dir: Option<PathBuf>,
+    /// Record every frame to `DATA_DIR/tlogs/console-<time>.tlog`.
+    pub record_tlog: bool,
+    /// Battery thresholds of the alerts.
+    pub alert_thresholds: AlertThresholds,
+    /// Who is operating, as written in the audit trail (`DATA_DIR/audit.db`) of every command.
+    pub operator: String,
+    /// Play the aircraft's video when the window's views ask for it (and give the demo's
+    /// simulated aircraft cameras). Off by default so headless uses start no pipelines.
+    pub video: bool,
+    /// Where sightings go (broker, console id, CoT) and the payload camera.
+    pub dispatch: DispatchSettings,
+    /// Callsigns set in the settings, by system id.
+    pub callsigns: BTreeMap<u8, String>,
+    /// Connection strings of links the user trusts (signing keys may be sent over them); links
+    /// with these names are marked trusted when they open.
+    pub trusted_links: Vec<String>,
+}
+
+/// Why the console's core could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    /// The operating system refused a thread.
+    #[error("cannot start the console's core thread: {0}")]
+    Thread(std::io::Error),
+    /// The station (its tokio runtime) could not start.
+    #[error("cannot start the ground station: {0}")]
+    Station(std::io::Error),
+    /// The in-process demo simulator could not start.
+    #[error("cannot start the demo simulator: {0}")]
+    Demo(String),
+}

@@ -1,0 +1,32 @@
+//! What the console's services share: the station, the way back to the window
+//! ([`super::EventSink`]), the alert desk, the mission book and the callsigns. [`Core`] is cheap to
+//! clone (shared pointers), so a service keeps one and hands clones to its background tasks.
+
+use std::path::PathBuf;
+
+use crate::station::Station;
+
+use super::alerts::AlertDesk;
+use super::callsigns::Callsigns;
+use super::missions::MissionBook;
+use super::published::EventSink;
+
+/// The handles every service may use.
+#[derive(Clone)]
+pub struct Core {
+    /// The ground station: links, fleet, commands, the audit trail.
+    pub station: Station,
+    /// The runtime the core runs on (for work started from other threads).
+    pub runtime: tokio::runtime::Handle,
+    /// Where events for the window go.
+    pub events: EventSink,
+    /// The alert engine, its log, and the modes the station expects (so a commanded RTL is not
+    /// taken for a failsafe).
+    pub alerts: AlertDesk,
+    /// The mission each aircraft holds, and which aircraft's mission is being transferred.
+    pub missions: MissionBook,
+    /// Callsigns resolved once for everybody.
+    pub callsigns: Callsigns,
+    /// Where databases, logs, recordings live; nothing is written when `None`.
+    pub data_dir: Option<PathBuf>,
+}

@@ -1,0 +1,27 @@
+//! The console's services, in one list: the only place a feature joins the core. Each line
+//! names the service's variant in [`Intent`] and [`Event`], its field in [`ConsoleView`], and its
+//! type. Services start, take intents, publish and shut down in this order (signing feeds the
+//! alert desk, so it comes before alerts).
+
+use super::service::console_services;
+
+console_services! {
+    /// Links: open and close links, and their state.
+    Links(links): super::links::LinkService,
+    /// Pilot actions sent to aircraft, and their outcomes.
+    Commands(commands): super::commands::CommandService,
+    /// The mission each aircraft holds.
+    Missions(missions): super::missions::MissionService,
+    /// MAVLink 2 signing: trusted links, setting up and revoking keys, refused frames.
+    Signing(signing): super::signing::SigningService,
+    /// Alerts: the session's alerts, acknowledgements, thresholds.
+    Alerts(alerts): super::alerts::AlertService,
+    /// Video streams, snapshots and recordings.
+    Video(video): super::video::VideoService,
+    /// Sightings: marking, editing, and their way to dispatch.
+    Sightings(sightings): super::sightings::SightingsService,
+    /// Key areas, patrol routes, crews, sorties and the shift schedule.
+    Planning(planning): super::planning::PlanningService,
+    /// The window's settings saved to their file, and the callsigns set there.
+    Settings(settings): super::settings::SettingsService,
+}
