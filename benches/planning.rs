@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use kestrel::fleet::GeoPoint;
+use kestrel::geo::GeoPoint;
 use kestrel::plan::areas::{Category, KeyArea};
 use kestrel::plan::geo::{LocalFrame, Xy};
 use kestrel::plan::routes::{plan_route, Pattern, RouteRequest};

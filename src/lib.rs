@@ -7,7 +7,7 @@
 pub mod cli;
 
 pub use kestrel_core::{
-    alerts, audit, console, crew, db, dispatch, fleet, link, paths, plan, protocol, security,
+    alerts, audit, console, crew, db, dispatch, fleet, geo, link, paths, plan, protocol, security,
     sightings, station, tiles, time, video,
 };
 #[cfg(feature = "console")]

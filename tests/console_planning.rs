@@ -16,7 +16,7 @@ use kestrel_sim::{Endpoint, SimConfig, Simulator};
 use kestrel::console::planning::{PlanningIntent, PlanningView, RoutePlan};
 use kestrel::console::{ConsoleConfig, ConsoleHandle, ConsoleView, Intent, Language, Settings};
 use kestrel::crew::{AircraftRecord, CrewStore, Person, Role};
-use kestrel::fleet::GeoPoint;
+use kestrel::geo::GeoPoint;
 use kestrel::link::LinkSpec;
 use kestrel::plan::areas::geojson;
 use kestrel::plan::routes::{plan_route, Pattern, RouteRequest};

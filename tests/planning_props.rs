@@ -2,7 +2,7 @@
 //! patrol waypoint lies in its area, no leg enters a no-fly zone, coverage lanes see at least
 //! 98 % of the area, and every sortie of a split route fits the endurance with its reserve.
 
-use kestrel::fleet::GeoPoint;
+use kestrel::geo::GeoPoint;
 use kestrel::plan::areas::{Category, KeyArea};
 use kestrel::plan::geo::{dist_point_segment, LocalFrame, Polygon, Xy};
 use kestrel::plan::routes::{

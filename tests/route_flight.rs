@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use kestrel::crew::sortie::advance;
 use kestrel::crew::{FlightObservation, SortieProgress, SortieState};
-use kestrel::fleet::GeoPoint;
+use kestrel::geo::GeoPoint;
 use kestrel::plan::areas::{Category, KeyArea};
 use kestrel::plan::geo::{haversine_m, LocalFrame, Xy};
 use kestrel::plan::mission::{cmd, MissionKind};

@@ -42,8 +42,8 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 pub use config::{Endpoint, Faults, SimConfig};
+pub use kestrel_signing::VerifyCounts;
 pub use net::SimStats;
-pub use signing::SigningCounts;
 pub use vehicle::VehicleState;
 
 use net::{lock, Shared};
@@ -161,7 +161,7 @@ impl Simulator {
     }
 
     /// What aircraft `index`'s signature checks accepted and ignored, by reason.
-    pub fn signing_counts(&self, index: usize) -> Option<SigningCounts> {
+    pub fn signing_counts(&self, index: usize) -> Option<VerifyCounts> {
         self.shared
             .aircraft
             .get(index)

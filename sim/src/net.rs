@@ -19,8 +19,9 @@ use crate::codec::{self, Decoded, Encoder, Event, StreamDecoder, MAX_FRAME};
 use crate::config::SimConfig;
 use crate::faults::LinkFaults;
 use crate::outbox::{Dest, Outbox, Outgoing, Peer};
-use crate::signing::{AircraftSigning, Refusal, SigningCounts, ACCEPT_UNSIGNED};
+use crate::signing::{AircraftSigning, ACCEPT_UNSIGNED};
 use crate::vehicle::{Vehicle, COMPONENT_ID};
+use kestrel_signing::VerifyCounts;
 
 /// Wall-clock period of the simulation tick.
 pub const TICK: Duration = Duration::from_millis(20);
@@ -253,7 +254,7 @@ pub(crate) struct Aircraft {
     /// The signing key and stream timestamps, once SETUP_SIGNING installed a key.
     pub signing: Option<AircraftSigning>,
     /// What signing checks accepted and ignored (kept when signing is removed).
-    pub signing_counts: SigningCounts,
+    pub signing_counts: VerifyCounts,
     /// Scratch buffer for signed outgoing frames.
     signed: Vec<u8>,
     /// A key was installed or removed since the signing store was last written.
@@ -270,7 +271,7 @@ impl Aircraft {
             delayed: None,
             transport,
             signing: None,
-            signing_counts: SigningCounts::default(),
+            signing_counts: VerifyCounts::default(),
             signed: Vec::with_capacity(MAX_FRAME),
             signing_changed: false,
         }
@@ -302,12 +303,10 @@ impl Aircraft {
                 Decoded::UnknownCommand { .. } => u32::MAX,
             };
             if !ACCEPT_UNSIGNED.contains(&msgid) {
-                let c = &mut self.signing_counts;
-                match signing.check(raw) {
-                    Ok(()) => c.accepted += 1,
-                    Err(Refusal::Unsigned) => return c.unsigned += 1,
-                    Err(Refusal::BadSignature) => return c.bad_signature += 1,
-                    Err(Refusal::Replayed) => return c.replayed += 1,
+                let outcome = signing.check(raw);
+                self.signing_counts.record(outcome);
+                if outcome.is_err() {
+                    return;
                 }
             }
         }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 
 use crate::crew::{eligibility, CrewStore};
-use crate::fleet::GeoPoint;
+use crate::geo::GeoPoint;
 use crate::plan::areas::{geojson, AreaStore, Category, KeyArea};
 use crate::plan::routes::{
     export, no_fly_from_fence, plan_route, route_from_plan, PatrolRoute, Pattern, Performance,

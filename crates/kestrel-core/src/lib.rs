@@ -14,6 +14,7 @@ pub mod crew;
 pub mod db;
 pub mod dispatch;
 pub mod fleet;
+pub mod geo;
 pub mod link;
 pub mod paths;
 pub mod plan;

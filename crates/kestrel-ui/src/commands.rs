@@ -53,7 +53,7 @@ impl CommandDesk {
         if targets.is_empty() {
             return;
         }
-        if needs_confirmation(&action) {
+        if action.needs_confirmation() {
             self.pending = Some(Pending { targets, action });
         } else {
             self.send(targets, action, core);
@@ -240,14 +240,4 @@ pub fn action_name(tr: Tr, a: &PilotAction) -> String {
             &[&format!("{lat:.5}, {lon:.5}"), &format!("{alt_rel_m:.0}")],
         ),
     }
-}
-
-/// Actions that cannot be taken back a second later, or that end a flight, ask first.
-fn needs_confirmation(action: &PilotAction) -> bool {
-    use kestrel_core::protocol::pilot::mode;
-    action.is_destructive()
-        || matches!(
-            action,
-            PilotAction::SetMode { custom_mode } if [mode::RTL, mode::LAND].contains(custom_mode)
-        )
 }

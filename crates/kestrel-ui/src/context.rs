@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use kestrel_core::alerts::Severity;
 use kestrel_core::console::{ConsoleHandle, ConsoleView, Intent, Settings};
-use kestrel_core::fleet::GeoPoint;
+use kestrel_core::geo::GeoPoint;
 use kestrel_core::protocol::PilotAction;
 
 use crate::commands::CommandDesk;

@@ -7,7 +7,8 @@ use eframe::egui;
 use walkers::Projector;
 
 use kestrel_core::console::Event;
-use kestrel_core::fleet::{Aircraft, GeoPoint};
+use kestrel_core::fleet::Aircraft;
+use kestrel_core::geo::GeoPoint;
 
 use crate::context::{Actions, ViewCtx};
 

@@ -3,7 +3,7 @@
 
 use eframe::egui::Color32;
 
-use kestrel_core::alerts::Severity;
+use kestrel_core::alerts::{BatteryLevel, Severity};
 use kestrel_core::fleet::LinkState;
 
 /// Team colours, distinct on the map and in the table; team N gets colour (N-1) mod 8.
@@ -41,14 +41,13 @@ pub fn link_colour(s: LinkState) -> Color32 {
     }
 }
 
-/// Battery colour: red at or below `critical`, amber at or below `low`, else green.
-pub fn battery_colour(pct: f32, low: f32, critical: f32) -> Color32 {
-    if pct <= critical {
-        severity_colour(Severity::Critical)
-    } else if pct <= low {
-        severity_colour(Severity::Warning)
-    } else {
-        link_colour(LinkState::Connected)
+/// Battery colour by its level against the alert thresholds
+/// ([`kestrel_core::alerts::AlertThresholds::battery_level`]): red, amber or green.
+pub fn battery_colour(level: BatteryLevel) -> Color32 {
+    match level {
+        BatteryLevel::Critical => severity_colour(Severity::Critical),
+        BatteryLevel::Low => severity_colour(Severity::Warning),
+        BatteryLevel::Ok => link_colour(LinkState::Connected),
     }
 }
 

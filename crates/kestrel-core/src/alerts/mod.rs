@@ -11,9 +11,8 @@ pub mod log;
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::fleet::modes::copter_mode_name;
+use crate::fleet::modes::{self, copter_mode_name};
 use crate::fleet::{Aircraft, FleetSnapshot, LinkState};
-use crate::protocol::pilot::mode;
 
 /// How urgent an alert is. Ordered: `Critical` is the most urgent.
 #[derive(
@@ -186,6 +185,32 @@ pub struct AlertThresholds {
     pub critical_battery_pct: f32,
 }
 
+/// Where a battery percentage stands against the alert thresholds: what the window colours a
+/// battery by, so that it turns amber and red exactly where the alerts are raised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatteryLevel {
+    /// Above the low-battery threshold.
+    Ok,
+    /// At or below the low-battery threshold.
+    Low,
+    /// At or below the critical-battery threshold.
+    Critical,
+}
+
+impl AlertThresholds {
+    /// Classifies a battery percentage: critical at or below `critical_battery_pct`, low at or
+    /// below `low_battery_pct`, otherwise ok.
+    pub fn battery_level(&self, pct: f32) -> BatteryLevel {
+        if pct <= self.critical_battery_pct {
+            BatteryLevel::Critical
+        } else if pct <= self.low_battery_pct {
+            BatteryLevel::Low
+        } else {
+            BatteryLevel::Ok
+        }
+    }
+}
+
 impl Default for AlertThresholds {
     fn default() -> Self {
         Self {
@@ -207,12 +232,7 @@ const BATTERY_HYSTERESIS: f32 = 5.0;
 pub const ALERTS_KEPT: usize = 2000;
 
 /// Modes an autopilot switches to by itself in a failsafe.
-const FAILSAFE_MODES: &[u32] = &[
-    mode::RTL,
-    mode::LAND,
-    21, /* SMART_RTL */
-    27, /* AUTO_RTL */
-];
+const FAILSAFE_MODES: &[u32] = &[modes::RTL, modes::LAND, modes::SMART_RTL, modes::AUTO_RTL];
 
 /// What the engine remembers of one aircraft between snapshots.
 #[derive(Debug, Default)]
@@ -811,12 +831,12 @@ mod tests {
         let mut b = Bench::new();
         b.feed(0.0, heartbeat(3, MavState::MAV_STATE_ACTIVE));
         b.update(0.1);
-        b.engine.expect_mode(1, mode::RTL, b.t0);
-        b.feed(0.2, heartbeat(mode::RTL, MavState::MAV_STATE_ACTIVE));
+        b.engine.expect_mode(1, modes::RTL, b.t0);
+        b.feed(0.2, heartbeat(modes::RTL, MavState::MAV_STATE_ACTIVE));
         assert!(raised(&b.update(0.3)).is_empty());
         b.feed(0.4, heartbeat(3, MavState::MAV_STATE_ACTIVE));
         b.update(0.5);
-        b.feed(30.0, heartbeat(mode::LAND, MavState::MAV_STATE_CRITICAL));
+        b.feed(30.0, heartbeat(modes::LAND, MavState::MAV_STATE_CRITICAL));
         let kinds = raised(&b.update(30.1));
         assert!(kinds.contains(&AlertKind::Failsafe {
             mode: "LAND".into()
@@ -843,6 +863,23 @@ mod tests {
         assert!(b.engine.acknowledge(id, SystemTime::now()).is_some());
         assert!(b.engine.acknowledge(id, SystemTime::now()).is_none());
         assert_eq!(b.engine.acknowledge_all(SystemTime::now()).len(), 1);
+    }
+
+    #[test]
+    fn battery_levels_follow_the_thresholds() {
+        let t = AlertThresholds::default();
+        assert_eq!(t.battery_level(80.0), BatteryLevel::Ok);
+        assert_eq!(t.battery_level(30.5), BatteryLevel::Ok);
+        assert_eq!(t.battery_level(30.0), BatteryLevel::Low);
+        assert_eq!(t.battery_level(27.0), BatteryLevel::Low);
+        assert_eq!(t.battery_level(15.0), BatteryLevel::Critical);
+        assert_eq!(t.battery_level(0.0), BatteryLevel::Critical);
+        let strict = AlertThresholds {
+            low_battery_pct: 50.0,
+            critical_battery_pct: 40.0,
+        };
+        assert_eq!(strict.battery_level(45.0), BatteryLevel::Low);
+        assert_eq!(strict.battery_level(40.0), BatteryLevel::Critical);
     }
 
     fn row(sysid: u8, unsigned: u64, bad: u64) -> crate::security::SigningRow {

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::fleet::GeoPoint;
+use crate::geo::GeoPoint;
 use crate::plan::mission::{cmd, MissionItem, MissionKind};
 use crate::protocol::{PilotAction, TransferPolicy};
 
@@ -188,7 +188,7 @@ async fn launch(core: &Core, sysid: u8, start: GeoPoint, index: usize, teams: us
     }
     if !run(core, sysid, &PilotAction::ResumeMission).await {
         let auto = PilotAction::SetMode {
-            custom_mode: crate::protocol::pilot::mode::AUTO,
+            custom_mode: crate::fleet::modes::AUTO,
         };
         run(core, sysid, &auto).await;
     }

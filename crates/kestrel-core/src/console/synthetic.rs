@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use mavlink::dialects::ardupilotmega::*;
 
-use crate::fleet::{Fleet, GeoPoint};
+use crate::fleet::Fleet;
+use crate::geo::GeoPoint;
 use crate::link::LinkId;
 use crate::plan::mission::MissionItem;
 

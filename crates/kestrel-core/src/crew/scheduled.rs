@@ -71,7 +71,7 @@ pub fn sortie_drafts(sched: &Schedule, req: &ScheduleRequest) -> Result<Vec<Sort
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fleet::GeoPoint;
+    use crate::geo::GeoPoint;
     use crate::plan::geo::{LocalFrame, Xy};
     use crate::plan::routes::Performance;
     use crate::plan::schedule::{schedule, ScheduleTeam};

@@ -4,7 +4,8 @@
 //! [`advance`] is a pure function from the last progress and one telemetry observation.
 
 use super::{CrewError, Team};
-use crate::fleet::{Aircraft, GeoPoint};
+use crate::fleet::Aircraft;
+use crate::geo::GeoPoint;
 use crate::plan::geo::haversine_m;
 use crate::plan::mission::MissionPlan;
 use crate::time::DateTime;

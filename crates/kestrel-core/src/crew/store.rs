@@ -697,7 +697,7 @@ mod tests {
                 armed,
                 mode: "AUTO".into(),
                 rel_alt_m: alt,
-                position: Some(crate::fleet::GeoPoint {
+                position: Some(crate::geo::GeoPoint {
                     lat: 36.0,
                     lon: 116.0,
                 }),

@@ -7,21 +7,14 @@ use mavlink::dialects::ardupilotmega::{
     MavMessage, MavModeFlag, MavState, VIDEO_STREAM_INFORMATION_DATA,
 };
 
+use super::gimbal::GimbalAttitude;
 use super::link_quality::{LinkPresence, LinkState};
 use super::modes::copter_mode_name;
+use crate::geo::GeoPoint;
 use crate::link::LinkId;
 
 /// How many recent STATUSTEXT messages an aircraft keeps.
 pub const STATUS_TEXT_KEEP: usize = 20;
-
-/// A position on the WGS84 ellipsoid, degrees.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct GeoPoint {
-    /// Latitude, degrees north.
-    pub lat: f64,
-    /// Longitude, degrees east.
-    pub lon: f64,
-}
 
 /// The aircraft's home: where RTL returns to.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -127,6 +120,11 @@ pub struct Aircraft {
     /// with its uri and name cleaned of control characters, quotes and spaces; the console
     /// chooses the stream to play from it (`crate::video::stream_info::choose_source`).
     pub video_stream: Option<VIDEO_STREAM_INFORMATION_DATA>,
+    /// The camera gimbal's latest attitude (MOUNT_STATUS or GIMBAL_DEVICE_ATTITUDE_STATUS, from
+    /// the autopilot or the gimbal's own component); see [`Aircraft::gimbal_within`].
+    pub gimbal: Option<GimbalAttitude>,
+    /// When `gimbal` arrived.
+    pub gimbal_at: Option<Instant>,
     drain_reference: Option<(Instant, f32)>,
     autopilot_minutes_left: Option<f32>,
 }
@@ -161,6 +159,8 @@ impl Aircraft {
             position_at: None,
             sysid_conflict: None,
             video_stream: None,
+            gimbal: None,
+            gimbal_at: None,
             drain_reference: None,
             autopilot_minutes_left: None,
         }
@@ -169,6 +169,15 @@ impl Aircraft {
     /// The flight mode's name (ArduCopter names).
     pub fn mode_name(&self) -> String {
         copter_mode_name(self.custom_mode)
+    }
+
+    /// The gimbal's attitude if it was reported within `max_age` before `now`; an older one no
+    /// longer says where the camera looks.
+    pub fn gimbal_within(&self, now: Instant, max_age: Duration) -> Option<GimbalAttitude> {
+        let at = self.gimbal_at?;
+        (now.saturating_duration_since(at) < max_age)
+            .then_some(self.gimbal)
+            .flatten()
     }
 
     /// The healthiest link state over all links the aircraft is heard on.
@@ -335,6 +344,18 @@ impl Aircraft {
             MavMessage::MISSION_ITEM_REACHED(m) => self.mission_reached = Some(m.seq),
             MavMessage::VIDEO_STREAM_INFORMATION(v) if v.stream_id <= 1 => {
                 self.video_stream = Some(sanitise_video_info(v));
+            }
+            MavMessage::MOUNT_STATUS(_) | MavMessage::GIMBAL_DEVICE_ATTITUDE_STATUS(_) => {
+                // Garbage angles (a broken or hostile sender) are ignored, as for ATTITUDE.
+                let finite = |g: &GimbalAttitude| {
+                    [g.roll_deg, g.pitch_deg, g.yaw_deg]
+                        .iter()
+                        .all(|d| d.is_finite())
+                };
+                if let Some(g) = GimbalAttitude::from_message(msg).filter(finite) {
+                    self.gimbal = Some(g);
+                    self.gimbal_at = Some(now);
+                }
             }
             MavMessage::STATUSTEXT(t) => {
                 let text = t

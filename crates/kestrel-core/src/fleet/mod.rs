@@ -3,6 +3,7 @@
 //! through [`Fleet::apply`] with the time they arrived.
 
 mod aircraft;
+pub mod gimbal;
 pub mod history;
 mod link_quality;
 pub mod modes;
@@ -12,7 +13,8 @@ use std::time::Instant;
 
 use mavlink::dialects::ardupilotmega::{MavAutopilot, MavMessage, MavType};
 
-pub use aircraft::{Aircraft, Battery, GeoPoint, Gps, Home, StatusText, STATUS_TEXT_KEEP};
+pub use aircraft::{Aircraft, Battery, Gps, Home, StatusText, STATUS_TEXT_KEEP};
+pub use gimbal::{GimbalAttitude, YawFrame};
 pub use history::{AircraftHistory, FleetHistory, HistoryPolicy, Sample};
 pub use link_quality::{LinkPresence, LinkState, DEGRADED_LOSS, LOST_AFTER};
 
@@ -118,12 +120,16 @@ impl Fleet {
                 // telemetry.
                 p.last_heard = now;
             }
-            // --- video ---
-            // A camera component describes the aircraft's video stream.
-            if let MavMessage::VIDEO_STREAM_INFORMATION(_) = msg {
+            // A camera component describes the aircraft's video stream; a gimbal component
+            // reports where the camera points.
+            if matches!(
+                msg,
+                MavMessage::VIDEO_STREAM_INFORMATION(_)
+                    | MavMessage::MOUNT_STATUS(_)
+                    | MavMessage::GIMBAL_DEVICE_ATTITUDE_STATUS(_)
+            ) {
                 aircraft.apply(msg, now);
             }
-            // --- end video ---
         }
         outcome
     }
@@ -362,6 +368,57 @@ mod tests {
             .clone()
             .expect("conflict");
         assert!(why.contains("system id 4"), "{why}");
+    }
+
+    #[test]
+    fn the_gimbal_attitude_is_kept_with_the_aircraft_from_either_component() {
+        let t0 = Instant::now();
+        let mut fleet = Fleet::new();
+        fleet.apply(LinkId(0), 2, 1, 0, &heartbeat(true, 3), t0);
+        assert_eq!(fleet.get(2).unwrap().gimbal, None);
+        // ArduPilot's autopilot reports its mount...
+        let mount = MavMessage::MOUNT_STATUS(MOUNT_STATUS_DATA {
+            pointing_a: -4500,
+            pointing_c: 9000,
+            ..Default::default()
+        });
+        let t1 = t0 + Duration::from_millis(100);
+        fleet.apply(LinkId(0), 2, 1, 1, &mount, t1);
+        let before = fleet.snapshot(t1);
+        let a = before.get(2).unwrap();
+        let g = a.gimbal.expect("gimbal attitude");
+        assert_eq!((g.pitch_deg, g.yaw_deg), (-45.0, 90.0));
+        assert_eq!(g.yaw_frame, YawFrame::Vehicle);
+        assert_eq!(a.gimbal_at, Some(t1));
+        // ...and a gimbal device (its own component, MAV_COMP_ID_GIMBAL) its attitude, here
+        // pitched 60° down.
+        let half = (-30f64).to_radians();
+        let device =
+            MavMessage::GIMBAL_DEVICE_ATTITUDE_STATUS(GIMBAL_DEVICE_ATTITUDE_STATUS_DATA {
+                q: [half.cos() as f32, 0.0, half.sin() as f32, 0.0],
+                flags: GimbalDeviceFlags::GIMBAL_DEVICE_FLAGS_YAW_IN_EARTH_FRAME,
+                ..Default::default()
+            });
+        let t2 = t0 + Duration::from_millis(200);
+        fleet.apply(LinkId(0), 2, 154, 0, &device, t2);
+        let a = fleet.get(2).unwrap();
+        let g = a.gimbal.expect("gimbal attitude");
+        assert!((g.pitch_deg + 60.0).abs() < 1e-3, "{g:?}");
+        assert_eq!(g.yaw_frame, YawFrame::Earth);
+        // The snapshot taken before is not changed; the new one carries the new attitude.
+        assert_eq!(before.get(2).unwrap().gimbal_at, Some(t1));
+        assert_eq!(fleet.snapshot(t2).get(2).unwrap().gimbal_at, Some(t2));
+        // Fresh for a while, then too old to say where the camera looks.
+        let fresh = Duration::from_secs(5);
+        assert_eq!(a.gimbal_within(t2 + Duration::from_secs(1), fresh), Some(g));
+        assert_eq!(a.gimbal_within(t2 + Duration::from_secs(6), fresh), None);
+        // Garbage angles do not replace a good attitude.
+        let nan = MavMessage::GIMBAL_DEVICE_ATTITUDE_STATUS(GIMBAL_DEVICE_ATTITUDE_STATUS_DATA {
+            q: [f32::NAN, 0.0, 0.0, 0.0],
+            ..Default::default()
+        });
+        fleet.apply(LinkId(0), 2, 154, 1, &nan, t2 + Duration::from_millis(10));
+        assert_eq!(fleet.get(2).unwrap().gimbal, Some(g));
     }
 
     #[test]

@@ -213,7 +213,16 @@ impl LinkContext {
             if let Some(t) = &self.tlog {
                 let _ = t.write_frame(frame.bytes());
             }
-            if signing && self.signing.verify_frame(&frame).is_err() {
+            let target = || {
+                use mavlink::Message as _;
+                frame.decode().ok().and_then(|m| m.target_system_id())
+            };
+            if signing
+                && self
+                    .signing
+                    .verify_frame(frame.system_id(), frame.bytes(), target)
+                    .is_err()
+            {
                 rejected += 1;
                 return;
             }

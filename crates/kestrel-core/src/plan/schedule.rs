@@ -8,7 +8,7 @@
 //! other areas that are due to the same sortie while the battery allows. **Event mode** shortens
 //! an area's interval, for the whole shift or a window of it.
 
-use crate::fleet::GeoPoint;
+use crate::geo::GeoPoint;
 use crate::plan::areas::{Category, KeyArea};
 use crate::plan::geo::{LocalFrame, Xy};
 use crate::plan::routes::{

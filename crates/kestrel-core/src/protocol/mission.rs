@@ -326,20 +326,8 @@ impl Station {
         let started = Instant::now();
         let mut rx = self.subscribe();
         let mut stats = TransferStats::default();
-        let list_msg = MavMessage::MISSION_REQUEST_LIST(MISSION_REQUEST_LIST_DATA {
-            target_system: sysid,
-            target_component: 1,
-            mission_type: kind.to_mav(),
-        });
         let count = self
-            .handshake(&mut rx, sysid, list_msg, policy, &mut stats, |m| match m {
-                MavMessage::MISSION_COUNT(c)
-                    if MissionKind::from_mav(c.mission_type) == Some(kind) =>
-                {
-                    Some(c.count)
-                }
-                _ => None,
-            })
+            .request_count(&mut rx, sysid, kind, policy, &mut stats)
             .await?
             .ok_or_else(|| TransferError::NoResponse {
                 kind: kind.name(),
@@ -476,6 +464,30 @@ impl Station {
         }
     }
 
+    /// The count handshake: MISSION_REQUEST_LIST for `kind`, answered by the aircraft's
+    /// MISSION_COUNT; `None` when it never answers.
+    async fn request_count(
+        &self,
+        rx: &mut Rx,
+        sysid: u8,
+        kind: MissionKind,
+        policy: TransferPolicy,
+        stats: &mut TransferStats,
+    ) -> Result<Option<u16>, TransferError> {
+        let msg = MavMessage::MISSION_REQUEST_LIST(MISSION_REQUEST_LIST_DATA {
+            target_system: sysid,
+            target_component: 1,
+            mission_type: kind.to_mav(),
+        });
+        self.handshake(rx, sysid, msg, policy, stats, |m| match m {
+            MavMessage::MISSION_COUNT(c) if MissionKind::from_mav(c.mission_type) == Some(kind) => {
+                Some(c.count)
+            }
+            _ => None,
+        })
+        .await
+    }
+
     /// Sends `msg` and waits (with the handshake timeout) for a reply `pick` accepts, resending.
     async fn handshake<T>(
         &self,
@@ -531,20 +543,8 @@ impl Station {
             retries: 1,
             ..Default::default()
         };
-        let msg = MavMessage::MISSION_REQUEST_LIST(MISSION_REQUEST_LIST_DATA {
-            target_system: sysid,
-            target_component: 1,
-            mission_type: kind.to_mav(),
-        });
         let count = self
-            .handshake(&mut rx, sysid, msg, quick, &mut stats, |m| match m {
-                MavMessage::MISSION_COUNT(c)
-                    if MissionKind::from_mav(c.mission_type) == Some(kind) =>
-                {
-                    Some(c.count)
-                }
-                _ => None,
-            })
+            .request_count(&mut rx, sysid, kind, quick, &mut stats)
             .await;
         match count {
             Ok(Some(n)) => {

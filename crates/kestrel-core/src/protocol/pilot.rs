@@ -2,24 +2,10 @@
 //! do it, in order. The command line and the console both go through here, so "take off" means
 //! the same steps everywhere.
 
-use crate::fleet::modes::{copter_mode_number, COPTER_MODES};
+use crate::fleet::modes::{self, copter_mode_number, COPTER_MODES};
 use crate::fleet::Aircraft;
 
 use super::Command;
-
-/// ArduCopter mode numbers the pilot actions rely on.
-pub mod mode {
-    /// Guided: fly to points the ground station gives.
-    pub const GUIDED: u32 = 4;
-    /// Auto: fly the uploaded mission.
-    pub const AUTO: u32 = 3;
-    /// Loiter: hold position.
-    pub const LOITER: u32 = 5;
-    /// Return to launch.
-    pub const RTL: u32 = 6;
-    /// Land where it is.
-    pub const LAND: u32 = 9;
-}
 
 /// A pilot's request to one aircraft, before it is turned into commands.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -82,15 +68,26 @@ impl PilotAction {
         )
     }
 
+    /// Whether the console asks the pilot before sending it: actions that cannot be taken back a
+    /// second later ([`PilotAction::is_destructive`]), and mode changes that end a flight (RTL,
+    /// LAND).
+    pub fn needs_confirmation(&self) -> bool {
+        self.is_destructive()
+            || matches!(
+                self,
+                PilotAction::SetMode { custom_mode } if [modes::RTL, modes::LAND].contains(custom_mode)
+            )
+    }
+
     /// The flight mode the aircraft is expected to end up in, so that the change is not mistaken
     /// for a failsafe.
     pub fn expected_mode(&self) -> Option<u32> {
         match self {
-            PilotAction::Takeoff { .. } | PilotAction::Goto { .. } => Some(mode::GUIDED),
-            PilotAction::Land => Some(mode::LAND),
-            PilotAction::ReturnToLaunch => Some(mode::RTL),
-            PilotAction::Hold => Some(mode::LOITER),
-            PilotAction::ResumeMission => Some(mode::AUTO),
+            PilotAction::Takeoff { .. } | PilotAction::Goto { .. } => Some(modes::GUIDED),
+            PilotAction::Land => Some(modes::LAND),
+            PilotAction::ReturnToLaunch => Some(modes::RTL),
+            PilotAction::Hold => Some(modes::LOITER),
+            PilotAction::ResumeMission => Some(modes::AUTO),
             PilotAction::SetMode { custom_mode } => Some(*custom_mode),
             PilotAction::Arm | PilotAction::Disarm => None,
         }
@@ -131,9 +128,9 @@ impl PilotAction {
             PilotAction::Disarm => vec![Command::Disarm],
             PilotAction::Takeoff { alt_m } => {
                 let mut steps = Vec::new();
-                if aircraft.is_none_or(|a| a.custom_mode != mode::GUIDED) {
+                if aircraft.is_none_or(|a| a.custom_mode != modes::GUIDED) {
                     steps.push(Command::SetMode {
-                        custom_mode: mode::GUIDED,
+                        custom_mode: modes::GUIDED,
                     });
                 }
                 if aircraft.is_none_or(|a| !a.armed) {
@@ -145,7 +142,7 @@ impl PilotAction {
             PilotAction::Land => vec![Command::Land],
             PilotAction::ReturnToLaunch => vec![Command::ReturnToLaunch],
             PilotAction::Hold => vec![Command::SetMode {
-                custom_mode: mode::LOITER,
+                custom_mode: modes::LOITER,
             }],
             PilotAction::ResumeMission => vec![Command::MissionStart],
             PilotAction::SetMode { custom_mode } => vec![Command::SetMode {
@@ -174,6 +171,42 @@ mod tests {
     use std::time::Instant;
 
     #[test]
+    fn actions_that_cannot_be_taken_back_or_end_a_flight_need_confirmation() {
+        for action in [
+            PilotAction::Arm,
+            PilotAction::Disarm,
+            PilotAction::Takeoff { alt_m: 20.0 },
+            PilotAction::Land,
+            PilotAction::ReturnToLaunch,
+            PilotAction::SetMode {
+                custom_mode: modes::RTL,
+            },
+            PilotAction::SetMode {
+                custom_mode: modes::LAND,
+            },
+        ] {
+            assert!(action.needs_confirmation(), "{action:?}");
+        }
+        for action in [
+            PilotAction::Hold,
+            PilotAction::ResumeMission,
+            PilotAction::SetMode {
+                custom_mode: modes::LOITER,
+            },
+            PilotAction::SetMode {
+                custom_mode: modes::SMART_RTL,
+            },
+            PilotAction::Goto {
+                lat: 48.1,
+                lon: 11.5,
+                alt_rel_m: 30.0,
+            },
+        ] {
+            assert!(!action.needs_confirmation(), "{action:?}");
+        }
+    }
+
+    #[test]
     fn takeoff_from_the_ground_switches_to_guided_and_arms_first() {
         let a = Aircraft::new(1, 1, Instant::now());
         let steps = PilotAction::Takeoff { alt_m: 30.0 }
@@ -183,14 +216,14 @@ mod tests {
             steps,
             vec![
                 Command::SetMode {
-                    custom_mode: mode::GUIDED
+                    custom_mode: modes::GUIDED
                 },
                 Command::Arm,
                 Command::Takeoff { alt_m: 30.0 }
             ]
         );
         let mut flying = a.clone();
-        flying.custom_mode = mode::GUIDED;
+        flying.custom_mode = modes::GUIDED;
         flying.armed = true;
         assert_eq!(
             PilotAction::Takeoff { alt_m: 30.0 }
@@ -218,7 +251,7 @@ mod tests {
             .contains("LOITER"));
         assert_eq!(
             PilotAction::mode_by_name("rtl").unwrap().expected_mode(),
-            Some(mode::RTL)
+            Some(modes::RTL)
         );
     }
 }

@@ -14,9 +14,35 @@ use super::signing::{Rejection, SigningClock, SigningKey, Verifier, VerifyCounts
 pub struct SigningTable {
     any: AtomicBool,
     keys: RwLock<HashMap<u8, SigningKey>>,
-    verifiers: Mutex<HashMap<u8, Verifier>>,
+    verifiers: Mutex<HashMap<u8, Checked>>,
     clock: Mutex<(SigningClock, u64)>,
     store: Option<KeyStore>,
+}
+
+/// One signing aircraft's verifier and what it counted.
+#[derive(Debug)]
+struct Checked {
+    verifier: Verifier,
+    counts: VerifyCounts,
+}
+
+impl Checked {
+    /// Checks a frame the aircraft sent: counted whatever the outcome.
+    fn own(&mut self, frame: &[u8]) -> Result<(), Rejection> {
+        let outcome = self.verifier.check(frame);
+        self.counts.record(outcome);
+        outcome
+    }
+
+    /// Checks a frame another station addressed to the aircraft: refusals are counted like the
+    /// aircraft's own, but a good signature does not count as the aircraft signing.
+    fn addressed(&mut self, frame: &[u8]) -> Result<(), Rejection> {
+        let outcome = self.verifier.check(frame);
+        if let Err(why) = outcome {
+            self.counts.record_refusal(why);
+        }
+        outcome
+    }
 }
 
 /// How often (in 10 µs units) the clock's floor is pushed ahead on disk: every minute.
@@ -59,7 +85,13 @@ impl SigningTable {
         self.verifiers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(sysid, Verifier::new(key));
+            .insert(
+                sysid,
+                Checked {
+                    verifier: Verifier::new(*key.bytes()),
+                    counts: VerifyCounts::default(),
+                },
+            );
         self.any.store(true, Ordering::Relaxed);
     }
 
@@ -97,37 +129,37 @@ impl SigningTable {
             .unwrap_or_else(|e| e.into_inner())
             .get_mut(&sysid)
         {
-            Some(v) => v.check(frame),
+            Some(v) => v.own(frame),
             None => Ok(()),
         }
     }
 
-    /// Checks an inbound frame: a frame from a signing aircraft must carry its signature; a frame
-    /// from anyone else addressed to a signing aircraft (another station commanding it, heard on
-    /// a shared radio channel) must carry that aircraft's signature too, or it is refused and
-    /// counted against the aircraft — someone without the key is trying to command it.
-    pub fn verify_frame(&self, frame: &crate::link::FrameRef<'_>) -> Result<(), Rejection> {
+    /// Checks an inbound frame (`frame`, sent by system `sender`): a frame from a signing
+    /// aircraft must carry its signature; a frame from anyone else addressed to a signing
+    /// aircraft (another station commanding it, heard on a shared radio channel) must carry that
+    /// aircraft's signature too, or it is refused and counted against the aircraft — someone
+    /// without the key is trying to command it. `target` tells which system the frame is
+    /// addressed to (0 or none for broadcasts); it is asked only when needed, as it decodes.
+    pub fn verify_frame(
+        &self,
+        sender: u8,
+        frame: &[u8],
+        target: impl FnOnce() -> Option<u8>,
+    ) -> Result<(), Rejection> {
         if !self.active() {
             return Ok(());
         }
-        let sender = frame.system_id();
         let mut verifiers = self.verifiers.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(v) = verifiers.get_mut(&sender) {
-            return v.check(frame.bytes());
+            return v.own(frame);
         }
         drop(verifiers);
-        use mavlink::Message;
-        let Some(target) = frame
-            .decode()
-            .ok()
-            .and_then(|m| m.target_system_id())
-            .filter(|t| *t != 0 && *t != sender)
-        else {
+        let Some(target) = target().filter(|t| *t != 0 && *t != sender) else {
             return Ok(());
         };
         let mut verifiers = self.verifiers.lock().unwrap_or_else(|e| e.into_inner());
         match verifiers.get_mut(&target) {
-            Some(v) => v.check_addressed(frame.bytes()),
+            Some(v) => v.addressed(frame),
             None => Ok(()),
         }
     }
@@ -159,7 +191,7 @@ impl SigningTable {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
-            .map(|(s, v)| (*s, v.counts))
+            .map(|(s, c)| (*s, c.counts))
             .collect();
         v.sort_by_key(|(s, _)| *s);
         v

@@ -96,7 +96,7 @@ pub fn sighting_from_video(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fleet::GeoPoint;
+    use crate::geo::GeoPoint;
     use crate::sightings::projection::YawFrame;
     use std::time::Instant;
 

@@ -13,7 +13,8 @@ use walkers::{lat_lon, Map, MapMemory, Projector};
 
 use kestrel_core::alerts::Severity;
 use kestrel_core::console::{ConsoleView, Units};
-use kestrel_core::fleet::{Aircraft, FleetHistory, GeoPoint};
+use kestrel_core::fleet::{Aircraft, FleetHistory};
+use kestrel_core::geo::GeoPoint;
 use kestrel_core::plan::mission::{is_global_frame, MissionItem};
 use kestrel_core::protocol::PilotAction;
 
@@ -417,7 +418,7 @@ fn draw_missions(painter: &egui::Painter, projector: &Projector, input: &MapInpu
                 let t = screen(projector, *target);
                 painter.circle_stroke(t, 9.0, Stroke::new(2.0, colour));
                 painter.circle_stroke(t, 5.0, Stroke::new(1.5, Color32::WHITE));
-                if selected || a.custom_mode == kestrel_core::protocol::pilot::mode::AUTO {
+                if selected || a.custom_mode == kestrel_core::fleet::modes::AUTO {
                     painter.line_segment(
                         [screen(projector, pos), t],
                         Stroke::new(1.0, colour.gamma_multiply(0.7)),

@@ -161,11 +161,8 @@ fn details(
                         parts.push(tr.f(S::MinutesLeftFmt, &[&format!("{m:.0}")]));
                     }
                     ui.label(
-                        RichText::new(parts.join(" · ")).color(theme::battery_colour(
-                            p,
-                            t.low_battery_pct,
-                            t.critical_battery_pct,
-                        )),
+                        RichText::new(parts.join(" · "))
+                            .color(theme::battery_colour(t.battery_level(p))),
                     );
                 }
                 None => {

@@ -211,11 +211,7 @@ fn table(ui: &mut egui::Ui, order: &[u8], cx: &ViewCtx, actions: &mut Actions) {
                 });
                 row.col(|ui| match a.battery.percent {
                     Some(p) => {
-                        let c = theme::battery_colour(
-                            p,
-                            thresholds.low_battery_pct,
-                            thresholds.critical_battery_pct,
-                        );
+                        let c = theme::battery_colour(thresholds.battery_level(p));
                         let mins = a
                             .battery
                             .minutes_left

@@ -808,7 +808,10 @@ impl VideoPanel {
                     ),
                     tr.f(S::VideoHudBatteryFmt, &[&battery]),
                 ];
-                let low = a.battery.percent.is_some_and(|p| p < 25.0);
+                let thresholds = cx.settings.alert_thresholds;
+                let low = a.battery.percent.is_some_and(|p| {
+                    thresholds.battery_level(p) != kestrel_core::alerts::BatteryLevel::Ok
+                });
                 let text = if narrow {
                     format!("{}   {}\n{}   {}", items[0], items[1], items[2], items[3])
                 } else {

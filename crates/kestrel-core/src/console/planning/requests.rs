@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::crew::{AircraftRecord, Person};
-use crate::fleet::GeoPoint;
+use crate::geo::GeoPoint;
 use crate::plan::areas::KeyArea;
 use crate::plan::routes::Pattern;
 use crate::plan::schedule::EventOverride;

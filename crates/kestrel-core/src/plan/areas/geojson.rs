@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{validate_all, AreaError, Category, KeyArea, Shape, DEFAULT_PRIORITY};
-use crate::fleet::GeoPoint;
+use crate::geo::GeoPoint;
 
 const KNOWN: [&str; 6] = [
     "name",

@@ -17,7 +17,7 @@ use roxmltree::{Document, Node, ParsingOptions};
 use serde_json::{json, Map, Value};
 
 use super::{geojson, validate_all, AreaError, Category, KeyArea, Shape};
-use crate::fleet::GeoPoint;
+use crate::geo::GeoPoint;
 
 /// Largest KML text read, bytes (a city's key areas are well under a megabyte).
 pub const MAX_KML_BYTES: usize = 32 * 1024 * 1024;

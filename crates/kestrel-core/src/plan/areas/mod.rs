@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::geo::{LocalFrame, Polygon, PolygonError};
 use crate::db::{DbError, DbFailure};
-use crate::fleet::GeoPoint;
+use crate::geo::GeoPoint;
 
 pub use store::AreaStore;
 

@@ -185,7 +185,7 @@ impl AreaStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fleet::GeoPoint;
+    use crate::geo::GeoPoint;
     use crate::plan::areas::Category;
 
     fn gp(lat: f64, lon: f64) -> GeoPoint {

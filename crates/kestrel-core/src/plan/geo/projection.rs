@@ -6,7 +6,7 @@
 //! better than a patrol route needs, and cheap enough to project thousands of points per plan.
 
 use super::Xy;
-use crate::fleet::GeoPoint;
+use crate::geo::GeoPoint;
 
 const WGS84_A: f64 = 6_378_137.0;
 const WGS84_E2: f64 = 6.694_379_990_14e-3;

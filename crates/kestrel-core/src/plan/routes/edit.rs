@@ -3,7 +3,7 @@
 //! the ceiling, a sortie longer than the battery allows.
 
 use super::{PatrolRoute, Performance, RoutePoint, RouteStats};
-use crate::fleet::GeoPoint;
+use crate::geo::GeoPoint;
 use crate::plan::geo::{LocalFrame, Polygon, Xy};
 
 /// A problem with a route as it stands.

@@ -5,7 +5,7 @@
 use super::{
     Loiter, PatrolRoute, Pattern, Performance, PointRole, RouteOptions, RoutePoint, RouteSortie,
 };
-use crate::fleet::GeoPoint;
+use crate::geo::GeoPoint;
 use crate::plan::areas::{Category, KeyArea, Shape};
 use crate::plan::geo::LocalFrame;
 use crate::plan::mission::{cmd, frame, MissionItem, MissionPlan};

@@ -16,7 +16,7 @@ mod perimeter;
 mod split;
 pub mod tour;
 
-use crate::fleet::GeoPoint;
+use crate::geo::GeoPoint;
 use crate::plan::areas::{AreaError, Category, KeyArea, Shape};
 use crate::plan::geo::{LocalFrame, Polygon, Xy};
 

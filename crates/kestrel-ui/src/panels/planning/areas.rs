@@ -14,7 +14,7 @@ use crate::theme;
 use kestrel_core::console::planning::{
     PlanningIntent, PlanningOutcome, PlanningTask, PlanningView,
 };
-use kestrel_core::fleet::GeoPoint;
+use kestrel_core::geo::GeoPoint;
 use kestrel_core::plan::areas::{Category, KeyArea, Shape, DEFAULT_PRIORITY};
 
 /// The key-area form (a new area or one being edited).

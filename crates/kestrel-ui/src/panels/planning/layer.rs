@@ -11,7 +11,7 @@ use eframe::egui::{
 use walkers::{lat_lon, Projector};
 
 use kestrel_core::console::planning::PlanningView;
-use kestrel_core::fleet::GeoPoint;
+use kestrel_core::geo::GeoPoint;
 use kestrel_core::plan::areas::{Category, KeyArea, Shape as AreaShape};
 use kestrel_core::plan::routes::RouteIssue;
 

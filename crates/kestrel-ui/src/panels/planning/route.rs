@@ -12,7 +12,7 @@ use crate::theme;
 use kestrel_core::console::planning::{
     PlanningIntent, PlanningOutcome, PlanningTask, PlanningView, RouteSpec,
 };
-use kestrel_core::fleet::GeoPoint;
+use kestrel_core::geo::GeoPoint;
 use kestrel_core::plan::areas::KeyArea;
 use kestrel_core::plan::routes::Pattern;
 

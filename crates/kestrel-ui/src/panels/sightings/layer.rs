@@ -6,7 +6,7 @@
 use eframe::egui::{self, pos2, vec2, Align2, Color32, FontId, Pos2, Rect, Stroke};
 use uuid::Uuid;
 
-use kestrel_core::fleet::GeoPoint;
+use kestrel_core::geo::GeoPoint;
 use kestrel_core::sightings::SightingRecord;
 
 use super::{category_icon, state_colour, SightingsPanel};

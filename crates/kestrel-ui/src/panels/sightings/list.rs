@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use kestrel_core::console::sightings::SightingIntent;
 use kestrel_core::console::Units;
-use kestrel_core::fleet::GeoPoint;
+use kestrel_core::geo::GeoPoint;
 use kestrel_core::sightings::{Category, Priority, SightingEdit, SightingRecord};
 
 use super::{category_name, priority_name, state_colour, state_name, EditDraft, SightingsPanel};

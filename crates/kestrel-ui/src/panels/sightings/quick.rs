@@ -8,7 +8,7 @@ use eframe::egui::{self, RichText};
 
 use kestrel_core::console::sightings::{MarkRequest, SightingIntent, SightingPlace, VideoSnapshot};
 use kestrel_core::console::ConsoleHandle;
-use kestrel_core::fleet::GeoPoint;
+use kestrel_core::geo::GeoPoint;
 use kestrel_core::sightings::{Category, Priority};
 
 use super::{category_name, priority_name, QuickMark, SightingsPanel};
