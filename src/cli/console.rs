@@ -117,10 +117,8 @@ pub fn run(
             .or_else(|| std::env::var("USERNAME").ok())
             .unwrap_or_else(|| "unknown".into()),
         video: true,
-        // --- sightings ---
         dispatch: settings.dispatch.clone(),
         callsigns: settings.callsigns.clone(),
-        // --- signing ---
         trusted_links: settings.trusted_links.iter().cloned().collect(),
     };
     let app = crate::ui::AppOptions {

@@ -125,7 +125,7 @@ async fn serve(a: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         a.cot.map(|t| format!(", CoT to {t}")).unwrap_or_default()
     );
     let handle = receiver::start(store, config);
-    wait_for_shutdown().await;
+    super::wait_for_shutdown().await;
     let status = handle.status().borrow().clone();
     handle.stop().await;
     log::info!(
@@ -136,22 +136,6 @@ async fn serve(a: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         status.rejected
     );
     Ok(())
-}
-
-/// Waits for Ctrl-C, or SIGTERM on Unix.
-pub(crate) async fn wait_for_shutdown() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn list(a: ListArgs, ctx: &Context) -> anyhow::Result<()> {

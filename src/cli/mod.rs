@@ -234,3 +234,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
 }
+
+/// Waits for Ctrl-C, or SIGTERM on Unix.
+pub(crate) async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

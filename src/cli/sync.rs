@@ -109,7 +109,7 @@ pub async fn run(args: SyncArgs, ctx: &Context) -> anyhow::Result<()> {
         .map(|s| started + Duration::from_secs_f64(s.max(0.0)));
     let mut last_line = String::new();
     let mut last_print = Instant::now() - Duration::from_secs(10);
-    let shutdown = super::dispatch::wait_for_shutdown();
+    let shutdown = super::wait_for_shutdown();
     tokio::pin!(shutdown);
     let mut timed_out = false;
     loop {

@@ -390,7 +390,7 @@ pub async fn run(args: VideoArgs, json: bool, data_dir: Option<&Path>) -> anyhow
             // SIGKILL or a power cut leave it to `kestrel video recover`.
             tokio::select! {
                 _ = tokio::time::sleep(length) => {}
-                _ = crate::cli::dispatch::wait_for_shutdown() => {
+                _ = crate::cli::wait_for_shutdown() => {
                     eprintln!("interrupted: finishing the recording");
                 }
             }

@@ -182,7 +182,6 @@ strings! {
     FlyHereFmt => ("Fly {0} here at {1}", "令 {0} 飞往此处（高度 {1}）"),
     CopyCoordinates => ("Copy coordinates", "复制坐标"),
 
-    // --- video ---
     VideoViewMap => ("Map", "地图"),
     VideoViewVideo => ("Video", "视频"),
     VideoViewGrid => ("Video grid", "多路视频"),
@@ -217,8 +216,6 @@ strings! {
     VideoHudSpeedFmt => ("SPD {0}", "速度 {0}"),
     VideoHudHeadingFmt => ("HDG {0}°", "航向 {0}°"),
     VideoOfFmt => ("{0} video", "{0} 视频"),
-    // --- end video ---
-    // --- sightings ---
     SightingButton => ("Sighting (S)", "标记目击 (S)"),
     SightingsButtonFmt => ("Sightings ({0})", "目击记录 ({0})"),
     SightingsTitle => ("Sightings", "目击记录"),
@@ -292,8 +289,6 @@ strings! {
     DispatchSettingsHint => ("Passwords are never stored here: name a file or environment variables.", "此处不保存密码：请填写凭据文件或环境变量名。"),
     DispatchRetryFmt => ("retry at {0}", "{0} 重试"),
     DispatchBacklogFmt => ("{0} queued, {1} delivered, {2} acknowledged", "待发送 {0}，已送达 {1}，已确认 {2}"),
-    // --- end sightings ---
-    // --- planning ---
     PlanNoHome => ("No launch point: select an aircraft, or add key areas", "没有起降点：请选择一架飞机或添加重点区域"),
     PlanTitle => ("Planning", "巡逻规划"),
     PlanWorking => ("working…", "处理中…"),
@@ -372,13 +367,11 @@ strings! {
     PlanRoleAux => ("auxiliary", "辅警"),
     PlanCreateSorties => ("Record these sorties", "按排程创建架次"),
     PlanCoverageFmt => ("{0}: {1} visits, longest gap {2} min (interval {3} min)", "{0}：巡查 {1} 次，最长间隔 {2} 分钟（要求 {3} 分钟）"),
-    // --- signing ---
     Signing => ("Signing", "消息签名"),
     SigningOn => ("on", "已启用"),
     SigningUnconfirmed => ("key set, not yet confirmed", "已设密钥，尚未确认"),
     SigningOff => ("off (unsigned)", "未启用（未签名）"),
     SigningRejectedFmt => ("{0} frames refused", "已拒收 {0} 帧"),
-    // --- signing (console) ---
     ColTrusted => ("Trusted", "可信"),
     LinkTrusted => ("trusted", "可信"),
     LinkTrustedHint => ("Only over a trusted link — e.g. a USB cable or a bench radio — is a signing key ever sent to an aircraft, since anyone listening to the link learns the key. Do not mark a radio link used in the field as trusted.", "只有通过可信链路（例如USB数据线或台架上的数传电台）才会向飞机发送签名密钥，因为任何监听该链路的人都能获知密钥。请勿将外场使用的无线链路标为可信。"),
@@ -398,15 +391,12 @@ strings! {
     RefusalBadSignature => ("wrongly signed", "签名错误的"),
     RefusalReplayed => ("replayed", "重放的"),
     AlertSysidConflictFmt => ("system id conflict: {0}", "系统号冲突：{0}"),
-    // --- evidence ---
     VideoRecoveredFmt => ("recovered {0} unfinished recording(s) from {1} at {2}: fingerprinted into the evidence log", "已恢复 {0} 段未完成的录像（{1}，{2}），已计算指纹并记入证据日志"),
     VideoRecoverFailedFmt => ("could not recover {0} unfinished recording(s): {1}", "有 {0} 段未完成的录像无法恢复：{1}"),
-    // --- cot tls ---
     CotCaFile => ("TAK server CA file", "TAK 服务器 CA 证书文件"),
     CotCertFile => ("Client certificate file", "客户端证书文件"),
     CotKeyFile => ("Client private key file", "客户端私钥文件"),
     CotKeyFileHint => ("empty: in the certificate file", "留空：私钥在证书文件中"),
-    // --- roster ---
     RosterPeople => ("Roster", "人员名册"),
     RosterNoPeople => ("No one on the roster yet.", "名册中还没有人员。"),
     RosterNoTeam => ("no team", "未编组"),

@@ -79,7 +79,7 @@ impl SyntheticFleet {
             let home = start;
             let msgs = [
                 MavMessage::HEARTBEAT(HEARTBEAT_DATA {
-                    custom_mode: 3,
+                    custom_mode: crate::fleet::modes::AUTO,
                     mavtype: MavType::MAV_TYPE_QUADROTOR,
                     autopilot: MavAutopilot::MAV_AUTOPILOT_ARDUPILOTMEGA,
                     base_mode: MavModeFlag::MAV_MODE_FLAG_CUSTOM_MODE_ENABLED

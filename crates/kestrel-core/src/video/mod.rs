@@ -9,6 +9,7 @@
 //! thread only reads [`frame::LatestFrame`] and [`stream::VideoStatus`] snapshots.
 
 pub mod decoder;
+pub mod evidence;
 pub mod exif;
 pub mod frame;
 pub mod pipeline;

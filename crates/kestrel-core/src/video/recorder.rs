@@ -12,7 +12,6 @@
 //! built. While a file is open a marker in the evidence directory says so
 //! ([`super::recovery`]); the next start fingerprints such files and logs them.
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,8 +19,9 @@ use std::time::{Duration, SystemTime};
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
-use sha2::{Digest, Sha256};
 
+pub use super::evidence::sha256_file;
+use super::evidence::{append_evidence, write_sidecar};
 use super::source::Codec;
 use super::VideoError;
 use crate::time::{unix_secs, DateTime};
@@ -577,51 +577,6 @@ pub async fn finish(
         let _ = std::fs::remove_file(m);
     }
     Ok(summary)
-}
-
-/// SHA-256 (hex) and size of a file.
-pub fn sha256_file(path: &Path) -> Result<(String, u64), VideoError> {
-    let mut f = std::fs::File::open(path).map_err(|e| VideoError::io(path, e))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut total = 0u64;
-    loop {
-        let n = f.read(&mut buf).map_err(|e| VideoError::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        total += n as u64;
-        h.update(&buf[..n]);
-    }
-    let digest = h.finalize();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    Ok((hex, total))
-}
-
-/// Writes `FILE.sha256` (`sha256sum -c` format) next to a recording.
-pub(crate) fn write_sidecar(path: &Path, sha256: &str) -> Result<(), VideoError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut side = path.to_path_buf().into_os_string();
-    side.push(".sha256");
-    let side = PathBuf::from(side);
-    std::fs::write(&side, format!("{sha256}  {name}\n")).map_err(|e| VideoError::io(&side, e))
-}
-
-/// Appends one JSON line to the evidence log and flushes it to the disk.
-pub(crate) fn append_evidence(log: &Path, line: &serde_json::Value) -> Result<(), VideoError> {
-    if let Some(dir) = log.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| VideoError::io(dir, e))?;
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .map_err(|e| VideoError::io(log, e))?;
-    writeln!(f, "{line}").map_err(|e| VideoError::io(log, e))?;
-    f.sync_data().map_err(|e| VideoError::io(log, e))
 }
 
 /// Writes `FILE.sha256` next to the recording and appends a line to the evidence log.

@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 
-use super::recorder::{append_evidence, sha256_file, write_sidecar};
+use super::evidence::{append_evidence, sha256_file, write_sidecar};
 use super::VideoError;
 use crate::time::DateTime;
 

@@ -237,7 +237,6 @@ impl Worker {
                         .map_err(|e| e.to_string())
                 }),
             ),
-            // --- roster ---
             PlanningIntent::AddPerson(p) => (
                 T::Roster,
                 self.crew(|c| {

@@ -72,7 +72,6 @@ pub struct CotSettings {
     /// `udp://239.2.3.1:6969` (TAK's multicast group), `udp://HOST:PORT`, `tcp://HOST:PORT` or
     /// `ssl://HOST:8089` (a TAK server's SSL port).
     pub target: String,
-    // --- cot tls ---
     /// ssl:// only: PEM file of the CA that signed the TAK server's certificate (empty: the
     /// system's CAs).
     pub ca_file: Option<PathBuf>,
@@ -80,7 +79,6 @@ pub struct CotSettings {
     pub cert_file: Option<PathBuf>,
     /// ssl:// only: PEM file with the certificate's private key (empty: in the certificate file).
     pub key_file: Option<PathBuf>,
-    // --- end cot tls ---
 }
 
 impl Default for CotSettings {
@@ -175,7 +173,6 @@ impl DispatchSettings {
             .map_err(|e: crate::dispatch::cot::CotTargetError| e.to_string())
     }
 
-    // --- cot tls ---
     /// The TLS files for an ssl:// CoT target (empty paths count as not given).
     pub fn cot_tls(&self) -> CotTls {
         let given = |p: &Option<PathBuf>| p.clone().filter(|p| !p.as_os_str().is_empty());
@@ -205,7 +202,6 @@ impl DispatchSettings {
             _ => Ok(()),
         }
     }
-    // --- end cot tls ---
 
     /// Checks everything the pilot can type without touching the network or files: the broker
     /// URL, the console id and the CoT target.

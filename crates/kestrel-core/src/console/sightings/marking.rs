@@ -2,30 +2,22 @@
 //! video (projected to the ground with the gimbal's attitude), with its snapshot, sortie and
 //! crew, durably before answering; edits and corrections; the audit trail and CoT for each.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use uuid::Uuid;
 
 use super::{MarkRequest, SightingEvent, SightingPlace, SightingsService, VideoSnapshot};
-use crate::console::published::lock;
 use crate::dispatch::cot;
 use crate::sightings::from_video::{sighting_from_video, VideoCamera};
-use crate::sightings::projection::GimbalAttitude;
 use crate::sightings::{
     LocatedBy, NewSighting, Position, Sighting, SightingEdit, SnapshotData, Timestamp,
 };
-use crate::station::Station;
 use crate::video::exif::GeoTag;
 use crate::video::frame::VideoFrame;
 use crate::video::snapshot::{self as video_snapshot, SnapshotMeta};
 
 /// A gimbal attitude older than this is not trusted for a video pick (the fixed pitch is used).
 const GIMBAL_FRESH: Duration = Duration::from_secs(5);
-
-/// The latest gimbal attitude of each aircraft, and when it arrived.
-pub(super) type Gimbals = Arc<Mutex<HashMap<u8, (Instant, GimbalAttitude)>>>;
 
 /// The line written to the audit trail for a sighting (the same as `kestrel sighting` writes).
 pub fn audit_detail(s: &Sighting) -> String {
@@ -74,10 +66,7 @@ impl SightingsService {
             }
             SightingPlace::Video { sysid, x, y } => {
                 let a = aircraft(sysid)?;
-                let gimbal = lock(&self.gimbals)
-                    .get(&sysid)
-                    .filter(|(at, _)| at.elapsed() < GIMBAL_FRESH)
-                    .map(|(_, g)| *g);
+                let gimbal = a.gimbal_within(snap.taken_at, GIMBAL_FRESH);
                 let c = self.settings.camera;
                 let camera = VideoCamera {
                     hfov_deg: c.hfov_deg,
@@ -253,20 +242,4 @@ fn active_sortie(db: &std::path::Path, sysid: u8) -> Option<(i64, String)> {
         log::warn!("sortie {}: sighting not counted: {e}", sortie.id);
     }
     Some((sortie.id, sortie.team.name))
-}
-
-/// Keeps the latest gimbal attitude of each aircraft from the station's inbound frames.
-pub(super) async fn track_gimbals(station: Station, gimbals: Gimbals) {
-    let mut rx = station.subscribe();
-    loop {
-        match rx.recv().await {
-            Ok(inbound) => {
-                if let Some(g) = GimbalAttitude::from_message(&inbound.message) {
-                    lock(&gimbals).insert(inbound.sysid(), (inbound.at, g));
-                }
-            }
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-        }
-    }
 }

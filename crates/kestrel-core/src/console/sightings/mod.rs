@@ -28,7 +28,6 @@ use crate::station::Station;
 use super::callsigns::Callsigns;
 use super::published::EventSink;
 use super::{ConsoleConfig, ConsoleError, Core, Service};
-use marking::Gimbals;
 
 pub use dispatch_settings::{CameraSettings, CotSettings, CredentialSource, DispatchSettings};
 pub use marking::audit_detail;
@@ -50,7 +49,6 @@ pub struct SightingsService {
     sync_status: Option<watch::Receiver<SyncStatus>>,
     config_error: Option<String>,
     cot: Option<(CotSender, tokio::task::AbortHandle)>,
-    gimbals: Gimbals,
     callsigns: Callsigns,
     events: EventSink,
 }
@@ -216,8 +214,6 @@ impl Service for SightingsService {
         let feed = store
             .as_ref()
             .map(|s| crate::sightings::feed::watch_list(s.clone()));
-        let gimbals: Gimbals = Arc::default();
-        tokio::spawn(marking::track_gimbals(station.clone(), gimbals.clone()));
         let mut service = Self {
             station,
             data_dir,
@@ -229,7 +225,6 @@ impl Service for SightingsService {
             sync_status: None,
             config_error: None,
             cot: None,
-            gimbals,
             callsigns: core.callsigns.clone(),
             events: core.events.clone(),
         };

@@ -19,8 +19,7 @@ use serde_json::{json, Map, Value};
 use super::{geojson, validate_all, AreaError, Category, KeyArea, Shape};
 use crate::geo::GeoPoint;
 
-/// Largest KML text read, bytes (a city's key areas are well under a megabyte).
-pub const MAX_KML_BYTES: usize = 32 * 1024 * 1024;
+pub use super::MAX_KML_BYTES;
 /// Most XML nodes (elements, text, attributes) in one document.
 pub const MAX_KML_NODES: u32 = 2_000_000;
 /// Deepest element nesting accepted (the XML parser recurses per level, so hostile nesting must

@@ -1,12 +1,12 @@
 //! KMZ: a zip archive holding a KML document (conventionally `doc.kml`) and its icons. Only the
 //! KML is read: the first `.kml` entry in the archive's directory, stored or deflated, its size
-//! capped at [`super::kml::MAX_KML_BYTES`] and its CRC checked. Enough of the zip format for what
+//! capped at [`super::MAX_KML_BYTES`] and its CRC checked. Enough of the zip format for what
 //! Google Earth and GIS tools write; encrypted, multi-disk and zip64 archives are refused.
 
 use std::io::Read;
 
-use super::kml::MAX_KML_BYTES;
 use super::AreaError;
+use super::MAX_KML_BYTES;
 
 fn fmt_err(msg: impl Into<String>) -> AreaError {
     AreaError::Format(format!("KMZ: {}", msg.into()))

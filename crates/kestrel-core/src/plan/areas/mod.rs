@@ -19,6 +19,9 @@ pub use store::AreaStore;
 /// enough that a typo or hostile value (1e300) is refused rather than planned with.
 pub const MAX_PATROL_ALT_M: f64 = 10_000.0;
 
+/// Largest KML text read, bytes (a city's key areas are well under a megabyte).
+pub const MAX_KML_BYTES: usize = 32 * 1024 * 1024;
+
 /// Most vertices a key area may have: checking a polygon for crossing edges takes time growing
 /// with the square of its vertices, and a key area needs far fewer (a district boundary has a
 /// few thousand), so a hostile or unsimplified file is refused in well under a second.

@@ -31,7 +31,7 @@ impl PlanningPanel {
         if view.teams.is_empty() {
             ui.label(tr.s(S::PlanNoTeams));
         }
-        let mut disband = None; // --- roster ---
+        let mut disband = None;
         egui::Grid::new("kestrel-teams")
             .striped(true)
             .num_columns(5)
