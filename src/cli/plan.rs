@@ -545,7 +545,7 @@ fn create_sorties(
     sched: &Schedule,
     req: &ScheduleRequest,
 ) -> anyhow::Result<Vec<i64>> {
-    let drafts = crate::crew::scheduled::sortie_drafts(sched, req).map_err(anyhow::Error::msg)?;
+    let drafts = crate::crew::scheduled::sortie_drafts(sched, req)?;
     let mut ids = Vec::new();
     for draft in &drafts {
         ids.push(store.create_sortie(draft)?.id);

@@ -4,15 +4,28 @@
 //! --create` record the same sorties from the same schedule.
 
 use crate::plan::areas::{Category, KeyArea};
-use crate::plan::routes::{plan_route, Pattern, RouteOptions, RouteRequest};
+use crate::plan::routes::{plan_route, Pattern, RouteError, RouteOptions, RouteRequest};
 use crate::plan::schedule::{Schedule, ScheduleRequest};
 
 use super::SortieDraft;
 
+/// A team's scheduled sortie whose route cannot be planned.
+#[derive(Debug, thiserror::Error)]
+#[error("{team}: {source}")]
+pub struct TeamRouteError {
+    /// The team.
+    pub team: String,
+    /// Why its route cannot be planned.
+    pub source: RouteError,
+}
+
 /// The sorties `sched` asks for, in schedule order, every route planned before anything is
 /// recorded (so a route that cannot be flown refuses the whole shift, naming the team). Teams the
 /// request no longer has are skipped.
-pub fn sortie_drafts(sched: &Schedule, req: &ScheduleRequest) -> Result<Vec<SortieDraft>, String> {
+pub fn sortie_drafts(
+    sched: &Schedule,
+    req: &ScheduleRequest,
+) -> Result<Vec<SortieDraft>, TeamRouteError> {
     let no_fly: Vec<KeyArea> = req
         .areas
         .iter()
@@ -41,7 +54,10 @@ pub fn sortie_drafts(sched: &Schedule, req: &ScheduleRequest) -> Result<Vec<Sort
             },
             rally: Vec::new(),
         })
-        .map_err(|e| format!("{}: {e}", p.team))?;
+        .map_err(|source| TeamRouteError {
+            team: p.team.clone(),
+            source,
+        })?;
         let mut start = p.start;
         let n = route.sorties.len();
         for (k, (plan, rs)) in route

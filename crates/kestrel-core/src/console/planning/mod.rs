@@ -5,6 +5,7 @@
 //! mission protocol; the answer to every request comes back as a [`PlanningOutcome`] together
 //! with the [`PlanningView`] it produced.
 
+mod error;
 mod requests;
 mod view;
 mod worker;
@@ -20,6 +21,7 @@ use crate::fleet::FleetSnapshot;
 use super::published::lock;
 use super::{ConsoleConfig, ConsoleError, Core, Service};
 
+pub use error::PlanningError;
 pub use requests::{PlanningIntent, PlanningOutcome, PlanningTask, RouteSpec};
 pub use view::{PlanningView, RoutePlan, ShiftPlan};
 pub use worker::DEMO_AREAS;

@@ -25,8 +25,8 @@ use crate::station::Station;
 use crate::time::now_unix;
 
 use super::{
-    Job, PlanningIntent, PlanningOutcome, PlanningTask, PlanningView, RoutePlan, RouteSpec,
-    ShiftPlan,
+    Job, PlanningError, PlanningIntent, PlanningOutcome, PlanningTask, PlanningView, RoutePlan,
+    RouteSpec, ShiftPlan,
 };
 use crate::console::callsigns::Callsigns;
 use crate::console::missions::MissionBook;
@@ -59,15 +59,15 @@ pub(super) struct Worker {
 /// The key areas the demo seeds around its Liaocheng home.
 pub const DEMO_AREAS: &str = include_str!("../../../../../assets/demo_areas.geojson");
 
-fn open_stores(data_dir: Option<&Path>) -> Result<Stores, String> {
+fn open_stores(data_dir: Option<&Path>) -> Result<Stores, PlanningError> {
     match data_dir {
         Some(dir) => Ok(Stores {
-            areas: AreaStore::open_in(dir).map_err(|e| e.to_string())?,
-            crew: CrewStore::open_in(dir).map_err(|e| e.to_string())?,
+            areas: AreaStore::open_in(dir)?,
+            crew: CrewStore::open_in(dir)?,
         }),
         None => Ok(Stores {
-            areas: AreaStore::open(Path::new(":memory:")).map_err(|e| e.to_string())?,
-            crew: CrewStore::open(Path::new(":memory:")).map_err(|e| e.to_string())?,
+            areas: AreaStore::open(Path::new(":memory:"))?,
+            crew: CrewStore::open(Path::new(":memory:"))?,
         }),
     }
 }
@@ -98,14 +98,16 @@ impl Worker {
 
     /// Answers the window's requests until the service goes.
     pub(super) fn run(mut self, jobs: Receiver<Job>, demo: bool) {
-        let loaded = open_stores(self.data_dir.as_deref()).and_then(|mut s| {
-            if demo && s.areas.list().map_err(|e| e.to_string())?.is_empty() {
-                let areas = geojson::parse(DEMO_AREAS).map_err(|e| e.to_string())?;
-                s.areas.import(&areas, false).map_err(|e| e.to_string())?;
-            }
-            Ok(s)
-        });
-        let store_error = loaded.as_ref().err().cloned();
+        let loaded = open_stores(self.data_dir.as_deref()).and_then(
+            |mut s| -> Result<Stores, PlanningError> {
+                if demo && s.areas.list()?.is_empty() {
+                    let areas = geojson::parse(DEMO_AREAS)?;
+                    s.areas.import(&areas, false)?;
+                }
+                Ok(s)
+            },
+        );
+        let store_error = loaded.as_ref().err().map(|e| e.to_string());
         self.stores = loaded.ok();
         self.publish(store_error.clone());
         if let Some(e) = store_error {
@@ -148,16 +150,13 @@ impl Worker {
             ..Default::default()
         };
         if let Some(s) = &self.stores {
-            let read = || -> Result<_, String> {
-                let areas = s.areas.list().map_err(|e| e.to_string())?;
-                let aircraft = s.crew.aircraft().map_err(|e| e.to_string())?;
-                let teams = s.crew.teams().map_err(|e| e.to_string())?;
+            let read = || -> Result<_, PlanningError> {
+                let areas = s.areas.list()?;
+                let aircraft = s.crew.aircraft()?;
+                let teams = s.crew.teams()?;
                 let since = now_unix() as i64 - 24 * 3600;
-                let sorties = s
-                    .crew
-                    .sorties_between(since, i64::MAX)
-                    .map_err(|e| e.to_string())?;
-                let people = s.crew.people().map_err(|e| e.to_string())?;
+                let sorties = s.crew.sorties_between(since, i64::MAX)?;
+                let people = s.crew.people()?;
                 Ok((areas, aircraft, teams, sorties, people))
             };
             match read() {
@@ -170,7 +169,7 @@ impl Worker {
                     v.teams = Arc::new(teams);
                     v.sorties = Arc::new(sorties);
                 }
-                Err(e) => v.store_error = Some(e),
+                Err(e) => v.store_error = Some(e.to_string()),
             }
         } else if v.store_error.is_none() {
             v.store_error = lock(&self.view).store_error.clone();
@@ -179,10 +178,8 @@ impl Worker {
         *lock(&self.view) = Arc::new(v);
     }
 
-    fn stores(&mut self) -> Result<&mut Stores, String> {
-        self.stores
-            .as_mut()
-            .ok_or_else(|| "the planning databases could not be opened".to_string())
+    fn stores(&mut self) -> Result<&mut Stores, PlanningError> {
+        self.stores.as_mut().ok_or(PlanningError::NoStores)
     }
 
     fn handle(&mut self, intent: PlanningIntent) -> PlanningOutcome {
@@ -198,7 +195,7 @@ impl Worker {
                     s.areas
                         .remove(&name)
                         .map(|_| format!("key area '{name}' deleted"))
-                        .map_err(|e| e.to_string())
+                        .map_err(PlanningError::from)
                 }),
             ),
             PlanningIntent::Import { path, replace } => (T::File, self.import(&path, replace)),
@@ -234,7 +231,7 @@ impl Worker {
                     s.crew
                         .add_team(&name, &members, &[aircraft])
                         .map(|t| format!("team {} formed with {}", t.name, t.aircraft))
-                        .map_err(|e| e.to_string())
+                        .map_err(PlanningError::from)
                 }),
             ),
             PlanningIntent::AddPerson(p) => (
@@ -288,53 +285,68 @@ impl Worker {
                 }),
             ),
         };
-        PlanningOutcome { task, result }
+        PlanningOutcome {
+            task,
+            result: result.map_err(|e| e.to_string()),
+        }
     }
 
     /// Runs one change of the crew database, the core's refusal in words for the planner.
     fn crew(
         &mut self,
         f: impl FnOnce(&mut CrewStore) -> Result<String, CrewError>,
-    ) -> Result<String, String> {
-        f(&mut self.stores()?.crew).map_err(|e| e.to_string())
+    ) -> Result<String, PlanningError> {
+        Ok(f(&mut self.stores()?.crew)?)
     }
 
-    fn save_area(&mut self, area: KeyArea, previous: Option<String>) -> Result<String, String> {
+    fn save_area(
+        &mut self,
+        area: KeyArea,
+        previous: Option<String>,
+    ) -> Result<String, PlanningError> {
         let s = self.stores()?;
-        area.validate().map_err(|e| e.to_string())?;
+        area.validate()?;
         if let Some(old) = previous.filter(|o| *o != area.name) {
             if s.areas.get(&area.name).is_ok() {
-                return Err(format!(
-                    "a key area named '{}' already exists; choose another name",
-                    area.name
-                ));
+                return Err(PlanningError::AreaExists(area.name.clone()));
             }
-            s.areas.upsert(&area).map_err(|e| e.to_string())?;
-            s.areas.remove(&old).map_err(|e| e.to_string())?;
+            s.areas.upsert(&area)?;
+            s.areas.remove(&old)?;
         } else {
-            s.areas.upsert(&area).map_err(|e| e.to_string())?;
+            s.areas.upsert(&area)?;
         }
         Ok(format!("key area '{}' saved", area.name))
     }
 
-    fn import(&mut self, path: &Path, replace: bool) -> Result<String, String> {
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let areas = crate::plan::areas::parse_file(path, &bytes)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+    fn import(&mut self, path: &Path, replace: bool) -> Result<String, PlanningError> {
+        let bytes = std::fs::read(path).map_err(|source| PlanningError::Read {
+            path: path.into(),
+            source,
+        })?;
+        let in_file = |source| PlanningError::File {
+            path: path.into(),
+            source,
+        };
+        let areas = crate::plan::areas::parse_file(path, &bytes).map_err(in_file)?;
         let n = self
             .stores()?
             .areas
             .import(&areas, replace)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(in_file)?;
         Ok(format!("{n} key areas imported from {}", path.display()))
     }
 
-    fn export(&mut self, path: &Path) -> Result<String, String> {
-        let areas = self.stores()?.areas.list().map_err(|e| e.to_string())?;
-        let text = crate::plan::areas::write_file(path, &areas)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    fn export(&mut self, path: &Path) -> Result<String, PlanningError> {
+        let areas = self.stores()?.areas.list()?;
+        let text =
+            crate::plan::areas::write_file(path, &areas).map_err(|source| PlanningError::File {
+                path: path.into(),
+                source,
+            })?;
+        std::fs::write(path, text).map_err(|source| PlanningError::Write {
+            path: path.into(),
+            source,
+        })?;
         Ok(format!(
             "{} key areas exported to {}",
             areas.len(),
@@ -342,33 +354,31 @@ impl Worker {
         ))
     }
 
-    fn generate(&mut self, spec: RouteSpec) -> Result<String, String> {
+    fn generate(&mut self, spec: RouteSpec) -> Result<String, PlanningError> {
         let s = self.stores()?;
-        let all = s.areas.list().map_err(|e| e.to_string())?;
+        let all = s.areas.list()?;
         let mut targets = Vec::new();
         for name in &spec.areas {
             match all.iter().find(|a| &a.name == name) {
                 Some(a) if a.category == Category::NoFly => {
-                    return Err(format!(
-                        "'{name}' is a no-fly zone; it is avoided, not patrolled"
-                    ))
+                    return Err(PlanningError::NoFlyPatrol(name.clone()))
                 }
                 Some(a) => targets.push(a.clone()),
-                None => return Err(format!("no key area named '{name}'")),
+                None => return Err(PlanningError::NoSuchArea(name.clone())),
             }
         }
         if targets.is_empty() {
-            return Err("choose at least one key area to patrol".into());
+            return Err(PlanningError::NoAreaChosen);
         }
         let aircraft = match &spec.aircraft {
             Some(c) => {
-                let a = s.crew.aircraft_by_callsign(c).map_err(|e| e.to_string())?;
+                let a = s.crew.aircraft_by_callsign(c)?;
                 if let Some(note) = &a.maintenance {
                     return Err(CrewError::InMaintenance {
                         callsign: a.callsign.clone(),
                         note: note.clone(),
                     }
-                    .to_string());
+                    .into());
                 }
                 a.performance()
             }
@@ -390,7 +400,7 @@ impl Worker {
             },
             rally: Vec::new(),
         };
-        let route = plan_route(&req).map_err(|e| e.to_string())?;
+        let route = plan_route(&req)?;
         let issues = route.check();
         let t = route.totals();
         let msg = format!(
@@ -413,11 +423,8 @@ impl Worker {
         sortie: usize,
         point: usize,
         to: GeoPoint,
-    ) -> Result<String, String> {
-        let plan = self
-            .route
-            .as_ref()
-            .ok_or_else(|| "there is no route to edit; generate one first".to_string())?;
+    ) -> Result<String, PlanningError> {
+        let plan = self.route.as_ref().ok_or(PlanningError::NoRoute("edit"))?;
         let mut plan = (**plan).clone();
         plan.issues = plan.route.move_point(sortie, point, to);
         // The problems are listed with the route; the answer only says what was done.
@@ -426,29 +433,29 @@ impl Worker {
         Ok(msg)
     }
 
-    fn upload(&mut self, sortie: usize, sysid: u8, team: Option<String>) -> Result<String, String> {
-        let plan = self
-            .route
-            .clone()
-            .ok_or_else(|| "there is no route to upload; generate one first".to_string())?;
+    fn upload(
+        &mut self,
+        sortie: usize,
+        sysid: u8,
+        team: Option<String>,
+    ) -> Result<String, PlanningError> {
+        let plan = self.route.clone().ok_or(PlanningError::NoRoute("upload"))?;
         if let Some(i) = plan.issues.first() {
-            return Err(format!("the route cannot be flown as it stands: {i}"));
+            return Err(PlanningError::RouteBroken(Box::new(i.clone())));
         }
         let rs = plan
             .route
             .sorties
             .get(sortie)
-            .ok_or_else(|| format!("the route has no sortie {}", sortie + 1))?;
+            .ok_or(PlanningError::NoSortie(sortie + 1))?;
         let mission = plan
             .route
             .mission_plans()
             .into_iter()
             .nth(sortie)
-            .ok_or_else(|| format!("the route has no sortie {}", sortie + 1))?;
+            .ok_or(PlanningError::NoSortie(sortie + 1))?;
         if self.station.snapshot().get(sysid).is_none() {
-            return Err(format!(
-                "aircraft {sysid} is not connected; check its link under Connections"
-            ));
+            return Err(PlanningError::NotConnected(sysid));
         }
         // Nothing is claimed for an upload whose sortie cannot be recorded.
         self.stores()?;
@@ -471,9 +478,7 @@ impl Worker {
         let claimed = Instant::now();
         while !self.missions.claim(sysid) {
             if claimed.elapsed() > Duration::from_secs(20) {
-                return Err(format!(
-                    "aircraft {sysid} is still sending its mission; try again in a moment"
-                ));
+                return Err(PlanningError::MissionBusy(sysid));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -496,7 +501,7 @@ impl Worker {
             let items: Vec<MissionItem> = request.plan.wire_items(MissionKind::Mission);
             self.missions.set(sysid, items);
         }
-        let done = sent.map_err(|e| e.to_string())?;
+        let done = sent?;
         let count = request.plan.wire_items(MissionKind::Mission).len();
         match done.sortie {
             Some(c) => Ok(format!(
@@ -515,12 +520,12 @@ impl Worker {
         end: i64,
         events: Vec<EventOverride>,
         home: GeoPoint,
-    ) -> Result<String, String> {
+    ) -> Result<String, PlanningError> {
         let s = self.stores()?;
-        let areas = s.areas.list().map_err(|e| e.to_string())?;
-        let all = s.crew.teams().map_err(|e| e.to_string())?;
-        let registry = s.crew.aircraft().map_err(|e| e.to_string())?;
-        let eligible = schedule_teams(&all, &registry).map_err(|e| e.to_string())?;
+        let areas = s.areas.list()?;
+        let all = s.crew.teams()?;
+        let registry = s.crew.aircraft()?;
+        let eligible = schedule_teams(&all, &registry)?;
         let notes: Vec<String> = eligible.left_out.iter().map(|l| l.to_string()).collect();
         let teams = eligible.teams;
         let req = ScheduleRequest {
@@ -533,7 +538,7 @@ impl Worker {
             events,
             options: RouteOptions::default(),
         };
-        let sched = schedule(&req).map_err(|e| e.to_string())?;
+        let sched = schedule(&req)?;
         self.shift_request = Some(req);
         let msg = format!(
             "{} sorties planned; {} key area(s) cannot be covered",
@@ -548,9 +553,9 @@ impl Worker {
         Ok(msg)
     }
 
-    fn create_scheduled(&mut self) -> Result<String, String> {
+    fn create_scheduled(&mut self) -> Result<String, PlanningError> {
         let (Some(shift), Some(req)) = (self.shift.clone(), self.shift_request.clone()) else {
-            return Err("run the scheduler first".into());
+            return Err(PlanningError::NoSchedule);
         };
         let drafts = crate::crew::scheduled::sortie_drafts(&shift.schedule, &req)?;
         let s = self.stores()?;
@@ -564,20 +569,29 @@ impl Worker {
         for draft in &drafts {
             match s.crew.create_sortie(draft) {
                 Ok(c) => ids.push(c.id),
-                Err(e) if ids.is_empty() => return Err(e.to_string()),
-                Err(e) => return Err(format!("{e} (sorties {} were recorded before)", done(&ids))),
+                Err(e) if ids.is_empty() => return Err(e.into()),
+                Err(source) => {
+                    return Err(PlanningError::PartlyRecorded {
+                        source: Box::new(source),
+                        recorded: done(&ids),
+                    })
+                }
             }
         }
         Ok(format!("{} sorties recorded: {}", ids.len(), done(&ids)))
     }
 
-    fn export_log(&mut self, path: &Path) -> Result<String, String> {
+    fn export_log(&mut self, path: &Path) -> Result<String, PlanningError> {
         let s = self.stores()?;
-        let sorties = s.crew.sorties().map_err(|e| e.to_string())?;
-        let registry = s.crew.aircraft().map_err(|e| e.to_string())?;
+        let sorties = s.crew.sorties()?;
+        let registry = s.crew.aircraft()?;
         let rows = crate::crew::log::rows(&sorties, &registry);
-        std::fs::write(path, crate::crew::log::to_csv(&rows))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(path, crate::crew::log::to_csv(&rows)).map_err(|source| {
+            PlanningError::Write {
+                path: path.into(),
+                source,
+            }
+        })?;
         Ok(format!(
             "{} sorties written to {}",
             rows.len(),
