@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use eframe::egui::{self, vec2, RichText, Sense};
 
 use super::layer::category_colour;
+use super::strings::S;
 use super::{category_name, show_message, PlanningPanel};
 use crate::context::{Actions, ViewCtx};
-use crate::i18n::S;
 use crate::theme;
 use kestrel_core::console::planning::{
     PlanningIntent, PlanningOutcome, PlanningTask, PlanningView,

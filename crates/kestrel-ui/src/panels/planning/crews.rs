@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use eframe::egui::{self, vec2, Color32, RichText, Sense, Stroke};
 
+use super::strings::S;
 use super::{show_message, state_colour, state_name, PlanningPanel, WARN};
 use crate::context::{Actions, ViewCtx};
-use crate::i18n::{Tr, S};
+use crate::i18n::Tr;
 use crate::theme;
 use kestrel_core::console::planning::{
     PlanningIntent, PlanningOutcome, PlanningTask, PlanningView,

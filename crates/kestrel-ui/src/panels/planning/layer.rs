@@ -15,8 +15,9 @@ use kestrel_core::geo::GeoPoint;
 use kestrel_core::plan::areas::{Category, KeyArea, Shape as AreaShape};
 use kestrel_core::plan::routes::RouteIssue;
 
+use super::strings::S;
 use crate::context::{Actions, ViewCtx};
-use crate::i18n::{Tr, S};
+use crate::i18n::Tr;
 use crate::panel::{MapCanvas, MapLayer};
 
 use super::PlanningPanel;

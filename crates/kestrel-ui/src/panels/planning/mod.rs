@@ -11,13 +11,14 @@ mod crews;
 pub mod layer;
 mod roster;
 mod route;
+mod strings;
 
 use std::collections::BTreeSet;
 
 use eframe::egui::{self, Color32, RichText};
 
 use crate::context::{Actions, ViewCtx};
-use crate::i18n::{Tr, S};
+use crate::i18n::Tr;
 use crate::panel::Panel;
 use crate::theme;
 use kestrel_core::console::planning::{PlanningIntent, PlanningOutcome, PlanningTask};
@@ -26,6 +27,7 @@ use kestrel_core::crew::SortieState;
 use kestrel_core::plan::areas::Category;
 use kestrel_core::plan::routes::Pattern;
 use kestrel_core::time::now_unix;
+use strings::S;
 
 use areas::AreaForm;
 use layer::{LayerAction, PlanningLayer};

@@ -6,9 +6,10 @@
 
 use eframe::egui::{self, Color32, RichText};
 
+use super::strings::S;
 use super::{show_message, PlanningPanel};
 use crate::context::{Actions, ViewCtx};
-use crate::i18n::{Tr, S};
+use crate::i18n::Tr;
 use crate::theme;
 use crate::widgets::confirm::confirm_dialog;
 use kestrel_core::console::planning::{

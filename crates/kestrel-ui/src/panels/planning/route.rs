@@ -5,9 +5,10 @@
 use eframe::egui::{self, vec2, RichText, Sense};
 
 use super::layer::sortie_colour;
+use super::strings::S;
 use super::{pattern_name, show_message, PlanningPanel, WARN};
 use crate::context::{Actions, ViewCtx};
-use crate::i18n::S;
+use crate::i18n::S as Base;
 use crate::theme;
 use kestrel_core::console::planning::{
     PlanningIntent, PlanningOutcome, PlanningTask, PlanningView, RouteSpec,
@@ -183,7 +184,7 @@ impl PlanningPanel {
                 ui.label(tr.f(S::PlanUploadToFmt, &[&cx.callsign(sysid)]));
             }
             None => {
-                ui.label(tr.s(S::SelectAircraftHint));
+                ui.label(tr.s(Base::SelectAircraftHint));
             }
         }
         if route.sorties.len() > 1 {

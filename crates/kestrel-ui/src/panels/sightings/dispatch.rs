@@ -6,9 +6,10 @@ use eframe::egui::{self, RichText};
 
 use kestrel_core::console::sightings::{CredentialSource, DispatchSettings, SightingIntent};
 
+use super::strings::S;
 use super::SightingsPanel;
 use crate::context::{Actions, ViewCtx};
-use crate::i18n::S;
+use crate::i18n::S as Base;
 use crate::theme;
 
 /// The dispatch settings being edited.
@@ -153,7 +154,10 @@ impl SightingsPanel {
                 if let Some(e) = &d.error {
                     ui.label(RichText::new(e).color(theme::BAD));
                 }
-                if ui.button(RichText::new(tr.s(S::Apply)).strong()).clicked() {
+                if ui
+                    .button(RichText::new(tr.s(Base::Apply)).strong())
+                    .clicked()
+                {
                     apply = true;
                 }
             });

@@ -9,9 +9,9 @@ use uuid::Uuid;
 use kestrel_core::geo::GeoPoint;
 use kestrel_core::sightings::SightingRecord;
 
+use super::strings::S;
 use super::{category_icon, state_colour, SightingsPanel};
 use crate::context::{Actions, ViewCtx};
-use crate::i18n::S;
 use crate::panel::{MapCanvas, MapLayer};
 
 /// Half the marker's size, points.

@@ -9,9 +9,11 @@ use kestrel_core::console::Units;
 use kestrel_core::geo::GeoPoint;
 use kestrel_core::sightings::{Category, Priority, SightingEdit, SightingRecord};
 
+use super::strings::S;
 use super::{category_name, priority_name, state_colour, state_name, EditDraft, SightingsPanel};
 use crate::context::{Action, Actions, ViewCtx};
-use crate::i18n::{Tr, S};
+use crate::i18n::Tr;
+use crate::i18n::S as Base;
 
 /// The last 8 hex digits of a UUID: its random part (the first digits of a time-ordered v7
 /// UUID are the same for sightings made within a minute).
@@ -101,14 +103,14 @@ impl SightingsPanel {
                     .spacing([14.0, 4.0])
                     .show(ui, |ui| {
                         for h in [
-                            S::ColTime,
-                            S::ColCategory,
-                            S::ColAircraft,
-                            S::ColPosition,
-                            S::ColDelivery,
-                            S::ColNote,
+                            tr.s(Base::ColTime),
+                            tr.s(S::ColCategory),
+                            tr.s(S::ColAircraft),
+                            tr.s(S::ColPosition),
+                            tr.s(S::ColDelivery),
+                            tr.s(S::ColNote),
                         ] {
-                            ui.label(RichText::new(tr.s(h)).strong());
+                            ui.label(RichText::new(h).strong());
                         }
                         ui.end_row();
                         // Newest first.

@@ -9,6 +9,7 @@ mod dispatch;
 mod layer;
 mod list;
 mod quick;
+mod strings;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -23,9 +24,10 @@ use kestrel_core::console::Event;
 use kestrel_core::sightings::{Category, DeliveryState, Priority};
 
 use crate::context::{Actions, ViewCtx};
-use crate::i18n::{Tr, S};
+use crate::i18n::Tr;
 use crate::panel::Panel;
 use crate::theme;
+use strings::S;
 
 /// How long the "saved" line stays in the status bar.
 const FEEDBACK_KEEP: Duration = Duration::from_secs(8);

@@ -11,9 +11,10 @@ use kestrel_core::console::ConsoleHandle;
 use kestrel_core::geo::GeoPoint;
 use kestrel_core::sightings::{Category, Priority};
 
+use super::strings::S;
 use super::{category_name, priority_name, QuickMark, SightingsPanel};
 use crate::context::ViewCtx;
-use crate::i18n::{Tr, S};
+use crate::i18n::Tr;
 use crate::panels::video::VideoClick;
 
 /// Metres per screen point at web-mercator `zoom` and latitude `lat`.

@@ -2,18 +2,20 @@
 //! links), the "Set up signing…" / "Revoke…" buttons of the aircraft panel behind a confirmation,
 //! and the outcome the core reports. The work runs in the console's core, never here.
 
+mod strings;
+
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use eframe::egui::{self, RichText};
 
 use crate::context::{Action, Actions, ViewCtx};
-use crate::i18n::S;
 use crate::panel::Panel;
 use crate::theme;
 use kestrel_core::console::{ConsoleView, Event, SigningIntent, SigningOp, SigningOutcome};
 use kestrel_core::fleet::Aircraft;
 use kestrel_core::security::SigningState;
+use strings::S;
 
 /// How long an outcome stays under the Signing row.
 const OUTCOME_KEEP: Duration = Duration::from_secs(30);

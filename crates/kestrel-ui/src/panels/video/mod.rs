@@ -10,6 +10,8 @@
 //! [`VideoPanel::take_clicks`]; a click in the full-size video is also offered for marking a
 //! sighting there ([`VideoPanel::take_marks`]).
 
+mod strings;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -23,9 +25,10 @@ use kestrel_core::video::stream_info::SourceOrigin;
 use kestrel_core::video::{StreamState, VideoEvent};
 
 use crate::context::{Action, Actions, ViewCtx};
-use crate::i18n::{Tr, S};
+use crate::i18n::Tr;
 use crate::panel::Panel;
 use crate::theme;
+use strings::S;
 
 /// Draws the map into a `Ui`; `true` for the small inset beside the full-size video.
 pub type DrawMap<'a> = dyn FnMut(&mut egui::Ui, bool) + 'a;
