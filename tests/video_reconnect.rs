@@ -5,15 +5,16 @@
 //!
 //! Alone in its own test binary because it counts the process's threads.
 
-mod video_util;
+mod common;
 
 use std::time::{Duration, Instant};
 
+use common::video::*;
+use common::wait::{self, within};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use kestrel::video::pipeline::live_pipelines;
 use kestrel::video::{RecordingRequest, StreamState};
-use video_util::*;
 
 const LONG: Duration = Duration::from_secs(30);
 
@@ -63,7 +64,7 @@ async fn loss_says_no_signal_then_recovers_without_leaks() {
     let stream = start_stream(&format!("udp://127.0.0.1:{port}"), "K4");
     let latest = stream.latest();
     let mut sender = Some(start_sender(port, "KESTREL-4"));
-    wait_for("a first frame", LONG, || latest.newer_than(0)).await;
+    wait::until_async("a first frame", LONG, || latest.newer_than(0)).await;
 
     let dir = tempfile::tempdir().unwrap();
     let rec_path = dir.path().join("patrol.mkv");
@@ -75,7 +76,7 @@ async fn loss_says_no_signal_then_recovers_without_leaks() {
         })
         .await
         .unwrap();
-    wait_for("the recording to open", LONG, || {
+    wait::until_async("the recording to open", LONG, || {
         stream.status().recording.and_then(|r| r.path)
     })
     .await;
@@ -85,7 +86,7 @@ async fn loss_says_no_signal_then_recovers_without_leaks() {
     for cycle in 0..cycles {
         // Let some video flow (and be recorded) first.
         let start = latest.count();
-        wait_for("30 frames", LONG, || {
+        wait::until_async("30 frames", LONG, || {
             (latest.count() >= start + 30).then_some(())
         })
         .await;
@@ -114,14 +115,14 @@ async fn loss_says_no_signal_then_recovers_without_leaks() {
             "cycle {cycle}: no-signal time {since:?} is not the last frame's time"
         );
         // The stale pipeline is replaced while the video is gone.
-        wait_for("the pipeline to be rebuilt", LONG, || {
+        wait::until_async("the pipeline to be rebuilt", LONG, || {
             (stream.status().reconnects > reconnects).then_some(())
         })
         .await;
 
         sender = Some(start_sender(port, "KESTREL-4")); // and comes back
         let t = Instant::now();
-        wait_for("frames again", LONG, || latest.newer_than(last.seq)).await;
+        wait::until_async("frames again", LONG, || latest.newer_than(last.seq)).await;
         wait_state(&stream, "playing", LONG, |s| *s == StreamState::Playing).await;
         eprintln!(
             "cycle {cycle}: frames again {:?} after the sender restarted",
@@ -142,7 +143,7 @@ async fn loss_says_no_signal_then_recovers_without_leaks() {
 
     // Some video in the last part too.
     let start = latest.count();
-    wait_for("30 frames", LONG, || {
+    wait::until_async("30 frames", LONG, || {
         (latest.count() >= start + 30).then_some(())
     })
     .await;
