@@ -18,9 +18,8 @@ use common::console::{
     aircraft, click_when_shown, contains, core_with_simulator, english, shows, start_core,
     wait_until, Window, WindowBuilder, HOME,
 };
-use common::wait::{self, WAIT};
-
 use common::mqtt::{free_port, Mosquitto};
+use common::wait::{self, WAIT};
 use kestrel::console::dispatch_settings::{CotSettings, CredentialSource};
 use kestrel::console::sightings::count;
 use kestrel::console::synthetic::SyntheticFleet;
