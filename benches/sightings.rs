@@ -8,8 +8,10 @@
 //! Targets: ≥ 1000 committed/s; drain ≥ 2000/s; ack p95 ≤ 100 ms. Under `cargo test` (no
 //! `--bench` argument) it runs once with tiny counts as a smoke test.
 
-#[path = "../tests/mqtt_support/mod.rs"]
-mod mqtt_support;
+#[path = "../tests/common/mqtt.rs"]
+mod mqtt;
+#[path = "../tests/common/wait.rs"]
+mod wait;
 
 use std::time::{Duration, Instant};
 
@@ -18,7 +20,7 @@ use kestrel::dispatch::centre::receiver::{self, ReceiverConfig};
 use kestrel::dispatch::centre::store::DispatchStore;
 use kestrel::dispatch::outbox::sync::{self, SyncConfig};
 use kestrel::sightings::{Category, DeliveryState, NewSighting, Position, SightingStore};
-use mqtt_support::Mosquitto;
+use mqtt::Mosquitto;
 
 fn sighting(i: usize) -> NewSighting {
     let mut n = NewSighting::new(
@@ -60,13 +62,10 @@ fn broker(url: &str) -> BrokerConfig {
     BrokerConfig::new(url.parse().unwrap(), None, None).unwrap()
 }
 
-async fn wait_for(mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while !cond() {
-        assert!(Instant::now() < deadline, "benchmark stalled");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-}
+/// When a wait means the benchmark has stalled.
+const STALLED: Duration = Duration::from_secs(300);
+/// How often a wait polls: the moment a condition holds is part of the figures.
+const TICK: Duration = Duration::from_millis(2);
 
 /// Returns (delivered/s, acknowledged/s).
 async fn drain_rate(n: usize) -> (f64, f64) {
@@ -78,7 +77,10 @@ async fn drain_rate(n: usize) -> (f64, f64) {
         ReceiverConfig::new(broker(&mosquitto.url())),
     );
     let rstatus = receiver.status();
-    wait_for(|| rstatus.borrow().connected).await;
+    wait::until_async_every("the receiver connected", STALLED, TICK, || {
+        rstatus.borrow().connected
+    })
+    .await;
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let store = SightingStore::open_in(dir.path()).unwrap();
     let pending: Vec<_> = (0..n).map(|i| store.submit(sighting(i))).collect();
@@ -93,7 +95,7 @@ async fn drain_rate(n: usize) -> (f64, f64) {
     )
     .unwrap();
     let mut delivered_at = None;
-    wait_for(|| {
+    wait::until_async_every("every sighting acknowledged", STALLED, TICK, || {
         let c = store.counts().unwrap();
         if c.queued == 0 && delivered_at.is_none() {
             delivered_at = Some(start.elapsed());
@@ -123,7 +125,10 @@ async fn ack_latencies(samples: usize, nagle: bool) -> Vec<f64> {
     let dispatch = DispatchStore::open(&ddir.path().join("dispatch.db")).unwrap();
     let receiver = receiver::start(dispatch, ReceiverConfig::new(broker(&mosquitto.url())));
     let rstatus = receiver.status();
-    wait_for(|| rstatus.borrow().connected).await;
+    wait::until_async_every("the receiver connected", STALLED, TICK, || {
+        rstatus.borrow().connected
+    })
+    .await;
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let store = SightingStore::open_in(dir.path()).unwrap();
     let worker = sync::start(
@@ -133,7 +138,10 @@ async fn ack_latencies(samples: usize, nagle: bool) -> Vec<f64> {
     )
     .unwrap();
     let wstatus = worker.status();
-    wait_for(|| wstatus.borrow().connected).await;
+    wait::until_async_every("the sync worker connected", STALLED, TICK, || {
+        wstatus.borrow().connected
+    })
+    .await;
     let mut changes = store.changes();
     let mut out = Vec::with_capacity(samples);
     for i in 0..samples + 5 {

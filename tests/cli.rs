@@ -3,9 +3,8 @@
 mod common;
 
 use std::process::Command;
-use std::time::Duration;
 
-use common::*;
+use common::sim::*;
 use kestrel_sim::{Endpoint, SimConfig, Simulator};
 
 fn kestrel(args: &[&str]) -> std::process::Output {
@@ -142,7 +141,6 @@ fn status_command_mission_round_trip_against_the_simulator() {
         "{text}"
     );
     drop(sim);
-    std::thread::sleep(Duration::from_millis(10));
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 
 use std::process::{Command, Output};
 
-use common::*;
+use common::sim::*;
 use kestrel_sim::{Endpoint, SimConfig, Simulator};
 
 fn kestrel(data_dir: &std::path::Path, args: &[&str]) -> Output {

@@ -3,62 +3,28 @@
 //! and written to the alert log, missions are fetched, bad connection strings are refused with a
 //! reason.
 
-use std::time::{Duration, Instant};
+mod common;
 
-use kestrel_sim::{Endpoint, SimConfig, Simulator};
+use common::console::{aircraft, core_with_simulator, start_core, start_demo, wait_event};
+use common::wait::{self, WAIT};
 
 use kestrel::alerts::AlertKind;
-use kestrel::console::{CommandIntent, ConsoleConfig, ConsoleHandle, Event, LinkEvent, LinkIntent};
-use kestrel::link::LinkSpec;
+use kestrel::console::{CommandIntent, ConsoleConfig, Event, LinkEvent, LinkIntent};
 use kestrel::protocol::PilotAction;
-
-const WAIT: Duration = Duration::from_secs(60);
-
-fn wait_for_event(
-    handle: &ConsoleHandle,
-    what: &str,
-    mut matches: impl FnMut(&Event) -> bool,
-) -> Event {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        for e in handle.events() {
-            if matches(&e) {
-                return e;
-            }
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 #[test]
 fn without_a_window_the_core_commands_alerts_and_logs() {
     let data = tempfile::tempdir().unwrap();
-    let addr = kestrel::console::demo::free_loopback_addr().unwrap();
-    let handle = ConsoleHandle::start(ConsoleConfig {
-        links: vec![LinkSpec::UdpIn(addr)],
-        data_dir: Some(data.path().to_path_buf()),
-        record_tlog: true,
-        operator: "test pilot".into(),
-        ..Default::default()
-    })
-    .unwrap();
-    let sim = Simulator::start(SimConfig {
-        vehicles: 1,
-        endpoint: Endpoint::Udp(addr),
-        home: kestrel::console::demo::HOME,
-        ..Default::default()
-    })
-    .unwrap();
-    wait_until("the aircraft with a position", || {
+    let (handle, sim, _) = core_with_simulator(
+        ConsoleConfig {
+            data_dir: Some(data.path().to_path_buf()),
+            record_tlog: true,
+            operator: "test pilot".into(),
+            ..Default::default()
+        },
+        aircraft(1),
+    );
+    wait::until("the aircraft with a position", WAIT, || {
         handle
             .view()
             .fleet
@@ -67,7 +33,7 @@ fn without_a_window_the_core_commands_alerts_and_logs() {
     });
 
     // Its mission is fetched for the map (item 0, home, at least).
-    wait_until("the aircraft's mission downloaded", || {
+    wait::until("the aircraft's mission downloaded", WAIT, || {
         handle
             .view()
             .missions
@@ -82,7 +48,7 @@ fn without_a_window_the_core_commands_alerts_and_logs() {
         targets: vec![1],
         action: PilotAction::Hold,
     });
-    let Event::Commands(report) = wait_for_event(
+    let Event::Commands(report) = wait_event(
         &handle,
         "the hold result",
         |e| matches!(e, Event::Commands(r) if r.id == id),
@@ -90,19 +56,19 @@ fn without_a_window_the_core_commands_alerts_and_logs() {
         unreachable!()
     };
     assert!(report.accepted(), "{report:?}");
-    wait_until("LOITER in the simulator", || {
+    wait::until("LOITER in the simulator", WAIT, || {
         sim.snapshot(0).is_some_and(|v| v.mode == "LOITER")
     });
 
     // The link drops: an alert is raised, logged, and cleared when it is back.
     sim.set_link_down(true);
-    wait_for_event(
+    wait_event(
         &handle,
         "the link lost alert",
         |e| matches!(e, Event::Alerts(a) if a.alert().kind == AlertKind::LinkLost),
     );
     sim.set_link_down(false);
-    wait_until("the lost alert cleared", || {
+    wait::until("the lost alert cleared", WAIT, || {
         handle
             .view()
             .alerts
@@ -128,13 +94,11 @@ fn without_a_window_the_core_commands_alerts_and_logs() {
 
 #[test]
 fn bad_connection_strings_are_refused_with_the_reason() {
-    let handle = ConsoleHandle::start(ConsoleConfig::default()).unwrap();
+    let handle = start_core(ConsoleConfig::default());
     handle.send(LinkIntent::Add("udp:127.0.0.1:14550".into()));
-    let Event::Links(LinkEvent::Failed { error, .. }) =
-        wait_for_event(&handle, "the refusal", |e| {
-            matches!(e, Event::Links(LinkEvent::Failed { .. }))
-        })
-    else {
+    let Event::Links(LinkEvent::Failed { error, .. }) = wait_event(&handle, "the refusal", |e| {
+        matches!(e, Event::Links(LinkEvent::Failed { .. }))
+    }) else {
         unreachable!()
     };
     assert!(error.contains("udpin"), "{error}");
@@ -143,7 +107,7 @@ fn bad_connection_strings_are_refused_with_the_reason() {
     let addr = taken.local_addr().unwrap();
     handle.send(LinkIntent::Add(format!("udpin:{addr}")));
     let Event::Links(LinkEvent::Failed { error, .. }) =
-        wait_for_event(&handle, "the bind refusal", |e| {
+        wait_event(&handle, "the bind refusal", |e| {
             matches!(e, Event::Links(LinkEvent::Failed { .. }))
         })
     else {
@@ -155,12 +119,8 @@ fn bad_connection_strings_are_refused_with_the_reason() {
 
 #[test]
 fn the_demo_flies_patrols_whose_routes_reach_the_view() {
-    let handle = ConsoleHandle::start(ConsoleConfig {
-        demo: Some(2),
-        ..Default::default()
-    })
-    .unwrap();
-    wait_until("two aircraft with their patrol routes", || {
+    let handle = start_demo(2);
+    wait::until("two aircraft with their patrol routes", WAIT, || {
         let v = handle.view();
         v.fleet.aircraft.len() == 2 && v.missions.len() == 2
     });
@@ -169,7 +129,7 @@ fn the_demo_flies_patrols_whose_routes_reach_the_view() {
         assert!(items.len() >= 8, "route of {} items", items.len());
     }
     let sim = handle.simulator().unwrap();
-    wait_until("both aircraft armed and climbing", || {
+    wait::until("both aircraft armed and climbing", WAIT, || {
         (0..2).all(|i| {
             sim.snapshot(i)
                 .is_some_and(|s| s.armed && s.rel_alt_m > 2.0)

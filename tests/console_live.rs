@@ -3,87 +3,33 @@
 //! changes the aircraft's mode in the simulator, and a dropped link or a draining battery raises
 //! an alert the pilot cannot miss. No rendering (no GPU needed); frames are laid out for real.
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
 
 use egui_kittest::kittest::Queryable;
-use egui_kittest::Harness;
-use kestrel_sim::{Endpoint, SimConfig, Simulator};
 
-use kestrel::console::{ConsoleConfig, ConsoleHandle, Language, Settings};
-use kestrel::link::LinkSpec;
-use kestrel::tiles::TileSourceConfig;
-use kestrel::ui::{install_fonts, AppOptions, ConsoleApp};
+use common::console::{
+    aircraft, contains, core_with_simulator, run_for, shows, start_demo, wait_until, window, Window,
+};
+use kestrel::console::ConsoleConfig;
 
-/// Generous: the machine running the tests may be busy.
-const WAIT: Duration = Duration::from_secs(60);
-
-type Console = Harness<'static, ConsoleApp>;
-
-fn window(handle: ConsoleHandle) -> Console {
-    let settings = Settings {
-        language: Language::English,
-        tile_source: TileSourceConfig::Grid,
-        ..Default::default()
-    };
-    let app = ConsoleApp::new(handle, AppOptions::ephemeral(settings));
-    Harness::builder()
-        .with_size([1280.0, 800.0])
-        .with_context_setup(|ctx| {
-            install_fonts(ctx);
-        })
-        .build_ui_state(|ui, app: &mut ConsoleApp| app.show(ui), app)
-}
-
-/// A console listening on a free loopback port and a simulator of `n` aircraft sending to it.
-fn console_with_simulator(n: usize) -> (Console, Simulator) {
-    let addr = kestrel::console::demo::free_loopback_addr().unwrap();
-    let handle = ConsoleHandle::start(ConsoleConfig {
-        links: vec![LinkSpec::UdpIn(addr)],
-        ..Default::default()
-    })
-    .unwrap();
-    let sim = Simulator::start(SimConfig {
-        vehicles: n,
-        endpoint: Endpoint::Udp(addr),
-        home: kestrel::console::demo::HOME,
-        speedup: 1.0,
-        ..Default::default()
-    })
-    .unwrap();
+/// A console window over a core joined to a simulator of `n` aircraft over loopback.
+fn console_with_simulator(n: usize) -> (Window, kestrel_sim::Simulator) {
+    let (handle, sim, _) = core_with_simulator(ConsoleConfig::default(), aircraft(n));
     (window(handle), sim)
 }
 
-/// Runs frames (in real time) until `done` holds.
-fn wait_until(h: &mut Console, what: &str, mut done: impl FnMut(&mut Console) -> bool) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        h.step();
-        if done(h) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// Presses Confirm in the confirmation dialog once it is up.
-fn confirm(h: &mut Console) {
+fn confirm(h: &mut Window) {
     wait_until(h, "the confirmation", |h| shows(h, "Confirm"));
     h.get_by_label("Confirm").click();
     wait_until(h, "the dialog to close", |h| !shows(h, "Confirm"));
 }
 
-fn shows(h: &Console, label: &str) -> bool {
-    h.query_all_by_label(label).count() > 0
-}
-
 #[test]
 fn demo_fleet_appears_and_selecting_an_aircraft_shows_its_panel() {
-    let handle = ConsoleHandle::start(ConsoleConfig {
-        demo: Some(3),
-        ..Default::default()
-    })
-    .unwrap();
+    let handle = start_demo(3);
     assert!(handle.simulator().is_some());
     let mut h = window(handle);
     wait_until(&mut h, "three aircraft in the fleet list", |h| {
@@ -126,7 +72,9 @@ fn rtl_pressed_in_the_window_changes_the_mode_in_the_simulator() {
     });
     h.get_by_label("Return (RTL)").click();
     wait_until(&mut h, "the confirmation", |h| shows(h, "Confirm"));
-    std::thread::sleep(Duration::from_millis(500));
+    // Scenario time, not synchronisation: the pilot looks at the dialog for half a second while
+    // the window keeps drawing; an RTL sent without confirmation would reach the simulator.
+    run_for(&mut h, Duration::from_millis(500));
     assert!(
         sim.snapshot(0).is_some_and(|v| v.mode != "RTL"),
         "RTL before confirming"
@@ -168,9 +116,4 @@ fn a_dropped_link_and_a_draining_battery_raise_alerts() {
     });
     sim.set_link_down(false);
     wait_until(&mut h, "the link back", |h| !shows(h, "LOST"));
-}
-
-/// Whether some widget's label contains `text`.
-fn contains(h: &Harness<'static, ConsoleApp>, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
 }

@@ -5,104 +5,51 @@
 //! a crossing polygon drawn on the map is refused with its reason; and a picture of the planning
 //! view (tests/snapshots/console_planning_en.png). Real SQLite files in a temporary data dir.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::Queryable;
-use egui_kittest::Harness;
-use kestrel_sim::{Endpoint, SimConfig, Simulator};
 
+use common::console::{
+    aircraft, click, contains, core_in, core_with_simulator, shows, type_into, wait_until, Window,
+    WindowBuilder, HOME,
+};
+use common::wait::{self, WAIT};
 use kestrel::console::planning::{PlanningIntent, PlanningView, RoutePlan};
-use kestrel::console::{ConsoleConfig, ConsoleHandle, ConsoleView, Intent, Language, Settings};
+use kestrel::console::{ConsoleConfig, ConsoleHandle, ConsoleView, Intent};
 use kestrel::crew::{AircraftRecord, CrewStore, Person, Role};
 use kestrel::geo::GeoPoint;
-use kestrel::link::LinkSpec;
 use kestrel::plan::areas::geojson;
 use kestrel::plan::routes::{plan_route, Pattern, RouteRequest};
-use kestrel::tiles::TileSourceConfig;
-use kestrel::ui::{install_fonts, AppOptions, ConsoleApp};
-
-/// Generous: the machine running the tests may be busy.
-const WAIT: Duration = Duration::from_secs(60);
-
-type Console = Harness<'static, ConsoleApp>;
 
 fn areas_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/areas.geojson")
 }
 
-fn settings() -> Settings {
-    Settings {
-        language: Language::English,
-        tile_source: TileSourceConfig::Grid,
-        ..Default::default()
-    }
-}
-
-fn window(handle: ConsoleHandle, wgpu: bool) -> Console {
-    let mut options = AppOptions::ephemeral(settings());
-    options.show_clock = false;
-    let app = ConsoleApp::new(handle, options);
-    let mut b = Harness::builder().with_size([1280.0, 800.0]);
-    if wgpu {
-        b = b.wgpu();
-    }
-    b.with_context_setup(|ctx| {
-        install_fonts(ctx);
-    })
-    .build_ui_state(|ui, app: &mut ConsoleApp| app.show(ui), app)
-}
-
-fn wait_until(h: &mut Console, what: &str, mut done: impl FnMut(&mut Console) -> bool) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        h.step();
-        if done(h) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(30));
-    }
-}
-
-fn shows(h: &Console, label: &str) -> bool {
-    h.query_all_by_label(label).count() > 0
-}
-
-fn shows_part(h: &Console, part: &str) -> bool {
-    h.query_all_by_label_contains(part).count() > 0
-}
-
-/// Clicks `label` once the window draws it (the core's view may be a frame ahead of the window).
-fn click(h: &mut Console, label: &str) {
-    wait_until(h, label, |h| shows(h, label));
-    h.get_all_by_label(label).next().unwrap().click();
-    h.run_steps(2);
+/// The planning window, without the clock (as in its picture).
+fn planning_window(handle: ConsoleHandle) -> Window {
+    WindowBuilder::new(handle).without_clock().build()
 }
 
 /// Opens the planning panel and imports tests/data/areas.geojson through the path field.
-fn import_areas(h: &mut Console) {
+fn import_areas(h: &mut Window) {
     click(h, "Planning");
-    let field = h.get_by_label("File");
-    field.focus();
-    h.run_steps(1);
-    h.get_by_label("File")
-        .type_text(areas_file().to_str().unwrap());
-    h.run_steps(1);
+    type_into(h, "File", areas_file().to_str().unwrap());
     click(h, "Import");
     wait_until(h, "the imported areas in the list", |h| {
-        shows_part(h, "Station square — crowded place · P1 · every 45 min")
+        contains(h, "Station square — crowded place · P1 · every 45 min")
     });
 }
 
 /// Generates a coverage route over the Station square from the Patrol route tab.
-fn generate_coverage(h: &mut Console) -> Arc<RoutePlan> {
+fn generate_coverage(h: &mut Window) -> Arc<RoutePlan> {
     click(h, "Patrol route");
     click(h, "Station square");
     click(h, "Generate route");
     wait_until(h, "the route figures", |h| {
-        shows_part(h, "coverage (lanes): ")
+        contains(h, "coverage (lanes): ")
     });
     h.state().handle().view().planning.route.clone().unwrap()
 }
@@ -110,16 +57,12 @@ fn generate_coverage(h: &mut Console) -> Arc<RoutePlan> {
 #[test]
 fn imported_key_areas_appear_in_the_list_and_on_the_map_and_a_coverage_route_shows_its_figures() {
     let dir = tempfile::tempdir().unwrap();
-    let handle = ConsoleHandle::start(ConsoleConfig {
-        data_dir: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    })
-    .unwrap();
-    let mut h = window(handle, false);
+    let handle = core_in(dir.path());
+    let mut h = planning_window(handle);
     h.run_steps(2);
     import_areas(&mut h);
-    assert!(shows_part(&h, "Hospital helipad — no-fly zone"));
-    assert!(shows_part(&h, "5 key areas imported"));
+    assert!(contains(&h, "Hospital helipad — no-fly zone"));
+    assert!(contains(&h, "5 key areas imported"));
     // On the map (centred on the Liaocheng base, where the areas are).
     h.run_steps(2);
     let drawn = &h.state().planning().layer().drawn;
@@ -144,10 +87,7 @@ fn imported_key_areas_appear_in_the_list_and_on_the_map_and_a_coverage_route_sho
         t.length_m / 1000.0,
         t.flight_time_s / 60.0
     );
-    assert!(
-        shows_part(&h, &figures),
-        "route figures {figures} not shown"
-    );
+    assert!(contains(&h, &figures), "route figures {figures} not shown");
     assert!(plan.issues.is_empty(), "{:?}", plan.issues);
 
     // A waypoint dropped in the middle of the no-fly zone (as a drag on the map does): the core
@@ -168,7 +108,7 @@ fn imported_key_areas_appear_in_the_list_and_on_the_map_and_a_coverage_route_sho
             to: helipad,
         }));
     wait_until(&mut h, "the no-fly violation", |h| {
-        shows_part(h, "crosses no-fly zone 'Hospital helipad'")
+        contains(h, "crosses no-fly zone 'Hospital helipad'")
     });
     let moved = h.state().handle().view().planning.route.clone().unwrap();
     assert!(
@@ -215,22 +155,14 @@ fn seed_crew(dir: &Path) {
 fn a_route_uploaded_from_the_window_lands_in_the_simulated_aircraft_and_records_a_sortie() {
     let dir = tempfile::tempdir().unwrap();
     seed_crew(dir.path());
-    let addr = kestrel::console::demo::free_loopback_addr().unwrap();
-    let handle = ConsoleHandle::start(ConsoleConfig {
-        links: vec![LinkSpec::UdpIn(addr)],
-        data_dir: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    })
-    .unwrap();
-    let sim = Simulator::start(SimConfig {
-        vehicles: 1,
-        endpoint: Endpoint::Udp(addr),
-        home: kestrel::console::demo::HOME,
-        speedup: 1.0,
-        ..Default::default()
-    })
-    .unwrap();
-    let mut h = window(handle, false);
+    let (handle, sim, _) = core_with_simulator(
+        ConsoleConfig {
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        },
+        aircraft(1),
+    );
+    let mut h = planning_window(handle);
     // The aircraft is labelled with its team and callsign from the crew registry.
     wait_until(&mut h, "the aircraft, named after its team", |h| {
         shows(h, "East · Falcon-1")
@@ -240,14 +172,13 @@ fn a_route_uploaded_from_the_window_lands_in_the_simulated_aircraft_and_records_
     let want = plan.route.mission_plans()[0]
         .wire_items(kestrel::plan::mission::MissionKind::Mission)
         .len();
-    assert!(shows_part(&h, "Upload to: East · Falcon-1"));
+    assert!(contains(&h, "Upload to: East · Falcon-1"));
     click(&mut h, "Upload to aircraft");
     wait_until(&mut h, "the upload result", |h| {
-        shows_part(h, "uploaded to aircraft 1")
-            || h.query_all_by_label_contains("failed").count() > 0
+        contains(h, "uploaded to aircraft 1") || h.query_all_by_label_contains("failed").count() > 0
     });
     assert!(
-        shows_part(
+        contains(
             &h,
             &format!("sortie 1 uploaded to aircraft 1 ({want} items) for East")
         ),
@@ -268,7 +199,7 @@ fn a_route_uploaded_from_the_window_lands_in_the_simulated_aircraft_and_records_
     click(&mut h, "Patrol route");
     click(&mut h, "Upload to aircraft");
     wait_until(&mut h, "the second upload", |h| {
-        shows_part(h, "sortie 2 uploaded to aircraft 1")
+        contains(h, "sortie 2 uploaded to aircraft 1")
     });
     let sorties = CrewStore::open_in(dir.path()).unwrap().sorties().unwrap();
     let states: Vec<_> = sorties.iter().map(|s| s.state().as_str()).collect();
@@ -287,12 +218,8 @@ fn a_team_of_two_officers_is_refused_with_the_reason() {
     })
     .unwrap();
     drop(crew);
-    let handle = ConsoleHandle::start(ConsoleConfig {
-        data_dir: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    })
-    .unwrap();
-    let mut h = window(handle, false);
+    let handle = core_in(dir.path());
+    let mut h = planning_window(handle);
     h.run_steps(2);
     click(&mut h, "Planning");
     click(&mut h, "Crews & sorties");
@@ -317,7 +244,7 @@ fn a_team_of_two_officers_is_refused_with_the_reason() {
     click(&mut h, "Falcon-1");
     h.get_all_by_label("Form team").last().unwrap().click();
     wait_until(&mut h, "the refusal", |h| {
-        shows_part(h, "team 'North' cannot be formed")
+        contains(h, "team 'North' cannot be formed")
     });
     assert_eq!(
         CrewStore::open_in(dir.path())
@@ -331,7 +258,7 @@ fn a_team_of_two_officers_is_refused_with_the_reason() {
 
 #[test]
 fn a_crossing_polygon_drawn_on_the_map_is_refused_with_its_reason() {
-    let mut h = window(ConsoleHandle::detached(), false);
+    let mut h = planning_window(ConsoleHandle::detached());
     h.run_steps(2);
     click(&mut h, "Planning");
     click(&mut h, "Draw new area");
@@ -361,7 +288,7 @@ fn a_crossing_polygon_drawn_on_the_map_is_refused_with_its_reason() {
     h.run_steps(1);
     click(&mut h, "Save");
     assert!(
-        shows_part(&h, "'Market'") && shows_part(&h, "crosses itself"),
+        contains(&h, "'Market'") && contains(&h, "crosses itself"),
         "no clear refusal"
     );
     // Nothing was sent to the core.
@@ -372,8 +299,8 @@ fn a_crossing_polygon_drawn_on_the_map_is_refused_with_its_reason() {
 fn planning_view_picture() {
     let areas = geojson::parse(&std::fs::read_to_string(areas_file()).unwrap()).unwrap();
     let home = GeoPoint {
-        lat: kestrel::console::demo::HOME.0,
-        lon: kestrel::console::demo::HOME.1,
+        lat: HOME.0,
+        lon: HOME.1,
     };
     let mut req = RouteRequest::new(Pattern::Coverage, &areas, home);
     req.targets
@@ -393,7 +320,10 @@ fn planning_view_picture() {
         planning: Arc::new(planning),
         ..ConsoleView::default()
     });
-    let mut h = window(handle, true);
+    let mut h = WindowBuilder::new(handle)
+        .without_clock()
+        .rendered()
+        .build();
     h.run_steps(2);
     click(&mut h, "Planning");
     click(&mut h, "Patrol route");
@@ -401,7 +331,7 @@ fn planning_view_picture() {
     click(&mut h, "Stadium");
     h.remove_cursor();
     h.run_steps(3);
-    assert!(shows_part(&h, "coverage (lanes): "));
+    assert!(contains(&h, "coverage (lanes): "));
     h.snapshot("console_planning_en");
 }
 
@@ -409,16 +339,12 @@ fn planning_view_picture() {
 fn a_shift_schedule_is_drawn_recorded_and_a_second_recording_refused_as_overlapping() {
     let dir = tempfile::tempdir().unwrap();
     seed_crew(dir.path());
-    let handle = ConsoleHandle::start(ConsoleConfig {
-        data_dir: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    })
-    .unwrap();
+    let handle = core_in(dir.path());
     handle.send(Intent::Planning(PlanningIntent::Import {
         path: areas_file(),
         replace: false,
     }));
-    let mut h = window(handle, false);
+    let mut h = planning_window(handle);
     h.run_steps(2);
     click(&mut h, "Planning");
     click(&mut h, "Crews & sorties");
@@ -441,7 +367,7 @@ fn a_shift_schedule_is_drawn_recorded_and_a_second_recording_refused_as_overlapp
     assert!(planned > 0);
     click(&mut h, "Record these sorties");
     wait_until(&mut h, "the sorties recorded", |h| {
-        shows_part(h, "sorties recorded")
+        contains(h, "sorties recorded")
     });
     let stored = CrewStore::open_in(dir.path()).unwrap().sorties().unwrap();
     assert!(stored.len() >= planned, "{} < {planned}", stored.len());
@@ -450,7 +376,7 @@ fn a_shift_schedule_is_drawn_recorded_and_a_second_recording_refused_as_overlapp
         .handle()
         .send(Intent::Planning(PlanningIntent::CreateScheduledSorties));
     wait_until(&mut h, "the refusal", |h| {
-        shows_part(h, "is already on sortie")
+        contains(h, "is already on sortie")
     });
     assert_eq!(
         CrewStore::open_in(dir.path())
@@ -465,40 +391,24 @@ fn a_shift_schedule_is_drawn_recorded_and_a_second_recording_refused_as_overlapp
 #[test]
 fn the_console_imports_a_google_earth_kml_and_exports_kml() {
     let dir = tempfile::tempdir().unwrap();
-    let handle = ConsoleHandle::start(ConsoleConfig {
-        data_dir: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    })
-    .unwrap();
+    let handle = core_in(dir.path());
     let kml = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/areas_google_earth.kml");
     handle.send(Intent::Planning(PlanningIntent::Import {
         path: kml,
         replace: false,
     }));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while handle.view().planning.areas.len() != 4 {
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for the KML areas"
-        );
-        std::thread::sleep(Duration::from_millis(30));
-    }
+    wait::until("the KML areas", WAIT, || {
+        handle.view().planning.areas.len() == 4
+    });
     let out = dir.path().join("areas.kml");
     handle.send(Intent::Planning(PlanningIntent::Export(out.clone())));
     // Written in one go; read until the whole file is there.
-    let back = loop {
+    let back = wait::until("the KML export", WAIT, || {
         let text = std::fs::read_to_string(&out).unwrap_or_default();
-        match kestrel::plan::areas::kml::parse(&text) {
-            Ok(b) if !b.is_empty() => break b,
-            _ => {
-                assert!(
-                    Instant::now() < deadline,
-                    "timed out waiting for the KML export"
-                );
-                std::thread::sleep(Duration::from_millis(30));
-            }
-        }
-    };
+        kestrel::plan::areas::kml::parse(&text)
+            .ok()
+            .filter(|b| !b.is_empty())
+    });
     let names: Vec<_> = back.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names.len(), 4, "{names:?}");
     assert!(

@@ -5,98 +5,50 @@
 //! aircraft for deletion; and a picture of the crews tab (tests/snapshots/console_roster_en.png).
 //! Real SQLite files in a temporary data dir, checked with the same store the command line uses.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
-use egui_kittest::Harness;
 
+use common::console::{contains, core_in, shows, type_into, wait_until, Window, WindowBuilder};
 use kestrel::console::planning::PlanningView;
-use kestrel::console::{ConsoleConfig, ConsoleHandle, ConsoleView, Language, Settings};
+use kestrel::console::{ConsoleHandle, ConsoleView};
 use kestrel::crew::{AircraftRecord, CrewStore, Person, Role, Team};
-use kestrel::tiles::TileSourceConfig;
-use kestrel::ui::{install_fonts, AppOptions, ConsoleApp};
 
-/// Generous: the machine running the tests may be busy.
-const WAIT: Duration = Duration::from_secs(60);
-
-type Console = Harness<'static, ConsoleApp>;
-
-fn window(handle: ConsoleHandle, wgpu: bool) -> Console {
-    let mut options = AppOptions::ephemeral(Settings {
-        language: Language::English,
-        tile_source: TileSourceConfig::Grid,
-        ..Default::default()
-    });
-    options.show_clock = false;
-    let app = ConsoleApp::new(handle, options);
-    let mut b = Harness::builder().with_size([1280.0, 800.0]);
-    if wgpu {
-        b = b.wgpu();
-    }
-    b.with_context_setup(|ctx| {
-        install_fonts(ctx);
-    })
-    .build_ui_state(|ui, app: &mut ConsoleApp| app.show(ui), app)
+/// The roster window, without the clock (as in its picture).
+fn roster_window(handle: ConsoleHandle) -> Window {
+    WindowBuilder::new(handle).without_clock().build()
 }
 
-fn wait_until(h: &mut Console, what: &str, mut done: impl FnMut(&mut Console) -> bool) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        h.step();
-        if done(h) {
-            // Lists that just changed settle their column widths on the next frames.
-            h.run_steps(2);
-            return;
-        }
-        if Instant::now() >= deadline {
-            let seen: Vec<String> = h
-                .query_all_by_label_contains("")
-                .map(|n| format!("{n:?}"))
-                .filter(|d| d.contains("oster") || d.contains("name") || d.contains("Wang"))
-                .collect();
-            panic!("timed out waiting for {what}; the window shows {seen:?}");
-        }
-        std::thread::sleep(Duration::from_millis(30));
-    }
+/// Waits for `done`, then lets lists that just changed settle their column widths.
+fn wait_settled(h: &mut Window, what: &str, done: impl FnMut(&mut Window) -> bool) {
+    wait_until(h, what, done);
+    h.run_steps(2);
 }
 
-fn shows(h: &Console, label: &str) -> bool {
-    h.query_all_by_label(label).count() > 0
-}
-
-fn shows_part(h: &Console, part: &str) -> bool {
-    h.query_all_by_label_contains(part).count() > 0
-}
-
-/// Clicks `label` once the window draws it (the core's view may be a frame ahead of the window).
-fn click(h: &mut Console, label: &str) {
-    wait_until(h, label, |h| shows(h, label));
+/// Clicks `label` once the window draws it and its lists have settled (the core's view may be a
+/// frame ahead of the window).
+fn click(h: &mut Window, label: &str) {
+    wait_settled(h, label, |h| shows(h, label));
     h.get_all_by_label(label).next().unwrap().click();
     h.run_steps(2);
 }
 
-fn type_into(h: &mut Console, field: &str, text: &str) {
-    h.get_by_label(field).focus();
-    h.run_steps(1);
-    h.get_by_label(field).type_text(text);
-    h.run_steps(1);
-}
-
 /// Clicks a button and waits for the core's answer containing `answer`.
-fn answered(h: &mut Console, button: &str, answer: &str) {
+fn answered(h: &mut Window, button: &str, answer: &str) {
     click(h, button);
-    wait_until(h, answer, |h| shows_part(h, answer));
+    wait_settled(h, answer, |h| contains(h, answer));
 }
 
 /// Asks for a deletion and confirms it in the dialog.
-fn confirmed(h: &mut Console, button: &str, question: &str, answer: &str) {
+fn confirmed(h: &mut Window, button: &str, question: &str, answer: &str) {
     click(h, button);
     // The dialog measures itself (invisibly) on its first frame.
     h.run_steps(1);
-    assert!(shows_part(h, question), "no confirmation asked: {question}");
+    assert!(contains(h, question), "no confirmation asked: {question}");
     answered(h, "Confirm", answer);
 }
 
@@ -111,12 +63,8 @@ fn crew(dir: &Path) -> CrewStore {
 #[test]
 fn the_lead_builds_a_team_in_the_window_and_the_core_refuses_what_would_break_it() {
     let dir = tempfile::tempdir().unwrap();
-    let handle = ConsoleHandle::start(ConsoleConfig {
-        data_dir: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    })
-    .unwrap();
-    let mut h = window(handle, false);
+    let handle = core_in(dir.path());
+    let mut h = roster_window(handle);
     h.run_steps(2);
     click(&mut h, "Planning");
     // Key areas, for the route planner later.
@@ -142,7 +90,7 @@ fn the_lead_builds_a_team_in_the_window_and_the_core_refuses_what_would_break_it
         );
         // The answer comes as an event, the list with the next view: let both arrive.
         let row = format!("{name} (auxiliary)");
-        wait_until(&mut h, &row, |h| shows(h, &row));
+        wait_settled(&mut h, &row, |h| shows(h, &row));
     }
     type_into(&mut h, "Person's name", "Li Wei");
     answered(
@@ -150,7 +98,7 @@ fn the_lead_builds_a_team_in_the_window_and_the_core_refuses_what_would_break_it
         "Add person",
         "a person named 'Li Wei' already exists",
     );
-    wait_until(&mut h, "the roster", |h| shows(h, "Zhao Lei (auxiliary)"));
+    wait_settled(&mut h, "the roster", |h| shows(h, "Zhao Lei (auxiliary)"));
     assert!(shows(&h, "Li Wei (officer)"));
 
     // The aircraft.
@@ -172,7 +120,7 @@ fn the_lead_builds_a_team_in_the_window_and_the_core_refuses_what_would_break_it
     }
     assert_eq!(h.get_by_label("System id").value().as_deref(), Some("3"));
     answered(&mut h, "Save aircraft", "aircraft Falcon-1 registered");
-    wait_until(&mut h, "the form closed, the aircraft listed", |h| {
+    wait_settled(&mut h, "the form closed, the aircraft listed", |h| {
         !shows(h, "Save aircraft") && shows(h, "Falcon-1")
     });
     let stored = crew(dir.path()).aircraft_by_callsign("Falcon-1").unwrap();
@@ -213,8 +161,8 @@ fn the_lead_builds_a_team_in_the_window_and_the_core_refuses_what_would_break_it
     h.get_all_by_label("Falcon-1").last().unwrap().click();
     h.run_steps(2);
     h.get_all_by_label("Form team").last().unwrap().click();
-    wait_until(&mut h, "the team", |h| {
-        shows_part(h, "team East formed with Falcon-1")
+    wait_settled(&mut h, "the team", |h| {
+        contains(h, "team East formed with Falcon-1")
     });
     click(&mut h, "Form team"); // folded away again
 
@@ -226,7 +174,7 @@ fn the_lead_builds_a_team_in_the_window_and_the_core_refuses_what_would_break_it
         "Put in maintenance",
         "aircraft Falcon-1 is under maintenance: motor 3 replaced",
     );
-    wait_until(&mut h, "the mark in the registry", |h| {
+    wait_settled(&mut h, "the mark in the registry", |h| {
         shows(h, "maintenance: motor 3 replaced")
     });
     assert!(shows(&h, "Back in service"));
@@ -263,9 +211,9 @@ fn the_lead_builds_a_team_in_the_window_and_the_core_refuses_what_would_break_it
     // Cancelling a confirmation changes nothing.
     click(&mut h, "Disband");
     h.run_steps(1);
-    assert!(shows_part(&h, "Disband team East?"));
+    assert!(contains(&h, "Disband team East?"));
     click(&mut h, "Cancel");
-    assert!(!shows_part(&h, "Disband team East?"));
+    assert!(!contains(&h, "Disband team East?"));
     assert_eq!(crew(dir.path()).teams().unwrap().len(), 1);
 
     // Disbanded, then deleted.
@@ -276,7 +224,7 @@ fn the_lead_builds_a_team_in_the_window_and_the_core_refuses_what_would_break_it
         "team East disbanded",
     );
     assert!(crew(dir.path()).teams().unwrap().is_empty());
-    wait_until(&mut h, "the roster without a team", |h| {
+    wait_settled(&mut h, "the roster without a team", |h| {
         h.query_all_by_label("no team").count() == 3
     });
     click(&mut h, "Li Wei (officer)");
@@ -301,7 +249,7 @@ fn the_lead_builds_a_team_in_the_window_and_the_core_refuses_what_would_break_it
     let left: Vec<String> = c.people().unwrap().into_iter().map(|p| p.name).collect();
     assert_eq!(left, ["Wang Fang", "Zhao Lei"]);
     assert!(c.aircraft().unwrap().is_empty());
-    wait_until(&mut h, "the emptied registry", |h| {
+    wait_settled(&mut h, "the emptied registry", |h| {
         shows(h, "No aircraft registered yet.")
     });
 }
@@ -340,16 +288,12 @@ fn a_team_with_a_planned_sortie_is_not_disbanded() {
         })
         .unwrap();
     }
-    let handle = ConsoleHandle::start(ConsoleConfig {
-        data_dir: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    })
-    .unwrap();
-    let mut h = window(handle, false);
+    let handle = core_in(dir.path());
+    let mut h = roster_window(handle);
     h.run_steps(2);
     click(&mut h, "Planning");
     click(&mut h, "Crews & sorties");
-    wait_until(&mut h, "the team list", |h| shows(h, "Disband"));
+    wait_settled(&mut h, "the team list", |h| shows(h, "Disband"));
     confirmed(
         &mut h,
         "Disband",
@@ -406,7 +350,10 @@ fn crews_tab_picture() {
         planning: Arc::new(planning),
         ..ConsoleView::default()
     });
-    let mut h = window(handle, true);
+    let mut h = WindowBuilder::new(handle)
+        .without_clock()
+        .rendered()
+        .build();
     h.run_steps(2);
     click(&mut h, "Planning");
     click(&mut h, "Crews & sorties");

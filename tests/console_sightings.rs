@@ -5,47 +5,40 @@
 //! turns acknowledged once a real Mosquitto and a dispatch receiver are up; "saved" is shown only
 //! once the core confirms; and a picture of the sightings window (tests/snapshots/).
 
-mod mqtt_support;
+mod common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
-use egui_kittest::kittest::{NodeT, Queryable};
-use egui_kittest::Harness;
-use kestrel_sim::{Endpoint, SimConfig, Simulator};
+use egui_kittest::kittest::Queryable;
 use uuid::Uuid;
 
+use common::console::{
+    aircraft, click_when_shown, contains, core_with_simulator, english, shows, start_core,
+    wait_until, Window, WindowBuilder, HOME,
+};
+use common::mqtt::{free_port, Mosquitto};
+use common::wait::{self, WAIT};
 use kestrel::console::sightings::count;
 use kestrel::console::sightings::{CotSettings, CredentialSource};
 use kestrel::console::synthetic::SyntheticFleet;
 use kestrel::console::{
     ConsoleConfig, ConsoleHandle, DispatchConnection, DispatchSettings, DispatchState, Event,
-    Intent, Language, MarkRequest, Settings, SightingEvent, SightingIntent, SightingPlace,
+    Intent, MarkRequest, Settings, SightingEvent, SightingIntent, SightingPlace,
 };
 use kestrel::dispatch::broker::{BrokerConfig, BrokerUrl};
 use kestrel::dispatch::centre::receiver::{self, ReceiverConfig};
 use kestrel::dispatch::DispatchStore;
-use kestrel::link::LinkSpec;
 use kestrel::sightings::{
     AircraftRef, Category, DeliveryState, LocatedBy, Position, Priority, Sighting, SightingEdit,
     SightingRecord, Timestamp,
 };
-use kestrel::tiles::TileSourceConfig;
-use kestrel::ui::{install_fonts, AppOptions, ConsoleApp};
-use mqtt_support::{free_port, Mosquitto};
-
-/// Generous: the machine running the tests may be busy.
-const WAIT: Duration = Duration::from_secs(60);
-
-type Console = Harness<'static, ConsoleApp>;
 
 fn settings(dispatch: DispatchSettings) -> Settings {
     Settings {
-        language: Language::English,
-        tile_source: TileSourceConfig::Grid,
         dispatch,
-        ..Default::default()
+        ..english()
     }
 }
 
@@ -55,51 +48,9 @@ fn utc() {
     std::env::set_var("TZ", "UTC");
 }
 
-fn window(handle: ConsoleHandle, settings: Settings) -> Console {
+fn window(handle: ConsoleHandle, settings: Settings) -> Window {
     utc();
-    let app = ConsoleApp::new(handle, AppOptions::ephemeral(settings));
-    Harness::builder()
-        .with_size([1280.0, 800.0])
-        .with_context_setup(|ctx| {
-            install_fonts(ctx);
-        })
-        .build_ui_state(|ui, app: &mut ConsoleApp| app.show(ui), app)
-}
-
-/// Runs frames (in real time) until `done` holds.
-/// Clicks `label` once the window draws it: the core's view may be a frame ahead of the window.
-fn click_when_shown(h: &mut Console, label: &str) {
-    wait_until(h, label, |h| h.query_by_label(label).is_some());
-    h.get_by_label(label).click();
-}
-
-fn wait_until(h: &mut Console, what: &str, mut done: impl FnMut(&mut Console) -> bool) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        h.step();
-        if done(h) {
-            return;
-        }
-        if Instant::now() > deadline {
-            let shown: Vec<String> = h
-                .query_all_by_label_contains("ighting")
-                .chain(h.query_all_by_label_contains("dispatch"))
-                .filter_map(|n| n.accesskit_node().label())
-                .collect();
-            panic!("timed out waiting for {what}; the window shows {shown:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Whether some widget's label is `text`.
-fn shows(h: &Console, text: &str) -> bool {
-    h.query_all_by_label(text).next().is_some()
-}
-
-/// Whether some widget's label contains `text`.
-fn contains(h: &Console, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
+    WindowBuilder::new(handle).settings(settings).build()
 }
 
 fn dispatch_to(url: &str) -> DispatchSettings {
@@ -114,7 +65,6 @@ fn dispatch_to(url: &str) -> DispatchSettings {
 #[test]
 fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audited() {
     let data = tempfile::tempdir().unwrap();
-    let addr = kestrel::console::demo::free_loopback_addr().unwrap();
     // A TAK stand-in: CoT export goes to this UDP socket.
     let tak = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     tak.set_read_timeout(Some(Duration::from_millis(200)))
@@ -127,21 +77,15 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
         },
         ..Default::default()
     };
-    let handle = ConsoleHandle::start(ConsoleConfig {
-        links: vec![LinkSpec::UdpIn(addr)],
-        data_dir: Some(data.path().to_path_buf()),
-        operator: "observer li".into(),
-        dispatch: dispatch.clone(),
-        ..Default::default()
-    })
-    .unwrap();
-    let _sim = Simulator::start(SimConfig {
-        vehicles: 1,
-        endpoint: Endpoint::Udp(addr),
-        home: kestrel::console::demo::HOME,
-        ..Default::default()
-    })
-    .unwrap();
+    let (handle, _sim, _) = core_with_simulator(
+        ConsoleConfig {
+            data_dir: Some(data.path().to_path_buf()),
+            operator: "observer li".into(),
+            dispatch: dispatch.clone(),
+            ..Default::default()
+        },
+        aircraft(1),
+    );
     let mut h = window(handle, settings(dispatch));
     wait_until(&mut h, "the aircraft selected with a position", |h| {
         h.state().selected() == Some(1)
@@ -180,16 +124,11 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
     });
     // TAK got it as Cursor-on-Target (between the aircraft's position reports).
     let id = r.sighting.id.to_string();
-    let deadline = Instant::now() + WAIT;
     let mut buf = vec![0u8; 65536];
-    loop {
-        if let Ok(n) = tak.recv(&mut buf) {
-            if String::from_utf8_lossy(&buf[..n]).contains(&id) {
-                break;
-            }
-        }
-        assert!(Instant::now() < deadline, "no CoT event for the sighting");
-    }
+    wait::until("the CoT event for the sighting", WAIT, || {
+        tak.recv(&mut buf)
+            .is_ok_and(|n| String::from_utf8_lossy(&buf[..n]).contains(&id))
+    });
     // A pick in the video goes through the projection: an aircraft on the ground sees no ground
     // point, and the crew is told why rather than given a wrong position.
     h.state_mut().mark_sighting(MarkRequest::new(
@@ -206,22 +145,20 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
     assert_eq!(h.state().handle().view().sightings.list.len(), 1);
     // The audit trail has it, with the operator.
     let audit = kestrel::audit::AuditLog::open(&data.path().join("audit.db")).unwrap();
-    let deadline = Instant::now() + WAIT;
-    loop {
+    let e = wait::until("the sighting in the audit trail", WAIT, || {
         let entries = audit.entries().unwrap();
-        if let Some(e) = entries.iter().find(|e| e.action == "sighting") {
-            assert_eq!(e.operator, "observer li");
-            assert_eq!(e.aircraft, Some(1));
-            assert!(
-                e.detail.contains(&r.sighting.id.to_string()),
-                "{}",
-                e.detail
-            );
-            break;
+        match entries.iter().find(|e| e.action == "sighting") {
+            Some(e) => Ok(e.clone()),
+            None => Err(format!("no audit entry: {entries:?}")),
         }
-        assert!(Instant::now() < deadline, "no audit entry: {entries:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    });
+    assert_eq!(e.operator, "observer li");
+    assert_eq!(e.aircraft, Some(1));
+    assert!(
+        e.detail.contains(&r.sighting.id.to_string()),
+        "{}",
+        e.detail
+    );
     // While queued, an edit changes it in place.
     h.state()
         .handle()
@@ -240,7 +177,7 @@ fn the_s_key_marks_a_sighting_at_the_selected_aircraft_listed_as_queued_and_audi
 }
 
 /// Right-clicks the middle of the map and marks a sighting there as a person.
-fn mark_person_on_the_map(h: &mut Console) {
+fn mark_person_on_the_map(h: &mut Window) {
     let at = egui::pos2(690.0, 420.0);
     h.hover_at(at);
     h.step();
@@ -270,12 +207,11 @@ fn with_the_broker_down_a_sighting_stays_queued_and_is_acknowledged_once_dispatc
     let port = free_port();
     let url = format!("mqtt://127.0.0.1:{port}");
     let dispatch = dispatch_to(&url);
-    let handle = ConsoleHandle::start(ConsoleConfig {
+    let handle = start_core(ConsoleConfig {
         data_dir: Some(data.path().to_path_buf()),
         dispatch: dispatch.clone(),
         ..Default::default()
-    })
-    .unwrap();
+    });
     let mut h = window(handle, settings(dispatch));
     wait_until(&mut h, "dispatch offline", |h| {
         contains(h, "dispatch OFFLINE — 0 waiting")
@@ -327,7 +263,7 @@ fn with_the_broker_down_a_sighting_stays_queued_and_is_acknowledged_once_dispatc
 }
 
 fn record(n: u128, cat: Category, state: DeliveryState, north: f64, east: f64) -> SightingRecord {
-    let (lat, lon) = kestrel::console::demo::HOME;
+    let (lat, lon) = HOME;
     let time = Timestamp(1_764_400_000_000 + n as i64 * 97_000);
     SightingRecord {
         seq: n as i64,
@@ -367,7 +303,7 @@ fn record(n: u128, cat: Category, state: DeliveryState, north: f64, east: f64) -
 }
 
 /// A window without a core over a synthetic fleet, with `sightings` published.
-fn detached(sightings: Vec<SightingRecord>, connection: DispatchConnection) -> Console {
+fn detached(sightings: Vec<SightingRecord>, connection: DispatchConnection) -> Window {
     detached_with(sightings, connection, DispatchSettings::default())
 }
 
@@ -375,7 +311,7 @@ fn detached_with(
     sightings: Vec<SightingRecord>,
     connection: DispatchConnection,
     dispatch: DispatchSettings,
-) -> Console {
+) -> Window {
     utc();
     let handle = ConsoleHandle::detached();
     let mut fleet = SyntheticFleet::new(3, Instant::now());
@@ -392,17 +328,12 @@ fn detached_with(
     };
     view.sightings.list = Arc::new(sightings);
     handle.set_view(view);
-    let mut options = AppOptions::ephemeral(settings(dispatch));
-    options.show_clock = false;
-    let mut app = ConsoleApp::new(handle, options);
-    app.select(1);
-    Harness::builder()
-        .with_size([1280.0, 800.0])
-        .wgpu()
-        .with_context_setup(|ctx| {
-            install_fonts(ctx);
-        })
-        .build_ui_state(|ui, app: &mut ConsoleApp| app.show(ui), app)
+    WindowBuilder::new(handle)
+        .settings(settings(dispatch))
+        .without_clock()
+        .select(1)
+        .rendered()
+        .build()
 }
 
 #[test]
@@ -501,7 +432,7 @@ fn sightings_window_picture_and_editing_a_queued_one() {
     h.snapshot("console_sightings_en");
     // The note is changed in place.
     let fire = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + 3);
-    let note = |h: &Console| {
+    let note = |h: &Window| {
         let field = h.get_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "Note");
         field.click();
         field.type_text(" (more)");
@@ -543,7 +474,7 @@ fn dispatch_settings_refuse_a_bad_broker_url_and_apply_a_good_one() {
     h.run_steps(2);
     h.get_by_label("Dispatch settings").click();
     h.run_steps(3);
-    let field = |h: &Console| {
+    let field = |h: &Window| {
         h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Broker")
             .click();
     };

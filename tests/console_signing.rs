@@ -3,80 +3,36 @@
 //! sees it on; an unsigned second station trying to command the signed aircraft raises one
 //! refused-frames alert, not one per frame.
 
-use std::time::{Duration, Instant};
+mod common;
 
 use egui_kittest::kittest::{NodeT, Queryable};
-use egui_kittest::Harness;
-use kestrel_sim::{Endpoint, SimConfig, Simulator};
+use kestrel_sim::Simulator;
 use mavlink::MavHeader;
 
+use common::console::{
+    aircraft, contains, core_with_simulator, shows, start_core, wait_until, window, Window,
+};
+use common::wait::{self, WAIT};
 use kestrel::alerts::{AlertKind, Refusal};
-use kestrel::console::{ConsoleConfig, ConsoleHandle, Intent, Language, Settings, SigningIntent};
+use kestrel::console::{ConsoleConfig, Intent, SigningIntent};
 use kestrel::link::LinkSpec;
 use kestrel::protocol::Command;
 use kestrel::security::SigningState;
-use kestrel::tiles::TileSourceConfig;
-use kestrel::ui::{install_fonts, AppOptions, ConsoleApp};
 
-/// Generous: the machine running the tests may be busy.
-const WAIT: Duration = Duration::from_secs(60);
-
-type Console = Harness<'static, ConsoleApp>;
-
-/// A console (with a data directory, so keys are stored and commands audited) listening on a
-/// free loopback port, and one simulated aircraft sending to it.
-fn console_with_simulator(data: &std::path::Path) -> (Console, Simulator, std::net::SocketAddr) {
-    let addr = kestrel::console::demo::free_loopback_addr().unwrap();
-    let handle = ConsoleHandle::start(ConsoleConfig {
-        links: vec![LinkSpec::UdpIn(addr)],
-        data_dir: Some(data.to_path_buf()),
-        ..Default::default()
-    })
-    .unwrap();
-    let sim = Simulator::start(SimConfig {
-        vehicles: 1,
-        endpoint: Endpoint::Udp(addr),
-        home: kestrel::console::demo::HOME,
-        ..Default::default()
-    })
-    .unwrap();
-    let settings = Settings {
-        language: Language::English,
-        tile_source: TileSourceConfig::Grid,
-        ..Default::default()
-    };
-    let app = ConsoleApp::new(handle, AppOptions::ephemeral(settings));
-    let h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .with_context_setup(|ctx| {
-            install_fonts(ctx);
-        })
-        .build_ui_state(|ui, app: &mut ConsoleApp| app.show(ui), app);
-    (h, sim, addr)
+/// A console window (over a core with a data directory, so keys are stored and commands
+/// audited) joined to one simulated aircraft over loopback; and the address the core listens on.
+fn console_with_simulator(data: &std::path::Path) -> (Window, Simulator, std::net::SocketAddr) {
+    let (handle, sim, addr) = core_with_simulator(
+        ConsoleConfig {
+            data_dir: Some(data.to_path_buf()),
+            ..Default::default()
+        },
+        aircraft(1),
+    );
+    (window(handle), sim, addr)
 }
 
-/// Runs frames (in real time) until `done` holds.
-fn wait_until(h: &mut Console, what: &str, mut done: impl FnMut(&mut Console) -> bool) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        h.step();
-        if done(h) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn shows(h: &Console, label: &str) -> bool {
-    h.query_all_by_label(label).count() > 0
-}
-
-fn contains(h: &Console, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
-
-fn signing_state(h: &Console, sysid: u8) -> Option<SigningState> {
+fn signing_state(h: &Window, sysid: u8) -> Option<SigningState> {
     let view = h.state().handle().view();
     view.signing
         .iter()
@@ -137,19 +93,18 @@ fn trusting_the_link_and_confirming_sets_up_signing() {
         assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     }
     let audit = kestrel::audit::AuditLog::open(&data.path().join("audit.db")).unwrap();
-    let deadline = Instant::now() + WAIT;
-    loop {
+    wait::until("the set-up and the trust audited", WAIT, || {
         let entries = audit.entries().unwrap();
         let installed = entries
             .iter()
             .any(|e| e.action == "signing" && e.detail.contains("installed"));
         let trusted = entries.iter().any(|e| e.action == "link trust");
         if installed && trusted {
-            break;
+            Ok(())
+        } else {
+            Err(format!("not audited: {entries:?}"))
         }
-        assert!(Instant::now() < deadline, "not audited: {entries:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    });
 
     // Revoking, confirmed, turns signing off on both sides — with no refused-frames alert for
     // the aircraft's last unsigned frames before the key was dropped here.
@@ -215,7 +170,7 @@ fn an_unsigned_station_commanding_a_signed_aircraft_raises_one_alert() {
             intruder.send_to(&frame, console_addr).unwrap();
         }
     };
-    let refused = |h: &Console| {
+    let refused = |h: &Window| {
         h.state()
             .handle()
             .view()
@@ -262,17 +217,13 @@ fn an_unsigned_station_commanding_a_signed_aircraft_raises_one_alert() {
 
 #[test]
 fn links_trusted_in_the_settings_are_trusted_when_they_open() {
-    let addr = kestrel::console::demo::free_loopback_addr().unwrap();
-    let spec = LinkSpec::UdpIn(addr);
-    let handle = ConsoleHandle::start(ConsoleConfig {
+    let spec = LinkSpec::UdpIn(common::sim::free_udp_addr());
+    let handle = start_core(ConsoleConfig {
         links: vec![spec.clone()],
         trusted_links: vec![spec.to_string()],
         ..Default::default()
-    })
-    .unwrap();
-    let deadline = Instant::now() + WAIT;
-    while !handle.view().links.list.first().is_some_and(|l| l.trusted) {
-        assert!(Instant::now() < deadline, "the saved trust was not applied");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    });
+    wait::until("the saved trust applied", WAIT, || {
+        handle.view().links.list.first().is_some_and(|l| l.trusted)
+    });
 }

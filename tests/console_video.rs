@@ -8,22 +8,17 @@
 //!
 //! One test (pipelines are counted process-wide); no rendering (no GPU needed).
 
+mod common;
+
 use std::net::UdpSocket;
-use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::Queryable;
-use egui_kittest::Harness;
-use kestrel_sim::{Endpoint, SimConfig, Simulator};
+use kestrel_sim::SimConfig;
 
-use kestrel::console::{ConsoleConfig, ConsoleHandle, Language, Settings};
-use kestrel::link::LinkSpec;
-use kestrel::tiles::TileSourceConfig;
-use kestrel::ui::{install_fonts, AppOptions, ConsoleApp, VideoLayout};
-
-/// Generous: the machine running the tests may be busy.
-const WAIT: Duration = Duration::from_secs(60);
-
-type Console = Harness<'static, ConsoleApp>;
+use common::console::{aircraft, contains, core_with_simulator, shows, wait_until, window, HOME};
+use common::wait::{self, WAIT};
+use kestrel::console::ConsoleConfig;
+use kestrel::ui::VideoLayout;
 
 /// A run of `n` consecutive UDP ports free on this machine.
 fn free_ports(n: u16) -> u16 {
@@ -39,59 +34,23 @@ fn free_ports(n: u16) -> u16 {
     panic!("no free UDP ports");
 }
 
-fn wait_until(h: &mut Console, what: &str, mut done: impl FnMut(&mut Console) -> bool) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        h.step();
-        if done(h) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(30));
-    }
-}
-
-fn shows(h: &Console, label: &str) -> bool {
-    h.query_all_by_label(label).count() > 0
-}
-
-fn contains(h: &Console, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
-
 #[test]
 fn live_video_in_the_console() {
     let data = tempfile::tempdir().unwrap();
-    let addr = kestrel::console::demo::free_loopback_addr().unwrap();
-    let handle = ConsoleHandle::start(ConsoleConfig {
-        links: vec![LinkSpec::UdpIn(addr)],
-        data_dir: Some(data.path().to_path_buf()),
-        video: true,
-        ..Default::default()
-    })
-    .unwrap();
     let base = free_ports(2);
-    let sim = Simulator::start(SimConfig {
-        vehicles: 2,
-        endpoint: Endpoint::Udp(addr),
-        home: kestrel::console::demo::HOME,
-        video: true,
-        video_base_port: base,
-        ..Default::default()
-    })
-    .unwrap();
-    let settings = Settings {
-        language: Language::English,
-        tile_source: TileSourceConfig::Grid,
-        ..Default::default()
-    };
-    let app = ConsoleApp::new(handle, AppOptions::ephemeral(settings));
-    let mut h: Console = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .with_context_setup(|ctx| {
-            install_fonts(ctx);
-        })
-        .build_ui_state(|ui, app: &mut ConsoleApp| app.show(ui), app);
+    let (handle, sim, _) = core_with_simulator(
+        ConsoleConfig {
+            data_dir: Some(data.path().to_path_buf()),
+            video: true,
+            ..Default::default()
+        },
+        SimConfig {
+            video: true,
+            video_base_port: base,
+            ..aircraft(2)
+        },
+    );
+    let mut h = window(handle);
 
     // The first aircraft is selected by itself; its camera plays in the corner of the map, from
     // the port it announced, decoded at the camera's size.
@@ -159,7 +118,7 @@ fn live_video_in_the_console() {
     let sidecar: serde_json::Value =
         serde_json::from_slice(&std::fs::read(jpeg.with_extension("jpg.json")).unwrap()).unwrap();
     assert_eq!(sidecar["aircraft"], "Team 1");
-    assert!((sidecar["lat"].as_f64().unwrap() - kestrel::console::demo::HOME.0).abs() < 0.01);
+    assert!((sidecar["lat"].as_f64().unwrap() - HOME.0).abs() < 0.01);
     assert_eq!(sidecar["width"], 640);
 
     // Recording: started and stopped from the window, the file and its SHA-256 logged.
@@ -168,7 +127,18 @@ fn live_video_in_the_console() {
         contains(h, "recording to")
     });
     wait_until(&mut h, "the stop button", |h| shows(h, "■ Stop recording"));
-    std::thread::sleep(Duration::from_millis(1500));
+    wait_until(&mut h, "video going into the recording", |h| {
+        let view = h.state().handle().view();
+        let file = view
+            .video
+            .feeds
+            .get(&1)
+            .and_then(|f| f.status.recording.as_ref())
+            .and_then(|r| r.path.clone());
+        // More than the file's header: pictures are being written.
+        file.and_then(|f| std::fs::metadata(f).ok())
+            .is_some_and(|m| m.len() > 4096)
+    });
     h.get_by_label("■ Stop recording").click();
     wait_until(&mut h, "the recording saved", |h| {
         contains(h, "recording saved to")
@@ -206,10 +176,11 @@ fn live_video_in_the_console() {
 
     // Closing the console leaves no pipeline behind.
     drop(h);
-    let deadline = Instant::now() + WAIT;
-    while kestrel::video::pipeline::live_pipelines() > 0 {
-        assert!(Instant::now() < deadline, "pipelines leaked");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait::until("every pipeline closed (none leaked)", WAIT, || {
+        match kestrel::video::pipeline::live_pipelines() {
+            0 => Ok(()),
+            n => Err(format!("{n} pipelines alive")),
+        }
+    });
     drop(sim);
 }

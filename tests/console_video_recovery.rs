@@ -2,20 +2,17 @@
 //! unfinished (a fragmented MP4 cut mid-fragment, its marker naming a process that is gone)
 //! is found at start-up, fingerprinted, logged as recovered, and the operator is told once.
 
-use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+mod common;
 
-use egui_kittest::kittest::Queryable;
-use egui_kittest::Harness;
+use std::path::Path;
+use std::time::SystemTime;
+
 use gstreamer as gst;
 use gstreamer::prelude::*;
 
-use kestrel::console::{ConsoleConfig, ConsoleHandle, Language, Settings};
-use kestrel::tiles::TileSourceConfig;
-use kestrel::ui::{install_fonts, AppOptions, ConsoleApp};
+use common::console::{contains, start_core, wait_until, window};
+use kestrel::console::ConsoleConfig;
 use kestrel::video::recovery::{unfinished_dir, UnfinishedMarker};
-
-const WAIT: Duration = Duration::from_secs(60);
 
 /// Writes three seconds of fragmented MP4 and tears its end off, as a power cut would.
 fn cut_recording(path: &Path) {
@@ -53,37 +50,15 @@ fn the_console_recovers_an_unfinished_recording_at_start_and_says_so() {
     marker.pid = u32::MAX; // the process that wrote it is gone
     marker.write(&unfinished_dir(&log)).unwrap();
 
-    let handle = ConsoleHandle::start(ConsoleConfig {
+    let handle = start_core(ConsoleConfig {
         data_dir: Some(data.path().to_path_buf()),
         video: true,
         ..Default::default()
-    })
-    .unwrap();
-    let settings = Settings {
-        language: Language::English,
-        tile_source: TileSourceConfig::Grid,
-        ..Default::default()
-    };
-    let app = ConsoleApp::new(handle, AppOptions::ephemeral(settings));
-    let mut h: Harness<'static, ConsoleApp> = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .with_context_setup(|ctx| {
-            install_fonts(ctx);
-        })
-        .build_ui_state(|ui, app: &mut ConsoleApp| app.show(ui), app);
-
-    let deadline = Instant::now() + WAIT;
-    loop {
-        h.step();
-        if h.query_all_by_label_contains("recovered 1 unfinished recording(s) from K3 at")
-            .next()
-            .is_some()
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no recovery notice");
-        std::thread::sleep(Duration::from_millis(30));
-    }
+    });
+    let mut h = window(handle);
+    wait_until(&mut h, "the recovery notice", |h| {
+        contains(h, "recovered 1 unfinished recording(s) from K3 at")
+    });
 
     let (hash, bytes) = kestrel::video::recorder::sha256_file(&file).unwrap();
     let text = std::fs::read_to_string(&log).unwrap();

@@ -3,18 +3,19 @@
 //! (`UPDATE_SNAPSHOTS=1 cargo test --test console_video_views` rewrites them after a deliberate
 //! change): the main video with its flight HUD and stats, and the grid with one camera lost.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use egui_kittest::kittest::Queryable;
-use egui_kittest::Harness;
 
+use common::console::{Window, WindowBuilder};
 use kestrel::console::synthetic::SyntheticFleet;
 use kestrel::console::video::VideoFeed;
-use kestrel::console::{ConsoleHandle, Language, Settings};
-use kestrel::tiles::TileSourceConfig;
-use kestrel::ui::{install_fonts, AppOptions, ConsoleApp, VideoLayout};
+use kestrel::console::ConsoleHandle;
+use kestrel::ui::VideoLayout;
 use kestrel::video::stream_info::SourceOrigin;
 use kestrel::video::{Codec, LatestFrame, StreamState, StreamStats, VideoFrame, VideoStatus};
 
@@ -71,7 +72,7 @@ fn feed(sysid: u8, state: StreamState) -> VideoFeed {
 }
 
 /// A window over four synthetic aircraft with camera feeds; aircraft 3's camera is lost.
-fn console(layout: VideoLayout) -> Harness<'static, ConsoleApp> {
+fn console(layout: VideoLayout) -> Window {
     let handle = ConsoleHandle::detached();
     let mut fleet = SyntheticFleet::new(4, Instant::now());
     let lost = SystemTime::UNIX_EPOCH + Duration::from_secs(1_780_000_000);
@@ -93,25 +94,16 @@ fn console(layout: VideoLayout) -> Harness<'static, ConsoleApp> {
         view.video.feeds = feeds.clone();
         handle.set_view(view);
     }
-    let settings = Settings {
-        language: Language::English,
-        tile_source: TileSourceConfig::Grid,
-        ..Default::default()
-    };
-    let mut options = AppOptions::ephemeral(settings);
-    options.show_clock = false;
-    let mut app = ConsoleApp::new(handle, options);
-    app.select(1);
-    app.video_mut().set_layout(layout);
-    app.video_mut().set_stats(true);
-    Harness::builder()
-        .with_size([1280.0, 800.0])
-        .with_step_dt(0.05)
-        .wgpu()
-        .with_context_setup(|ctx| {
-            install_fonts(ctx);
+    WindowBuilder::new(handle)
+        .without_clock()
+        .select(1)
+        .with_app(move |app| {
+            app.video_mut().set_layout(layout);
+            app.video_mut().set_stats(true);
         })
-        .build_ui_state(|ui, app: &mut ConsoleApp| app.show(ui), app)
+        .step_dt(0.05)
+        .rendered()
+        .build()
 }
 
 #[test]

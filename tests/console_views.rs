@@ -4,23 +4,23 @@
 //! Also the window's behaviour that needs no aircraft: alerts are impossible to miss until
 //! acknowledged, destructive commands wait for confirmation, the language switch.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use egui_kittest::kittest::Queryable;
-use egui_kittest::Harness;
 
+use common::console::{contains, english, Window, WindowBuilder};
 use kestrel::alerts::{Alert, AlertKind, Severity};
 use kestrel::console::synthetic::SyntheticFleet;
 use kestrel::console::{
     AlertIntent, CommandIntent, ConsoleHandle, ConsoleView, Intent, Language, Settings,
 };
 use kestrel::protocol::PilotAction;
-use kestrel::tiles::TileSourceConfig;
-use kestrel::ui::{install_fonts, AppOptions, ConsoleApp};
 
 /// A window over `n` synthetic aircraft with a minute of history, aircraft 1 selected.
-fn console(n: usize, language: Language) -> (Harness<'static, ConsoleApp>, SyntheticFleet) {
+fn console(n: usize, language: Language) -> (Window, SyntheticFleet) {
     let handle = ConsoleHandle::detached();
     let mut fleet = SyntheticFleet::new(n, Instant::now());
     for i in 0..=600u64 {
@@ -28,26 +28,19 @@ fn console(n: usize, language: Language) -> (Harness<'static, ConsoleApp>, Synth
         fleet.step(t);
         handle.set_view(fleet.view(t, i));
     }
-    let settings = Settings {
-        language,
-        tile_source: TileSourceConfig::Grid,
-        ..Default::default()
-    };
-    let mut options = AppOptions::ephemeral(settings);
-    options.show_clock = false;
-    let mut app = ConsoleApp::new(handle, options);
-    app.select(1);
-    let harness = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .wgpu()
-        .with_context_setup(|ctx| {
-            install_fonts(ctx);
+    let harness = WindowBuilder::new(handle)
+        .settings(Settings {
+            language,
+            ..english()
         })
-        .build_ui_state(|ui, app: &mut ConsoleApp| app.show(ui), app);
+        .without_clock()
+        .select(1)
+        .rendered()
+        .build();
     (harness, fleet)
 }
 
-fn publish(h: &Harness<'static, ConsoleApp>, view: ConsoleView) {
+fn publish(h: &Window, view: ConsoleView) {
     h.state().handle().set_view(view);
 }
 
@@ -171,11 +164,6 @@ fn return_to_launch_waits_for_confirmation_and_cancel_sends_nothing() {
             ..
         })]
     ));
-}
-
-/// Whether some widget's label contains `text`.
-fn contains(h: &Harness<'static, ConsoleApp>, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
 }
 
 #[test]

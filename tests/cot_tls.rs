@@ -5,7 +5,7 @@
 //! reason; a dropped connection is re-established. The test CAs and certificates are made with
 //! the openssl CLI, like the Mosquitto TLS tests do.
 
-mod mqtt_support;
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -49,7 +49,7 @@ struct Pki {
 }
 
 fn make_pki(dir: &Path) -> Pki {
-    let tls = mqtt_support::make_tls_files(dir, "u", "p");
+    let tls = common::mqtt::make_tls_files(dir, "u", "p");
     let p = |n: &str| dir.join(n);
     openssl(
         &[
@@ -355,7 +355,7 @@ fn ssl_without_a_client_certificate_or_with_bad_files_is_refused_at_start() {
 
 #[test]
 fn the_console_shows_why_its_cot_stream_to_tak_is_down() {
-    use kestrel::console::{ConsoleConfig, ConsoleHandle, DispatchSettings};
+    use kestrel::console::{ConsoleConfig, DispatchSettings};
     let ours = tempfile::tempdir().unwrap();
     let theirs = tempfile::tempdir().unwrap();
     let ours = make_pki(ours.path());
@@ -375,22 +375,13 @@ fn the_console_shows_why_its_cot_stream_to_tak_is_down() {
     dispatch.cot.cert_file = Some(ours.client_cert.clone());
     dispatch.cot.key_file = Some(ours.client_key.clone());
     let data = tempfile::tempdir().unwrap();
-    let handle = ConsoleHandle::start(ConsoleConfig {
+    let handle = common::console::start_core(ConsoleConfig {
         data_dir: Some(data.path().to_path_buf()),
         dispatch,
         ..Default::default()
-    })
-    .unwrap();
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        if let Some(why) = handle.view().sightings.dispatch.cot_down.clone() {
-            assert!(why.contains("not signed by a trusted CA"), "{why}");
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no CoT status in the view"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    });
+    let why = common::wait::until("the CoT status in the view", WAIT, || {
+        handle.view().sightings.dispatch.cot_down.clone()
+    });
+    assert!(why.contains("not signed by a trusted CA"), "{why}");
 }

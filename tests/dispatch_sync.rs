@@ -3,13 +3,15 @@
 //! messages, two consoles sharing a broker (with fleet positions and CoT), every output of the
 //! receiver handed what it stored, edits and corrections, and TLS with passwords.
 
-mod mqtt_support;
+mod common;
 
 use std::collections::{HashMap, HashSet};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::mqtt::{free_port, make_tls_files, Mosquitto};
+use common::wait::eventually;
 use kestrel::dispatch::broker::{BrokerConfig, Credentials};
 use kestrel::dispatch::centre::receiver::{self, ReceiverConfig};
 use kestrel::dispatch::centre::store::DispatchStore;
@@ -21,7 +23,6 @@ use kestrel::sightings::{
     Category, DeliveryState, NewSighting, Position, Priority, SightingEdit, SightingStore,
     Timestamp,
 };
-use mqtt_support::{eventually, free_port, make_tls_files, Mosquitto};
 use uuid::Uuid;
 
 const KESTREL: &str = env!("CARGO_BIN_EXE_kestrel");
@@ -182,12 +183,14 @@ async fn sync_killed_with_sigkill_twenty_times_loses_nothing_and_stores_nothing_
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     ids.push(store.add(sighting(i)).await.expect("saved").id);
                     i += 1;
+                    // The scenario's pace: a sighting every few milliseconds.
                     tokio::time::sleep(Duration::from_millis(4)).await;
                 }
                 ids
             })
         };
         let mut child = sync_cmd(false).spawn().expect("run kestrel sync");
+        // The scenario: killed at a random moment of its work (not waiting for anything).
         tokio::time::sleep(Duration::from_millis(fastrand::u64(20..300))).await;
         if console.counts().unwrap().unacknowledged() > 0 {
             killed_with_work_left += 1;

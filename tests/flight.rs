@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::*;
+use common::sim::*;
 use kestrel::fleet::LinkState;
 use kestrel::link::LinkSpec;
 use kestrel::plan::{MissionItem, MissionKind, MissionPlan};
@@ -24,7 +24,7 @@ fn mode(name: &str) -> Command {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovers_five_aircraft_over_udp() {
     let (_sim, station) = udp_fleet(5, 1.0, Faults::default()).await;
-    let ids = wait_until(&station, LONG, "5 aircraft with positions", |s| {
+    let ids = wait_fleet(&station, LONG, "5 aircraft with positions", |s| {
         (s.aircraft.iter().filter(|a| a.position.is_some()).count() == 5)
             .then(|| s.aircraft.iter().map(|a| a.sysid).collect::<Vec<_>>())
     })
@@ -66,7 +66,7 @@ async fn discovers_five_aircraft_over_tcp_one_link_each() {
             .unwrap();
         station.add_link(spec).await.unwrap();
     }
-    wait_until(&station, LONG, "5 aircraft over TCP", |s| {
+    wait_fleet(&station, LONG, "5 aircraft over TCP", |s| {
         (s.aircraft.iter().filter(|a| a.position.is_some()).count() == 5).then_some(())
     })
     .await;
@@ -107,7 +107,7 @@ fn patrol(center: (f64, f64), n: usize, alt: f32) -> MissionPlan {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_sortie_arm_takeoff_mission_rtl_land() {
     let (sim, station) = udp_fleet(1, 10.0, Faults::default()).await;
-    let start = wait_until(&station, LONG, "aircraft 1 position", |s| {
+    let start = wait_fleet(&station, LONG, "aircraft 1 position", |s| {
         s.get(1).and_then(|a| a.position)
     })
     .await;
@@ -138,7 +138,7 @@ async fn full_sortie_arm_takeoff_mission_rtl_land() {
         .await
         .unwrap()
         .is_accepted());
-    wait_until(&station, LONG, "climb to 30 m", |s| {
+    wait_fleet(&station, LONG, "climb to 30 m", |s| {
         s.get(1).filter(|a| a.alt_rel_m > 28.0).map(|_| ())
     })
     .await;
@@ -148,7 +148,7 @@ async fn full_sortie_arm_takeoff_mission_rtl_land() {
         .await
         .unwrap()
         .is_accepted());
-    wait_until(
+    wait_fleet(
         &station,
         Duration::from_secs(120),
         "last mission item reached",
@@ -165,7 +165,7 @@ async fn full_sortie_arm_takeoff_mission_rtl_land() {
         .await
         .unwrap()
         .is_accepted());
-    wait_until(
+    wait_fleet(
         &station,
         Duration::from_secs(120),
         "landed and disarmed at home",
@@ -184,7 +184,7 @@ async fn full_sortie_arm_takeoff_mission_rtl_land() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_refused_with_a_reason() {
     let (_sim, station) = udp_fleet(1, 1.0, Faults::default()).await;
-    wait_until(&station, LONG, "aircraft", |s| s.get(1).map(|_| ())).await;
+    wait_fleet(&station, LONG, "aircraft", |s| s.get(1).map(|_| ())).await;
     // Take-off while disarmed is refused, not ignored.
     let outcome = station
         .command(1, &Command::Takeoff { alt_m: 10.0 })
@@ -211,7 +211,7 @@ async fn commands_refused_with_a_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn link_loss_is_detected_and_recovered() {
     let (sim, station) = udp_fleet(2, 1.0, Faults::default()).await;
-    wait_until(&station, LONG, "connected", |s| {
+    wait_fleet(&station, LONG, "connected", |s| {
         (s.aircraft.len() == 2
             && s.aircraft
                 .iter()
@@ -220,7 +220,7 @@ async fn link_loss_is_detected_and_recovered() {
     })
     .await;
     sim.set_link_down(true);
-    wait_until(
+    wait_fleet(
         &station,
         Duration::from_secs(20),
         "both aircraft lost",
@@ -233,7 +233,7 @@ async fn link_loss_is_detected_and_recovered() {
     )
     .await;
     sim.set_link_down(false);
-    wait_until(
+    wait_fleet(
         &station,
         Duration::from_secs(20),
         "both aircraft back",
@@ -263,7 +263,7 @@ async fn aircraft_heard_on_two_links_is_one_aircraft() {
             .await
             .unwrap();
     }
-    wait_until(&station, LONG, "heard on both links", |s| {
+    wait_fleet(&station, LONG, "heard on both links", |s| {
         s.get(1).filter(|a| a.links.len() == 2).map(|_| ())
     })
     .await;
@@ -276,7 +276,7 @@ async fn aircraft_heard_on_two_links_is_one_aircraft() {
 }
 
 async fn airborne(sim: &Simulator, station: &Station, alt: f32) {
-    wait_until(station, LONG, "aircraft", |s| {
+    wait_fleet(station, LONG, "aircraft", |s| {
         s.get(1).and_then(|a| a.position)
     })
     .await;
@@ -306,7 +306,7 @@ async fn failsafe_low_battery_returns_home() {
     let (sim, station) = udp_fleet(1, 10.0, Faults::default()).await;
     airborne(&sim, &station, 20.0).await;
     sim.set_battery_percent(0, 15.0);
-    wait_until(&station, LONG, "RTL after low battery", |s| {
+    wait_fleet(&station, LONG, "RTL after low battery", |s| {
         s.get(1).filter(|a| a.mode_name() == "RTL").map(|_| ())
     })
     .await;
@@ -352,7 +352,7 @@ async fn failsafe_fence_breach_returns_home() {
         .await
         .unwrap()
         .is_accepted());
-    wait_until(
+    wait_fleet(
         &station,
         Duration::from_secs(120),
         "RTL after fence breach",

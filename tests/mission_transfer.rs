@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::*;
+use common::sim::*;
 use kestrel::plan::mission::cmd;
 use kestrel::plan::{MissionItem, MissionKind, MissionPlan};
 use kestrel::protocol::TransferPolicy;
@@ -60,7 +60,7 @@ async fn round_trip_all_lists_at_20_percent_loss_and_100ms_latency() {
         ..Default::default()
     };
     let (sim, station) = udp_fleet(1, 1.0, faults).await;
-    wait_until(&station, Duration::from_secs(60), "aircraft", |s| {
+    wait_fleet(&station, Duration::from_secs(60), "aircraft", |s| {
         s.get(1).map(|_| ())
     })
     .await;
@@ -106,7 +106,7 @@ async fn round_trip_all_lists_at_20_percent_loss_and_100ms_latency() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_link_fails_plainly() {
     let (sim, station) = udp_fleet(1, 1.0, Faults::default()).await;
-    wait_until(&station, Duration::from_secs(60), "aircraft", |s| {
+    wait_fleet(&station, Duration::from_secs(60), "aircraft", |s| {
         s.get(1).map(|_| ())
     })
     .await;

@@ -2,7 +2,13 @@
 //! every waypoint (including the detour around a no-fly zone) and lands home; the sortie's state
 //! follows the flight from telemetry: uploaded → flying → completed.
 
+mod common;
+
 use std::time::Duration;
+
+use common::sim::{free_udp_addr, wait_fleet};
+use common::wait::WAIT;
+use common::wait::{self, eventually, Deadline};
 
 use kestrel::crew::sortie::advance;
 use kestrel::crew::{FlightObservation, SortieProgress, SortieState};
@@ -17,20 +23,13 @@ use kestrel::time::now_unix;
 use kestrel_sim::{Endpoint, SimConfig, Simulator};
 use mavlink::dialects::ardupilotmega::MavMessage;
 
-fn free_udp_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0")
-        .and_then(|s| s.local_addr())
-        .map(|a| a.port())
-        .expect("a free UDP port")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planned_route_flown_in_auto_reaches_every_waypoint() {
     let home = GeoPoint {
         lat: kestrel_sim::config::DEFAULT_HOME.0,
         lon: kestrel_sim::config::DEFAULT_HOME.1,
     };
-    let port = free_udp_port();
+    let addr = free_udp_addr();
     // The simulator runs 20x faster, its GCS failsafe too: send heartbeats 20x as often.
     let speedup = 20.0;
     let station = Station::start(StationConfig {
@@ -39,16 +38,12 @@ async fn planned_route_flown_in_auto_reaches_every_waypoint() {
     })
     .expect("station starts");
     station
-        .add_link(
-            format!("udpin:127.0.0.1:{port}")
-                .parse()
-                .expect("link spec"),
-        )
+        .add_link(format!("udpin:{addr}").parse().expect("link spec"))
         .await
         .expect("link opens");
     let sim = Simulator::start(SimConfig {
         vehicles: 1,
-        endpoint: Endpoint::Udp(([127, 0, 0, 1], port).into()),
+        endpoint: Endpoint::Udp(addr),
         home: (home.lat, home.lon),
         speedup,
         ..Default::default()
@@ -56,14 +51,13 @@ async fn planned_route_flown_in_auto_reaches_every_waypoint() {
     .expect("simulator starts");
 
     // Wait for the aircraft and its position.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while station.snapshot().get(1).and_then(|a| a.position).is_none() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "aircraft 1 never reported a position"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_fleet(
+        &station,
+        Duration::from_secs(30),
+        "aircraft 1's position",
+        |s| s.get(1).and_then(|a| a.position),
+    )
+    .await;
 
     // A perimeter patrol of a 200 m square east of home, with a no-fly zone on the straight way
     // there so the route has to go around it.
@@ -159,15 +153,17 @@ async fn planned_route_flown_in_auto_reaches_every_waypoint() {
         .collect();
     let mut closest = vec![f64::INFINITY; targets.len()];
     let mut was_armed = false;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
+    let deadline = Deadline::after(Duration::from_secs(240), "the flight to finish");
     loop {
-        if tokio::time::Instant::now() >= deadline {
+        if deadline.passed() {
             let texts: Vec<String> = station
                 .snapshot()
                 .get(1)
                 .map(|a| a.status_texts.iter().map(|t| t.text.clone()).collect())
                 .unwrap_or_default();
-            panic!("the flight did not finish; closest approaches {closest:?}; autopilot said {texts:?}");
+            deadline.fail(Some(format!(
+                "closest approaches {closest:?}; autopilot said {texts:?}"
+            )));
         }
         let v = sim.snapshot(0).expect("vehicle 0");
         let here = GeoPoint {
@@ -190,11 +186,18 @@ async fn planned_route_flown_in_auto_reaches_every_waypoint() {
         if was_armed && !v.armed {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        // The track is sampled at this interval.
+        tokio::time::sleep(wait::POLL).await;
     }
     // The autopilot reports each waypoint reached, and the sampled track passed close to it
-    // (samples are a few metres apart at cruise speed, more on a loaded machine).
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // (samples are a few metres apart at cruise speed, more on a loaded machine). The reports
+    // sent before landing may still be on their way to the collector: wait for them (the checks
+    // below say which one is missing if one never comes).
+    eventually(WAIT, || {
+        let reached = reached.lock().expect("not poisoned");
+        targets.iter().all(|(seq, _, _)| reached.contains(seq))
+    })
+    .await;
     collector.abort();
     let reached = reached.lock().expect("not poisoned").clone();
     for (i, (seq, _, _)) in targets.iter().enumerate() {
@@ -221,18 +224,21 @@ async fn planned_route_flown_in_auto_reaches_every_waypoint() {
         ) < 10.0,
         "landed home"
     );
-    // The last telemetry may lag the simulator by a frame or two: give the tracker a moment.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !progress.state().is_final() && tokio::time::Instant::now() < deadline {
-        if let Some(a) = station.snapshot().get(1) {
-            progress = advance(
-                &progress,
-                &FlightObservation::from_aircraft(a, now_unix()),
-                last_item,
-            );
+    // The last telemetry may lag the simulator by a frame or two: give the tracker a moment
+    // (the check below says where it stands if it never finishes).
+    eventually(Duration::from_secs(10), || {
+        if !progress.state().is_final() {
+            if let Some(a) = station.snapshot().get(1) {
+                progress = advance(
+                    &progress,
+                    &FlightObservation::from_aircraft(a, now_unix()),
+                    last_item,
+                );
+            }
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        progress.state().is_final()
+    })
+    .await;
     assert_eq!(progress.state(), SortieState::Completed, "{progress:?}");
     assert!(
         progress.distance_m > route.sorties[0].stats.length_m * 0.8,

@@ -2,10 +2,14 @@
 //! data directory, their errors, and durability — a process adding sightings is killed with
 //! SIGKILL, and every sighting it was told is saved is on disk afterwards.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use common::wait::WAIT;
 
 use kestrel::sightings::{Category, DeliveryState, NewSighting, Position, SightingStore};
 use uuid::Uuid;
@@ -362,6 +366,7 @@ fn confirmed_sightings_survive_sigkill() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (first_tx, first_confirmed) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
             let mut ids = Vec::new();
             for line in BufReader::new(stdout).lines() {
@@ -369,19 +374,17 @@ fn confirmed_sightings_survive_sigkill() {
                 if let Some(id) = line.strip_prefix("saved ") {
                     if let Ok(id) = id.trim().parse::<Uuid>() {
                         ids.push(id);
+                        let _ = first_tx.send(());
                     }
                 }
             }
             ids
         });
-        // Let it write for a while (at least until the first confirmation), then kill it.
-        let start = Instant::now();
-        while !dir.path().join("sightings.db-wal").exists()
-            && start.elapsed() < Duration::from_secs(30)
-        {
-            std::thread::sleep(Duration::from_millis(10));
+        // Let it write until its first confirmation, then (the scenario: a kill at any moment
+        // of busy writing) on for a random 0.2–0.6 s, then kill it.
+        if first_confirmed.recv_timeout(WAIT).is_ok() {
+            std::thread::sleep(Duration::from_millis(200 + fastrand::u64(0..400)));
         }
-        std::thread::sleep(Duration::from_millis(200 + fastrand::u64(0..400)));
         child.kill().unwrap();
         child.wait().unwrap();
         let confirmed = reader.join().unwrap();

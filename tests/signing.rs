@@ -7,7 +7,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::*;
+use common::sim::*;
+use common::wait;
 use kestrel::link::{LinkId, LinkSpec};
 use kestrel::protocol::{Command, CommandPolicy};
 use kestrel::station::{Station, StationConfig};
@@ -64,18 +65,6 @@ async fn intruder(sim: &Simulator) -> Station {
         .expect("udpout link");
     station.wait_for_aircraft(1, LONG).await;
     station
-}
-
-async fn wait_for_mode(sim: &Simulator, name: &str) {
-    let deadline = tokio::time::Instant::now() + LONG;
-    while sim.snapshot(0).unwrap().mode != name {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "aircraft never reached {name} (mode {})",
-            sim.snapshot(0).unwrap().mode
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -171,18 +160,21 @@ async fn a_replayed_signed_frame_is_ignored() {
     );
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.send_to(&captured, sim.vehicle_addrs()[0]).unwrap();
-    wait_for_mode(&sim, "LOITER").await;
+    wait_sim(&sim, 0, LONG, "the aircraft in LOITER", |v| {
+        v.mode == "LOITER"
+    })
+    .await;
 
     // The rightful station moves on...
     let outcome = station.command(1, &mode("STABILIZE")).await.expect("sent");
     assert!(outcome.is_accepted(), "{outcome}");
     // ...and the captured frame, sent again, is refused as a replay.
     let before = sim.signing_counts(0).unwrap();
-    let deadline = tokio::time::Instant::now() + LONG;
-    while sim.signing_counts(0).unwrap().replayed == before.replayed {
-        assert!(tokio::time::Instant::now() < deadline, "replay not counted");
+    wait::until_async("the replay counted", LONG, || {
+        // Sent again on each try: a datagram may be lost.
         socket.send_to(&captured, sim.vehicle_addrs()[0]).unwrap();
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        sim.signing_counts(0).unwrap().replayed > before.replayed
+    })
+    .await;
     assert_eq!(sim.snapshot(0).unwrap().mode, "STABILIZE");
 }

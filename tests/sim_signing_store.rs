@@ -6,7 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::*;
+use common::sim::*;
+use common::wait;
 use kestrel::link::LinkSpec;
 use kestrel::protocol::{Command, CommandPolicy};
 use kestrel::station::{Station, StationConfig};
@@ -28,15 +29,6 @@ fn simulator(gcs: std::net::SocketAddr, store: &std::path::Path) -> Simulator {
         ..Default::default()
     })
     .expect("simulator")
-}
-
-/// Waits (generously) until `done` holds.
-async fn poll(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + LONG;
-    while !done() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
 }
 
 /// Good signed frames the station accepted from aircraft 1 so far.
@@ -67,7 +59,7 @@ async fn a_restarted_simulator_keeps_enforcing_signing() {
     station.setup_signing(1).await.expect("signing set up");
     // The key reached the store when it was installed; owner-only.
     let file = store.clone();
-    poll("the store written", || file.exists()).await;
+    wait::until_async("the store written", LONG, || file.exists()).await;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -80,7 +72,7 @@ async fn a_restarted_simulator_keeps_enforcing_signing() {
     let before = accepted(&station);
     let sim = simulator(addr, &store);
     assert!(sim.snapshot(0).unwrap().signing, "key not restored");
-    poll("signed frames from the restarted aircraft", || {
+    wait::until_async("signed frames from the restarted aircraft", LONG, || {
         accepted(&station) > before + 5
     })
     .await;

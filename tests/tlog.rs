@@ -4,7 +4,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::*;
+use common::sim::*;
+use common::wait::{self, WAIT};
 use kestrel::link::tlog::TlogReader;
 use kestrel::link::{LinkCondition, LinkSpec};
 use kestrel::station::{Station, StationConfig};
@@ -27,11 +28,26 @@ async fn a_session_is_logged_and_replays_as_the_same_fleet() {
         ..Default::default()
     })
     .unwrap();
-    wait_until(&station, Duration::from_secs(60), "3 aircraft", |s| {
+    wait_fleet(&station, Duration::from_secs(60), "3 aircraft", |s| {
         (s.aircraft.iter().filter(|a| a.position.is_some()).count() == 3).then_some(())
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The station's own heartbeats (1 Hz) go into the log too: wait until it holds both
+    // directions, flushing it to look.
+    wait::until_async("telemetry and our heartbeats in the log", WAIT, || {
+        station.flush_tlog();
+        let records: Vec<_> = TlogReader::open(&path)
+            .unwrap()
+            .map_while(Result::ok)
+            .collect();
+        let sysids: std::collections::BTreeSet<u8> = records.iter().map(|r| r.frame[5]).collect();
+        if records.len() > 30 && [255, 1, 3].iter().all(|s| sysids.contains(s)) {
+            Ok(())
+        } else {
+            Err(format!("{} records from {sysids:?}", records.len()))
+        }
+    })
+    .await;
     drop(sim);
     drop(station);
 
@@ -63,18 +79,15 @@ async fn a_session_is_logged_and_replays_as_the_same_fleet() {
         })
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
+    wait::until_async("the replay to finish", Duration::from_secs(30), || {
         let l = replay.links().into_iter().find(|l| l.id == id).unwrap();
         if matches!(l.condition, LinkCondition::Closed(_)) {
-            break;
+            Ok(())
+        } else {
+            Err(format!("{l:?}"))
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "replay did not finish: {l:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await;
     let snap = replay.snapshot();
     let ids: Vec<u8> = snap.aircraft.iter().map(|a| a.sysid).collect();
     assert_eq!(ids, vec![1, 2, 3]);

@@ -3,24 +3,25 @@
 //! with its tags, a snapshot is a valid JPEG with its position, and H.265, MPEG-TS and custom
 //! pipeline sources play.
 
-mod video_util;
+mod common;
 
 use std::path::Path;
 use std::time::Duration;
 
+use common::video::*;
+use common::wait::{self, within};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use kestrel::video::exif::{self, GeoTag};
 use kestrel::video::{RecordingRequest, SnapshotMeta, StreamState, VideoEvent};
 use kestrel_sim::video::{SenderConfig, TestCodec, TestVideoSender};
-use video_util::*;
 
 const LONG: Duration = Duration::from_secs(30);
 
 /// Decodes a file with decodebin; returns (frames, width, height, tag text). A decoding error
 /// fails the test.
 fn decode_file(path: &Path) -> (u64, u32, u32, String) {
-    let d = video_util::decode_file(path);
+    let d = common::video::decode_file(path);
     if let Some(e) = d.error {
         panic!("decoding {}: {e}", path.display());
     }
@@ -43,9 +44,9 @@ async fn sim_stream_is_decoded_into_frames_of_the_right_size() {
         .collect();
     assert!(distinct.len() >= 4, "picture looks blank: {distinct:?}");
     // Newer frames keep coming and replace the old one.
-    let next = wait_for("a newer frame", LONG, || latest.newer_than(frame.seq)).await;
+    let next = wait::until_async("a newer frame", LONG, || latest.newer_than(frame.seq)).await;
     assert!(next.seq > frame.seq);
-    let st = wait_for("stats with a frame rate", LONG, || {
+    let st = wait::until_async("stats with a frame rate", LONG, || {
         let s = stream.status();
         (s.stats.fps > 0.0 && s.stats.bitrate_bps > 0).then_some(s)
     })
@@ -80,7 +81,7 @@ async fn recording_decodes_back_to_frames_with_its_tags_and_hash() {
             })
             .await
             .unwrap();
-        wait_for("the recording to open", LONG, || {
+        wait::until_async("the recording to open", LONG, || {
             stream
                 .status()
                 .recording
@@ -90,7 +91,7 @@ async fn recording_decodes_back_to_frames_with_its_tags_and_hash() {
         .await;
         // About two seconds of video (60 frames at 30 fps), counted, not slept.
         let start = latest.count();
-        wait_for("60 more frames", LONG, || {
+        wait::until_async("60 more frames", LONG, || {
             (latest.count() >= start + 60).then_some(())
         })
         .await;
@@ -214,7 +215,7 @@ async fn h265_stream_plays_when_joined_mid_stream() {
             s2.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             gst::PadProbeReturn::Ok
         });
-    wait_for("the sender to encode 40 frames", LONG, || {
+    wait::until_async("the sender to encode 40 frames", LONG, || {
         (sent.load(std::sync::atomic::Ordering::Relaxed) >= 40).then_some(())
     })
     .await;
@@ -248,7 +249,7 @@ async fn mpeg_ts_over_udp_plays_and_records() {
         })
         .await
         .unwrap();
-    let path = wait_for("the recording to open", LONG, || {
+    let path = wait::until_async("the recording to open", LONG, || {
         for e in stream.events().try_iter() {
             assert!(!matches!(e, VideoEvent::RecordingFailed { .. }), "{e:?}");
         }
@@ -259,7 +260,7 @@ async fn mpeg_ts_over_udp_plays_and_records() {
     assert!(name.starts_with("TS_") && name.ends_with("Z.mp4"), "{name}");
     let latest = stream.latest();
     let start = latest.count();
-    wait_for("50 more frames", LONG, || {
+    wait::until_async("50 more frames", LONG, || {
         (latest.count() >= start + 50).then_some(())
     })
     .await;
@@ -305,7 +306,7 @@ async fn a_broken_source_reports_an_error_and_keeps_retrying() {
     };
     assert!(message.contains("nosuchelement"), "{message}");
     // It retries rather than giving up.
-    wait_for("a retry", LONG, || {
+    wait::until_async("a retry", LONG, || {
         (stream.status().reconnects >= 1).then_some(())
     })
     .await;
@@ -322,7 +323,7 @@ async fn a_decoder_that_cannot_decode_falls_back_to_software() {
     cfg.decoder = kestrel::video::decoder::DecoderPreference::Element("jpegdec".into());
     let stream = kestrel::video::VideoStream::start(cfg).unwrap();
     wait_frame(&stream, 0, "a frame after falling back", LONG).await;
-    let st = wait_for("the decoder in the status", LONG, || {
+    let st = wait::until_async("the decoder in the status", LONG, || {
         Some(stream.status()).filter(|s| s.decoder.is_some())
     })
     .await;

@@ -3,11 +3,11 @@
 //! is a geotagged JPEG, the recording plays back and its hash is in the evidence log; bad
 //! input gets a clear error.
 
-mod video_util;
+mod common;
 
 use std::process::Command;
 
-use video_util::*;
+use common::video::*;
 
 fn kestrel(data_dir: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kestrel"));

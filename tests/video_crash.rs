@@ -4,13 +4,14 @@
 //! and logs it to the evidence log as unfinished but recovered, with its real SHA-256. SIGTERM
 //! instead ends the recording early but cleanly.
 
-mod video_util;
+mod common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use video_util::*;
+use common::video::*;
+use common::wait;
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -46,26 +47,18 @@ fn mp4_boxes(path: &Path) -> Vec<String> {
     out
 }
 
-/// Waits (generously) until `path` has kept growing for `span` after its first bytes.
+/// Waits (generously) until video is going into `path`, then lets `span` more be recorded.
 fn wait_recording_for(path: &Path, span: Duration) {
-    let deadline = Instant::now() + LONG;
-    let mut first_bytes = None;
-    loop {
-        let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        // More than the file header: video is going in.
-        if len > 4096 && first_bytes.is_none() {
-            first_bytes = Some(Instant::now());
-        }
-        if first_bytes.is_some_and(|t| t.elapsed() >= span) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{} did not grow within {LONG:?}",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait::until(
+        &format!("video going into {}", path.display()),
+        LONG,
+        || {
+            // More than the file header.
+            std::fs::metadata(path).is_ok_and(|m| m.len() > 4096)
+        },
+    );
+    // The scenario, not synchronisation: `span` of recording before the crash (or the stop).
+    std::thread::sleep(span);
 }
 
 fn crash_and_recover(ext: &str) {
@@ -210,11 +203,9 @@ fn a_terminated_recording_finishes_its_file_cleanly() {
         .status()
         .unwrap();
     assert!(kill.success());
-    let deadline = Instant::now() + LONG;
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "kestrel did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait::until("kestrel to stop on SIGTERM", LONG, || {
+        child.try_wait().unwrap().is_some()
+    });
     let output = child.wait_with_output().unwrap();
     assert!(
         output.status.success(),

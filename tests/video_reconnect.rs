@@ -1,19 +1,21 @@
 //! Stream loss and recovery over real pipelines: when the aircraft's video stops, the stream
-//! says "no signal" within about a second, rebuilds its pipeline, and plays again by itself
+//! says "no signal" since the last picture, rebuilds its pipeline, and plays again by itself
 //! when the video returns; repeated losses leak neither pipelines nor threads, and a recording
-//! running across the losses continues in numbered parts that all play back.
+//! running across the losses continues in numbered parts that all play back. How soon the loss
+//! is noticed and the pictures come back is measured by `benches/video_reconnect.rs`.
 //!
 //! Alone in its own test binary because it counts the process's threads.
 
-mod video_util;
+mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::video::*;
+use common::wait::{self, within};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use kestrel::video::pipeline::live_pipelines;
 use kestrel::video::{RecordingRequest, StreamState};
-use video_util::*;
 
 const LONG: Duration = Duration::from_secs(30);
 
@@ -63,7 +65,7 @@ async fn loss_says_no_signal_then_recovers_without_leaks() {
     let stream = start_stream(&format!("udp://127.0.0.1:{port}"), "K4");
     let latest = stream.latest();
     let mut sender = Some(start_sender(port, "KESTREL-4"));
-    wait_for("a first frame", LONG, || latest.newer_than(0)).await;
+    wait::until_async("a first frame", LONG, || latest.newer_than(0)).await;
 
     let dir = tempfile::tempdir().unwrap();
     let rec_path = dir.path().join("patrol.mkv");
@@ -75,7 +77,7 @@ async fn loss_says_no_signal_then_recovers_without_leaks() {
         })
         .await
         .unwrap();
-    wait_for("the recording to open", LONG, || {
+    wait::until_async("the recording to open", LONG, || {
         stream.status().recording.and_then(|r| r.path)
     })
     .await;
@@ -85,11 +87,10 @@ async fn loss_says_no_signal_then_recovers_without_leaks() {
     for cycle in 0..cycles {
         // Let some video flow (and be recorded) first.
         let start = latest.count();
-        wait_for("30 frames", LONG, || {
+        wait::until_async("30 frames", LONG, || {
             (latest.count() >= start + 30).then_some(())
         })
         .await;
-        let last = latest.get().unwrap();
         let reconnects = stream.status().reconnects;
 
         drop(sender.take()); // the aircraft's video stops
@@ -97,36 +98,24 @@ async fn loss_says_no_signal_then_recovers_without_leaks() {
             matches!(s, StreamState::NoSignal { .. })
         })
         .await;
-        let noticed = last.received_at.elapsed();
-        // Configured at 0.7 s; the bound is generous for a loaded CI machine.
-        assert!(
-            noticed < Duration::from_secs(3),
-            "cycle {cycle}: no signal noticed only after {noticed:?}"
-        );
         let StreamState::NoSignal { since } = st else {
             unreachable!()
         };
-        let skew = since
-            .duration_since(last.received_wall)
-            .unwrap_or_else(|e| e.duration());
-        assert!(
-            skew < Duration::from_millis(500),
-            "cycle {cycle}: no-signal time {since:?} is not the last frame's time"
+        // No picture comes any more: the last one shown is the last one sent.
+        let last = latest.get().unwrap();
+        assert_eq!(
+            since, last.received_wall,
+            "cycle {cycle}: the no-signal time is not the last picture's time"
         );
         // The stale pipeline is replaced while the video is gone.
-        wait_for("the pipeline to be rebuilt", LONG, || {
-            (stream.status().reconnects > reconnects).then_some(())
+        wait::until_async("the pipeline to be rebuilt", LONG, || {
+            stream.status().reconnects > reconnects
         })
         .await;
 
         sender = Some(start_sender(port, "KESTREL-4")); // and comes back
-        let t = Instant::now();
-        wait_for("frames again", LONG, || latest.newer_than(last.seq)).await;
+        wait::until_async("frames again", LONG, || latest.newer_than(last.seq)).await;
         wait_state(&stream, "playing", LONG, |s| *s == StreamState::Playing).await;
-        eprintln!(
-            "cycle {cycle}: frames again {:?} after the sender restarted",
-            t.elapsed()
-        );
         counts.push((live_pipelines(), threads()));
     }
     eprintln!("(live pipelines, threads) after each recovery: {counts:?}");
@@ -142,7 +131,7 @@ async fn loss_says_no_signal_then_recovers_without_leaks() {
 
     // Some video in the last part too.
     let start = latest.count();
-    wait_for("30 frames", LONG, || {
+    wait::until_async("30 frames", LONG, || {
         (latest.count() >= start + 30).then_some(())
     })
     .await;

@@ -3,18 +3,19 @@
 //! TCP. The stream must notice, switch to TCP once, play, and after the server drops the
 //! connection come back over TCP again — never bouncing back to UDP.
 
-mod video_util;
+mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::video::*;
+use common::wait;
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use kestrel::video::pipeline::RtspTransport;
-use video_util::*;
 
 const LONG: Duration = Duration::from_secs(45);
 
@@ -231,7 +232,7 @@ async fn rtsp_falls_back_to_tcp_once_when_udp_is_blocked() {
     for c in log.lock().unwrap().connections.drain(..) {
         let _ = c.shutdown(std::net::Shutdown::Both);
     }
-    wait_for("a TCP reconnect", LONG, || {
+    wait::until_async("a TCP reconnect", LONG, || {
         (count(&log, true) > tcp_before).then_some(())
     })
     .await;

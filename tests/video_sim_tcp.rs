@@ -4,13 +4,14 @@
 //! it. The GCS here connects from 127.0.0.2 (a loopback address other than the simulator's
 //! default 127.0.0.1), and only a stream bound to 127.0.0.2 gets the pictures.
 
-mod video_util;
+mod common;
 
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::time::Duration;
 
+use common::video::*;
+use common::wait::within;
 use kestrel_sim::{Endpoint, SimConfig, Simulator};
-use video_util::*;
 
 const LONG: Duration = Duration::from_secs(60);
 const GCS_HOST: std::net::Ipv4Addr = std::net::Ipv4Addr::new(127, 0, 0, 2);

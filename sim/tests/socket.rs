@@ -13,6 +13,11 @@ use kestrel_sim::{Endpoint, SimConfig, Simulator};
 use mavlink::dialects::ardupilotmega::*;
 use mavlink::{MavHeader, MavlinkReader};
 
+// The workspace's test harness for waiting (std and tokio only, so it fits this crate too).
+#[path = "../../tests/common/wait.rs"]
+mod wait;
+use wait::WAIT;
+
 const GCS: MavHeader = MavHeader {
     system_id: 255,
     component_id: 190,
@@ -153,6 +158,7 @@ fn udp_three_aircraft_arm_after_gps_and_take_off_at_10x() {
                 for a in &addrs {
                     let _ = sock.send_to(&encode(&gcs_heartbeat()), a);
                 }
+                // The scenario's heartbeat rate (20 Hz), not synchronisation.
                 std::thread::sleep(Duration::from_millis(50));
             }
         })
@@ -310,7 +316,11 @@ fn udp_link_down_silences_both_ways() {
     })
     .expect("heartbeat");
     sim.set_link_down(true);
-    std::thread::sleep(Duration::from_millis(100));
+    // Once the simulator drops what it would send, only frames already sent can still arrive:
+    // drain them (until the socket has been quiet for its read timeout).
+    wait::until("the simulator to drop outgoing frames", WAIT, || {
+        sim.stats().dropped_out > 0
+    });
     while gcs.sock.recv(&mut gcs.buf).is_ok() {}
     let heard = gcs.wait_for(Duration::from_millis(600), |_, _| Some(()));
     assert!(heard.is_none(), "nothing while the link is down");
@@ -322,7 +332,9 @@ fn udp_link_down_silences_both_ways() {
             [1.0, 5.0, 0.0, 0.0, 0.0, 0.0, 0.0],
         ),
     );
-    std::thread::sleep(Duration::from_millis(100));
+    wait::until("the command to arrive (and be dropped)", WAIT, || {
+        sim.stats().dropped_in > 0
+    });
     assert_eq!(
         sim.snapshot(0).unwrap().mode,
         "STABILIZE",

@@ -170,7 +170,8 @@ fn each_aircraft_streams_to_its_port_and_announces_it() {
 
     // Switched off, the camera goes quiet and says so; switched on, it streams again.
     sim.set_video_running(0, false).unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // The camera's pipeline has stopped when that returns: drain what it sent before (until the
+    // socket has been quiet for its read timeout).
     while video[0].recv_from(&mut [0u8; 2048]).is_ok() {}
     assert_eq!(rtp_packets(&video[0], Duration::from_millis(800)), 0);
     let off = stream_info(

@@ -1,6 +1,7 @@
-//! A real Mosquitto broker for tests (and the sightings benchmark): started on a free loopback
-//! port with a config written to a temporary folder, killed when dropped. Plain or TLS with
-//! passwords. If mosquitto is not installed the test fails and says how to install it.
+//! A real Mosquitto broker for tests (and the sightings benchmark, which includes this file with
+//! `#[path]`, so it stays self-contained): started on a free loopback port with a config written
+//! to a temporary folder, killed when dropped. Plain or TLS with passwords. If mosquitto is not
+//! installed the test fails and says how to install it.
 
 #![allow(dead_code)]
 
@@ -86,6 +87,7 @@ impl Mosquitto {
                 Instant::now() < deadline,
                 "mosquitto did not start on port {port}"
             );
+            // Retried until the port is free again (e.g. just after a broker on it was killed).
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -138,23 +140,23 @@ impl Mosquitto {
             .stderr(Stdio::from(log))
             .spawn()
             .expect("cannot run mosquitto");
+        // Ready once it says so: mosquitto logs "running" after every listener is up, so a
+        // listener that fails in start-up (e.g. an unreadable key) is seen as an exit instead.
+        let log_path = dir.path().join("mosquitto.log");
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                // A listener that fails later in start-up (e.g. an unreadable key) exits soon.
-                std::thread::sleep(Duration::from_millis(100));
-                if let Ok(Some(_)) = child.try_wait() {
-                    return None;
-                }
+            if let Ok(Some(_)) = child.try_wait() {
+                return None;
+            }
+            let running = std::fs::read_to_string(&log_path)
+                .is_ok_and(|l| l.lines().any(|l| l.ends_with(" running")));
+            if running && TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return Some(Self {
                     port,
                     child,
                     dir,
                     tls,
                 });
-            }
-            if let Ok(Some(_)) = child.try_wait() {
-                return None;
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
@@ -286,19 +288,5 @@ pub fn make_tls_files(dir: &Path, user: &str, password: &str) -> TlsFiles {
         cert: p("server.crt"),
         key: p("server.key"),
         passwords: Some(p("passwords")),
-    }
-}
-
-/// Polls `cond` until it holds or `timeout` passes; returns whether it held.
-pub async fn eventually(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if cond() {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -1,13 +1,15 @@
-//! Shared helpers for the video integration tests: free ports, the simulator's test-video
-//! sender, and polling with generous timeouts (the CI machine is a loaded 2-core VM).
+//! Video under test: free ports, the simulator's test-video sender, a stream receiving it, waits
+//! on what the stream shows, and decoding a recorded file as a player would. Benchmarks include
+//! it with `#[path]` (next to `wait.rs`, which it uses as `super::wait`).
 
 #![allow(dead_code)]
 
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kestrel::video::{StreamConfig, StreamState, VideoSource, VideoStream};
 use kestrel_sim::video::{SenderConfig, TestVideoSender};
+
+use super::wait::{self, Deadline};
 
 /// A UDP port nobody listens on right now.
 pub fn free_udp_port() -> u16 {
@@ -42,21 +44,6 @@ pub fn start_stream(uri: &str, aircraft: &str) -> VideoStream {
     VideoStream::start(cfg).expect("start the stream")
 }
 
-/// Polls `f` every 20 ms until it returns `Some`, or panics with `what` after `timeout`.
-pub async fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// Waits until the stream's state matches `pred`.
 pub async fn wait_state(
     stream: &VideoStream,
@@ -64,9 +51,13 @@ pub async fn wait_state(
     timeout: Duration,
     pred: impl Fn(&StreamState) -> bool,
 ) -> StreamState {
-    wait_for(what, timeout, || {
+    wait::until_async(what, timeout, || {
         let st = stream.status().state;
-        pred(&st).then_some(st)
+        if pred(&st) {
+            Ok(st)
+        } else {
+            Err(format!("{st:?}"))
+        }
     })
     .await
 }
@@ -74,13 +65,6 @@ pub async fn wait_state(
 /// Runs a blocking GStreamer check off the async threads.
 pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     tokio::task::spawn_blocking(f).await.expect("blocking task")
-}
-
-/// Awaits `fut` or panics after `timeout`.
-pub async fn within<T>(what: &str, timeout: Duration, fut: impl Future<Output = T>) -> T {
-    tokio::time::timeout(timeout, fut)
-        .await
-        .unwrap_or_else(|_| panic!("timed out after {timeout:?}: {what}"))
 }
 
 /// Waits for a frame newer than `seq`; on timeout the panic shows the stream's status and
@@ -92,19 +76,20 @@ pub async fn wait_frame(
     timeout: Duration,
 ) -> std::sync::Arc<kestrel::video::VideoFrame> {
     let latest = stream.latest();
-    let deadline = Instant::now() + timeout;
+    let deadline = Deadline::after(timeout, what);
     loop {
         if let Some(f) = latest.newer_than(seq) {
             return f;
         }
-        if Instant::now() >= deadline {
+        if deadline.passed() {
+            // Read once, at the end: reading the events takes them.
             let events: Vec<_> = stream.events().try_iter().collect();
-            panic!(
-                "timed out after {timeout:?} waiting for {what}; status {:?}; events {events:?}",
+            deadline.fail(Some(format!(
+                "status {:?}; events {events:?}",
                 stream.status()
-            );
+            )));
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(wait::POLL).await;
     }
 }
 
