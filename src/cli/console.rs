@@ -27,6 +27,10 @@ pub struct ConsoleArgs {
     /// Do not record a telemetry log of the session.
     #[arg(long)]
     pub no_tlog: bool,
+    /// Measure drawing for SECS seconds (after 5 s of start-up), print frames per second, CPU
+    /// and memory, then close (scripts/bench-console.sh uses it under Xvfb).
+    #[arg(long, value_name = "SECS")]
+    pub frame_report: Option<f64>,
 }
 
 /// What the console will connect to.
@@ -127,6 +131,10 @@ pub fn run(
         tile_cache: Some(crate::paths::cache_dir().join("tiles")),
         launched_at,
         show_clock: true,
+        frame_report: args
+            .frame_report
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map(std::time::Duration::from_secs_f64),
     };
     crate::ui::run(core, app)
 }

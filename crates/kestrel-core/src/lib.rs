@@ -18,6 +18,7 @@ pub mod geo;
 pub mod link;
 pub mod paths;
 pub mod plan;
+pub mod process;
 pub mod protocol;
 pub mod security;
 pub mod sightings;

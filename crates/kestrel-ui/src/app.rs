@@ -21,6 +21,7 @@ use kestrel_core::console::{
 use crate::commands::CommandDesk;
 use crate::context::{Action, Actions, AlertMarks, Selection, ViewCtx};
 use crate::fonts::{self, CjkSource};
+use crate::frame_meter::FrameMeter;
 use crate::i18n::{Tr, S};
 use crate::map::{MapTiles, MapView};
 use crate::panel::{MapLayer, Panel};
@@ -48,6 +49,8 @@ pub struct AppOptions {
     pub launched_at: Instant,
     /// Show the wall clock in the top bar (off for reproducible pictures).
     pub show_clock: bool,
+    /// Measure drawing for this long (after a warm-up), print the figures and close the window.
+    pub frame_report: Option<Duration>,
 }
 
 impl AppOptions {
@@ -59,6 +62,7 @@ impl AppOptions {
             tile_cache: None,
             launched_at: Instant::now(),
             show_clock: true,
+            frame_report: None,
         }
     }
 }
@@ -114,6 +118,7 @@ pub struct ConsoleApp {
     startup: Startup,
     cjk: Option<CjkSource>,
     show_clock: bool,
+    meter: Option<FrameMeter>,
 }
 
 impl ConsoleApp {
@@ -155,6 +160,9 @@ impl ConsoleApp {
             },
             cjk: None,
             show_clock: options.show_clock,
+            meter: options
+                .frame_report
+                .map(|length| FrameMeter::new(FRAME_REPORT_WARM_UP, length)),
         }
     }
 
@@ -512,8 +520,19 @@ fn top_bar(ui: &mut egui::Ui, cx: &ViewCtx, panels: &mut Panels, actions: &mut A
     });
 }
 
+/// How long the window runs before `--frame-report` starts counting (start-up is not idle).
+const FRAME_REPORT_WARM_UP: Duration = Duration::from_secs(5);
+
 impl eframe::App for ConsoleApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
+        if let Some(meter) = &mut self.meter {
+            if let Some(report) = meter.frame() {
+                println!("kestrel: {report}");
+                ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+            } else if let Some(due) = meter.due_in() {
+                ui.ctx().request_repaint_after(due);
+            }
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod app;
 pub mod commands;
 pub mod context;
 mod fonts;
+pub mod frame_meter;
 pub mod i18n;
 pub mod map;
 pub mod panel;
