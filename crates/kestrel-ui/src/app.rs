@@ -490,13 +490,13 @@ fn top_bar(ui: &mut egui::Ui, cx: &ViewCtx, panels: &mut Panels, actions: &mut A
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if cx.show_clock {
+                let now = std::time::SystemTime::now();
                 ui.label(
-                    egui::RichText::new(
-                        kestrel_core::time::DateTime::local(std::time::SystemTime::now()).hms(),
-                    )
-                    .monospace(),
+                    egui::RichText::new(kestrel_core::time::DateTime::local(now).hms()).monospace(),
                 );
                 ui.separator();
+                // The clock is what an idle console draws for: once a second, on the second.
+                ui.ctx().request_repaint_after(until_next_second(now));
             }
             let other = match cx.settings.language {
                 Language::English => Language::Chinese,
@@ -518,6 +518,16 @@ fn top_bar(ui: &mut egui::Ui, cx: &ViewCtx, panels: &mut Panels, actions: &mut A
             }
         });
     });
+}
+
+/// Time from `now` to the next whole second of the wall clock.
+fn until_next_second(now: std::time::SystemTime) -> Duration {
+    let into = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    // A few milliseconds late, so that the frame lands after the tick, not just before it.
+    Duration::from_nanos(1_000_000_000 - u64::from(into)) + Duration::from_millis(5)
 }
 
 /// How long the window runs before `--frame-report` starts counting (start-up is not idle).

@@ -109,7 +109,7 @@ pub enum AlertIntent {
 }
 
 /// The session's alerts as the window shows them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertsView {
     /// Every alert of the session, oldest first.
     pub list: Arc<Vec<Alert>>,

@@ -41,7 +41,7 @@ pub enum LinkEvent {
 }
 
 /// The links as the window shows them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinksView {
     /// Every link and its state.
     pub list: Vec<LinkStatus>,

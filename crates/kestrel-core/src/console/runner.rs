@@ -100,6 +100,7 @@ fn core_thread(
             shared,
             demo: config.demo,
             seq: 0,
+            last: None,
         };
         run(&core, &mut services, &mut publisher, intents).await;
     });
@@ -204,23 +205,45 @@ async fn run(
     }
 }
 
-/// Puts together and publishes each [`ConsoleView`].
+/// Puts together each [`ConsoleView`] and publishes it when it differs from the last one, so
+/// that a console with nothing happening is not asked to draw ten times a second.
 struct Publisher {
     shared: Arc<Shared>,
     demo: Option<usize>,
     seq: u64,
+    last: Option<ConsoleView>,
 }
 
 impl Publisher {
     fn publish(&mut self, core: &Core, services: &mut Services) {
-        self.seq += 1;
         let view = ConsoleView {
-            seq: self.seq,
+            seq: self.seq + 1,
             callsigns: core.callsigns.resolved(),
             demo: self.demo,
             ..services.publish(core.station.snapshot())
         };
+        if self
+            .last
+            .as_ref()
+            .is_some_and(|last| same_view(last, &view))
+        {
+            return;
+        }
+        self.seq = view.seq;
+        self.last = Some(view.clone());
         self.shared.publish(view);
         self.shared.repaint();
     }
+}
+
+/// Whether `next` shows the window nothing `last` did not. The publication number does not
+/// count, nor does the snapshot's instant while no aircraft is known (with aircraft it does:
+/// ages and link states are judged against it, so a silent aircraft still turns "lost").
+fn same_view(last: &ConsoleView, next: &ConsoleView) -> bool {
+    let mut next = next.clone();
+    next.seq = last.seq;
+    if next.fleet.aircraft.is_empty() && last.fleet.aircraft.is_empty() {
+        next.fleet.taken_at = last.fleet.taken_at;
+    }
+    next == *last
 }

@@ -19,7 +19,7 @@ pub trait Service: Sized + 'static {
     /// What this service tells the window (answers to intents, things that happened).
     type Event: std::fmt::Debug + Clone + Send + 'static;
     /// What this service publishes for the window to draw (cheap to clone: shared pointers).
-    type View: std::fmt::Debug + Clone + Default + Send + Sync + 'static;
+    type View: std::fmt::Debug + Clone + Default + PartialEq + Send + Sync + 'static;
 
     /// Starts the service inside the core's runtime, once the station is up.
     fn start(
@@ -83,7 +83,7 @@ macro_rules! console_services {
 
         /// Everything the window draws from, as of one instant: the fleet, the callsigns, and
         /// one part per service. Cheap to clone (shared pointers).
-        #[derive(Debug, Clone, Default)]
+        #[derive(Debug, Clone, Default, PartialEq)]
         pub struct ConsoleView {
             /// Increases with every publication.
             pub seq: u64,

@@ -74,7 +74,7 @@ pub enum VideoNotice {
 }
 
 /// One aircraft's stream as the window sees it.
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub struct VideoFeed {
     /// The newest decoded frame (shared with GStreamer's thread; newest wins).
     pub latest: LatestFrame,
@@ -111,7 +111,7 @@ struct Running {
 }
 
 /// The video of the console.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct VideoView {
     /// The core plays video (the window shows its video views and asks for streams).
     pub enabled: bool,

@@ -63,7 +63,7 @@ pub struct StatusText {
 }
 
 /// Everything known about one aircraft (one MAVLink system id).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Aircraft {
     /// MAVLink system id: the aircraft's identity on the network.
     pub sysid: u8,

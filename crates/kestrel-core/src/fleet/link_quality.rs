@@ -47,7 +47,7 @@ impl LinkState {
 }
 
 /// One aircraft as heard on one link.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LinkPresence {
     /// The link this presence is about.
     pub link: LinkId,

@@ -206,7 +206,7 @@ impl Fleet {
 }
 
 /// The fleet as it was at one instant, sorted by system id. Holding it never blocks the core.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FleetSnapshot {
     /// When the snapshot was taken; ages and link states are judged against it.
     pub taken_at: Instant,

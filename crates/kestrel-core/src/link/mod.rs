@@ -77,7 +77,7 @@ pub struct LinkCounters {
 }
 
 /// What the station sees of a link: its name, condition and counters.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
 pub struct LinkStatus {
     /// The link's id.
     pub id: LinkId,

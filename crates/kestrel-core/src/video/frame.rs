@@ -114,6 +114,14 @@ pub struct LatestFrame {
     shared: Arc<Shared>,
 }
 
+/// Two handles are equal when they are the same slot (the frames in it do not count: a new
+/// frame is not a change of the published view; the frame's own notifier asks for the repaint).
+impl PartialEq for LatestFrame {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
 impl Default for LatestFrame {
     fn default() -> Self {
         Self::new()

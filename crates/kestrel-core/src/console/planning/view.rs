@@ -32,7 +32,7 @@ pub struct ShiftPlan {
 }
 
 /// Everything about planning the window draws from. Cheap to clone (shared pointers).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanningView {
     /// Every key area, by name.
     pub areas: Arc<Vec<KeyArea>>,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::sightings::{DeliveryState, QueueCounts, SightingRecord, Timestamp};
 
 /// The sightings part of the console's view.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SightingsView {
     /// Every sighting in the queue, oldest first, with its delivery state.
     pub list: Arc<Vec<SightingRecord>>,
