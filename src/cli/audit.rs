@@ -39,7 +39,8 @@ pub fn run(args: AuditArgs, ctx: &Context) -> anyhow::Result<()> {
             path.display()
         );
     }
-    let log = AuditLog::open(&path)?;
+    // Reading only: works on a full disk too.
+    let log = AuditLog::open_to_read(&path)?;
     match args.action {
         AuditAction::Verify => {
             let started = std::time::Instant::now();

@@ -171,7 +171,16 @@ fn hex(bytes: &[u8]) -> String {
 impl AuditLog {
     /// Opens (or creates) the audit log at `path`.
     pub fn open(path: &Path) -> Result<Self, AuditError> {
-        let db = Db::open(path, &SPEC)?;
+        Self::with_db(path, Db::open(path, &SPEC)?)
+    }
+
+    /// Opens an existing audit log to read and verify it, also when its disk is full (the
+    /// reviewer's `kestrel audit verify` must work then). Appending through it may fail.
+    pub fn open_to_read(path: &Path) -> Result<Self, AuditError> {
+        Self::with_db(path, Db::open_to_read(path, &SPEC)?)
+    }
+
+    fn with_db(path: &Path, db: Db) -> Result<Self, AuditError> {
         let last: Option<Vec<u8>> = db.sql(|c| {
             c.query_row("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| {
                 r.get(0)

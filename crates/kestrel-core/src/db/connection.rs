@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, Transaction};
+use rusqlite::{Connection, OpenFlags, Transaction};
 
 use super::error::{locate, DbError, DbFailure};
 
@@ -32,6 +32,31 @@ pub fn open(path: &Path, spec: &FileSpec) -> Result<Connection, DbError> {
     let conn = connect(path, spec)?;
     conn.execute_batch(spec.schema)
         .map_err(|e| DbError::not_kestrel(path, spec.what, e))?;
+    Ok(conn)
+}
+
+/// Opens an existing database to read it, also on a full disk: when the usual open fails (on a
+/// full disk SQLite cannot size the WAL's shared-memory file: "disk I/O error"), the file is
+/// opened alone, with the WAL index in the process's memory (exclusive locking) and without
+/// creating or changing anything. The usual error is returned if that fails too.
+pub fn open_to_read(path: &Path, spec: &FileSpec) -> Result<Connection, DbError> {
+    match open(path, spec) {
+        Ok(conn) => Ok(conn),
+        Err(usual) if path.is_file() => read_alone(path, spec).map_err(|_| usual),
+        Err(usual) => Err(usual),
+    }
+}
+
+/// A connection that holds the file alone and keeps the WAL index in memory.
+fn read_alone(path: &Path, spec: &FileSpec) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(spec.busy_timeout)?;
+    // Before the first access, so that SQLite never maps the shared-memory file.
+    conn.execute_batch("PRAGMA locking_mode=EXCLUSIVE;")?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
     Ok(conn)
 }
 
@@ -79,6 +104,15 @@ impl Db {
     pub fn open(path: &Path, spec: &FileSpec) -> Result<Self, DbError> {
         Ok(Self {
             conn: open(path, spec)?,
+            path: path.to_path_buf(),
+            what: spec.what,
+        })
+    }
+
+    /// Opens an existing database to read it, also on a full disk; see [`open_to_read`].
+    pub fn open_to_read(path: &Path, spec: &FileSpec) -> Result<Self, DbError> {
+        Ok(Self {
+            conn: open_to_read(path, spec)?,
             path: path.to_path_buf(),
             what: spec.what,
         })

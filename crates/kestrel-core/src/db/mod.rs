@@ -17,7 +17,7 @@ pub mod group_commit;
 pub mod lock;
 pub mod writer_reader;
 
-pub use connection::{open, Db, FileSpec};
+pub use connection::{open, open_to_read, Db, FileSpec};
 pub use error::{DbError, DbFailure};
 pub use group_commit::{GroupCommit, Pending};
 pub use lock::FileLock;
