@@ -11,6 +11,7 @@ use crate::sightings::{
     Category, DeliveryState, LocatedBy, NewSighting, Position, Priority, Sighting, SightingEdit,
     SightingRecord, SightingStore, SnapshotData, Timestamp,
 };
+use crate::storage::ensure_room;
 
 /// Arguments of `kestrel sighting`.
 #[derive(Debug, clap::Args)]
@@ -139,17 +140,26 @@ pub async fn run(args: SightingArgs, ctx: &Context) -> anyhow::Result<()> {
         SightingCmd::List(a) => list(&store, a, ctx),
         SightingCmd::Edit(a) => {
             let current = existing(&store, a.id)?;
+            ensure_room(&ctx.data_dir, ROOM_PER_CHANGE)?;
             let s = store.edit(a.id, a.edit(&current.sighting)).await?;
-            audit(ctx, &s, "sighting_edit");
+            audited(ctx, &store, &s, Some(current.sighting), "sighting_edit").await?;
             print_saved(ctx, &store, &s, "edited")
         }
         SightingCmd::Correct(a) => {
             let current = existing(&store, a.id)?;
+            ensure_room(&ctx.data_dir, ROOM_PER_CHANGE + snapshot_bytes(&current))?;
             let s = store.correct(a.id, a.edit(&current.sighting)).await?;
-            audit(ctx, &s, "sighting_correction");
+            audited(ctx, &store, &s, None, "sighting_correction").await?;
             print_saved(ctx, &store, &s, "correction saved")
         }
     }
+}
+
+/// Room a sighting's row, its audit entry and their journals take, besides the picture.
+const ROOM_PER_CHANGE: u64 = 16 * 1024;
+
+fn snapshot_bytes(record: &SightingRecord) -> u64 {
+    record.sighting.snapshot.as_ref().map_or(0, |s| s.bytes)
 }
 
 fn existing(store: &SightingStore, id: Uuid) -> anyhow::Result<SightingRecord> {
@@ -175,24 +185,48 @@ async fn add(store: &SightingStore, a: AddArgs, ctx: &Context) -> anyhow::Result
     new.aircraft.callsign = a.callsign;
     new.sortie = a.sortie;
     new.crew = a.crew;
+    let mut picture = 0;
     if let Some(photo) = &a.photo {
-        new.snapshot = Some(SnapshotData::from_file(photo)?);
+        let data = SnapshotData::from_file(photo)?;
+        picture = data.jpeg.len() as u64;
+        new.snapshot = Some(data);
     }
+    ensure_room(&ctx.data_dir, ROOM_PER_CHANGE + picture)?;
     let s = store.add(new).await?;
-    audit(ctx, &s, "sighting");
+    audited(ctx, store, &s, None, "sighting").await?;
     print_saved(ctx, store, &s, "saved")
 }
 
-/// Records the sighting in the audit trail; a failure there is reported but does not undo it.
-fn audit(ctx: &Context, s: &Sighting, action: &str) {
+/// Records the change in the audit trail. A sighting never stands without its audit entry:
+/// when the entry cannot be written the change is taken back (`previous` is what an edit
+/// replaced) and the command fails.
+async fn audited(
+    ctx: &Context,
+    store: &SightingStore,
+    s: &Sighting,
+    previous: Option<Sighting>,
+    action: &str,
+) -> anyhow::Result<()> {
     let detail = format!(
         "{} {} ({}) at {:.6}, {:.6}: {}",
         s.id, s.category, s.priority, s.position.lat, s.position.lon, s.note
     );
-    if let Err(e) = AuditLog::open(&ctx.audit_db())
+    let Err(e) = AuditLog::open(&ctx.audit_db())
         .and_then(|log| log.append(&ctx.operator, s.aircraft.sysid, action, &detail, "saved"))
-    {
-        eprintln!("kestrel: audit trail not written: {e}");
+    else {
+        return Ok(());
+    };
+    match store.take_back(s, previous).await {
+        Ok(()) => anyhow::bail!(
+            "the audit trail could not be written ({e}), so sighting {} was not kept; free some \
+             space (`kestrel storage status`) and try again",
+            s.id
+        ),
+        Err(undo) => anyhow::bail!(
+            "sighting {} was saved but its audit entry could not be written ({e}), and it could \
+             not be taken back ({undo}): report it to the evidence custodian",
+            s.id
+        ),
     }
 }
 

@@ -23,6 +23,7 @@ pub mod protocol;
 pub mod security;
 pub mod sightings;
 pub mod station;
+pub mod storage;
 pub mod tiles;
 pub mod time;
 pub mod video;

@@ -353,28 +353,43 @@ impl SightingStore {
                 });
             }
             let mut s = rec.sighting;
+            let before = s.revision;
             edit.apply(&mut s);
             s.revision += 1;
             s.validate()?;
-            c.execute(
-                "UPDATE sightings SET revision = ?2, lat = ?3, lon = ?4, alt_m = ?5,
-                    accuracy_m = ?6, located_by = ?7, category = ?8, priority = ?9, note = ?10
-                 WHERE id = ?1 AND state = 'queued'",
-                params![
-                    s.id.to_string(),
-                    s.revision,
-                    s.position.lat,
-                    s.position.lon,
-                    s.position.alt_m,
-                    s.position.accuracy_m,
-                    s.located_by.as_str(),
-                    s.category.as_str(),
-                    s.priority.as_str(),
-                    s.note,
-                ],
-            )?;
+            update_queued(c, &s, before)?;
             Ok(s)
         })
+    }
+
+    /// Takes back the change that saved `saved` when its audit entry could not be written, so
+    /// that no sighting stands without one: a new sighting or correction (`previous` is `None`)
+    /// is removed, an edit returns to `previous`. Refused when the sighting has changed or been
+    /// sent since.
+    pub async fn take_back(
+        &self,
+        saved: &Sighting,
+        previous: Option<Sighting>,
+    ) -> Result<(), StoreError> {
+        let id = saved.id;
+        let revision = saved.revision;
+        self.inner
+            .db
+            .wait(self.inner.db.submit(move |c| {
+                let changed = match &previous {
+                    None => c.execute(
+                        "DELETE FROM sightings WHERE id = ?1 AND revision = ?2 AND state = 'queued'",
+                        params![id.to_string(), revision],
+                    )?,
+                    Some(p) => update_queued(c, p, revision)?,
+                };
+                if changed == 1 {
+                    return Ok(());
+                }
+                let state = load(c, id)?.ok_or(StoreError::NotFound(id))?.state;
+                Err(StoreError::AlreadySent { id, state })
+            }))
+            .await
     }
 
     /// Edits an undelivered sighting; see [`SightingStore::submit_edit`].
@@ -625,6 +640,29 @@ impl SightingStore {
     }
 }
 
+/// Writes the editable fields and revision of `s` over a queued row still at `revision`;
+/// returns the rows changed.
+fn update_queued(c: &Connection, s: &Sighting, revision: u32) -> Result<usize, StoreError> {
+    Ok(c.execute(
+        "UPDATE sightings SET revision = ?2, lat = ?3, lon = ?4, alt_m = ?5,
+            accuracy_m = ?6, located_by = ?7, category = ?8, priority = ?9, note = ?10
+         WHERE id = ?1 AND state = 'queued' AND revision = ?11",
+        params![
+            s.id.to_string(),
+            s.revision,
+            s.position.lat,
+            s.position.lon,
+            s.position.alt_m,
+            s.position.accuracy_m,
+            s.located_by.as_str(),
+            s.category.as_str(),
+            s.priority.as_str(),
+            s.note,
+            revision,
+        ],
+    )?)
+}
+
 fn insert(c: &Connection, s: &Sighting, jpeg: Option<&[u8]>) -> Result<(), StoreError> {
     let mut stmt = c.prepare_cached(
         "INSERT INTO sightings(id, revision, time_ms, aircraft_sysid, aircraft_callsign, sortie,
@@ -757,6 +795,34 @@ mod tests {
         assert!(list.iter().all(|r| r.state == DeliveryState::Queued));
         assert_eq!(list[3].sighting.note, "n3");
         assert_eq!(store.counts().unwrap().queued, 5);
+    }
+
+    #[tokio::test]
+    async fn a_change_whose_audit_failed_is_taken_back_while_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SightingStore::open_in(dir.path()).unwrap();
+        let kept = store.add(fire("kept")).await.unwrap();
+        let edit = SightingEdit {
+            note: Some("flames".into()),
+            ..Default::default()
+        };
+        let edited = store.edit(kept.id, edit).await.unwrap();
+        store.take_back(&edited, Some(kept.clone())).await.unwrap();
+        let back = store.get(kept.id).unwrap().unwrap().sighting;
+        assert_eq!((back.note.as_str(), back.revision), ("kept", 0));
+
+        let unaudited = store.add(fire("unaudited")).await.unwrap();
+        store.take_back(&unaudited, None).await.unwrap();
+        assert!(store.get(unaudited.id).unwrap().is_none());
+        assert_eq!(store.counts().unwrap().queued, 1);
+
+        // Once sent it stays: dispatch may hold it.
+        store.mark_delivered(vec![(kept.id, 0)]).await.unwrap();
+        assert!(matches!(
+            store.take_back(&kept, None).await,
+            Err(StoreError::AlreadySent { .. })
+        ));
+        assert!(store.get(kept.id).unwrap().is_some());
     }
 
     #[tokio::test]

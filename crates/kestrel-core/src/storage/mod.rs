@@ -1,0 +1,11 @@
+//! The data directory's disk: how much room is left, how long it will last at the rate it is
+//! filling, what each store takes, and the rule that keeps audited actions whole — an action
+//! that must be audited is refused up front when the disk could not also hold its audit entry.
+
+pub mod room;
+pub mod space;
+pub mod usage;
+
+pub use room::{ensure_room, StorageError, AUDIT_RESERVE_MAX, AUDIT_RESERVE_MIN};
+pub use space::DiskSpace;
+pub use usage::{Store, StoreUsage, Usage};
