@@ -17,6 +17,7 @@ pub mod plan;
 pub mod sighting;
 pub mod signing;
 pub mod status;
+pub mod storage;
 pub mod sync;
 pub mod tiles;
 pub mod tlog;
@@ -84,6 +85,8 @@ pub enum Cmd {
     Video(video::VideoArgs),
     /// MAVLink 2 signing: give an aircraft a key over a trusted link, show state, revoke.
     Signing(signing::SigningArgs),
+    /// The data directory's disk: space, what each store takes, retention (prune).
+    Storage(storage::StorageArgs),
     /// Measure: e.g. `kestrel bench audit --entries 1000000` times `audit verify`.
     Bench(bench::BenchArgs),
 }
@@ -225,6 +228,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Alerts(a)) => alerts::run(a, &ctx).await,
         Some(Cmd::Tiles(a)) => tiles::run(a, ctx.json).await,
         Some(Cmd::Signing(a)) => signing::run(a, &ctx).await,
+        Some(Cmd::Storage(a)) => storage::run(a, &ctx).await,
         Some(Cmd::Bench(a)) => bench::run(a, &ctx),
         // The window needs the main thread; main.rs starts it before any runtime exists.
         Some(Cmd::Console(_)) | None => {

@@ -1,5 +1,6 @@
 //! `kestrel status`: which aircraft are heard, and how they are.
 
+use crate::storage::{space::human_bytes, DiskSpace};
 use std::time::Duration;
 
 use super::{link_problems, output, LinkArgs};
@@ -18,9 +19,34 @@ pub struct StatusArgs {
     pub expect: Option<usize>,
 }
 
+/// The data directory's disk: a line in the table's view, and its warning (also with --json,
+/// on stderr), with the rate measured while status listened.
+fn disk_line(ctx: &super::Context, (since, before): (std::time::Instant, Option<DiskSpace>)) {
+    let Ok(now) = DiskSpace::of(&ctx.data_dir) else {
+        return;
+    };
+    let secs = since.elapsed().as_secs_f64();
+    let rate = before
+        .filter(|_| secs >= 1.0)
+        .map(|b| b.available.saturating_sub(now.available) as f64 / secs);
+    if !ctx.json {
+        println!(
+            "disk: {} free of {} ({:.0} % used) in {}",
+            human_bytes(now.available),
+            human_bytes(now.total),
+            now.used_fraction() * 100.0,
+            ctx.data_dir.display()
+        );
+    }
+    if let Some(w) = crate::storage::warning(now, rate) {
+        eprintln!("kestrel: warning: {w}");
+    }
+}
+
 /// Runs `kestrel status`.
 pub async fn run(args: StatusArgs, ctx: &super::Context) -> anyhow::Result<()> {
     let json = ctx.json;
+    let disk_before = (std::time::Instant::now(), DiskSpace::of(&ctx.data_dir).ok());
     let station = args.link.open(ctx).await?;
     let wait = Duration::from_secs_f64(args.wait.max(0.0));
     let snap = match args.expect {
@@ -37,6 +63,7 @@ pub async fn run(args: StatusArgs, ctx: &super::Context) -> anyhow::Result<()> {
     } else {
         print!("{}", output::table(&snap));
     }
+    disk_line(ctx, disk_before);
     if let Some(n) = args.expect {
         let have = snap
             .aircraft

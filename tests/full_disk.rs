@@ -1,0 +1,199 @@
+//! A full disk under the sightings queue and the audit trail, on a real small filesystem (a
+//! tmpfs this test mounts; CI runs as root). Sightings are added until the disk refuses them,
+//! and then: every sighting kept has its audit entry and nothing is half-written, the refusals
+//! say what to do, reading and verifying work on the full disk, an edit refused there leaves
+//! the sighting as it was, and once space is freed sightings are saved again.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const KESTREL: &str = env!("CARGO_BIN_EXE_kestrel");
+
+fn kestrel(data: &Path, args: &[&str]) -> Output {
+    Command::new(KESTREL)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("run kestrel")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A tmpfs mounted for the test, unmounted when dropped.
+struct SmallDisk {
+    _dir: tempfile::TempDir,
+    at: PathBuf,
+}
+
+impl SmallDisk {
+    /// `None` (with the reason printed) where this process may not mount filesystems.
+    fn mount(size: &str) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let at = dir.path().join("disk");
+        std::fs::create_dir(&at).unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&at)
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Some(Self { _dir: dir, at }),
+            Ok(o) => {
+                eprintln!(
+                    "skipped: cannot mount a tmpfs here (run as root): {}",
+                    text(&o.stderr)
+                );
+                None
+            }
+            Err(e) => {
+                eprintln!("skipped: no mount command: {e}");
+                None
+            }
+        }
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.at).status();
+    }
+}
+
+fn add(data: &Path, i: usize) -> Output {
+    let note = format!("sighting {i}: a red car parked by the north gate, two people beside it");
+    kestrel(
+        data,
+        &[
+            "--json",
+            "sighting",
+            "add",
+            "--lat",
+            "52.52",
+            "--lon",
+            "13.405",
+            "--category",
+            "vehicle",
+            "--note",
+            &note,
+        ],
+    )
+}
+
+fn listed(data: &Path) -> Vec<serde_json::Value> {
+    let out = kestrel(data, &["--json", "sighting", "list"]);
+    assert!(
+        out.status.success(),
+        "list on the full disk: {}",
+        text(&out.stderr)
+    );
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn verified_entries(data: &Path) -> usize {
+    let out = kestrel(data, &["audit", "verify"]);
+    let said = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "audit verify: {said} {}",
+        text(&out.stderr)
+    );
+    let n = said
+        .split("intact, ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .unwrap_or("");
+    n.parse()
+        .unwrap_or_else(|_| panic!("audit verify said: {said}"))
+}
+
+#[test]
+fn a_full_disk_refuses_sightings_cleanly_and_keeps_each_with_its_audit_entry() {
+    let Some(disk) = SmallDisk::mount("1m") else {
+        return;
+    };
+    let data = disk.at.join("kestrel");
+    // Leave room for a few hundred sightings only.
+    let room = kestrel::storage::DiskSpace::of(&disk.at).unwrap().available;
+    let ballast = disk.at.join("ballast");
+    std::fs::write(
+        &ballast,
+        vec![0u8; room.saturating_sub(250 * 1024) as usize],
+    )
+    .unwrap();
+
+    let mut saved = Vec::new();
+    let mut refusals = 0;
+    for i in 0..4000 {
+        let out = add(&data, i);
+        if out.status.success() {
+            let rec: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            saved.push(rec["id"].as_str().unwrap().to_owned());
+            continue;
+        }
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("nothing was saved") || err.contains("was not kept"),
+            "a refusal must say nothing was kept and what to do: {err}"
+        );
+        assert!(!err.contains("was saved but"), "{err}");
+        refusals += 1;
+        if refusals == 3 {
+            break;
+        }
+    }
+    assert_eq!(refusals, 3, "the disk never filled");
+    assert!(saved.len() > 20, "only {} sightings fitted", saved.len());
+
+    // On the full disk: everything kept is readable, and each has its audit entry.
+    let list = listed(&data);
+    let ids: Vec<&str> = list
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, saved.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        verified_entries(&data),
+        saved.len(),
+        "one audit entry per sighting"
+    );
+
+    // An edit refused for room leaves the sighting as it was.
+    let left = kestrel::storage::DiskSpace::of(&disk.at).unwrap().available;
+    let more_ballast = disk.at.join("ballast-2");
+    std::fs::write(&more_ballast, vec![0u8; left.saturating_sub(16 * 1024) as usize]).unwrap();
+    let first = &saved[0];
+    let out = kestrel(
+        &data,
+        &["sighting", "edit", first, "--note", "edited on a full disk"],
+    );
+    assert!(!out.status.success(), "edit on a full disk succeeded");
+    assert!(listed(&data)[0]["note"]
+        .as_str()
+        .unwrap()
+        .starts_with("sighting 0:"));
+
+    let status = kestrel(&data, &["storage", "status"]);
+    assert!(
+        text(&status.stdout).contains("the disk is full"),
+        "{}",
+        text(&status.stdout)
+    );
+
+    // Space freed: sightings are saved (and audited) again, nothing before was lost.
+    std::fs::remove_file(&ballast).unwrap();
+    std::fs::remove_file(&more_ballast).unwrap();
+    let out = add(&data, 9999);
+    assert!(
+        out.status.success(),
+        "after freeing space: {}",
+        text(&out.stderr)
+    );
+    assert_eq!(listed(&data).len(), saved.len() + 1);
+    assert_eq!(verified_entries(&data), saved.len() + 1);
+}
