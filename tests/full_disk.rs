@@ -114,7 +114,7 @@ fn verified_entries(data: &Path) -> usize {
 
 #[test]
 fn a_full_disk_refuses_sightings_cleanly_and_keeps_each_with_its_audit_entry() {
-    let Some(disk) = SmallDisk::mount("1m") else {
+    let Some(disk) = SmallDisk::mount("4m") else {
         return;
     };
     let data = disk.at.join("kestrel");
@@ -123,7 +123,7 @@ fn a_full_disk_refuses_sightings_cleanly_and_keeps_each_with_its_audit_entry() {
     let ballast = disk.at.join("ballast");
     std::fs::write(
         &ballast,
-        vec![0u8; room.saturating_sub(250 * 1024) as usize],
+        vec![0u8; room.saturating_sub(400 * 1024) as usize],
     )
     .unwrap();
 
@@ -152,10 +152,7 @@ fn a_full_disk_refuses_sightings_cleanly_and_keeps_each_with_its_audit_entry() {
 
     // On the full disk: everything kept is readable, and each has its audit entry.
     let list = listed(&data);
-    let ids: Vec<&str> = list
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = list.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, saved.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(
         verified_entries(&data),
@@ -166,7 +163,11 @@ fn a_full_disk_refuses_sightings_cleanly_and_keeps_each_with_its_audit_entry() {
     // An edit refused for room leaves the sighting as it was.
     let left = kestrel::storage::DiskSpace::of(&disk.at).unwrap().available;
     let more_ballast = disk.at.join("ballast-2");
-    std::fs::write(&more_ballast, vec![0u8; left.saturating_sub(16 * 1024) as usize]).unwrap();
+    std::fs::write(
+        &more_ballast,
+        vec![0u8; left.saturating_sub(16 * 1024) as usize],
+    )
+    .unwrap();
     let first = &saved[0];
     let out = kestrel(
         &data,

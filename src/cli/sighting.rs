@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{parse_sysid, Context};
 use crate::audit::AuditLog;
+use crate::sightings::{audited::ROOM_PER_CHANGE, keep_with_audit};
 use crate::sightings::{
     Category, DeliveryState, LocatedBy, NewSighting, Position, Priority, Sighting, SightingEdit,
     SightingRecord, SightingStore, SnapshotData, Timestamp,
@@ -134,13 +135,18 @@ impl EditArgs {
 
 /// Runs `kestrel sighting`.
 pub async fn run(args: SightingArgs, ctx: &Context) -> anyhow::Result<()> {
+    if let SightingCmd::List(a) = &args.command {
+        // Reading works on a full disk too.
+        return list(&SightingStore::open_to_read(&ctx.data_dir)?, a, ctx);
+    }
+    // On a full disk the database may not even open: say so the way a refused change does.
+    ensure_room(&ctx.data_dir, ROOM_PER_CHANGE)?;
     let store = SightingStore::open_in(&ctx.data_dir)?;
     match args.command {
         SightingCmd::Add(a) => add(&store, a, ctx).await,
-        SightingCmd::List(a) => list(&store, a, ctx),
+        SightingCmd::List(a) => list(&store, &a, ctx),
         SightingCmd::Edit(a) => {
             let current = existing(&store, a.id)?;
-            ensure_room(&ctx.data_dir, ROOM_PER_CHANGE)?;
             let s = store.edit(a.id, a.edit(&current.sighting)).await?;
             audited(ctx, &store, &s, Some(current.sighting), "sighting_edit").await?;
             print_saved(ctx, &store, &s, "edited")
@@ -154,9 +160,6 @@ pub async fn run(args: SightingArgs, ctx: &Context) -> anyhow::Result<()> {
         }
     }
 }
-
-/// Room a sighting's row, its audit entry and their journals take, besides the picture.
-const ROOM_PER_CHANGE: u64 = 16 * 1024;
 
 fn snapshot_bytes(record: &SightingRecord) -> u64 {
     record.sighting.snapshot.as_ref().map_or(0, |s| s.bytes)
@@ -197,37 +200,29 @@ async fn add(store: &SightingStore, a: AddArgs, ctx: &Context) -> anyhow::Result
     print_saved(ctx, store, &s, "saved")
 }
 
-/// Records the change in the audit trail. A sighting never stands without its audit entry:
-/// when the entry cannot be written the change is taken back (`previous` is what an edit
-/// replaced) and the command fails.
+/// Records the change in the audit trail; when that fails the change is taken back
+/// (`previous` is what an edit replaced) and the command fails.
 async fn audited(
     ctx: &Context,
     store: &SightingStore,
     s: &Sighting,
     previous: Option<Sighting>,
-    action: &str,
+    action: &'static str,
 ) -> anyhow::Result<()> {
-    let detail = format!(
-        "{} {} ({}) at {:.6}, {:.6}: {}",
-        s.id, s.category, s.priority, s.position.lat, s.position.lon, s.note
-    );
-    let Err(e) = AuditLog::open(&ctx.audit_db())
-        .and_then(|log| log.append(&ctx.operator, s.aircraft.sysid, action, &detail, "saved"))
-    else {
-        return Ok(());
+    let (path, operator, sysid) = (ctx.audit_db(), ctx.operator.clone(), s.aircraft.sysid);
+    let detail = crate::console::sightings::audit_detail(s);
+    let write = async move {
+        tokio::task::spawn_blocking(move || {
+            AuditLog::open(&path)
+                .and_then(|log| log.append(&operator, sysid, action, &detail, "saved"))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()))
     };
-    match store.take_back(s, previous).await {
-        Ok(()) => anyhow::bail!(
-            "the audit trail could not be written ({e}), so sighting {} was not kept; free some \
-             space (`kestrel storage status`) and try again",
-            s.id
-        ),
-        Err(undo) => anyhow::bail!(
-            "sighting {} was saved but its audit entry could not be written ({e}), and it could \
-             not be taken back ({undo}): report it to the evidence custodian",
-            s.id
-        ),
-    }
+    keep_with_audit(store, s.clone(), previous, write).await?;
+    Ok(())
 }
 
 fn print_saved(
@@ -248,7 +243,7 @@ fn print_saved(
     Ok(())
 }
 
-fn list(store: &SightingStore, a: ListArgs, ctx: &Context) -> anyhow::Result<()> {
+fn list(store: &SightingStore, a: &ListArgs, ctx: &Context) -> anyhow::Result<()> {
     let records: Vec<SightingRecord> = store
         .list()?
         .into_iter()

@@ -48,7 +48,7 @@ pub fn open_to_read(path: &Path, spec: &FileSpec) -> Result<Connection, DbError>
 }
 
 /// A connection that holds the file alone and keeps the WAL index in memory.
-fn read_alone(path: &Path, spec: &FileSpec) -> rusqlite::Result<Connection> {
+pub(crate) fn read_alone(path: &Path, spec: &FileSpec) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -56,7 +56,9 @@ fn read_alone(path: &Path, spec: &FileSpec) -> rusqlite::Result<Connection> {
     conn.busy_timeout(spec.busy_timeout)?;
     // Before the first access, so that SQLite never maps the shared-memory file.
     conn.execute_batch("PRAGMA locking_mode=EXCLUSIVE;")?;
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })?;
     Ok(conn)
 }
 

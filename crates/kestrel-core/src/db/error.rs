@@ -38,6 +38,8 @@ enum Kind {
     Thread(Arc<std::io::Error>),
     /// The writer thread has stopped (the store is closing).
     Closed,
+    /// The database was opened to read only, on a full disk.
+    ReadOnly,
 }
 
 /// The message: the file, what it should hold, what went wrong and, for a full disk, what to do.
@@ -56,6 +58,10 @@ fn describe(path: &Path, what: &str, kind: &Kind) -> String {
         Kind::Commit(e) => format!("{what} {path}: the change was not saved: {e}"),
         Kind::Thread(e) => format!("cannot start the writer of the {what} {path}: {e}"),
         Kind::Closed => format!("the {what} {path} is closed (its writer has stopped)"),
+        Kind::ReadOnly => format!(
+            "the {what} {path} is open to read only (its disk is full): nothing was saved; free \
+             some space and try again"
+        ),
     }
 }
 
@@ -144,6 +150,11 @@ impl DbError {
     /// The writer thread for `path` has stopped.
     pub(crate) fn closed(path: &Path, what: &'static str) -> Self {
         Self::new(path, what, Kind::Closed)
+    }
+
+    /// A change asked of a database opened to read only.
+    pub(crate) fn read_only(path: &Path, what: &'static str) -> Self {
+        Self::new(path, what, Kind::ReadOnly)
     }
 
     /// Names the file in an error raised inside a store's code (one without a file yet), and

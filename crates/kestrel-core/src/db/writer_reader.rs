@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use tokio::sync::watch;
 
-use super::connection::{connect, open, FileSpec};
+use super::connection::{connect, open, read_alone, FileSpec};
 use super::error::{locate, DbError, DbFailure};
 use super::group_commit::{GroupCommit, Pending};
 
@@ -25,6 +25,8 @@ struct Inner {
     what: &'static str,
     writer: GroupCommit,
     reader: Mutex<Connection>,
+    /// Opened by [`WriterReader::open_to_read`]: every change is refused.
+    read_only: bool,
 }
 
 impl WriterReader {
@@ -46,9 +48,29 @@ impl WriterReader {
                 what: spec.what,
                 writer,
                 reader: Mutex::new(reader),
+                read_only: false,
             }),
         };
         Ok((store, set_up))
+    }
+
+    /// Opens an existing database to read it where the usual open fails (on a full disk
+    /// SQLite cannot size the WAL's shared-memory file): one connection holds the file alone
+    /// with its WAL index in memory, and every change is refused with an error that says why.
+    pub fn open_to_read(path: &Path, spec: &FileSpec) -> Result<Self, DbError> {
+        let reader = read_alone(path, spec).map_err(|e| DbError::open(path, spec.what, e))?;
+        // A writer that never receives work: submissions are refused before they reach it.
+        let idle = Connection::open_in_memory().map_err(|e| DbError::open(path, spec.what, e))?;
+        let writer = GroupCommit::start(idle, path, spec.what)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                what: spec.what,
+                writer,
+                reader: Mutex::new(reader),
+                read_only: true,
+            }),
+        })
     }
 
     /// The database file.
@@ -74,6 +96,14 @@ impl WriterReader {
         E: DbFailure + Send + 'static,
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
+        if self.inner.read_only {
+            let (reply, pending) = tokio::sync::oneshot::channel();
+            let _ = reply.send(Err(E::from(DbError::read_only(
+                &self.inner.path,
+                self.inner.what,
+            ))));
+            return pending;
+        }
         self.inner.writer.execute(f)
     }
 

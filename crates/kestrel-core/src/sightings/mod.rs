@@ -8,9 +8,11 @@
 //! - [`feed`]: the live list the console shows, reloaded in the background on every change.
 //! - [`projection`]: a pixel picked in the video → a point on the ground, with an error estimate.
 //! - [`timestamp`]: UTC instants as RFC 3339 text.
+//! - [`audited`]: no sighting change stands without its audit entry.
 //!
 //! The sync worker that sends the queue to dispatch lives in [`crate::dispatch`].
 
+pub mod audited;
 pub mod feed;
 pub mod from_video;
 pub mod model;
@@ -18,6 +20,7 @@ pub mod projection;
 pub mod store;
 pub mod timestamp;
 
+pub use audited::{keep_with_audit, AuditedError};
 pub use model::{
     AircraftRef, Category, LocatedBy, NewSighting, Position, Priority, Sighting, SightingEdit,
     SightingError, SnapshotData, SnapshotInfo,

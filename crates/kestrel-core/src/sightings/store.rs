@@ -252,6 +252,34 @@ impl SightingStore {
         Self::open_as(&data_dir.join(DB_FILE), &spec)
     }
 
+    /// Opens the store in `data_dir` to read it, also on a full disk (where [`Self::open_in`]
+    /// fails); changes through it are then refused, saying why.
+    pub fn open_to_read(data_dir: &Path) -> Result<Self, StoreError> {
+        let usual = match Self::open_in(data_dir) {
+            Ok(store) => return Ok(store),
+            Err(e) => e,
+        };
+        let path = data_dir.join(DB_FILE);
+        if !path.is_file() {
+            return Err(usual);
+        }
+        let Ok(db) = WriterReader::open_to_read(&path, &SPEC) else {
+            return Err(usual);
+        };
+        let console_id = db.read(|c| {
+            c.query_row("SELECT value FROM meta WHERE key = 'console_id'", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(StoreError::from)
+        })?;
+        Ok(Self {
+            inner: std::sync::Arc::new(Inner {
+                db,
+                console_id: Mutex::new(console_id),
+            }),
+        })
+    }
+
     /// Opens (creating if needed) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         Self::open_as(path, &SPEC)

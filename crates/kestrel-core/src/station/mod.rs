@@ -374,6 +374,29 @@ impl Station {
         }
     }
 
+    /// Writes an audit entry and says whether it is on disk, for actions that must not stand
+    /// without one (sightings); `Ok` when no audit trail is configured.
+    pub async fn audit_now(
+        &self,
+        aircraft: Option<u8>,
+        action: &str,
+        detail: String,
+        result: String,
+    ) -> Result<(), String> {
+        let Some(log) = self.shared.audit.clone() else {
+            return Ok(());
+        };
+        let operator = self.shared.config.operator.clone();
+        let action = action.to_string();
+        tokio::task::spawn_blocking(move || {
+            log.append(&operator, aircraft, &action, &detail, &result)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()))
+    }
+
     /// The audit trail, if one is configured.
     pub fn audit_log(&self) -> Option<Arc<AuditLog>> {
         self.shared.audit.clone()

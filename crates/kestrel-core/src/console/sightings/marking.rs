@@ -8,9 +8,11 @@ use uuid::Uuid;
 
 use super::{MarkRequest, SightingEvent, SightingPlace, SightingsService, VideoSnapshot};
 use crate::dispatch::cot;
+use crate::sightings::audited::ROOM_PER_CHANGE;
 use crate::sightings::from_video::{sighting_from_video, VideoCamera};
 use crate::sightings::{
-    LocatedBy, NewSighting, Position, Sighting, SightingEdit, SnapshotData, Timestamp,
+    keep_with_audit, LocatedBy, NewSighting, Position, Sighting, SightingEdit, SnapshotData,
+    Timestamp,
 };
 use crate::video::exif::GeoTag;
 use crate::video::frame::VideoFrame;
@@ -141,6 +143,7 @@ impl SightingsService {
             .map(|d| d.join(crate::crew::store::FILE_NAME));
         let cot = self.cot.as_ref().map(|(c, _)| c.clone());
         let console = self.console_id();
+        let data_dir = self.data_dir.clone();
         tokio::spawn(async move {
             let sortie = match (new.aircraft.sysid, crew_db) {
                 (Some(sysid), Some(db)) => {
@@ -161,14 +164,28 @@ impl SightingsService {
                     .ok()
                     .flatten();
             }
-            let result = store.add(new).await.map_err(|e| e.to_string());
+            let need = ROOM_PER_CHANGE + new.snapshot.as_ref().map_or(0, |s| s.jpeg.len() as u64);
+            if let Some(dir) = &data_dir {
+                if let Err(e) = crate::storage::ensure_room(dir, need) {
+                    answer(Err(e.to_string()));
+                    return;
+                }
+            }
+            let result = match store.add(new).await {
+                Ok(s) => {
+                    let write = station.audit_now(
+                        s.aircraft.sysid,
+                        "sighting",
+                        audit_detail(&s),
+                        "saved".into(),
+                    );
+                    keep_with_audit(&store, s, None, write)
+                        .await
+                        .map_err(|e| e.to_string())
+                }
+                Err(e) => Err(e.to_string()),
+            };
             if let Ok(s) = &result {
-                station.audit(
-                    s.aircraft.sysid,
-                    "sighting",
-                    audit_detail(s),
-                    "saved".into(),
-                );
                 if let Some(c) = &cot {
                     c.send(cot::sighting_event(s, &console));
                 }
@@ -189,20 +206,50 @@ impl SightingsService {
         let station = self.station.clone();
         let cot = self.cot.as_ref().map(|(c, _)| c.clone());
         let console = self.console_id();
+        let data_dir = self.data_dir.clone();
         tokio::spawn(async move {
-            let result = if correction {
+            let reader = store.clone();
+            let current = tokio::task::spawn_blocking(move || reader.get(id))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .flatten()
+                .map(|r| r.sighting);
+            if let Some(dir) = &data_dir {
+                // A correction copies the picture.
+                let picture = current.as_ref().and_then(|s| s.snapshot.as_ref());
+                let need = ROOM_PER_CHANGE + picture.filter(|_| correction).map_or(0, |p| p.bytes);
+                if let Err(e) = crate::storage::ensure_room(dir, need) {
+                    answer(Err(e.to_string()));
+                    return;
+                }
+            }
+            let previous = current.filter(|_| !correction);
+            let saved = if correction {
                 store.correct(id, edit).await
             } else {
                 store.edit(id, edit).await
-            }
-            .map_err(|e| e.to_string());
+            };
+            let action = if correction {
+                "sighting_correction"
+            } else {
+                "sighting_edit"
+            };
+            let result = match saved {
+                Ok(s) => {
+                    let write = station.audit_now(
+                        s.aircraft.sysid,
+                        action,
+                        audit_detail(&s),
+                        "saved".into(),
+                    );
+                    keep_with_audit(&store, s, previous, write)
+                        .await
+                        .map_err(|e| e.to_string())
+                }
+                Err(e) => Err(e.to_string()),
+            };
             if let Ok(s) = &result {
-                let action = if correction {
-                    "sighting_correction"
-                } else {
-                    "sighting_edit"
-                };
-                station.audit(s.aircraft.sysid, action, audit_detail(s), "saved".into());
                 if let Some(c) = &cot {
                     c.send(cot::sighting_event(s, &console));
                 }
