@@ -114,7 +114,7 @@ pub async fn run(args: StorageArgs, ctx: &Context) -> anyhow::Result<()> {
 
 /// Bytes per second the disk fills, measured over `secs`.
 async fn fill_rate(dir: &std::path::Path, before: DiskSpace, secs: f64) -> anyhow::Result<f64> {
-    if !(secs > 0.0 && secs <= 3600.0) {
+    if !(0.0..=3600.0).contains(&secs) || secs == 0.0 {
         anyhow::bail!("--sample takes 0 < SECS <= 3600, not {secs}");
     }
     let started = Instant::now();
@@ -186,7 +186,7 @@ fn parse_age(s: &str) -> Result<Duration, String> {
         "s" => 1.0,
         _ => return Err(format!("`{s}`: the unit is d, h, m or s")),
     };
-    if !(n >= 0.0 && n.is_finite()) {
+    if n.is_nan() || n < 0.0 || n.is_infinite() {
         return Err(format!("`{s}` is not an age"));
     }
     Ok(Duration::from_secs_f64(n * secs))
@@ -206,7 +206,7 @@ fn parse_size(s: &str) -> Result<u64, String> {
         "t" => 1e12,
         _ => return Err(format!("`{s}`: the unit is k, M, G or T")),
     };
-    if !(n >= 0.0 && n.is_finite()) {
+    if n.is_nan() || n < 0.0 || n.is_infinite() {
         return Err(format!("`{s}` is not a size"));
     }
     Ok((n * scale) as u64)

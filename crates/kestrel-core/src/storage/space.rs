@@ -41,7 +41,7 @@ impl DiskSpace {
     /// How long the available room lasts while `bytes_per_second` are written, keeping
     /// `keep` bytes free; `None` when nothing is being written.
     pub fn lasts(&self, bytes_per_second: f64, keep: u64) -> Option<Duration> {
-        if !(bytes_per_second > 0.0) {
+        if bytes_per_second.is_nan() || bytes_per_second <= 0.0 {
             return None;
         }
         let room = self.available.saturating_sub(keep) as f64;
