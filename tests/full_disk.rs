@@ -4,8 +4,12 @@
 //! say what to do, reading and verifying work on the full disk, an edit refused there leaves
 //! the sighting as it was, and once space is freed sightings are saved again.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
+
+use common::disk::SmallDisk;
 
 const KESTREL: &str = env!("CARGO_BIN_EXE_kestrel");
 
@@ -20,45 +24,6 @@ fn kestrel(data: &Path, args: &[&str]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A tmpfs mounted for the test, unmounted when dropped.
-struct SmallDisk {
-    _dir: tempfile::TempDir,
-    at: PathBuf,
-}
-
-impl SmallDisk {
-    /// `None` (with the reason printed) where this process may not mount filesystems.
-    fn mount(size: &str) -> Option<Self> {
-        let dir = tempfile::tempdir().unwrap();
-        let at = dir.path().join("disk");
-        std::fs::create_dir(&at).unwrap();
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(&at)
-            .output();
-        match out {
-            Ok(o) if o.status.success() => Some(Self { _dir: dir, at }),
-            Ok(o) => {
-                eprintln!(
-                    "skipped: cannot mount a tmpfs here (run as root): {}",
-                    text(&o.stderr)
-                );
-                None
-            }
-            Err(e) => {
-                eprintln!("skipped: no mount command: {e}");
-                None
-            }
-        }
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.at).status();
-    }
 }
 
 fn add(data: &Path, i: usize) -> Output {
@@ -187,8 +152,8 @@ fn a_full_disk_refuses_sightings_cleanly_and_keeps_each_with_its_audit_entry() {
     );
 
     // Space freed: sightings are saved (and audited) again, nothing before was lost.
-    std::fs::remove_file(&ballast).unwrap();
-    std::fs::remove_file(&more_ballast).unwrap();
+    common::disk::free(&ballast);
+    common::disk::free(&more_ballast);
     let out = add(&data, 9999);
     assert!(
         out.status.success(),

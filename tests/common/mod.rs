@@ -1,11 +1,12 @@
 //! The integration tests' one harness: waiting on conditions with a deadline ([`wait`]), a
 //! simulator and a station joined over loopback sockets ([`sim`]), the console's core and window
-//! under test ([`console`]), video streams ([`video`]) and a real MQTT broker ([`mqtt`]). Each
+//! under test ([`console`]), a small real filesystem to fill ([`disk`]), video streams ([`video`]) and a real MQTT broker ([`mqtt`]). Each
 //! test binary uses a part of it.
 
 #![allow(dead_code)]
 
 pub mod console;
+pub mod disk;
 pub mod mqtt;
 pub mod sim;
 pub mod video;

@@ -34,6 +34,7 @@ use crate::panels::settings::SettingsWindow;
 use crate::panels::sightings::SightingsPanel;
 use crate::panels::signing::SigningPanel;
 use crate::panels::status;
+use crate::panels::storage::StoragePanel;
 use crate::panels::video::VideoPanel;
 
 /// How the window is set up.
@@ -76,11 +77,12 @@ pub struct Panels {
     planning: PlanningPanel,
     signing: SigningPanel,
     video: VideoPanel,
+    storage: StoragePanel,
 }
 
 impl Panels {
     /// Every panel, in the order their buttons, rows and windows appear.
-    fn hooks(&mut self) -> [&mut dyn Panel; 7] {
+    fn hooks(&mut self) -> [&mut dyn Panel; 8] {
         [
             &mut self.connections,
             &mut self.alerts,
@@ -89,6 +91,7 @@ impl Panels {
             &mut self.planning,
             &mut self.signing,
             &mut self.video,
+            &mut self.storage,
         ]
     }
 }
@@ -142,6 +145,7 @@ impl ConsoleApp {
                 planning: PlanningPanel::default(),
                 signing: SigningPanel::default(),
                 video: VideoPanel::default(),
+                storage: StoragePanel,
             },
             settings_path: options.settings_path,
             tile_cache: options.tile_cache,

@@ -32,6 +32,7 @@ pub mod services;
 pub mod settings;
 pub mod sightings;
 pub mod signing;
+pub mod storage;
 pub mod synthetic;
 pub mod video;
 
@@ -54,4 +55,5 @@ pub use sightings::{
     SightingIntent, SightingPlace, SightingsView,
 };
 pub use signing::{SigningIntent, SigningOp, SigningOutcome};
+pub use storage::{StorageIntent, StorageView};
 pub use video::{VideoFeed, VideoIntent, VideoNotice, VideoView};

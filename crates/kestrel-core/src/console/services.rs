@@ -22,6 +22,8 @@ console_services! {
     Sightings(sightings): super::sightings::SightingsService,
     /// Key areas, patrol routes, crews, sorties and the shift schedule.
     Planning(planning): super::planning::PlanningService,
+    /// The data directory's disk: free space, the rate it fills at, the warning before full.
+    Storage(storage): super::storage::StorageService,
     /// The window's settings saved to their file, and the callsigns set there.
     Settings(settings): super::settings::SettingsService,
 }

@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::fleet::FleetSnapshot;
 use crate::station::Station;
+use crate::storage;
 use crate::video::exif::GeoTag;
 use crate::video::recorder::{self, RecordingRequest, RecordingSummary};
 use crate::video::snapshot::{self, SnapshotMeta, SnapshotSummary};
@@ -130,7 +131,12 @@ pub struct VideoService {
     wanted: BTreeSet<u8>,
     sources: BTreeMap<u8, String>,
     generation: u64,
+    /// When the disk was last checked under running recordings.
+    disk_checked: Option<std::time::Instant>,
 }
+
+/// How often the disk is checked while recording.
+const DISK_CHECK_EVERY: Duration = Duration::from_secs(2);
 
 impl Service for VideoService {
     type Intent = VideoIntent;
@@ -150,6 +156,7 @@ impl Service for VideoService {
             wanted: BTreeSet::new(),
             sources: BTreeMap::new(),
             generation: 0,
+            disk_checked: None,
         };
         service.start_recovery();
         Ok(service)
@@ -166,8 +173,10 @@ impl Service for VideoService {
         self.reconcile(&snap);
     }
 
-    /// Forwards what the streams report (state changes, recordings) to the window.
+    /// Forwards what the streams report (state changes, recordings) to the window, and stops
+    /// recordings before the disk runs out.
     fn poll(&mut self) {
+        self.guard_disk();
         for (sysid, r) in &self.streams {
             for event in r.stream.events().try_iter() {
                 self.events.emit(VideoNotice::Stream {
@@ -313,6 +322,45 @@ impl VideoService {
         });
     }
 
+    /// Closes every recording (cleanly: finished and hashed into the evidence log) once the
+    /// disk is down to [`storage::room::recording_floor`], and says so.
+    fn guard_disk(&mut self) {
+        let (Some(dir), true) = (&self.data_dir, self.streams.values().any(|r| r.recording)) else {
+            return;
+        };
+        if self
+            .disk_checked
+            .is_some_and(|t| t.elapsed() < DISK_CHECK_EVERY)
+        {
+            return;
+        }
+        self.disk_checked = Some(std::time::Instant::now());
+        let Ok(space) = storage::DiskSpace::of(dir) else {
+            return;
+        };
+        if space.available >= storage::room::recording_floor(space.total) {
+            return;
+        }
+        let recording: Vec<u8> = self
+            .streams
+            .iter()
+            .filter(|(_, r)| r.recording)
+            .map(|(id, _)| *id)
+            .collect();
+        for sysid in recording {
+            self.record(sysid, false);
+            self.events.emit(VideoNotice::Failed {
+                sysid,
+                error: format!(
+                    "recording stopped: the disk is nearly full ({} free); what was recorded \
+                     is closed and hashed in the evidence log. Free some space (`kestrel \
+                     storage prune`) to record again",
+                    storage::space::human_bytes(space.available)
+                ),
+            });
+        }
+    }
+
     fn record(&mut self, sysid: u8, on: bool) {
         let events = self.events.clone();
         let fail = |error: String| events.emit(VideoNotice::Failed { sysid, error });
@@ -324,6 +372,14 @@ impl VideoService {
         } else {
             None
         };
+        if let Some(d) = &dir {
+            let floor = storage::DiskSpace::of(d)
+                .map(|s| storage::room::recording_floor(s.total))
+                .unwrap_or(0);
+            if let Err(e) = storage::ensure_room(d, floor) {
+                return fail(format!("recording not started: {e}"));
+            }
+        }
         let evidence_log = self.data_dir.as_deref().map(recorder::evidence_log_path);
         let name = self.name(sysid);
         let Some(r) = self.streams.get_mut(&sysid) else {

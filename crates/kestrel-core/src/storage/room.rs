@@ -48,6 +48,12 @@ pub fn reserve_for(total: u64) -> u64 {
     (total / 50).clamp(AUDIT_RESERVE_MIN, AUDIT_RESERVE_MAX)
 }
 
+/// Recordings stop when less than this is left (twice the audit reserve), so that a recording
+/// is closed and hashed while the audit trail still has its room.
+pub fn recording_floor(total: u64) -> u64 {
+    reserve_for(total) * 2
+}
+
 /// Refuses an audited action that would write `need` bytes into `dir` when the disk could not
 /// also keep its reserve; returns the space measured otherwise.
 pub fn ensure_room(dir: &Path, need: u64) -> Result<DiskSpace, StorageError> {

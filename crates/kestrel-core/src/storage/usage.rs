@@ -70,7 +70,8 @@ impl Store {
             _ if db(crate::plan::areas::store::FILE_NAME) => Store::KeyAreas,
             _ if db(crate::dispatch::centre::store::DB_FILE) => Store::Dispatch,
             _ if first == crate::alerts::log::FILE_NAME => Store::Alerts,
-            _ if first == crate::console::settings::FILE_NAME => Store::Settings,
+            // The console's settings file (the only JSON file kept at the top).
+            _ if first.ends_with(".json") => Store::Settings,
             _ => Store::Other,
         }
     }
