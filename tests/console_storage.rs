@@ -49,9 +49,9 @@ fn the_status_bar_warns_before_the_disk_is_full() {
     };
     let h = status_bar_with(filling.clone(), Language::English);
     assert!(contains(&h, "Disk: 3.0 GB free"));
-    assert!(contains(&h, "recordings stop in about 12 min at this rate"));
+    assert!(contains(&h, "recordings stop in ~12 min"));
     let h = status_bar_with(filling, Language::Chinese);
-    assert!(contains(&h, "约 12 分钟后录像将停止"));
+    assert!(contains(&h, "约 12 分钟后录像停止"));
 
     let full = StorageView {
         disk,

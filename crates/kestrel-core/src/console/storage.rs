@@ -17,6 +17,10 @@ pub const MEASURE_EVERY: Duration = Duration::from_secs(10);
 /// The rate is taken over this much of the past.
 pub const RATE_WINDOW: Duration = Duration::from_secs(300);
 
+/// No rate is given before the samples span this long (what a console writes as it starts is
+/// not the rate of a shift).
+pub const RATE_MIN_SPAN: Duration = Duration::from_secs(60);
+
 /// What the window may ask.
 #[derive(Debug)]
 pub enum StorageIntent {
@@ -147,7 +151,7 @@ impl Samples {
         let (first, last) = (self.0.front()?, self.0.back()?);
         let secs = last.0.duration_since(first.0).as_secs_f64();
         let used = first.1.checked_sub(last.1)?;
-        (secs >= 1.0 && used > 0).then(|| used as f64 / secs)
+        (secs >= RATE_MIN_SPAN.as_secs_f64() && used > 0).then(|| used as f64 / secs)
     }
 }
 
@@ -187,9 +191,11 @@ mod tests {
         s.push(t0, 10_000_000);
         assert_eq!(s.rate(), None, "one sample says nothing");
         s.push(t0 + Duration::from_secs(10), 9_000_000);
-        assert_eq!(s.rate(), Some(100_000.0));
-        s.push(t0 + Duration::from_secs(20), 9_500_000);
-        assert_eq!(s.rate(), Some(25_000.0));
+        assert_eq!(s.rate(), None, "too short a span to tell");
+        s.push(t0 + Duration::from_secs(100), 9_000_000);
+        assert_eq!(s.rate(), Some(10_000.0));
+        s.push(t0 + Duration::from_secs(200), 9_500_000);
+        assert_eq!(s.rate(), Some(2_500.0));
         s.push(t0 + RATE_WINDOW + Duration::from_secs(15), 9_500_000);
         assert_eq!(
             s.rate(),

@@ -35,10 +35,11 @@ impl Panel for StoragePanel {
             Some(DiskWarning::Full) => (tr.s(S::DiskFull).to_string(), Some(theme::BAD)),
             Some(DiskWarning::StopsIn(d)) => {
                 let minutes = d.as_secs().div_ceil(60).max(1);
+                // The bar says it short; the hover says it whole.
                 let text = format!(
                     "{} · {}",
                     tr.f(S::DiskFreeFmt, &[&human_bytes(disk.available)]),
-                    tr.f(S::DiskStopsInFmt, &[&minutes])
+                    tr.f(S::DiskStopsShortFmt, &[&minutes])
                 );
                 (text, Some(theme::BAD))
             }
@@ -69,6 +70,11 @@ impl Panel for StoragePanel {
         if let Some(rate) = view.bytes_per_second {
             hover.push('\n');
             hover.push_str(&tr.f(S::DiskFillingFmt, &[&human_bytes(rate as u64)]));
+        }
+        if let Some(DiskWarning::StopsIn(d)) = view.warning {
+            hover.push('\n');
+            let minutes = d.as_secs().div_ceil(60).max(1);
+            hover.push_str(&tr.f(S::DiskStopsInFmt, &[&minutes]));
         }
         if view.warning.is_some() {
             hover.push('\n');

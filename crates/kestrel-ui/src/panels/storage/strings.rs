@@ -2,6 +2,7 @@
 
 crate::i18n::strings! {
     DiskFreeFmt => ("Disk: {0} free", "磁盘：剩余 {0}"),
+    DiskStopsShortFmt => ("recordings stop in ~{0} min", "约 {0} 分钟后录像停止"),
     DiskFull => ("Disk full: sightings and recordings are refused — free some space", "磁盘已满：无法保存目标标记和录像——请释放空间"),
     DiskStopsInFmt => ("recordings stop in about {0} min at this rate", "按当前速度，约 {0} 分钟后录像将停止"),
     DiskMostlyUsedFmt => ("disk {0} % full", "磁盘已用 {0}%"),
