@@ -113,6 +113,7 @@ pub fn run(
     let core = crate::console::ConsoleConfig {
         links: plan.links,
         demo: plan.demo,
+        demo_speedup: None,
         data_dir: Some(data_dir),
         record_tlog: !args.no_tlog,
         alert_thresholds: settings.alert_thresholds,

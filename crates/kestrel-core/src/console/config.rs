@@ -15,6 +15,9 @@ pub struct ConsoleConfig {
     pub links: Vec<LinkSpec>,
     /// Fly this many simulated aircraft in-process (the demo), over a loopback UDP link.
     pub demo: Option<usize>,
+    /// Run the demo's simulated time this many times faster than real time (a shift in
+    /// minutes, for the soak); real time when `None`.
+    pub demo_speedup: Option<f64>,
     /// Where the alert log and telemetry logs go; nothing is written when `None`.
     pub data_dir: Option<PathBuf>,
     /// Record every frame to `DATA_DIR/tlogs/console-<time>.tlog`.

@@ -34,19 +34,21 @@ pub use kestrel_sim::Simulator as DemoSimulator;
 pub enum DemoSimulator {}
 
 /// Starts the simulator with `aircraft` aircraft sending to the station at `station_addr`; with
-/// `video`, each aircraft also streams its camera's test picture to UDP 5600 + index.
+/// `video`, each aircraft also streams its camera's test picture to UDP 5600 + index; simulated
+/// time runs `speedup` times faster than real time.
 #[cfg(feature = "demo")]
 pub fn start_simulator(
     station_addr: SocketAddr,
     aircraft: usize,
     video: bool,
+    speedup: f64,
 ) -> Result<DemoSimulator, String> {
     use kestrel_sim::{Endpoint, SimConfig, Simulator};
     let cfg = SimConfig {
         vehicles: aircraft,
         endpoint: Endpoint::Udp(station_addr),
         home: HOME,
-        speedup: 1.0,
+        speedup,
         video,
         ..Default::default()
     };
@@ -70,6 +72,7 @@ pub fn start_simulator(
     _station_addr: SocketAddr,
     _aircraft: usize,
     _video: bool,
+    _speedup: f64,
 ) -> Result<DemoSimulator, String> {
     Err("this Kestrel was built without the demo (cargo feature `demo`)".into())
 }

@@ -40,11 +40,13 @@ impl ConsoleHandle {
             None => None,
         };
         let (demo_count, demo_video) = (config.demo, config.video);
+        let demo_speedup = config.demo_speedup.unwrap_or(1.0);
         let started = runner::spawn(config, demo_addr, shared.clone(), intent_rx, event_tx)?;
         let simulator = match (demo_addr, demo_count) {
-            (Some(addr), Some(n)) => {
-                Some(demo::start_simulator(addr, n, demo_video).map_err(ConsoleError::Demo)?)
-            }
+            (Some(addr), Some(n)) => Some(
+                demo::start_simulator(addr, n, demo_video, demo_speedup)
+                    .map_err(ConsoleError::Demo)?,
+            ),
             _ => None,
         };
         Ok(ConsoleHandle {

@@ -1,0 +1,256 @@
+//! The soak: a patrol shift at speed-up. The demo fleet (20 aircraft flying patrol routes over
+//! real loopback MAVLink) runs `KESTREL_SOAK_SPEEDUP` times faster than real time (default 20),
+//! the crew marks a sighting every 5 simulated seconds, the broker is killed and restarted every
+//! simulated 10 minutes, and the aircraft's link drops for 20 simulated seconds every 7. Over the
+//! run the console core's resident memory, open descriptors and threads are sampled; at the end
+//! every sighting must be at dispatch exactly once and the audit trail must verify with one entry
+//! per sighting.
+//!
+//! `make test` flies a short shift (`KESTREL_SOAK_SECS`, default 45 s of wall time, 15 simulated
+//! minutes) and fails on leaks and loss; `make soak` flies eight simulated hours and prints the
+//! same figures (`soak: …` lines, with `--nocapture`).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use common::mqtt::{free_port, Mosquitto};
+use common::wait::{self, WAIT};
+use kestrel::console::sightings::CredentialSource;
+use kestrel::console::{
+    ConsoleConfig, ConsoleHandle, DispatchSettings, Event, MarkRequest, SightingEvent,
+    SightingIntent, SightingPlace,
+};
+use kestrel::dispatch::broker::{BrokerConfig, BrokerUrl};
+use kestrel::dispatch::centre::receiver::{self, ReceiverConfig};
+use kestrel::dispatch::DispatchStore;
+use kestrel::process::ProcessStats;
+use kestrel::sightings::Category;
+
+const AIRCRAFT: usize = 20;
+const SIGHTING_EVERY_SIM: f64 = 5.0;
+const BROKER_RESTART_EVERY_SIM: f64 = 600.0;
+const LINK_DROP_EVERY_SIM: f64 = 420.0;
+const LINK_DROP_FOR_SIM: f64 = 20.0;
+
+fn env_f64(name: &str, default: f64) -> f64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// One sample of the process.
+fn sample() -> ProcessStats {
+    ProcessStats::now().expect("/proc of this process")
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
+}
+
+#[test]
+fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
+    let speedup = env_f64("KESTREL_SOAK_SPEEDUP", 20.0);
+    let wall = Duration::from_secs_f64(env_f64("KESTREL_SOAK_SECS", 45.0));
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let url = format!("mqtt://127.0.0.1:{port}");
+    let mut broker = Some(Mosquitto::start_on(port));
+
+    // Dispatch: its own store and receiver, as `kestrel dispatch serve` runs them.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let centre = DispatchStore::open(&data.path().join("centre.db")).unwrap();
+    let mut rcfg = ReceiverConfig::new(
+        BrokerConfig::new(url.parse::<BrokerUrl>().unwrap(), None, None).unwrap(),
+    );
+    rcfg.backoff_min = Duration::from_millis(50);
+    rcfg.backoff_max = Duration::from_millis(500);
+    let _receiver = {
+        let _enter = runtime.enter();
+        receiver::start(centre.clone(), rcfg)
+    };
+
+    let console_dir = data.path().join("console");
+    let handle = ConsoleHandle::start(ConsoleConfig {
+        demo: Some(AIRCRAFT),
+        demo_speedup: Some(speedup),
+        data_dir: Some(console_dir.clone()),
+        record_tlog: true,
+        operator: "soak".into(),
+        dispatch: DispatchSettings {
+            broker: url.clone(),
+            console_id: "console-soak".into(),
+            credentials: CredentialSource::None,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .expect("the console core starts");
+    wait::until("every aircraft heard with a position", WAIT, || {
+        let v = handle.view();
+        let placed = v
+            .fleet
+            .aircraft
+            .iter()
+            .filter(|a| a.position.is_some())
+            .count();
+        (placed == AIRCRAFT)
+            .then_some(())
+            .ok_or(format!("{placed} placed"))
+    });
+    let sim = handle.simulator().expect("the demo simulator");
+
+    let start = sample();
+    let sim_start = sim.sim_time();
+    let started = Instant::now();
+    let mut peak = start;
+    let mut marked = 0u64;
+    let mut saved = BTreeSet::new();
+    let mut refused = Vec::new();
+    let (mut restarts, mut drops) = (0u32, 0u32);
+    let mut next_sighting = 0.0;
+    let mut next_restart = BROKER_RESTART_EVERY_SIM;
+    let mut next_drop = LINK_DROP_EVERY_SIM;
+    let mut link_back_at: Option<f64> = None;
+    let collect =
+        |handle: &ConsoleHandle, saved: &mut BTreeSet<String>, refused: &mut Vec<String>| {
+            for e in handle.events() {
+                if let Event::Sightings(SightingEvent::Saved { result, .. }) = e {
+                    match result {
+                        Ok(s) => {
+                            saved.insert(s.id.to_string());
+                        }
+                        Err(e) => refused.push(e),
+                    }
+                }
+            }
+        };
+    while started.elapsed() < wall {
+        let t = sim.sim_time() - sim_start;
+        if t >= next_sighting {
+            let sysid = (marked % AIRCRAFT as u64) as u8 + 1;
+            handle.send(SightingIntent::Mark {
+                id: handle.next_command_id(),
+                request: MarkRequest::new(SightingPlace::Aircraft(sysid), Category::Person),
+            });
+            marked += 1;
+            next_sighting += SIGHTING_EVERY_SIM;
+        }
+        if t >= next_restart {
+            let port = broker.take().map(Mosquitto::stop).unwrap_or(port);
+            broker = Some(Mosquitto::start_on(port));
+            restarts += 1;
+            next_restart += BROKER_RESTART_EVERY_SIM;
+        }
+        if t >= next_drop && link_back_at.is_none() {
+            sim.set_link_down(true);
+            drops += 1;
+            link_back_at = Some(t + LINK_DROP_FOR_SIM);
+            next_drop += LINK_DROP_EVERY_SIM;
+        }
+        if link_back_at.is_some_and(|at| t >= at) {
+            sim.set_link_down(false);
+            link_back_at = None;
+        }
+        collect(&handle, &mut saved, &mut refused);
+        let now = sample();
+        peak.rss_bytes = peak.rss_bytes.max(now.rss_bytes);
+        peak.open_fds = peak.open_fds.max(now.open_fds);
+        peak.threads = peak.threads.max(now.threads);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    sim.set_link_down(false);
+    let sim_minutes = (sim.sim_time() - sim_start) / 60.0;
+
+    // Every sighting answered, saved, and at dispatch exactly once.
+    wait::until("every sighting answered", WAIT, || {
+        collect(&handle, &mut saved, &mut refused);
+        let answered = saved.len() + refused.len();
+        (answered as u64 == marked)
+            .then_some(())
+            .ok_or(format!("{answered} of {marked}"))
+    });
+    assert!(refused.is_empty(), "sightings refused: {refused:?}");
+    wait::until(
+        "every sighting at dispatch",
+        Duration::from_secs(180),
+        || {
+            let held = centre.list().unwrap();
+            let ids: BTreeSet<String> = held.iter().map(|r| r.sighting.id.to_string()).collect();
+            (ids == saved)
+                .then_some(held.len())
+                .ok_or(format!("{} of {}", ids.len(), saved.len()))
+        },
+    );
+    let held = centre.list().unwrap();
+    assert_eq!(held.len(), saved.len(), "a sighting held twice at dispatch");
+    let end = sample();
+    drop(handle);
+
+    let audit = kestrel::audit::AuditLog::open_to_read(&console_dir.join("audit.db")).unwrap();
+    let verdict = audit.verify().unwrap();
+    assert!(
+        matches!(verdict, kestrel::audit::Verdict::Intact { .. }),
+        "{verdict:?}"
+    );
+    let audited = audit
+        .entries()
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "sighting")
+        .count();
+    assert_eq!(audited, saved.len(), "one audit entry per sighting");
+    let usage = kestrel::storage::Usage::of(&console_dir).unwrap();
+
+    println!(
+        "soak: {sim_minutes:.0} simulated minutes in {:.0} s at {speedup}x, {AIRCRAFT} aircraft",
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "soak: sightings marked {marked}, saved {}, at dispatch {} (each once); broker restarts \
+         {restarts}, link drops {drops}; audit entries for sightings {audited}",
+        saved.len(),
+        held.len()
+    );
+    println!(
+        "soak: resident memory {:.1} MB -> {:.1} MB (peak {:.1}); descriptors {} -> {} (peak {}); \
+         threads {} -> {} (peak {})",
+        mb(start.rss_bytes),
+        mb(end.rss_bytes),
+        mb(peak.rss_bytes),
+        start.open_fds,
+        end.open_fds,
+        peak.open_fds,
+        start.threads,
+        end.threads,
+        peak.threads
+    );
+    println!(
+        "soak: data directory {:.2} MB ({} per sighting incl. telemetry log)",
+        mb(usage.total()),
+        usage.total() / saved.len().max(1) as u64
+    );
+    // Leaks: descriptors and threads come back to where they were (a broker connection or a
+    // link being re-made may be in flight), memory grows by little.
+    assert!(
+        restarts >= 1 && drops >= 1,
+        "the shift was too short to restart or drop anything"
+    );
+    assert!(
+        end.open_fds <= start.open_fds + 8,
+        "descriptors grew {} -> {}",
+        start.open_fds,
+        end.open_fds
+    );
+    assert!(
+        end.threads <= start.threads + 4,
+        "threads grew {} -> {}",
+        start.threads,
+        end.threads
+    );
+    let grown = end.rss_bytes.saturating_sub(start.rss_bytes);
+    let allowed = 64_000_000 + (sim_minutes * 60.0 / SIGHTING_EVERY_SIM) as u64 * 2_000;
+    assert!(grown <= allowed, "memory grew {:.1} MB", mb(grown));
+}
