@@ -4,7 +4,7 @@
 //! simulated 10 minutes, and the aircraft's link drops for 20 simulated seconds every 7. Over the
 //! run the console core's resident memory, open descriptors and threads are sampled; at the end
 //! every sighting must be at dispatch exactly once and the audit trail must verify with one entry
-//! per sighting.
+//! per sighting, and the telemetry log must have rotated into parts no bigger than their size.
 //!
 //! `make test` flies a short shift (`KESTREL_SOAK_SECS`, default 45 s of wall time, 15 simulated
 //! minutes) and fails on leaks and loss; `make soak` flies eight simulated hours and prints the
@@ -37,6 +37,8 @@ const LINK_DROP_FOR_SIM: f64 = 20.0;
 /// connection being re-made, a blocking task finishing).
 const FDS_SLACK: u64 = 8;
 const THREADS_SLACK: u64 = 4;
+/// A small telemetry-log part, so that even the short shift rotates.
+const TLOG_PART: u64 = 4_000_000;
 
 fn env_f64(name: &str, default: f64) -> f64 {
     std::env::var(name)
@@ -82,6 +84,7 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
         demo_speedup: Some(speedup),
         data_dir: Some(console_dir.clone()),
         record_tlog: true,
+        tlog_part_bytes: Some(TLOG_PART),
         operator: "soak".into(),
         dispatch: DispatchSettings {
             broker: url.clone(),
@@ -225,6 +228,19 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
         .count();
     assert_eq!(audited, saved.len(), "one audit entry per sighting");
     let usage = kestrel::storage::Usage::of(&console_dir).unwrap();
+    // The telemetry log rotated, and no part outgrew its size.
+    let parts: Vec<u64> = std::fs::read_dir(console_dir.join("tlogs"))
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .collect();
+    assert!(
+        parts.len() >= 2,
+        "the telemetry log never rotated: {parts:?}"
+    );
+    assert!(
+        parts.iter().all(|&n| n <= TLOG_PART),
+        "a part outgrew its size: {parts:?}"
+    );
 
     println!(
         "soak: {sim_minutes:.0} simulated minutes in {:.0} s at {speedup}x, {AIRCRAFT} aircraft",
@@ -250,9 +266,12 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
         peak.threads
     );
     println!(
-        "soak: data directory {:.2} MB ({} per sighting incl. telemetry log)",
+        "soak: data directory {:.2} MB ({} bytes per sighting incl. telemetry log); telemetry \
+         log in {} parts of at most {:.0} MB",
         mb(usage.total()),
-        usage.total() / saved.len().max(1) as u64
+        usage.total() / saved.len().max(1) as u64,
+        parts.len(),
+        mb(TLOG_PART)
     );
     // Leaks: descriptors and threads came back (above); memory grows by little.
     assert!(

@@ -114,6 +114,7 @@ pub fn run(
         links: plan.links,
         demo: plan.demo,
         demo_speedup: None,
+        tlog_part_bytes: None,
         data_dir: Some(data_dir),
         record_tlog: !args.no_tlog,
         alert_thresholds: settings.alert_thresholds,

@@ -8,6 +8,9 @@ use crate::link::LinkSpec;
 
 use super::DispatchSettings;
 
+/// The telemetry log starts a new part at this size (about three hours of 20 aircraft).
+pub const TLOG_PART_BYTES: u64 = 256 * 1024 * 1024;
+
 /// How to start the console's core.
 #[derive(Debug, Clone, Default)]
 pub struct ConsoleConfig {
@@ -22,6 +25,8 @@ pub struct ConsoleConfig {
     pub data_dir: Option<PathBuf>,
     /// Record every frame to `DATA_DIR/tlogs/console-<time>.tlog`.
     pub record_tlog: bool,
+    /// Size of one part of the telemetry log; [`TLOG_PART_BYTES`] when `None`.
+    pub tlog_part_bytes: Option<u64>,
     /// Battery thresholds of the alerts.
     pub alert_thresholds: AlertThresholds,
     /// Who is operating, as written in the audit trail (`DATA_DIR/audit.db`) of every command.

@@ -53,7 +53,6 @@ pub struct LinksView {
 pub struct LinkService {
     station: Station,
     events: EventSink,
-    tlog: Option<PathBuf>,
 }
 
 impl Service for LinkService {
@@ -63,7 +62,6 @@ impl Service for LinkService {
 
     async fn start(core: &Core, _config: &ConsoleConfig) -> Result<Self, ConsoleError> {
         Ok(Self {
-            tlog: core.station.tlog_path(),
             station: core.station.clone(),
             events: core.events.clone(),
         })
@@ -101,7 +99,8 @@ impl Service for LinkService {
     fn publish(&mut self, _fleet: &FleetSnapshot) -> LinksView {
         LinksView {
             list: self.station.links(),
-            tlog: self.tlog.clone(),
+            // The part being written now: the log rotates.
+            tlog: self.station.tlog_path(),
         }
     }
 }

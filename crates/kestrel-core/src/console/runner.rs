@@ -157,6 +157,11 @@ fn open_station(config: &ConsoleConfig) -> Result<Station, ConsoleError> {
     }
     Station::start(StationConfig {
         tlog,
+        tlog_part_bytes: Some(
+            config
+                .tlog_part_bytes
+                .unwrap_or(super::config::TLOG_PART_BYTES),
+        ),
         audit: config.data_dir.as_ref().map(|d| d.join("audit.db")),
         // The keys `kestrel signing setup` stored: frames to those aircraft are signed.
         keys_dir: config.data_dir.as_ref().map(|d| d.join("keys")),

@@ -11,24 +11,51 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::frame::{FrameDecoder, STX_V1, STX_V2};
 
 /// Appends frames to a `.tlog` file. Shared by all links of a station; cheap to call per frame.
+/// With a part size it rotates: once a part holds that many bytes the next frame opens
+/// `NAME-002.tlog`, `NAME-003.tlog` …, so a shift's log never grows into one file too big to
+/// copy off the laptop or open in a log viewer, and old parts can be pruned.
 pub struct TlogWriter {
+    first: PathBuf,
+    part_bytes: Option<u64>,
+    out: Mutex<Part>,
+}
+
+/// The part being written.
+struct Part {
     path: PathBuf,
-    out: Mutex<BufWriter<File>>,
+    number: u32,
+    written: u64,
+    file: BufWriter<File>,
 }
 
 impl TlogWriter {
     /// Creates (or truncates) the file.
     pub fn create(path: &Path) -> io::Result<Self> {
-        let file = File::create(path)?;
+        Self::open(path, None)
+    }
+
+    /// Creates the first part at `path`; a new part starts once one holds `part_bytes`.
+    pub fn rotating(path: &Path, part_bytes: u64) -> io::Result<Self> {
+        Self::open(path, Some(part_bytes.max(1)))
+    }
+
+    fn open(path: &Path, part_bytes: Option<u64>) -> io::Result<Self> {
         Ok(Self {
-            path: path.to_path_buf(),
-            out: Mutex::new(BufWriter::with_capacity(64 * 1024, file)),
+            first: path.to_path_buf(),
+            part_bytes,
+            out: Mutex::new(Part::create(path.to_path_buf(), 1)?),
         })
     }
 
-    /// Where this log is being written.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The part being written now.
+    pub fn path(&self) -> PathBuf {
+        self.lock().path.clone()
+    }
+
+    /// Every part written so far, in order.
+    pub fn parts(&self) -> Vec<PathBuf> {
+        let n = self.lock().number;
+        (1..=n).map(|i| part_path(&self.first, i)).collect()
     }
 
     /// Writes one frame stamped with the current wall-clock time.
@@ -38,15 +65,57 @@ impl TlogWriter {
 
     /// Writes one frame with an explicit timestamp (µs since the Unix epoch).
     pub fn write_frame_at(&self, micros: u64, frame: &[u8]) -> io::Result<()> {
-        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        out.write_all(&micros.to_be_bytes())?;
-        out.write_all(frame)
+        let mut part = self.lock();
+        let len = 8 + frame.len() as u64;
+        if let Some(max) = self.part_bytes {
+            if part.written > 0 && part.written + len > max {
+                part.file.flush()?;
+                let number = part.number + 1;
+                *part = Part::create(part_path(&self.first, number), number)?;
+            }
+        }
+        part.file.write_all(&micros.to_be_bytes())?;
+        part.file.write_all(frame)?;
+        part.written += len;
+        Ok(())
     }
 
     /// Pushes buffered frames to the file.
     pub fn flush(&self) -> io::Result<()> {
-        self.out.lock().unwrap_or_else(|e| e.into_inner()).flush()
+        self.lock().file.flush()
     }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Part> {
+        self.out.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Part {
+    fn create(path: PathBuf, number: u32) -> io::Result<Self> {
+        let file = File::create(&path)?;
+        Ok(Self {
+            path,
+            number,
+            written: 0,
+            file: BufWriter::with_capacity(64 * 1024, file),
+        })
+    }
+}
+
+/// Part `n` of the log whose first part is `first`: `first` itself, then `NAME-002.tlog` ….
+fn part_path(first: &Path, n: u32) -> PathBuf {
+    if n == 1 {
+        return first.to_path_buf();
+    }
+    let stem = first
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = first
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "tlog".into());
+    first.with_file_name(format!("{stem}-{n:03}.{ext}"))
 }
 
 impl Drop for TlogWriter {
@@ -177,6 +246,50 @@ mod tests {
     use crate::link::frame::encode_v2;
     use mavlink::dialects::ardupilotmega::{MavMessage, ATTITUDE_DATA};
     use mavlink::MavHeader;
+
+    #[test]
+    fn a_rotating_log_starts_a_new_part_at_its_size_and_loses_no_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("console-1.tlog");
+        let w = TlogWriter::rotating(&first, 1_000).unwrap();
+        let frame = |i: u16| {
+            encode_v2(
+                MavHeader {
+                    system_id: 1,
+                    component_id: 1,
+                    sequence: i as u8,
+                },
+                &MavMessage::ATTITUDE(ATTITUDE_DATA {
+                    roll: f32::from(i),
+                    ..Default::default()
+                }),
+            )
+        };
+        for i in 0..100u16 {
+            w.write_frame_at(u64::from(i), &frame(i)).unwrap();
+        }
+        let parts = w.parts();
+        assert_eq!(w.path(), *parts.last().unwrap());
+        drop(w);
+        assert!(parts.len() >= 3, "{parts:?}");
+        assert_eq!(parts[1], dir.path().join("console-1-002.tlog"));
+        let mut times = Vec::new();
+        for p in &parts {
+            let bytes = std::fs::read(p).unwrap();
+            assert!(
+                bytes.len() <= 1_000,
+                "{} holds {} bytes",
+                p.display(),
+                bytes.len()
+            );
+            times.extend(TlogReader::new(&bytes[..]).map(|r| r.unwrap().micros));
+        }
+        assert_eq!(
+            times,
+            (0..100).collect::<Vec<u64>>(),
+            "every frame, in order"
+        );
+    }
 
     #[test]
     fn writes_and_reads_back_with_a_torn_tail() {

@@ -35,6 +35,8 @@ pub struct StationConfig {
     pub gcs_compid: u8,
     /// Write every frame to this `.tlog`, when set.
     pub tlog: Option<PathBuf>,
+    /// Start a new part of the telemetry log once one holds this many bytes (`None`: one file).
+    pub tlog_part_bytes: Option<u64>,
     /// How often the station's HEARTBEAT goes out on every link.
     pub heartbeat_interval: Duration,
     /// Ask newly discovered aircraft for telemetry streams (REQUEST_DATA_STREAM), as real
@@ -55,6 +57,7 @@ impl Default for StationConfig {
             gcs_sysid: 255,
             gcs_compid: 190,
             tlog: None,
+            tlog_part_bytes: None,
             heartbeat_interval: Duration::from_secs(1),
             request_streams_hz: Some(4),
             audit: None,
@@ -153,9 +156,18 @@ impl Station {
     /// Starts a station with no links yet.
     pub fn start(config: StationConfig) -> std::io::Result<Station> {
         let tlog = match &config.tlog {
-            Some(p) => Some(Arc::new(TlogWriter::create(p).map_err(|e| {
-                std::io::Error::new(e.kind(), format!("cannot create tlog {}: {e}", p.display()))
-            })?)),
+            Some(p) => Some(Arc::new(
+                match config.tlog_part_bytes {
+                    Some(max) => TlogWriter::rotating(p, max),
+                    None => TlogWriter::create(p),
+                }
+                .map_err(|e| {
+                    std::io::Error::new(
+                        e.kind(),
+                        format!("cannot create tlog {}: {e}", p.display()),
+                    )
+                })?,
+            )),
             None => None,
         };
         let audit = match &config.audit {
@@ -404,7 +416,7 @@ impl Station {
 
     /// The telemetry log being written, if any.
     pub fn tlog_path(&self) -> Option<PathBuf> {
-        self.shared.tlog.as_ref().map(|t| t.path().to_path_buf())
+        self.shared.tlog.as_ref().map(|t| t.path())
     }
 
     /// Flushes the telemetry log to disk.
