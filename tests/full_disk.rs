@@ -6,21 +6,12 @@
 
 mod common;
 
+use common::cli::kestrel;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::disk::SmallDisk;
-
-const KESTREL: &str = env!("CARGO_BIN_EXE_kestrel");
-
-fn kestrel(data: &Path, args: &[&str]) -> Output {
-    Command::new(KESTREL)
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run kestrel")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

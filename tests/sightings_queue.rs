@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::cli::kestrel;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -13,17 +15,6 @@ use common::wait::WAIT;
 
 use kestrel::sightings::{Category, DeliveryState, NewSighting, Position, SightingStore};
 use uuid::Uuid;
-
-const KESTREL: &str = env!("CARGO_BIN_EXE_kestrel");
-
-fn kestrel(data: &Path, args: &[&str]) -> Output {
-    Command::new(KESTREL)
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run kestrel")
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

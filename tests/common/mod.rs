@@ -1,10 +1,11 @@
 //! The integration tests' one harness: waiting on conditions with a deadline ([`wait`]), a
 //! simulator and a station joined over loopback sockets ([`sim`]), the console's core and window
-//! under test ([`console`]), a small real filesystem to fill ([`disk`]), video streams ([`video`]) and a real MQTT broker ([`mqtt`]). Each
+//! under test ([`console`]), a small real filesystem to fill ([`disk`]), the `kestrel` binary ([`cli`]), video streams ([`video`]) and a real MQTT broker ([`mqtt`]). Each
 //! test binary uses a part of it.
 
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod console;
 pub mod disk;
 pub mod mqtt;
