@@ -154,3 +154,35 @@ fn a_full_disk_refuses_sightings_cleanly_and_keeps_each_with_its_audit_entry() {
     assert_eq!(listed(&data).len(), saved.len() + 1);
     assert_eq!(verified_entries(&data), saved.len() + 1);
 }
+
+#[test]
+fn settings_saved_on_a_full_disk_keep_the_ones_saved_before() {
+    let Some(disk) = SmallDisk::mount("1m") else {
+        return;
+    };
+    let path = disk.at.join("console.json");
+    let before = kestrel::console::Settings {
+        language: kestrel::console::Language::Chinese,
+        ..Default::default()
+    };
+    before.save(&path).unwrap();
+    let _ballast = disk.fill_leaving("ballast", 0);
+    let mut after = before.clone();
+    after.language = kestrel::console::Language::English;
+    after
+        .callsigns
+        .insert(1, "a long callsign that needs room ".repeat(200));
+    let err = after.save(&path).unwrap_err();
+    assert!(err.to_string().contains("console.json"), "{err}");
+    let (loaded, warning) = kestrel::console::Settings::load(&path);
+    assert_eq!(warning, None);
+    assert_eq!(
+        loaded.language,
+        kestrel::console::Language::Chinese,
+        "the saved settings stay"
+    );
+    assert!(
+        !disk.at.join("console.json.tmp").exists(),
+        "a half-written temp file was left"
+    );
+}

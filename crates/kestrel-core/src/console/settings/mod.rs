@@ -199,14 +199,19 @@ impl Settings {
         }
     }
 
-    /// Writes settings atomically (temp file, then rename).
+    /// Writes settings atomically (temp file on disk, then rename): on a full disk or a crash
+    /// the settings saved before stay whole, and no half-written temp file is left behind.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        use std::io::Write;
         if let Some(dir) = path.parent() {
             crate::paths::ensure_dir(dir)?;
         }
         let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, text).map_err(|e| {
+        let written = std::fs::File::create(&tmp)
+            .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()));
+        written.map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
             std::io::Error::new(e.kind(), format!("cannot write {}: {e}", tmp.display()))
         })?;
         std::fs::rename(&tmp, path).map_err(|e| {
