@@ -18,6 +18,7 @@ pub mod sighting;
 pub mod signing;
 pub mod status;
 pub mod sync;
+pub mod terrain;
 pub mod tiles;
 pub mod tlog;
 pub mod video;
@@ -84,6 +85,8 @@ pub enum Cmd {
     Video(video::VideoArgs),
     /// MAVLink 2 signing: give an aircraft a key over a trusted link, show state, revoke.
     Signing(signing::SigningArgs),
+    /// Terrain: import SRTM .hgt tiles, list them, ask the ground height at a point.
+    Terrain(terrain::TerrainArgs),
     /// Measure: e.g. `kestrel bench audit --entries 1000000` times `audit verify`.
     Bench(bench::BenchArgs),
 }
@@ -226,6 +229,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Tiles(a)) => tiles::run(a, ctx.json).await,
         Some(Cmd::Signing(a)) => signing::run(a, &ctx).await,
         Some(Cmd::Bench(a)) => bench::run(a, &ctx),
+        Some(Cmd::Terrain(a)) => terrain::run(a, &ctx),
         // The window needs the main thread; main.rs starts it before any runtime exists.
         Some(Cmd::Console(_)) | None => {
             anyhow::bail!(

@@ -22,6 +22,7 @@ pub mod protocol;
 pub mod security;
 pub mod sightings;
 pub mod station;
+pub mod terrain;
 pub mod tiles;
 pub mod time;
 pub mod video;
