@@ -3,12 +3,15 @@
 //! checked against an independent reader, GDAL's `gdallocationinfo` (Debian's gdal-bin). Broken
 //! tiles are refused with a reason, and the reader survives hostile bytes.
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use kestrel::terrain::hgt::{HgtTile, TileId, SIDE_1_ARCSEC, SIDE_3_ARCSEC, VOID};
 use kestrel::terrain::TerrainStore;
+use kestrel_sim::{Endpoint, SimConfig, Simulator};
 use proptest::prelude::*;
 
 /// A hill 150 m high (1 km wide slopes) at 36.5°N 115.5°E on ground 100 m high, with a void in the north-west
@@ -465,4 +468,54 @@ fn plan_check_warns_below_the_clearance_and_refuses_a_route_into_the_ground() {
         ],
     );
     assert!(err.contains("1 problem(s)"), "{err}");
+}
+
+#[test]
+fn status_shows_each_aircraft_height_above_the_ground() {
+    let src = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    // Flat ground 10 m above sea level around the simulator's home (36.456, 115.985).
+    let side = SIDE_3_ARCSEC;
+    let tile =
+        HgtTile::from_samples(TileId { lat: 36, lon: 115 }, side, vec![10; side * side]).unwrap();
+    let file = src.path().join("N36E115.hgt");
+    std::fs::write(&file, tile.to_bytes()).unwrap();
+    ok(data.path(), &["terrain", "import", file.to_str().unwrap()]);
+
+    let addr = common::sim::free_udp_addr();
+    let _sim = Simulator::start(SimConfig {
+        vehicles: 2,
+        endpoint: Endpoint::Udp(addr),
+        ..Default::default()
+    })
+    .unwrap();
+    let link = format!("udpin:{addr}");
+    let rows: serde_json::Value = serde_json::from_str(&ok(
+        data.path(),
+        &[
+            "--json", "status", "--link", &link, "--wait", "20", "--expect", "2",
+        ],
+    ))
+    .unwrap();
+    for r in rows.as_array().unwrap() {
+        let amsl = r["alt_amsl_m"].as_f64().unwrap();
+        let agl = r["agl_m"].as_f64().expect("a height above the ground");
+        assert!((agl - (amsl - 10.0)).abs() < 0.01, "{r}");
+        assert!(agl > 20.0, "parked at 35 m AMSL on 10 m ground: {r}");
+    }
+    let table = ok(
+        data.path(),
+        &["status", "--link", &link, "--wait", "20", "--expect", "2"],
+    );
+    assert!(table.lines().next().unwrap().contains("AGL"), "{table}");
+    // Without a tile the height above the ground is unknown, not made up.
+    let bare = tempfile::tempdir().unwrap();
+    let rows: serde_json::Value = serde_json::from_str(&ok(
+        bare.path(),
+        &[
+            "--json", "status", "--link", &link, "--wait", "20", "--expect", "2",
+        ],
+    ))
+    .unwrap();
+    assert!(rows[0]["agl_m"].is_null(), "{}", rows[0]);
 }
