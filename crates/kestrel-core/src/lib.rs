@@ -25,4 +25,5 @@ pub mod station;
 pub mod terrain;
 pub mod tiles;
 pub mod time;
+pub mod traffic;
 pub mod video;

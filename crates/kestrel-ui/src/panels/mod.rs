@@ -10,4 +10,5 @@ pub mod settings;
 pub mod sightings;
 pub mod signing;
 pub mod status;
+pub mod traffic;
 pub mod video;
