@@ -27,6 +27,10 @@ pub struct ConsoleArgs {
     /// Do not record a telemetry log of the session.
     #[arg(long)]
     pub no_tlog: bool,
+    /// SBS-1 feed of a ground ADS-B receiver, sbs://HOST:30003 (repeatable; adds to the feeds
+    /// saved in the settings).
+    #[arg(long = "traffic", value_name = "sbs://HOST:PORT")]
+    pub traffic: Vec<crate::traffic::FeedSpec>,
 }
 
 /// What the console will connect to.
@@ -69,6 +73,20 @@ pub fn plan_start(args: &ConsoleArgs, settings: &Settings) -> anyhow::Result<Sta
         demo,
         skipped,
     })
+}
+
+/// The feeds given with `--traffic` and those saved in the settings, each once; saved ones that
+/// cannot be read are reported and skipped.
+pub fn traffic_feeds(args: &ConsoleArgs, settings: &Settings) -> Vec<crate::traffic::FeedSpec> {
+    let mut feeds = args.traffic.clone();
+    for s in &settings.traffic_feeds {
+        match s.parse::<crate::traffic::FeedSpec>() {
+            Ok(f) if !feeds.contains(&f) => feeds.push(f),
+            Ok(_) => {}
+            Err(e) => eprintln!("kestrel: skipping saved traffic feed: {e}"),
+        }
+    }
+    feeds
 }
 
 /// Without the `console` feature this build has no window: says so.
@@ -120,6 +138,8 @@ pub fn run(
         dispatch: settings.dispatch.clone(),
         callsigns: settings.callsigns.clone(),
         trusted_links: settings.trusted_links.iter().cloned().collect(),
+        traffic_feeds: traffic_feeds(&args, &settings),
+        traffic: settings.traffic,
     };
     let app = crate::ui::AppOptions {
         settings,

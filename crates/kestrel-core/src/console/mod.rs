@@ -33,6 +33,7 @@ pub mod settings;
 pub mod sightings;
 pub mod signing;
 pub mod synthetic;
+pub mod traffic;
 pub mod video;
 
 pub use alerts::{AlertDesk, AlertIntent, AlertsView};
@@ -54,4 +55,5 @@ pub use sightings::{
     SightingIntent, SightingPlace, SightingsView,
 };
 pub use signing::{SigningIntent, SigningOp, SigningOutcome};
+pub use traffic::{TrafficEvent, TrafficIntent, TrafficView};
 pub use video::{VideoFeed, VideoIntent, VideoNotice, VideoView};

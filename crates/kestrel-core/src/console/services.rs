@@ -14,6 +14,8 @@ console_services! {
     Missions(missions): super::missions::MissionService,
     /// MAVLink 2 signing: trusted links, setting up and revoking keys, refused frames.
     Signing(signing): super::signing::SigningService,
+    /// Manned traffic: targets, conflicts (fed to the alert desk), feeds.
+    Traffic(traffic): super::traffic::TrafficService,
     /// Alerts: the session's alerts, acknowledgements, thresholds.
     Alerts(alerts): super::alerts::AlertService,
     /// Video streams, snapshots and recordings.

@@ -129,6 +129,12 @@ pub struct Settings {
     /// these (e.g. a USB cable or a bench radio).
     #[serde(default)]
     pub trusted_links: std::collections::BTreeSet<String>,
+    /// SBS-1 feeds of ground ADS-B receivers (`sbs://HOST:30003`) opened at start.
+    #[serde(default)]
+    pub traffic_feeds: Vec<String>,
+    /// Conflict boxes (advisory, warning, look-ahead) and when silent targets fade and go.
+    #[serde(default)]
+    pub traffic: crate::traffic::TrafficSettings,
 }
 
 impl Default for Settings {
@@ -145,6 +151,8 @@ impl Default for Settings {
             video_sources: BTreeMap::new(),
             dispatch: Default::default(),
             trusted_links: Default::default(),
+            traffic_feeds: Vec::new(),
+            traffic: Default::default(),
         }
     }
 }
