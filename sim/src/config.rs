@@ -40,6 +40,10 @@ pub struct SimConfig {
     /// Also serve the traffic as an SBS-1 (BaseStation) feed on this TCP address (port 0: any
     /// free port, see `Simulator::sbs_addr`).
     pub traffic_sbs: Option<SocketAddr>,
+    /// Terrain following on (ArduPilot's TERRAIN_ENABLE): every aircraft asks the ground station
+    /// for the terrain under it (TERRAIN_REQUEST), streams TERRAIN_REPORT and answers
+    /// TERRAIN_CHECK (`crate::terrain`).
+    pub terrain: bool,
 }
 
 /// Ground altitude above mean sea level at the default home (Liaocheng), metres.
@@ -63,6 +67,7 @@ impl Default for SimConfig {
             signing_store: None,
             traffic: 0,
             traffic_sbs: None,
+            terrain: false,
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod physics;
 pub mod signing;
 pub mod signing_store;
 pub mod streams;
+pub mod terrain;
 #[cfg(test)]
 mod testkit;
 pub mod traffic;
@@ -95,6 +96,9 @@ impl Simulator {
                     seed: cfg.seed,
                     gps_warmup_s: cfg.gps_warmup_s,
                 });
+                if cfg.terrain {
+                    v.terrain = Some(terrain::TerrainFollow::default());
+                }
                 if cameras.enabled() {
                     v.camera = Some(camera::CameraLink {
                         cameras: cameras.clone(),

@@ -65,6 +65,10 @@ struct Cli {
     /// dump1090 receiver does on port 30003 (`--traffic sbs://HOST:PORT` in kestrel).
     #[arg(long, value_name = "HOST:PORT", requires = "traffic")]
     traffic_sbs: Option<String>,
+    /// Terrain following on, as ArduPilot with TERRAIN_ENABLE=1: every aircraft asks the ground
+    /// station for the terrain under it (TERRAIN_REQUEST) and reports what it holds.
+    #[arg(long)]
+    terrain: bool,
     /// Run for S wall-clock seconds, print one line with the CPU used, and exit.
     #[arg(long, value_name = "S")]
     measure: Option<f64>,
@@ -171,6 +175,7 @@ fn config(cli: &Cli) -> anyhow::Result<SimConfig> {
         signing_store: cli.signing_store.clone(),
         traffic: cli.traffic,
         traffic_sbs: cli.traffic_sbs.as_deref().map(resolve).transpose()?,
+        terrain: cli.terrain,
     };
     cfg.validate()?;
     Ok(cfg)

@@ -232,7 +232,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Tiles(a)) => tiles::run(a, ctx.json).await,
         Some(Cmd::Signing(a)) => signing::run(a, &ctx).await,
         Some(Cmd::Bench(a)) => bench::run(a, &ctx),
-        Some(Cmd::Terrain(a)) => terrain::run(a, &ctx),
+        Some(Cmd::Terrain(a)) => terrain::run(a, &ctx).await,
         Some(Cmd::Traffic(a)) => traffic::run(a, &ctx).await,
         // The window needs the main thread; main.rs starts it before any runtime exists.
         Some(Cmd::Console(_)) | None => {

@@ -34,12 +34,77 @@ pub enum TerrainAction {
         /// Longitude, degrees.
         lon: f64,
     },
+    /// Answer the aircraft's terrain requests (TERRAIN_REQUEST → TERRAIN_DATA) from the tiles,
+    /// as a ground station does for ArduPilot's terrain following; prints what each aircraft
+    /// asked for, was sent and holds (Ctrl-C to stop).
+    Serve {
+        /// Which links to serve.
+        #[command(flatten)]
+        link: super::LinkArgs,
+        /// Stop after this many seconds.
+        #[arg(long, value_name = "S")]
+        seconds: Option<f64>,
+        /// Print every S seconds.
+        #[arg(long, value_name = "S", default_value_t = 5.0)]
+        every: f64,
+    },
+}
+
+/// Runs `kestrel terrain serve`.
+async fn serve(
+    link: super::LinkArgs,
+    seconds: Option<f64>,
+    every: f64,
+    store: TerrainStore,
+    ctx: &super::Context,
+) -> anyhow::Result<()> {
+    let station = link.open(ctx).await?;
+    let server = crate::terrain::server::TerrainServer::start(&station, std::sync::Arc::new(store));
+    let started = tokio::time::Instant::now();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs_f64(every.max(0.2)));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = super::wait_for_shutdown() => break,
+        }
+        let rows = server.aircraft();
+        if ctx.json {
+            println!("{}", serde_json::to_string(&rows)?);
+        } else {
+            for a in &rows {
+                println!(
+                    "aircraft {:<3}  {} request(s), {} sub-grid(s) sent, {} without a tile{}{}",
+                    a.sysid,
+                    a.requests,
+                    a.sent,
+                    a.missing,
+                    match (a.loaded, a.pending) {
+                        (Some(l), Some(p)) => format!("; it holds {l}/56, {p} pending"),
+                        _ => String::new(),
+                    },
+                    a.last_missing
+                        .as_ref()
+                        .map(|w| format!("; {w}"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        if seconds.is_some_and(|s| started.elapsed().as_secs_f64() >= s) {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Runs `kestrel terrain`.
-pub fn run(args: TerrainArgs, ctx: &super::Context) -> anyhow::Result<()> {
+pub async fn run(args: TerrainArgs, ctx: &super::Context) -> anyhow::Result<()> {
     let store = TerrainStore::in_data_dir(&ctx.data_dir);
     match args.action {
+        TerrainAction::Serve {
+            link,
+            seconds,
+            every,
+        } => serve(link, seconds, every, store, ctx).await,
         TerrainAction::Import { files } => {
             let mut done = Vec::new();
             for f in &files {

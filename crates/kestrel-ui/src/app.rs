@@ -33,6 +33,7 @@ use crate::panels::settings::SettingsWindow;
 use crate::panels::sightings::SightingsPanel;
 use crate::panels::signing::SigningPanel;
 use crate::panels::status;
+use crate::panels::terrain::TerrainPanel;
 use crate::panels::traffic::TrafficPanel;
 use crate::panels::video::VideoPanel;
 
@@ -74,11 +75,12 @@ pub struct Panels {
     signing: SigningPanel,
     video: VideoPanel,
     traffic: TrafficPanel,
+    terrain: TerrainPanel,
 }
 
 impl Panels {
     /// Every panel, in the order their buttons, rows and windows appear.
-    fn hooks(&mut self) -> [&mut dyn Panel; 8] {
+    fn hooks(&mut self) -> [&mut dyn Panel; 9] {
         [
             &mut self.connections,
             &mut self.alerts,
@@ -88,6 +90,7 @@ impl Panels {
             &mut self.signing,
             &mut self.video,
             &mut self.traffic,
+            &mut self.terrain,
         ]
     }
 }
@@ -141,6 +144,7 @@ impl ConsoleApp {
                 signing: SigningPanel::default(),
                 video: VideoPanel::default(),
                 traffic: TrafficPanel::default(),
+                terrain: TerrainPanel,
             },
             settings_path: options.settings_path,
             tile_cache: options.tile_cache,

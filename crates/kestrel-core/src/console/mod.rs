@@ -33,6 +33,7 @@ pub mod settings;
 pub mod sightings;
 pub mod signing;
 pub mod synthetic;
+pub mod terrain;
 pub mod traffic;
 pub mod video;
 
@@ -55,5 +56,6 @@ pub use sightings::{
     SightingIntent, SightingPlace, SightingsView,
 };
 pub use signing::{SigningIntent, SigningOp, SigningOutcome};
+pub use terrain::{TerrainEvent, TerrainIntent, TerrainView};
 pub use traffic::{TrafficEvent, TrafficIntent, TrafficView};
 pub use video::{VideoFeed, VideoIntent, VideoNotice, VideoView};

@@ -16,6 +16,8 @@ console_services! {
     Signing(signing): super::signing::SigningService,
     /// Manned traffic: targets, conflicts (fed to the alert desk), feeds.
     Traffic(traffic): super::traffic::TrafficService,
+    /// Terrain: heights above the ground, answers to the aircraft's terrain requests.
+    Terrain(terrain): super::terrain::TerrainService,
     /// Alerts: the session's alerts, acknowledgements, thresholds.
     Alerts(alerts): super::alerts::AlertService,
     /// Video streams, snapshots and recordings.

@@ -5,6 +5,7 @@
 
 pub mod hgt;
 pub mod profile;
+pub mod server;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -10,5 +10,6 @@ pub mod settings;
 pub mod sightings;
 pub mod signing;
 pub mod status;
+pub mod terrain;
 pub mod traffic;
 pub mod video;
