@@ -7,8 +7,8 @@
 pub mod cli;
 
 pub use kestrel_core::{
-    alerts, audit, console, crew, db, dispatch, fleet, geo, link, paths, plan, protocol, security,
-    sightings, station, terrain, tiles, time, traffic, video,
+    alerts, audit, console, crew, db, dispatch, fleet, geo, link, paths, plan, protocol, remote_id,
+    security, sightings, station, terrain, tiles, time, traffic, video,
 };
 #[cfg(feature = "console")]
 pub use kestrel_ui as ui;

@@ -44,6 +44,9 @@ pub struct SimConfig {
     /// for the terrain under it (TERRAIN_REQUEST), streams TERRAIN_REPORT and answers
     /// TERRAIN_CHECK (`crate::terrain`).
     pub terrain: bool,
+    /// Every aircraft carries a Remote ID transponder that must be good to arm, as ArduPilot
+    /// with DID_OPTIONS=EnforceArming (`crate::remote_id`).
+    pub remote_id: bool,
 }
 
 /// Ground altitude above mean sea level at the default home (Liaocheng), metres.
@@ -68,6 +71,7 @@ impl Default for SimConfig {
             traffic: 0,
             traffic_sbs: None,
             terrain: false,
+            remote_id: false,
         }
     }
 }

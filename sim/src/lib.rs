@@ -27,6 +27,7 @@ pub mod net;
 pub mod outbox;
 pub mod params;
 pub mod physics;
+pub mod remote_id;
 pub mod signing;
 pub mod signing_store;
 pub mod streams;
@@ -96,6 +97,9 @@ impl Simulator {
                     seed: cfg.seed,
                     gps_warmup_s: cfg.gps_warmup_s,
                 });
+                if cfg.remote_id {
+                    v.remote_id = Some(remote_id::RemoteId::default());
+                }
                 if cfg.terrain {
                     v.terrain = Some(terrain::TerrainFollow::default());
                 }

@@ -69,6 +69,10 @@ struct Cli {
     /// station for the terrain under it (TERRAIN_REQUEST) and reports what it holds.
     #[arg(long)]
     terrain: bool,
+    /// Every aircraft carries a Remote ID transponder and refuses to arm until the ground
+    /// station supplies the operator's location and ID (ArduPilot's DID_OPTIONS=EnforceArming).
+    #[arg(long)]
+    remote_id: bool,
     /// Run for S wall-clock seconds, print one line with the CPU used, and exit.
     #[arg(long, value_name = "S")]
     measure: Option<f64>,
@@ -176,6 +180,7 @@ fn config(cli: &Cli) -> anyhow::Result<SimConfig> {
         traffic: cli.traffic,
         traffic_sbs: cli.traffic_sbs.as_deref().map(resolve).transpose()?,
         terrain: cli.terrain,
+        remote_id: cli.remote_id,
     };
     cfg.validate()?;
     Ok(cfg)

@@ -94,6 +94,8 @@ pub struct VehicleState {
     /// Ground height under the aircraft from the terrain the ground station sent (terrain
     /// following on and the sub-grids arrived), metres AMSL.
     pub terrain_height_m: Option<f64>,
+    /// The operator's location its Remote ID last received (degrees), when it has one.
+    pub remote_id_operator: Option<(f64, f64)>,
 }
 
 impl VehicleState {
@@ -123,6 +125,8 @@ pub struct Vehicle {
     pub camera: Option<crate::camera::CameraLink>,
     /// The terrain it holds and asks the ground station for, when terrain following is on.
     pub terrain: Option<crate::terrain::TerrainFollow>,
+    /// Its Remote ID transponder, when it has one.
+    pub remote_id: Option<crate::remote_id::RemoteId>,
     gps: GpsNoise,
     rng: fastrand::Rng,
     gps_warmup_s: f64,
@@ -159,6 +163,7 @@ impl Vehicle {
             last_command: None,
             camera: None,
             terrain: None,
+            remote_id: None,
             gps: GpsNoise::default(),
             rng,
             gps_warmup_s: setup.gps_warmup_s,
@@ -226,6 +231,11 @@ impl Vehicle {
                 commands::raw_ack(sender, SET_MODE_MSG_ID, result, out);
             }
             MavMessage::SET_POSITION_TARGET_GLOBAL_INT(sp) => self.position_target(now, sp),
+            MavMessage::OPEN_DRONE_ID_SYSTEM(_) | MavMessage::OPEN_DRONE_ID_OPERATOR_ID(_) => {
+                if let Some(r) = &mut self.remote_id {
+                    r.handle(now, msg);
+                }
+            }
             MavMessage::TERRAIN_DATA(d) => {
                 if let Some(t) = &mut self.terrain {
                     t.data(d);
@@ -355,6 +365,9 @@ impl Vehicle {
         }
         self.now = now;
         self.params.tick(now, out);
+        if let Some(r) = &mut self.remote_id {
+            r.step(now, out);
+        }
         if self.ap.gps_ok {
             if let Some(t) = &mut self.terrain {
                 let (lat, lon) = self
@@ -478,6 +491,7 @@ impl Vehicle {
                 .map(|(n, v)| (n.to_string(), v))
                 .collect(),
             terrain_height_m: self.terrain.as_ref().and_then(|t| t.height_at(lat, lon)),
+            remote_id_operator: self.remote_id.as_ref().and_then(|r| r.operator_location()),
             // Signing lives in the link layer, which fills these in.
             signing: false,
             signing_rejected: 0,

@@ -140,6 +140,7 @@ pub fn run(
         trusted_links: settings.trusted_links.iter().cloned().collect(),
         traffic_feeds: traffic_feeds(&args, &settings),
         traffic: settings.traffic,
+        remote_id: settings.remote_id.clone(),
     };
     let app = crate::ui::AppOptions {
         settings,

@@ -19,6 +19,7 @@ pub mod link;
 pub mod paths;
 pub mod plan;
 pub mod protocol;
+pub mod remote_id;
 pub mod security;
 pub mod sightings;
 pub mod station;

@@ -29,6 +29,7 @@ use crate::panels::alerts::{self, AlertsPanel};
 use crate::panels::connections::ConnectionsWindow;
 use crate::panels::fleet::FleetPanel;
 use crate::panels::planning::PlanningPanel;
+use crate::panels::remote_id::RemoteIdPanel;
 use crate::panels::settings::SettingsWindow;
 use crate::panels::sightings::SightingsPanel;
 use crate::panels::signing::SigningPanel;
@@ -76,11 +77,12 @@ pub struct Panels {
     video: VideoPanel,
     traffic: TrafficPanel,
     terrain: TerrainPanel,
+    remote_id: RemoteIdPanel,
 }
 
 impl Panels {
     /// Every panel, in the order their buttons, rows and windows appear.
-    fn hooks(&mut self) -> [&mut dyn Panel; 9] {
+    fn hooks(&mut self) -> [&mut dyn Panel; 10] {
         [
             &mut self.connections,
             &mut self.alerts,
@@ -91,6 +93,7 @@ impl Panels {
             &mut self.video,
             &mut self.traffic,
             &mut self.terrain,
+            &mut self.remote_id,
         ]
     }
 }
@@ -145,6 +148,7 @@ impl ConsoleApp {
                 video: VideoPanel::default(),
                 traffic: TrafficPanel::default(),
                 terrain: TerrainPanel,
+                remote_id: RemoteIdPanel,
             },
             settings_path: options.settings_path,
             tile_cache: options.tile_cache,

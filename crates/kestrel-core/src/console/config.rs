@@ -37,6 +37,8 @@ pub struct ConsoleConfig {
     pub traffic_feeds: Vec<crate::traffic::FeedSpec>,
     /// Conflict boxes and target aging.
     pub traffic: crate::traffic::TrafficSettings,
+    /// The operator's Remote ID (ID, position) sent to aircraft with a transponder.
+    pub remote_id: crate::remote_id::OperatorSettings,
 }
 
 /// Why the console's core could not start.

@@ -135,6 +135,10 @@ pub struct Settings {
     /// Conflict boxes (advisory, warning, look-ahead) and when silent targets fade and go.
     #[serde(default)]
     pub traffic: crate::traffic::TrafficSettings,
+    /// The operator's Remote ID: operator ID and, when not the take-off position, where the
+    /// operator stands.
+    #[serde(default)]
+    pub remote_id: crate::remote_id::OperatorSettings,
 }
 
 impl Default for Settings {
@@ -153,6 +157,7 @@ impl Default for Settings {
             trusted_links: Default::default(),
             traffic_feeds: Vec::new(),
             traffic: Default::default(),
+            remote_id: Default::default(),
         }
     }
 }
