@@ -8,7 +8,7 @@ pub mod cli;
 
 pub use kestrel_core::{
     alerts, audit, console, crew, db, dispatch, fleet, geo, link, paths, plan, process, protocol,
-    security, sightings, station, storage, tiles, time, video,
+    remote_id, security, sightings, station, storage, terrain, tiles, time, traffic, video,
 };
 #[cfg(feature = "console")]
 pub use kestrel_ui as ui;

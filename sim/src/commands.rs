@@ -198,7 +198,11 @@ fn execute(v: &mut Vehicle, now: f64, from: Sender, a: &Args, out: &mut Outbox) 
     }
 
     let Vehicle {
-        ap, params, store, ..
+        ap,
+        params,
+        store,
+        remote_id,
+        ..
     } = v;
     let origin = ap.origin();
     let mut env = Env {
@@ -210,6 +214,18 @@ fn execute(v: &mut Vehicle, now: f64, from: Sender, a: &Args, out: &mut Outbox) 
     match a.command {
         MAV_CMD_COMPONENT_ARM_DISARM => {
             let force = (p2 - FORCE_MAGIC).abs() < 0.5;
+            let checks = params.params.get(crate::params::P::ArmingCheck) != 0.0;
+            if let Some(why) = remote_id
+                .as_ref()
+                .filter(|_| p1 >= 0.5 && !force && !ap.armed && checks)
+                .and_then(|r| r.failure(now))
+            {
+                env.out.text(
+                    mavlink::dialects::ardupilotmega::MavSeverity::MAV_SEVERITY_CRITICAL,
+                    &format!("PreArm: OpenDroneID: {why}"),
+                );
+                return MAV_RESULT_FAILED;
+            }
             to_result(if p1 >= 0.5 {
                 ap.arm(force, &mut env)
             } else {

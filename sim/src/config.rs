@@ -34,6 +34,19 @@ pub struct SimConfig {
     /// in `kestrel-sim-signing` inside this directory), so that a restarted simulator keeps
     /// enforcing signing, as ArduPilot does. `None`: keys live in memory only.
     pub signing_store: Option<std::path::PathBuf>,
+    /// Manned traffic around the patrol area (`crate::traffic`): this many targets, forwarded by
+    /// every aircraft as ADSB_VEHICLE (0: none).
+    pub traffic: usize,
+    /// Also serve the traffic as an SBS-1 (BaseStation) feed on this TCP address (port 0: any
+    /// free port, see `Simulator::sbs_addr`).
+    pub traffic_sbs: Option<SocketAddr>,
+    /// Terrain following on (ArduPilot's TERRAIN_ENABLE): every aircraft asks the ground station
+    /// for the terrain under it (TERRAIN_REQUEST), streams TERRAIN_REPORT and answers
+    /// TERRAIN_CHECK (`crate::terrain`).
+    pub terrain: bool,
+    /// Every aircraft carries a Remote ID transponder that must be good to arm, as ArduPilot
+    /// with DID_OPTIONS=EnforceArming (`crate::remote_id`).
+    pub remote_id: bool,
 }
 
 /// Ground altitude above mean sea level at the default home (Liaocheng), metres.
@@ -55,6 +68,10 @@ impl Default for SimConfig {
             video: false,
             video_base_port: crate::video::VIDEO_BASE_PORT,
             signing_store: None,
+            traffic: 0,
+            traffic_sbs: None,
+            terrain: false,
+            remote_id: false,
         }
     }
 }
@@ -95,6 +112,11 @@ impl SimConfig {
             self.speedup.is_finite() && self.speedup > 0.0 && self.speedup <= 1000.0,
             "speedup must be > 0 and <= 1000 (got {})",
             self.speedup
+        );
+        anyhow::ensure!(
+            self.traffic <= 1000,
+            "traffic must be at most 1000 targets (got {})",
+            self.traffic
         );
         let (lat, lon) = self.home;
         anyhow::ensure!(

@@ -27,11 +27,14 @@ pub mod net;
 pub mod outbox;
 pub mod params;
 pub mod physics;
+pub mod remote_id;
 pub mod signing;
 pub mod signing_store;
 pub mod streams;
+pub mod terrain;
 #[cfg(test)]
 mod testkit;
+pub mod traffic;
 pub mod vehicle;
 pub mod video;
 
@@ -57,6 +60,7 @@ pub const GRID_SPACING_M: f64 = 20.0;
 pub struct Simulator {
     shared: Arc<Shared>,
     addrs: Vec<SocketAddr>,
+    sbs: Option<SocketAddr>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -93,6 +97,12 @@ impl Simulator {
                     seed: cfg.seed,
                     gps_warmup_s: cfg.gps_warmup_s,
                 });
+                if cfg.remote_id {
+                    v.remote_id = Some(remote_id::RemoteId::default());
+                }
+                if cfg.terrain {
+                    v.terrain = Some(terrain::TerrainFollow::default());
+                }
                 if cameras.enabled() {
                     v.camera = Some(camera::CameraLink {
                         cameras: cameras.clone(),
@@ -106,6 +116,21 @@ impl Simulator {
             let _ctx = rt.enter();
             net::bind(&cfg, vehicles)?
         };
+        let sbs = match cfg.traffic_sbs {
+            Some(addr) => {
+                let l = std::net::TcpListener::bind(addr).map_err(|e| {
+                    anyhow::anyhow!("cannot listen for SBS-1 clients on {addr}: {e}")
+                })?;
+                l.set_nonblocking(true)?;
+                Some(l)
+            }
+            None => None,
+        };
+        let sbs_addr = match &sbs {
+            Some(l) => Some(l.local_addr()?),
+            None => None,
+        };
+        let traffic = (cfg.traffic > 0).then(|| traffic::TrafficScene::new(cfg.traffic, origin));
         for a in &aircraft {
             let mut a = lock(a);
             if let Some(k) = stored.get(&a.vehicle.sysid()) {
@@ -120,18 +145,20 @@ impl Simulator {
             stats: Default::default(),
             cameras,
             signing_store,
+            traffic,
         });
         let (tx, rx) = tokio::sync::oneshot::channel();
         let runner = shared.clone();
         let thread = std::thread::Builder::new()
             .name("kestrel-sim".into())
             .spawn(move || {
-                rt.block_on(net::run(runner, listeners, rx));
+                rt.block_on(net::run(runner, listeners, sbs, rx));
                 // Dropping the runtime here cancels the remaining tasks and closes listeners.
             })?;
         Ok(Simulator {
             shared,
             addrs,
+            sbs: sbs_addr,
             shutdown: Some(tx),
             thread: Some(thread),
         })
@@ -141,6 +168,11 @@ impl Simulator {
     /// listens on. Index i is system id i + 1.
     pub fn vehicle_addrs(&self) -> Vec<SocketAddr> {
         self.addrs.clone()
+    }
+
+    /// Where the simulated traffic's SBS-1 feed listens, when it was asked for.
+    pub fn sbs_addr(&self) -> Option<SocketAddr> {
+        self.sbs
     }
 
     /// A picture of aircraft `index` (system id index + 1), or None if there is no such aircraft.

@@ -57,6 +57,22 @@ struct Cli {
     /// ArduPilot keeps its key in storage. Without it, keys are forgotten at exit.
     #[arg(long, value_name = "FILE")]
     signing_store: Option<std::path::PathBuf>,
+    /// Simulate N manned aircraft around the patrol area (a helicopter crossing low over home, a
+    /// light aircraft passing, others higher up), forwarded by every aircraft as ADSB_VEHICLE.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    traffic: usize,
+    /// Also serve that traffic as an SBS-1 (BaseStation) feed on this TCP address, as a
+    /// dump1090 receiver does on port 30003 (`--traffic sbs://HOST:PORT` in kestrel).
+    #[arg(long, value_name = "HOST:PORT", requires = "traffic")]
+    traffic_sbs: Option<String>,
+    /// Terrain following on, as ArduPilot with TERRAIN_ENABLE=1: every aircraft asks the ground
+    /// station for the terrain under it (TERRAIN_REQUEST) and reports what it holds.
+    #[arg(long)]
+    terrain: bool,
+    /// Every aircraft carries a Remote ID transponder and refuses to arm until the ground
+    /// station supplies the operator's location and ID (ArduPilot's DID_OPTIONS=EnforceArming).
+    #[arg(long)]
+    remote_id: bool,
     /// Run for S wall-clock seconds, print one line with the CPU used, and exit.
     #[arg(long, value_name = "S")]
     measure: Option<f64>,
@@ -161,6 +177,10 @@ fn config(cli: &Cli) -> anyhow::Result<SimConfig> {
         video: cli.video,
         video_base_port: cli.video_port,
         signing_store: cli.signing_store.clone(),
+        traffic: cli.traffic,
+        traffic_sbs: cli.traffic_sbs.as_deref().map(resolve).transpose()?,
+        terrain: cli.terrain,
+        remote_id: cli.remote_id,
     };
     cfg.validate()?;
     Ok(cfg)
@@ -201,6 +221,15 @@ fn print_banner(cfg: &SimConfig, sim: &Simulator) {
             kestrel_sim::signing_store::SigningStore::at(store)
                 .path()
                 .display()
+        );
+    }
+    if cfg.traffic > 0 {
+        println!(
+            "kestrel-sim: {} manned aircraft forwarded as ADSB_VEHICLE{}",
+            cfg.traffic,
+            sim.sbs_addr()
+                .map(|a| format!(", SBS-1 feed on TCP {a} (kestrel --traffic sbs://{a})"))
+                .unwrap_or_default()
         );
     }
     if cfg.video {

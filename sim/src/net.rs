@@ -101,6 +101,8 @@ pub(crate) struct Shared {
     pub cameras: Arc<crate::camera::Cameras>,
     /// Where signing keys persist between runs, if anywhere.
     pub signing_store: Option<crate::signing_store::SigningStore>,
+    /// Manned traffic the aircraft's receivers hear, if any.
+    pub traffic: Option<crate::traffic::TrafficScene>,
 }
 
 impl Shared {
@@ -369,6 +371,26 @@ impl Aircraft {
         }
     }
 
+    /// Queues ADSB_VEHICLE for every target, and COLLISION for those inside the avoidance
+    /// boxes while flying (as ArduPilot's AP_Avoidance reports them).
+    fn forward_traffic(
+        &mut self,
+        scene: &crate::traffic::TrafficScene,
+        targets: &[crate::traffic::TrafficState],
+    ) {
+        let st = self.vehicle.state();
+        let local = scene.local(st.lat, st.lon);
+        let alt = crate::config::HOME_ALT_AMSL_M + st.rel_alt_m;
+        for t in targets {
+            self.out.broadcast(crate::traffic::adsb_vehicle(t));
+            if st.armed {
+                if let Some(m) = crate::traffic::collision(t, local, alt) {
+                    self.out.broadcast(m);
+                }
+            }
+        }
+    }
+
     /// One simulation tick: model step, then output.
     fn tick(&mut self, now: f64, down: bool, stats: &Counters) {
         self.vehicle.step(now, &mut self.out);
@@ -481,8 +503,17 @@ pub(crate) fn bind(
 pub(crate) async fn run(
     shared: Arc<Shared>,
     listeners: Listeners,
+    sbs: Option<std::net::TcpListener>,
     shutdown: tokio::sync::oneshot::Receiver<()>,
 ) {
+    let sbs_task = match sbs.map(TcpListener::from_std) {
+        Some(Ok(l)) => Some(tokio::spawn(sbs_serve(shared.clone(), l))),
+        Some(Err(e)) => {
+            eprintln!("kestrel-sim: SBS-1 feed not served: {e}");
+            None
+        }
+        None => None,
+    };
     if shared.cfg.faults.latency_ms > 0 {
         for (i, a) in shared.aircraft.iter().enumerate() {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -505,6 +536,9 @@ pub(crate) async fn run(
     let ticker = tokio::spawn(tick_loop(shared.clone()));
     let _ = shutdown.await;
     ticker.abort();
+    if let Some(t) = sbs_task {
+        t.abort();
+    }
     shared.persist_signing();
     // Close sockets while the runtime is still alive.
     for a in &shared.aircraft {
@@ -523,14 +557,26 @@ async fn tick_loop(shared: Arc<Shared>) {
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut ticks = 0u64;
+    let mut next_traffic = 0.0;
     loop {
         interval.tick().await;
         let now = shared.sim_now();
         let down = shared.down(now);
         let mut changed = false;
         let mut signing = false;
+        // Once a simulated second, every aircraft forwards what its ADS-B receiver hears.
+        let heard = match &shared.traffic {
+            Some(scene) if now >= next_traffic => {
+                next_traffic = now + 1.0;
+                Some((scene, scene.at(now)))
+            }
+            _ => None,
+        };
         for a in &shared.aircraft {
             let mut a = lock(a);
+            if let Some((scene, targets)) = &heard {
+                a.forward_traffic(scene, targets);
+            }
             a.tick(now, down, &shared.stats);
             changed |= a.signing_changed;
             signing |= a.signing.is_some();
@@ -542,6 +588,39 @@ async fn tick_loop(shared: Arc<Shared>) {
         {
             shared.persist_signing();
         }
+    }
+}
+
+/// Serves the traffic as SBS-1 lines to every client that connects, once a simulated second.
+async fn sbs_serve(shared: Arc<Shared>, listener: TcpListener) {
+    loop {
+        let Ok((mut stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let period = Duration::from_secs_f64(1.0 / shared.cfg.speedup);
+            let mut tick = tokio::time::interval(period);
+            loop {
+                tick.tick().await;
+                let Some(scene) = &shared.traffic else {
+                    return;
+                };
+                let unix = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs_f64())
+                    .unwrap_or(0.0);
+                let text: String = scene
+                    .at(shared.sim_now())
+                    .iter()
+                    .map(|t| crate::traffic::sbs_lines(t, unix))
+                    .collect();
+                if stream.write_all(text.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        });
     }
 }
 

@@ -91,6 +91,11 @@ pub struct VehicleState {
     pub signing: bool,
     /// Incoming frames ignored for being unsigned, wrongly signed or replayed.
     pub signing_rejected: u64,
+    /// Ground height under the aircraft from the terrain the ground station sent (terrain
+    /// following on and the sub-grids arrived), metres AMSL.
+    pub terrain_height_m: Option<f64>,
+    /// The operator's location its Remote ID last received (degrees), when it has one.
+    pub remote_id_operator: Option<(f64, f64)>,
 }
 
 impl VehicleState {
@@ -118,6 +123,10 @@ pub struct Vehicle {
     pub(crate) last_command: Option<CommandMemo>,
     /// The aircraft's camera, when the simulator streams video.
     pub camera: Option<crate::camera::CameraLink>,
+    /// The terrain it holds and asks the ground station for, when terrain following is on.
+    pub terrain: Option<crate::terrain::TerrainFollow>,
+    /// Its Remote ID transponder, when it has one.
+    pub remote_id: Option<crate::remote_id::RemoteId>,
     gps: GpsNoise,
     rng: fastrand::Rng,
     gps_warmup_s: f64,
@@ -153,6 +162,8 @@ impl Vehicle {
             streams: Streams::new(setup.index as f64 * 0.0137),
             last_command: None,
             camera: None,
+            terrain: None,
+            remote_id: None,
             gps: GpsNoise::default(),
             rng,
             gps_warmup_s: setup.gps_warmup_s,
@@ -220,6 +231,22 @@ impl Vehicle {
                 commands::raw_ack(sender, SET_MODE_MSG_ID, result, out);
             }
             MavMessage::SET_POSITION_TARGET_GLOBAL_INT(sp) => self.position_target(now, sp),
+            MavMessage::OPEN_DRONE_ID_SYSTEM(_) | MavMessage::OPEN_DRONE_ID_OPERATOR_ID(_) => {
+                if let Some(r) = &mut self.remote_id {
+                    r.handle(now, msg);
+                }
+            }
+            MavMessage::TERRAIN_DATA(d) => {
+                if let Some(t) = &mut self.terrain {
+                    t.data(d);
+                }
+            }
+            MavMessage::TERRAIN_CHECK(c) => {
+                let alt = HOME_ALT_AMSL_M + self.ap.body.alt();
+                if let Some(t) = &mut self.terrain {
+                    t.check(now, c, alt, from, out);
+                }
+            }
             MavMessage::REQUEST_DATA_STREAM(r) => {
                 for s in Stream::group(r.req_stream_id) {
                     self.streams
@@ -338,6 +365,18 @@ impl Vehicle {
         }
         self.now = now;
         self.params.tick(now, out);
+        if let Some(r) = &mut self.remote_id {
+            r.step(now, out);
+        }
+        if self.ap.gps_ok {
+            if let Some(t) = &mut self.terrain {
+                let (lat, lon) = self
+                    .ap
+                    .origin()
+                    .to_global(self.ap.body.pos[0], self.ap.body.pos[1]);
+                t.step(now, lat, lon, HOME_ALT_AMSL_M + self.ap.body.alt(), out);
+            }
+        }
         let mut due = [None; streams::ALL.len()];
         let mut n = 0;
         self.streams.due(now, |s| {
@@ -451,6 +490,8 @@ impl Vehicle {
                 .iter()
                 .map(|(n, v)| (n.to_string(), v))
                 .collect(),
+            terrain_height_m: self.terrain.as_ref().and_then(|t| t.height_at(lat, lon)),
+            remote_id_operator: self.remote_id.as_ref().and_then(|r| r.operator_location()),
             // Signing lives in the link layer, which fills these in.
             signing: false,
             signing_rejected: 0,

@@ -31,6 +31,10 @@ pub struct ConsoleArgs {
     /// and memory, then close (scripts/bench-console.sh uses it under Xvfb).
     #[arg(long, value_name = "SECS")]
     pub frame_report: Option<f64>,
+    /// SBS-1 feed of a ground ADS-B receiver, sbs://HOST:30003 (repeatable; adds to the feeds
+    /// saved in the settings).
+    #[arg(long = "traffic", value_name = "sbs://HOST:PORT")]
+    pub traffic: Vec<crate::traffic::FeedSpec>,
 }
 
 /// What the console will connect to.
@@ -73,6 +77,20 @@ pub fn plan_start(args: &ConsoleArgs, settings: &Settings) -> anyhow::Result<Sta
         demo,
         skipped,
     })
+}
+
+/// The feeds given with `--traffic` and those saved in the settings, each once; saved ones that
+/// cannot be read are reported and skipped.
+pub fn traffic_feeds(args: &ConsoleArgs, settings: &Settings) -> Vec<crate::traffic::FeedSpec> {
+    let mut feeds = args.traffic.clone();
+    for s in &settings.traffic_feeds {
+        match s.parse::<crate::traffic::FeedSpec>() {
+            Ok(f) if !feeds.contains(&f) => feeds.push(f),
+            Ok(_) => {}
+            Err(e) => eprintln!("kestrel: skipping saved traffic feed: {e}"),
+        }
+    }
+    feeds
 }
 
 /// Without the `console` feature this build has no window: says so.
@@ -126,6 +144,9 @@ pub fn run(
         dispatch: settings.dispatch.clone(),
         callsigns: settings.callsigns.clone(),
         trusted_links: settings.trusted_links.iter().cloned().collect(),
+        traffic_feeds: traffic_feeds(&args, &settings),
+        traffic: settings.traffic,
+        remote_id: settings.remote_id.clone(),
     };
     let app = crate::ui::AppOptions {
         settings,

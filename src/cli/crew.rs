@@ -482,7 +482,7 @@ async fn sortie(
             let start = parse_utc(&start)
                 .map_err(anyhow::Error::msg)
                 .context("--start")?;
-            let mission = crate::plan::load(&plan)?;
+            let mission = super::terrain::load_plan(&plan, &ctx.data_dir)?;
             let t = store.team(&team)?;
             let perf = store.aircraft_by_callsign(&t.aircraft)?.performance();
             let route = route_from_plan(&mission, perf, RouteOptions::default());

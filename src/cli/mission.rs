@@ -101,7 +101,7 @@ pub async fn run(args: MissionArgs, ctx: &super::Context) -> anyhow::Result<()> 
     let policy = TransferPolicy::default();
     match args.action {
         MissionAction::Upload { target, file } => {
-            let plan = plan::load(&file)?;
+            let plan = super::terrain::load_plan(&file, &ctx.data_dir)?;
             let station = target.link.open(ctx).await?;
             wait_for(&station, target.sysid, Duration::from_secs_f64(target.wait)).await?;
             let (lists, failed) = match station.upload_plan(target.sysid, &plan, policy).await {

@@ -19,8 +19,10 @@ pub mod signing;
 pub mod status;
 pub mod storage;
 pub mod sync;
+pub mod terrain;
 pub mod tiles;
 pub mod tlog;
+pub mod traffic;
 pub mod video;
 
 use std::path::PathBuf;
@@ -87,6 +89,10 @@ pub enum Cmd {
     Signing(signing::SigningArgs),
     /// The data directory's disk: space, what each store takes, retention (prune).
     Storage(storage::StorageArgs),
+    /// Terrain: import SRTM .hgt tiles, list them, ask the ground height at a point.
+    Terrain(terrain::TerrainArgs),
+    /// Manned traffic: ADS-B targets from the aircraft and SBS-1 feeds, conflicts, headless.
+    Traffic(traffic::TrafficArgs),
     /// Measure: e.g. `kestrel bench audit --entries 1000000` times `audit verify`.
     Bench(bench::BenchArgs),
 }
@@ -230,6 +236,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Signing(a)) => signing::run(a, &ctx).await,
         Some(Cmd::Storage(a)) => storage::run(a, &ctx).await,
         Some(Cmd::Bench(a)) => bench::run(a, &ctx),
+        Some(Cmd::Terrain(a)) => terrain::run(a, &ctx).await,
+        Some(Cmd::Traffic(a)) => traffic::run(a, &ctx).await,
         // The window needs the main thread; main.rs starts it before any runtime exists.
         Some(Cmd::Console(_)) | None => {
             anyhow::bail!(

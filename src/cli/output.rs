@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use crate::fleet::{Aircraft, FleetSnapshot};
+use crate::terrain::Terrain;
 
 /// One aircraft as a flat row for tables and JSON.
 #[derive(Debug, serde::Serialize)]
@@ -21,6 +22,9 @@ pub struct AircraftRow {
     pub rel_alt_m: f32,
     /// Altitude above mean sea level, metres.
     pub alt_amsl_m: f32,
+    /// Height above the ground under the aircraft, metres (from the terrain tiles; null without
+    /// a position or a tile).
+    pub agl_m: Option<f32>,
     /// Heading, degrees.
     pub heading_deg: f32,
     /// Ground speed, m/s.
@@ -61,6 +65,7 @@ impl AircraftRow {
             lon: a.position.map(|p| p.lon),
             rel_alt_m: a.alt_rel_m,
             alt_amsl_m: a.alt_amsl_m,
+            agl_m: None,
             heading_deg: a.heading_deg,
             ground_speed_ms: a.ground_speed_ms,
             battery_pct: a.battery.percent,
@@ -80,9 +85,22 @@ impl AircraftRow {
 
 /// Rows for every aircraft in a snapshot.
 pub fn rows(snap: &FleetSnapshot) -> Vec<AircraftRow> {
+    rows_over(snap, None)
+}
+
+/// Rows for every aircraft, with the height above the ground where `terrain` knows it.
+pub fn rows_over(snap: &FleetSnapshot, terrain: Option<&dyn Terrain>) -> Vec<AircraftRow> {
     snap.aircraft
         .iter()
-        .map(|a| AircraftRow::from_aircraft(a, snap.taken_at))
+        .map(|a| {
+            let mut row = AircraftRow::from_aircraft(a, snap.taken_at);
+            row.agl_m = terrain.and_then(|t| {
+                let p = a.position?;
+                let ground = t.height_amsl(p.lat, p.lon).ok()?;
+                Some(a.alt_amsl_m - ground as f32)
+            });
+            row
+        })
         .collect()
 }
 
@@ -93,13 +111,29 @@ fn opt(v: Option<f32>, digits: usize) -> String {
 
 /// The aircraft table as text.
 pub fn table(snap: &FleetSnapshot) -> String {
+    table_over(snap, None)
+}
+
+/// The aircraft table with the height above the ground (AGL) where `terrain` knows it.
+pub fn table_over(snap: &FleetSnapshot, terrain: Option<&dyn Terrain>) -> String {
     let mut out = format!(
-        "{:>5}  {:<10} {:<6} {:>11} {:>11} {:>7} {:>5} {:>6} {:>8} {:<9} {:>5}\n",
-        "SYSID", "MODE", "ARMED", "LAT", "LON", "REL_ALT", "BATT%", "MIN", "GPS", "LINK", "LOSS%"
+        "{:>5}  {:<10} {:<6} {:>11} {:>11} {:>7} {:>6} {:>5} {:>6} {:>8} {:<9} {:>5}\n",
+        "SYSID",
+        "MODE",
+        "ARMED",
+        "LAT",
+        "LON",
+        "REL_ALT",
+        "AGL",
+        "BATT%",
+        "MIN",
+        "GPS",
+        "LINK",
+        "LOSS%"
     );
-    for r in rows(snap) {
+    for r in rows_over(snap, terrain) {
         out.push_str(&format!(
-            "{:>5}  {:<10} {:<6} {:>11} {:>11} {:>7.1} {:>5} {:>6} {:>8} {:<9} {:>5.1}\n",
+            "{:>5}  {:<10} {:<6} {:>11} {:>11} {:>7.1} {:>6} {:>5} {:>6} {:>8} {:<9} {:>5.1}\n",
             r.sysid,
             r.mode,
             if r.armed { "yes" } else { "no" },
@@ -110,6 +144,7 @@ pub fn table(snap: &FleetSnapshot) -> String {
                 .map(|v| format!("{v:.6}"))
                 .unwrap_or_else(|| "-".into()),
             r.rel_alt_m,
+            opt(r.agl_m, 1),
             opt(r.battery_pct, 0),
             opt(r.battery_min_left, 1),
             format!("{}D/{}", r.gps_fix.min(3), r.satellites),

@@ -168,6 +168,10 @@ pub struct CheckArgs {
     /// Aircraft and altitude settings.
     #[command(flatten)]
     pub flight: FlightArgs,
+    /// Warn where the route passes closer than this to the ground, metres (needs the terrain
+    /// tiles under the route: `kestrel terrain import`).
+    #[arg(long, default_value_t = 30.0, value_name = "M")]
+    pub min_clearance: f64,
 }
 
 /// Arguments of `kestrel plan schedule`.
@@ -409,30 +413,39 @@ fn print_route(route: &PatrolRoute) {
 }
 
 fn check(a: CheckArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
-    let plan: MissionPlan = planfiles::load(&a.file)?;
+    let plan: MissionPlan = super::terrain::load_plan(&a.file, data_dir)?;
     let route = route_from_plan(&plan, a.flight.performance(data_dir)?, a.flight.options());
     let issues = route.check();
+    let terrain = super::terrain::clearance(&plan, data_dir, a.min_clearance);
+    let into_ground = terrain.into_ground();
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "route": route, "issues": issues }))?
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "route": route, "issues": issues, "terrain": terrain })
+            )?
         );
     } else {
+        terrain.print();
         print_route(&route);
         println!(
             "{} no-fly zones in the geofence, {} rally points",
             route.no_fly.len(),
             route.rally.len()
         );
-        if issues.is_empty() {
+        if issues.is_empty() && into_ground.is_none() {
             println!("no problems found");
         }
         for i in &issues {
             println!("problem: {i}");
         }
+        if let Some(p) = &into_ground {
+            println!("problem: {p}");
+        }
     }
-    if !issues.is_empty() {
-        bail!("{} problem(s) in {}", issues.len(), a.file.display());
+    let problems = issues.len() + usize::from(into_ground.is_some());
+    if problems > 0 {
+        bail!("{problems} problem(s) in {}", a.file.display());
     }
     Ok(())
 }

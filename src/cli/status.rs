@@ -56,12 +56,17 @@ pub async fn run(args: StatusArgs, ctx: &super::Context) -> anyhow::Result<()> {
             station.snapshot()
         }
     };
+    let terrain = crate::terrain::TerrainStore::in_data_dir(&ctx.data_dir);
+    let terrain: Option<&dyn crate::terrain::Terrain> = Some(&terrain);
     if json {
-        println!("{}", serde_json::to_string_pretty(&output::rows(&snap))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&output::rows_over(&snap, terrain))?
+        );
     } else if snap.aircraft.is_empty() {
         println!("no aircraft heard{}", link_problems(&station));
     } else {
-        print!("{}", output::table(&snap));
+        print!("{}", output::table_over(&snap, terrain));
     }
     disk_line(ctx, disk_before);
     if let Some(n) = args.expect {

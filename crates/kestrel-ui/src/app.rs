@@ -30,11 +30,14 @@ use crate::panels::alerts::{self, AlertsPanel};
 use crate::panels::connections::ConnectionsWindow;
 use crate::panels::fleet::FleetPanel;
 use crate::panels::planning::PlanningPanel;
+use crate::panels::remote_id::RemoteIdPanel;
 use crate::panels::settings::SettingsWindow;
 use crate::panels::sightings::SightingsPanel;
 use crate::panels::signing::SigningPanel;
 use crate::panels::status;
 use crate::panels::storage::StoragePanel;
+use crate::panels::terrain::TerrainPanel;
+use crate::panels::traffic::TrafficPanel;
 use crate::panels::video::VideoPanel;
 
 /// How the window is set up.
@@ -78,11 +81,14 @@ pub struct Panels {
     signing: SigningPanel,
     video: VideoPanel,
     storage: StoragePanel,
+    traffic: TrafficPanel,
+    terrain: TerrainPanel,
+    remote_id: RemoteIdPanel,
 }
 
 impl Panels {
     /// Every panel, in the order their buttons, rows and windows appear.
-    fn hooks(&mut self) -> [&mut dyn Panel; 8] {
+    fn hooks(&mut self) -> [&mut dyn Panel; 11] {
         [
             &mut self.connections,
             &mut self.alerts,
@@ -92,6 +98,9 @@ impl Panels {
             &mut self.signing,
             &mut self.video,
             &mut self.storage,
+            &mut self.traffic,
+            &mut self.terrain,
+            &mut self.remote_id,
         ]
     }
 }
@@ -146,6 +155,9 @@ impl ConsoleApp {
                 signing: SigningPanel::default(),
                 video: VideoPanel::default(),
                 storage: StoragePanel,
+                traffic: TrafficPanel::default(),
+                terrain: TerrainPanel,
+                remote_id: RemoteIdPanel,
             },
             settings_path: options.settings_path,
             tile_cache: options.tile_cache,
@@ -392,12 +404,14 @@ impl ConsoleApp {
                 video,
                 planning,
                 sightings,
+                traffic,
                 ..
             } = panels;
             let mut from_map = Actions::default();
             video.show_central(ui, &cx, actions, &mut |ui, inset| {
                 let rect = ui.max_rect();
-                let layers: &mut [&mut dyn MapLayer] = &mut [&mut *planning, &mut *sightings];
+                let layers: &mut [&mut dyn MapLayer] =
+                    &mut [&mut *planning, &mut *sightings, &mut *traffic];
                 map.show(ui, &cx, layers, &mut from_map, inset);
                 commands.results_over_map(ui, rect, cx.view, cx.tr);
             });

@@ -6,6 +6,7 @@
 //!
 //! No I/O here: the console bridge (or `kestrel alerts`) feeds snapshots in and writes the log.
 
+mod airspace;
 pub mod log;
 
 use std::collections::HashMap;
@@ -89,6 +90,17 @@ pub enum AlertKind {
         /// Which links and what differs, as the fleet state reported it.
         text: String,
     },
+    /// Manned traffic inside this aircraft's advisory or warning box, now or at the closest
+    /// approach within the look-ahead; the figures follow the conflict while it lasts.
+    Traffic {
+        /// The conflict as last evaluated.
+        conflict: crate::traffic::Conflict,
+    },
+    /// The aircraft itself reports a collision threat (COLLISION from its avoidance).
+    Collision {
+        /// The aircraft's report.
+        report: crate::traffic::CollisionReport,
+    },
 }
 
 /// Why frames were refused, for [`AlertKind::FramesRefused`].
@@ -157,6 +169,8 @@ impl Alert {
                 refusal.as_str()
             ),
             AlertKind::SysidConflict { text } => text.clone(),
+            AlertKind::Traffic { conflict } => airspace::conflict_text(conflict),
+            AlertKind::Collision { report } => airspace::collision_text(report),
         }
     }
 
@@ -274,6 +288,7 @@ impl AlertEvent {
 #[derive(Debug)]
 pub struct AlertEngine {
     refusals: HashMap<u8, RefusalWatch>,
+    airspace: airspace::AirspaceWatch,
     thresholds: AlertThresholds,
     watches: HashMap<u8, Watch>,
     alerts: Vec<Alert>,
@@ -292,6 +307,7 @@ impl AlertEngine {
     pub fn new(thresholds: AlertThresholds) -> Self {
         Self {
             refusals: HashMap::new(),
+            airspace: Default::default(),
             thresholds,
             watches: HashMap::new(),
             alerts: Vec::new(),

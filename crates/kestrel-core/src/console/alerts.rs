@@ -69,6 +69,15 @@ impl AlertDesk {
         self.run(|engine| engine.update_signing(rows, settling, Instant::now(), SystemTime::now()));
     }
 
+    /// Raises, updates and clears traffic conflict and collision alerts.
+    pub fn update_traffic(
+        &self,
+        conflicts: &[crate::traffic::Conflict],
+        collisions: &[crate::traffic::CollisionReport],
+    ) {
+        self.run(|engine| engine.update_traffic(conflicts, collisions, SystemTime::now()));
+    }
+
     /// Where the alert log is written, if anywhere.
     pub fn log_path(&self) -> Option<PathBuf> {
         lock(&self.desk)

@@ -41,6 +41,12 @@ pub struct ConsoleConfig {
     /// Connection strings of links the user trusts (signing keys may be sent over them); links
     /// with these names are marked trusted when they open.
     pub trusted_links: Vec<String>,
+    /// SBS-1 feeds of ground ADS-B receivers to take traffic from.
+    pub traffic_feeds: Vec<crate::traffic::FeedSpec>,
+    /// Conflict boxes and target aging.
+    pub traffic: crate::traffic::TrafficSettings,
+    /// The operator's Remote ID (ID, position) sent to aircraft with a transponder.
+    pub remote_id: crate::remote_id::OperatorSettings,
 }
 
 /// Why the console's core could not start.

@@ -14,6 +14,12 @@ console_services! {
     Missions(missions): super::missions::MissionService,
     /// MAVLink 2 signing: trusted links, setting up and revoking keys, refused frames.
     Signing(signing): super::signing::SigningService,
+    /// Manned traffic: targets, conflicts (fed to the alert desk), feeds.
+    Traffic(traffic): super::traffic::TrafficService,
+    /// Terrain: heights above the ground, answers to the aircraft's terrain requests.
+    Terrain(terrain): super::terrain::TerrainService,
+    /// Remote ID: the operator's location and ID for the aircraft that carry a transponder.
+    RemoteId(remote_id): super::remote_id::RemoteIdService,
     /// Alerts: the session's alerts, acknowledgements, thresholds.
     Alerts(alerts): super::alerts::AlertService,
     /// Video streams, snapshots and recordings.

@@ -7,6 +7,7 @@ pub mod mission;
 pub mod qgc;
 pub mod routes;
 pub mod schedule;
+pub mod terrain;
 pub mod wpl;
 
 use std::path::Path;
@@ -30,10 +31,22 @@ pub enum PlanFileError {
     /// Well-formed but not flyable or out of range (e.g. latitude 500°); says which item.
     #[error("{0}")]
     Invalid(String),
+    /// An altitude above terrain cannot be turned into one the aircraft flies: says which item
+    /// and which terrain tile is missing.
+    #[error("{0}")]
+    Terrain(String),
 }
 
 /// Reads a `.plan` (JSON) or WPL 110 file, recognised by its content.
 pub fn load(path: &Path) -> Result<MissionPlan, PlanFileError> {
+    load_with_terrain(path, None)
+}
+
+/// Reads a plan file, computing altitudes QGroundControl set above terrain from `terrain`.
+pub fn load_with_terrain(
+    path: &Path,
+    terrain: Option<&dyn crate::terrain::Terrain>,
+) -> Result<MissionPlan, PlanFileError> {
     let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Io {
         path: path.display().to_string(),
         source,
@@ -41,12 +54,13 @@ pub fn load(path: &Path) -> Result<MissionPlan, PlanFileError> {
     let with_path = |e: PlanFileError| match e {
         PlanFileError::Format(m) => PlanFileError::Format(format!("{}: {m}", path.display())),
         PlanFileError::Invalid(m) => PlanFileError::Invalid(format!("{}: {m}", path.display())),
+        PlanFileError::Terrain(m) => PlanFileError::Terrain(format!("{}: {m}", path.display())),
         other => other,
     };
     if text.trim_start().starts_with(wpl::HEADER) {
         wpl::parse(&text).map_err(with_path)
     } else {
-        qgc::parse(&text).map_err(with_path)
+        qgc::parse_with_terrain(&text, terrain).map_err(with_path)
     }
 }
 

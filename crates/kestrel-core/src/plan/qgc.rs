@@ -5,6 +5,22 @@ use serde_json::{json, Value};
 
 use super::mission::{cmd, frame, MissionItem, MissionPlan};
 use super::PlanFileError;
+use crate::terrain::{Terrain, TileId};
+
+/// QGroundControl's AltitudeMode for "calculated above terrain": the item's `Altitude` is
+/// metres above the ground and the file carries the AMSL altitude QGroundControl computed from
+/// its terrain server (or null when it had none).
+const ALT_MODE_CALC_ABOVE_TERRAIN: u64 = 3;
+
+/// A mission item whose AMSL altitude has to come from terrain.
+struct AboveTerrain {
+    /// Index in the mission list.
+    index: usize,
+    /// Item number as the file counts them (1-based).
+    n: usize,
+    /// Metres above the ground.
+    height_m: f64,
+}
 
 fn err(msg: impl Into<String>) -> PlanFileError {
     PlanFileError::Format(msg.into())
@@ -32,8 +48,19 @@ fn latlon(v: &Value, what: &str) -> Result<(f64, f64), PlanFileError> {
     Ok((lat, lon))
 }
 
-/// Reads a `.plan` file's JSON text.
+/// Reads a `.plan` file's JSON text (items calculated above terrain without their altitude are
+/// refused: see [`parse_with_terrain`]).
 pub fn parse(text: &str) -> Result<MissionPlan, PlanFileError> {
+    parse_with_terrain(text, None)
+}
+
+/// Reads a `.plan` file's JSON text; items in QGroundControl's "calculated above terrain" mode
+/// (AltitudeMode 3) whose AMSL altitude the file does not carry get it from `terrain` (ground
+/// height + their altitude above it), or are refused with the tile that is missing.
+pub fn parse_with_terrain(
+    text: &str,
+    terrain: Option<&dyn Terrain>,
+) -> Result<MissionPlan, PlanFileError> {
     let root: Value =
         serde_json::from_str(text).map_err(|e| err(format!("not valid JSON ({e})")))?;
     if root.get("fileType").and_then(Value::as_str) != Some("Plan") {
@@ -53,8 +80,12 @@ pub fn parse(text: &str) -> Result<MissionPlan, PlanFileError> {
             .get("items")
             .and_then(Value::as_array)
             .ok_or_else(|| err("mission: \"items\" must be a list"))?;
+        let mut above_terrain = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            read_item(item, i + 1, &mut plan.mission)?;
+            read_item(item, i + 1, &mut plan.mission, &mut above_terrain)?;
+        }
+        for t in above_terrain {
+            resolve_above_terrain(&mut plan.mission[t.index], &t, terrain)?;
         }
     }
     if let Some(fence) = root.get("geoFence") {
@@ -79,7 +110,40 @@ pub fn parse(text: &str) -> Result<MissionPlan, PlanFileError> {
     Ok(plan)
 }
 
-fn read_item(item: &Value, n: usize, out: &mut Vec<MissionItem>) -> Result<(), PlanFileError> {
+fn resolve_above_terrain(
+    it: &mut MissionItem,
+    t: &AboveTerrain,
+    terrain: Option<&dyn Terrain>,
+) -> Result<(), PlanFileError> {
+    let n = t.n;
+    let what = format!(
+        "mission item {n}: its altitude is {:.0} m calculated above terrain (QGroundControl AltitudeMode 3) and the file does not carry it",
+        t.height_m
+    );
+    let ground = match terrain {
+        Some(terrain) => terrain
+            .height_amsl(it.x, it.y)
+            .map_err(|e| PlanFileError::Terrain(format!("{what}: {e}")))?,
+        None => {
+            let tile = TileId::containing(it.x, it.y)
+                .map(|t| t.file_name())
+                .unwrap_or_else(|_| "for this position".into());
+            return Err(PlanFileError::Terrain(format!(
+                "{what}; terrain data is needed: import the SRTM tile {tile} with `kestrel terrain import`"
+            )));
+        }
+    };
+    it.z = (ground + t.height_m) as f32;
+    it.frame = frame::GLOBAL;
+    Ok(())
+}
+
+fn read_item(
+    item: &Value,
+    n: usize,
+    out: &mut Vec<MissionItem>,
+    above_terrain: &mut Vec<AboveTerrain>,
+) -> Result<(), PlanFileError> {
     match item.get("type").and_then(Value::as_str) {
         Some("SimpleItem") => {
             let command = item
@@ -114,6 +178,24 @@ fn read_item(item: &Value, n: usize, out: &mut Vec<MissionItem>) -> Result<(), P
                 .map(num)
                 .collect::<Option<_>>()
                 .ok_or_else(|| err(format!("mission item {n}: a parameter is not a number")))?;
+            let calc_above_terrain = item.get("AltitudeMode").and_then(Value::as_u64)
+                == Some(ALT_MODE_CALC_ABOVE_TERRAIN);
+            if calc_above_terrain && p[6].is_nan() {
+                let height_m = item
+                    .get("Altitude")
+                    .and_then(Value::as_f64)
+                    .filter(|h| h.is_finite())
+                    .ok_or_else(|| {
+                        err(format!(
+                            "mission item {n}: altitude above terrain (\"Altitude\") is not a number"
+                        ))
+                    })?;
+                above_terrain.push(AboveTerrain {
+                    index: out.len(),
+                    n,
+                    height_m,
+                });
+            }
             out.push(MissionItem {
                 command: command as u16,
                 frame: frame as u8,
@@ -141,7 +223,7 @@ fn read_item(item: &Value, n: usize, out: &mut Vec<MissionItem>) -> Result<(), P
                     ))
                 })?;
             for sub in inner {
-                read_item(sub, n, out)?;
+                read_item(sub, n, out, above_terrain)?;
             }
             Ok(())
         }

@@ -38,6 +38,8 @@ pub fn alert_text(tr: Tr, a: &Alert) -> String {
             tr.f(S::AlertFramesRefusedFmt, &[count, &kind])
         }
         AlertKind::SysidConflict { text } => tr.f(S::AlertSysidConflictFmt, &[text]),
+        AlertKind::Traffic { conflict } => super::traffic::conflict_text(tr, conflict),
+        AlertKind::Collision { report } => super::traffic::collision_text(tr, report),
     }
 }
 

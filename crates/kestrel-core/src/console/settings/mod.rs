@@ -129,6 +129,16 @@ pub struct Settings {
     /// these (e.g. a USB cable or a bench radio).
     #[serde(default)]
     pub trusted_links: std::collections::BTreeSet<String>,
+    /// SBS-1 feeds of ground ADS-B receivers (`sbs://HOST:30003`) opened at start.
+    #[serde(default)]
+    pub traffic_feeds: Vec<String>,
+    /// Conflict boxes (advisory, warning, look-ahead) and when silent targets fade and go.
+    #[serde(default)]
+    pub traffic: crate::traffic::TrafficSettings,
+    /// The operator's Remote ID: operator ID and, when not the take-off position, where the
+    /// operator stands.
+    #[serde(default)]
+    pub remote_id: crate::remote_id::OperatorSettings,
 }
 
 impl Default for Settings {
@@ -145,6 +155,9 @@ impl Default for Settings {
             video_sources: BTreeMap::new(),
             dispatch: Default::default(),
             trusted_links: Default::default(),
+            traffic_feeds: Vec::new(),
+            traffic: Default::default(),
+            remote_id: Default::default(),
         }
     }
 }
