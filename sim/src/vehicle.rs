@@ -4,7 +4,7 @@
 //! time and drains the [`Outbox`], which keeps unit tests fast and deterministic.
 
 use mavlink::dialects::ardupilotmega::{
-    MavMessage, MavMissionType, MavModeFlag, MavResult, MavType, TIMESYNC_DATA,
+    MavMessage, MavMissionType, MavModeFlag, MavResult, TIMESYNC_DATA,
 };
 use mavlink::{MavHeader, Message};
 
@@ -91,6 +91,8 @@ pub struct VehicleState {
     pub signing: bool,
     /// Incoming frames ignored for being unsigned, wrongly signed or replayed.
     pub signing_rejected: u64,
+    /// The payload camera's zoom, percent of its range.
+    pub zoom_pct: f32,
 }
 
 impl VehicleState {
@@ -118,6 +120,8 @@ pub struct Vehicle {
     pub(crate) last_command: Option<CommandMemo>,
     /// The aircraft's camera, when the simulator streams video.
     pub camera: Option<crate::camera::CameraLink>,
+    /// The payload camera's zoom (MAV_CMD_SET_CAMERA_ZOOM).
+    pub payload: crate::payload::PayloadCamera,
     gps: GpsNoise,
     rng: fastrand::Rng,
     gps_warmup_s: f64,
@@ -153,6 +157,7 @@ impl Vehicle {
             streams: Streams::new(setup.index as f64 * 0.0137),
             last_command: None,
             camera: None,
+            payload: Default::default(),
             gps: GpsNoise::default(),
             rng,
             gps_warmup_s: setup.gps_warmup_s,
@@ -188,9 +193,11 @@ impl Vehicle {
             compid: header.component_id,
         };
         match msg {
-            MavMessage::HEARTBEAT(hb) => {
+            MavMessage::HEARTBEAT(_) => {
+                // As ArduPilot: only the ground station whose system id is SYSID_MYGCS keeps
+                // the GCS failsafe at bay (other stations sharing the aircraft do not).
                 let mygcs = self.params.params.get(P::SysidMygcs) as u32;
-                if header.system_id == mygcs || hb.mavtype == MavType::MAV_TYPE_GCS {
+                if header.system_id == mygcs {
                     self.ap.gcs_heartbeat(now, out);
                 }
             }
@@ -454,6 +461,7 @@ impl Vehicle {
             // Signing lives in the link layer, which fills these in.
             signing: false,
             signing_rejected: 0,
+            zoom_pct: self.payload.zoom_pct,
         }
     }
 

@@ -27,6 +27,21 @@ pub struct ConsoleArgs {
     /// Do not record a telemetry log of the session.
     #[arg(long)]
     pub no_tlog: bool,
+    /// Forward what this console hears to another ground station and carry its traffic back
+    /// (repeatable, as MAVProxy's --out): udpout:HOST:PORT, tcpin:HOST:PORT, udpin:HOST:PORT.
+    #[arg(long = "forward", value_name = "URL")]
+    pub forwards: Vec<LinkSpec>,
+    /// The crew seat of this console: pilot (flight controls), payload (camera, gimbal, video,
+    /// sightings; no flight commands) or observer (map, traffic, alerts, call-outs).
+    #[arg(long, value_name = "SEAT")]
+    pub seat: Option<crate::seat::Seat>,
+    /// Who sits at this console (a member of the roster), shown to the other seats.
+    #[arg(long, value_name = "NAME")]
+    pub person: Option<String>,
+    /// This console's MAVLink system id (default: 255 pilot, 254 payload, 253 observer). Every
+    /// ground station sharing an aircraft needs its own.
+    #[arg(long, value_name = "ID", value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub sysid: Option<u8>,
 }
 
 /// What the console will connect to.
@@ -106,20 +121,25 @@ pub fn run(
         eprintln!("kestrel: skipping saved link {s}");
     }
     let data_dir = crate::paths::data_dir(data_dir.as_deref());
+    let operator = operator
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .unwrap_or_else(|| "unknown".into());
     let core = crate::console::ConsoleConfig {
         links: plan.links,
         demo: plan.demo,
         data_dir: Some(data_dir),
         record_tlog: !args.no_tlog,
         alert_thresholds: settings.alert_thresholds,
-        operator: operator
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("USERNAME").ok())
-            .unwrap_or_else(|| "unknown".into()),
+        person: args.person.clone().unwrap_or_else(|| operator.clone()),
+        operator,
         video: true,
         dispatch: settings.dispatch.clone(),
         callsigns: settings.callsigns.clone(),
         trusted_links: settings.trusted_links.iter().cloned().collect(),
+        forwards: args.forwards.clone(),
+        seat: args.seat,
+        sysid: args.sysid,
     };
     let app = crate::ui::AppOptions {
         settings,

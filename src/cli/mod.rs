@@ -14,6 +14,7 @@ pub mod logger;
 pub mod mission;
 pub mod output;
 pub mod plan;
+pub mod router;
 pub mod sighting;
 pub mod signing;
 pub mod status;
@@ -86,6 +87,8 @@ pub enum Cmd {
     Signing(signing::SigningArgs),
     /// Measure: e.g. `kestrel bench audit --entries 1000000` times `audit verify`.
     Bench(bench::BenchArgs),
+    /// Share aircraft between ground stations: forward MAVLink to the crew's seats, and status.
+    Router(router::RouterArgs),
 }
 
 /// Link options shared by subcommands that talk to aircraft.
@@ -226,6 +229,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Tiles(a)) => tiles::run(a, ctx.json).await,
         Some(Cmd::Signing(a)) => signing::run(a, &ctx).await,
         Some(Cmd::Bench(a)) => bench::run(a, &ctx),
+        Some(Cmd::Router(a)) => router::run(a, &ctx).await,
         // The window needs the main thread; main.rs starts it before any runtime exists.
         Some(Cmd::Console(_)) | None => {
             anyhow::bail!(

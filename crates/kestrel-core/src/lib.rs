@@ -19,6 +19,8 @@ pub mod link;
 pub mod paths;
 pub mod plan;
 pub mod protocol;
+pub mod router;
+pub mod seat;
 pub mod security;
 pub mod sightings;
 pub mod station;

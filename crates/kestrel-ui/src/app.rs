@@ -72,11 +72,12 @@ pub struct Panels {
     planning: PlanningPanel,
     signing: SigningPanel,
     video: VideoPanel,
+    seat: crate::panels::seat::SeatPanel,
 }
 
 impl Panels {
     /// Every panel, in the order their buttons, rows and windows appear.
-    fn hooks(&mut self) -> [&mut dyn Panel; 7] {
+    fn hooks(&mut self) -> [&mut dyn Panel; 8] {
         [
             &mut self.connections,
             &mut self.alerts,
@@ -85,6 +86,7 @@ impl Panels {
             &mut self.planning,
             &mut self.signing,
             &mut self.video,
+            &mut self.seat,
         ]
     }
 }
@@ -137,6 +139,7 @@ impl ConsoleApp {
                 planning: PlanningPanel::default(),
                 signing: SigningPanel::default(),
                 video: VideoPanel::default(),
+                seat: Default::default(),
             },
             settings_path: options.settings_path,
             tile_cache: options.tile_cache,

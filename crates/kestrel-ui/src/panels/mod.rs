@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod connections;
 pub mod fleet;
 pub mod planning;
+pub mod seat;
 pub mod settings;
 pub mod sightings;
 pub mod signing;
