@@ -82,8 +82,10 @@ fn a_crew_of_four_consoles_shares_one_aircraft_by_seat() {
     let (observer, observer_addr) = seat_console(Seat::Observer, "Zhao", 253, dirs[2].path());
     let (pilot2, pilot2_addr) = seat_console(Seat::Pilot, "Chen", 250, dirs[3].path());
 
-    // The router in front of the aircraft forwards to every seat.
+    // The router in front of the aircraft forwards to every seat, and to a port where the
+    // `kestrel seat` command line listens.
     let air = free_udp_addr();
+    let cli_addr = free_udp_addr();
     let router = rt.block_on(async {
         let router = Station::start(StationConfig {
             gcs_sysid: 240,
@@ -91,7 +93,13 @@ fn a_crew_of_four_consoles_shares_one_aircraft_by_seat() {
         })
         .unwrap();
         router.add_link(LinkSpec::UdpIn(air)).await.unwrap();
-        for a in [pilot_addr, payload_addr, observer_addr, pilot2_addr] {
+        for a in [
+            pilot_addr,
+            payload_addr,
+            observer_addr,
+            pilot2_addr,
+            cli_addr,
+        ] {
             router.add_forward(LinkSpec::UdpOut(a)).await.unwrap();
         }
         router
@@ -205,6 +213,60 @@ fn a_crew_of_four_consoles_shares_one_aircraft_by_seat() {
     });
     assert!(pilot.view().seat.banners().is_empty());
 
+    // The command line sees the crew, and its call-out reaches the pilot's screen too.
+    let kestrel = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kestrel"))
+            .arg("--data-dir")
+            .arg(dirs[2].path().join("cli"))
+            .args(args)
+            .output()
+            .expect("kestrel runs")
+    };
+    let link = format!("udpin:{cli_addr}");
+    let out = kestrel(&["--json", "seat", "crew", "--link", &link, "--wait", "2.5"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let crew: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let crew = crew.as_array().unwrap();
+    assert_eq!(crew.len(), 4, "{crew:?}");
+    assert!(crew
+        .iter()
+        .any(|p| p["person"] == "Sgt. Li" && p["commands"] == serde_json::json!([1])));
+    let out = kestrel(&[
+        "seat",
+        "call-out",
+        "traffic",
+        "--link",
+        &link,
+        "--person",
+        "Zhao (CLI)",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("on the pilot's screen"));
+    wait::until(
+        "the command line's call-out on the pilot's banner",
+        WAIT,
+        || {
+            let v = pilot.view();
+            let found =
+                v.seat.banners().iter().any(|c| {
+                    c.kind == CallOutKind::Traffic && c.from_person.contains("Zhao (CLI)")
+                });
+            if found {
+                Ok(())
+            } else {
+                Err(format!("{:?}", v.seat.call_outs))
+            }
+        },
+    );
+
     // Hand-over: the pilot offers, the second pilot seat accepts, the aircraft follows it.
     pilot.send(SeatIntent::Offer {
         aircraft: 1,
@@ -244,7 +306,11 @@ fn a_crew_of_four_consoles_shares_one_aircraft_by_seat() {
             .is_some_and(|v| v.gcs_failsafe && v.mode == "RTL")
     });
     let (counts, stations) = router.routing();
-    assert_eq!(stations, vec![250, 253, 254, 255], "every seat was heard");
+    assert_eq!(
+        stations,
+        vec![230, 250, 253, 254, 255],
+        "every seat (and the command line) was heard"
+    );
     assert_eq!(counts.echoes, 0);
     drop(sim);
     drop(router);

@@ -121,6 +121,20 @@ pub fn run(
         eprintln!("kestrel: skipping saved link {s}");
     }
     let data_dir = crate::paths::data_dir(data_dir.as_deref());
+    let saved = &settings.crew_seat;
+    let mut forwards = args.forwards.clone();
+    if forwards.is_empty() {
+        for f in &saved.forwards {
+            match f.parse::<LinkSpec>() {
+                Ok(spec) => forwards.push(spec),
+                Err(e) => eprintln!("kestrel: skipping saved forwarding endpoint {f}: {e}"),
+            }
+        }
+    }
+    let person = args
+        .person
+        .clone()
+        .or_else(|| (!saved.person.is_empty()).then(|| saved.person.clone()));
     let operator = operator
         .or_else(|| std::env::var("USER").ok())
         .or_else(|| std::env::var("USERNAME").ok())
@@ -131,15 +145,15 @@ pub fn run(
         data_dir: Some(data_dir),
         record_tlog: !args.no_tlog,
         alert_thresholds: settings.alert_thresholds,
-        person: args.person.clone().unwrap_or_else(|| operator.clone()),
+        person: person.unwrap_or_else(|| operator.clone()),
         operator,
         video: true,
         dispatch: settings.dispatch.clone(),
         callsigns: settings.callsigns.clone(),
         trusted_links: settings.trusted_links.iter().cloned().collect(),
-        forwards: args.forwards.clone(),
-        seat: args.seat,
-        sysid: args.sysid,
+        forwards,
+        seat: args.seat.or(saved.seat),
+        sysid: args.sysid.or(saved.sysid),
     };
     let app = crate::ui::AppOptions {
         settings,

@@ -15,6 +15,7 @@ pub mod mission;
 pub mod output;
 pub mod plan;
 pub mod router;
+pub mod seat;
 pub mod sighting;
 pub mod signing;
 pub mod status;
@@ -89,6 +90,8 @@ pub enum Cmd {
     Bench(bench::BenchArgs),
     /// Share aircraft between ground stations: forward MAVLink to the crew's seats, and status.
     Router(router::RouterArgs),
+    /// The crew's seats without a window: list who sits where, call out to the pilot.
+    Seat(seat::SeatArgs),
 }
 
 /// Link options shared by subcommands that talk to aircraft.
@@ -230,6 +233,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Signing(a)) => signing::run(a, &ctx).await,
         Some(Cmd::Bench(a)) => bench::run(a, &ctx),
         Some(Cmd::Router(a)) => router::run(a, &ctx).await,
+        Some(Cmd::Seat(a)) => seat::run(a, &ctx).await,
         // The window needs the main thread; main.rs starts it before any runtime exists.
         Some(Cmd::Console(_)) | None => {
             anyhow::bail!(

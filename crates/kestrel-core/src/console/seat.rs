@@ -52,6 +52,11 @@ pub enum SeatIntent {
         /// 0 (widest) to 100 (full zoom), percent.
         percent: f32,
     },
+    /// Take command of an aircraft no seat commands (its pilot seat is gone); audited.
+    TakeCommand {
+        /// The aircraft.
+        aircraft: u8,
+    },
     /// Answer an offer made to this seat.
     Answer {
         /// The offer's id.
@@ -139,6 +144,21 @@ impl SeatView {
             Some(_) => false,
         }
     }
+}
+
+/// The crew seat as the settings file keeps it; `kestrel console --seat/--person/--sysid/--forward`
+/// win over it. Read at start: a console changes seat by restarting.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SeatSettings {
+    /// The seat this console takes; none for a console of its own.
+    pub seat: Option<Seat>,
+    /// Who sits here (a member of the roster).
+    pub person: String,
+    /// The console's MAVLink system id; by default its seat's.
+    pub sysid: Option<u8>,
+    /// Forwarding endpoints (connection strings) opened at start.
+    pub forwards: Vec<String>,
 }
 
 /// The crew seat of this console.
@@ -283,6 +303,16 @@ impl Service for SeatService {
                         )
                     })
                     .map_err(|e| e.to_string()),
+                SeatIntent::TakeCommand { aircraft } => desk
+                    .take_command(*aircraft, now)
+                    .map(|o| {
+                        (
+                            vec![o],
+                            Some(*aircraft),
+                            "takes command (no seat commanded it)".to_string(),
+                        )
+                    })
+                    .map_err(|e| e.to_string()),
                 SeatIntent::Answer { offer, accept } => {
                     let aircraft = desk
                         .offers_in()
@@ -307,6 +337,15 @@ impl Service for SeatService {
                 send(&live.station, out);
                 live.station
                     .audit(aircraft.filter(|a| *a != 0), "seat", what, "sent".into());
+                if let SeatIntent::TakeCommand { aircraft } = intent {
+                    on_event(
+                        live,
+                        DeskEvent::CommandTaken {
+                            aircraft,
+                            from: None,
+                        },
+                    );
+                }
             }
             Err(why) => live.events.emit(SeatEvent::Refused(why)),
         }

@@ -173,6 +173,9 @@ pub enum SeatError {
     /// The other seat is not a pilot seat heard recently.
     #[error("no pilot seat with system id {0} is connected")]
     NoSuchPilot(u8),
+    /// Another pilot seat commands the aircraft: ask it for a hand-over.
+    #[error("the pilot seat at system {0} commands this aircraft; ask it for a hand-over")]
+    CommandedBy(u8),
     /// No such offer waiting.
     #[error("no hand-over offer {0} is waiting")]
     NoSuchOffer(u32),
@@ -359,7 +362,17 @@ impl SeatDesk {
             state: CallOutState::Sent,
             at: now,
         });
-        let out = self.reliable(to, SeatMessage::CallOut { id, kind, aircraft }, now);
+        let person = self.person.clone();
+        let out = self.reliable(
+            to,
+            SeatMessage::CallOut {
+                id,
+                kind,
+                aircraft,
+                person,
+            },
+            now,
+        );
         Ok((id, out))
     }
 
@@ -380,6 +393,23 @@ impl SeatDesk {
             },
             now,
         ))
+    }
+
+    /// Takes command of `aircraft` when no seat heard commands it (its pilot seat's console
+    /// closed or lost its link): explicit, never automatic once another seat has commanded it.
+    pub fn take_command(&mut self, aircraft: u8, now: Instant) -> Result<Outbound, SeatError> {
+        if !self.seat.may_fly() {
+            return Err(SeatError::NotThisSeat {
+                seat: self.seat,
+                what: "take command of an aircraft",
+            });
+        }
+        if let Some(other) = self.commander(aircraft, now).filter(|s| *s != self.sysid) {
+            return Err(SeatError::CommandedBy(other));
+        }
+        self.commands.insert(aircraft);
+        self.last_announce = Some(now);
+        Ok((0, self.announcement()))
     }
 
     /// Offers command of `aircraft` to the pilot seat at `to`.
@@ -581,8 +611,14 @@ impl SeatDesk {
                 );
             }
             SeatMessage::Receipt { id } => {
+                // A call-out is on the pilot's screen only when a pilot seat says so; another
+                // seat's receipt (of a call-out sent to every seat) does not stop the resends.
+                let from_pilot = self.peers.get(&from).is_some_and(|p| p.seat == Seat::Pilot);
                 let before = self.pending.len();
-                self.pending.retain(|p| p.msg.reliable_id() != Some(id));
+                self.pending.retain(|p| {
+                    p.msg.reliable_id() != Some(id)
+                        || (matches!(p.msg, SeatMessage::CallOut { .. }) && !from_pilot)
+                });
                 if before != self.pending.len() {
                     if let Some(c) = self
                         .call_outs
@@ -599,11 +635,21 @@ impl SeatDesk {
                     }
                 }
             }
-            SeatMessage::CallOut { id, kind, aircraft } => {
+            SeatMessage::CallOut {
+                id,
+                kind,
+                aircraft,
+                person,
+            } => {
+                let from_person = match (person.is_empty(), self.peers.get(&from)) {
+                    (true, _) => self.person_of(from),
+                    (false, Some(p)) => format!("{person} ({})", p.seat),
+                    (false, None) => person,
+                };
                 let c = CallOut {
                     id,
                     from,
-                    from_person: self.person_of(from),
+                    from_person,
                     kind,
                     aircraft,
                     state: CallOutState::Shown,
@@ -776,6 +822,8 @@ mod tests {
         let t0 = Instant::now();
         let mut pilot = SeatDesk::new(Seat::Pilot, 255, "Li", t0);
         let mut observer = SeatDesk::new(Seat::Observer, 253, "Zhao", t0);
+        // They have heard each other's announcements.
+        tick_all(&mut [&mut pilot, &mut observer], &[], t0);
         let (_id, _lost) = observer.call_out(CallOutKind::LandNow, 1, t0).unwrap();
         // First copy lost; the resend arrives, twice (a duplicate on the way).
         let (out, _) = observer.tick(&[], t0 + RESEND);
@@ -854,9 +902,12 @@ mod tests {
         )));
         assert!(b.flight_allowed(1, t2).is_ok());
         assert!(a.flight_allowed(1, t2).unwrap_err().contains("Chen"));
-        // A never takes it back on its own, even when B is gone.
+        // A never takes it back on its own, even when B is gone; it may, explicitly.
+        assert_eq!(a.take_command(1, t2), Err(SeatError::CommandedBy(250)));
         let t3 = t2 + SEAT_LOST_AFTER * 2;
         a.tick(&[1], t3);
         assert!(a.commands().is_empty());
+        assert!(a.take_command(1, t3).is_ok());
+        assert!(a.flight_allowed(1, t3).is_ok());
     }
 }

@@ -40,6 +40,9 @@ pub enum SeatMessage {
         kind: CallOutKind,
         /// The aircraft concerned.
         aircraft: u8,
+        /// Who calls out (carried along, so the banner names the caller even if its
+        /// announcement was lost).
+        person: String,
     },
     /// The pilot acknowledged call-out `id`.
     CallOutAck {
@@ -140,11 +143,19 @@ impl SeatMessage {
                 p.push(name.len() as u8);
                 p.extend_from_slice(name.as_bytes());
             }
-            SeatMessage::CallOut { id, kind, aircraft } => {
+            SeatMessage::CallOut {
+                id,
+                kind,
+                aircraft,
+                person,
+            } => {
                 p.push(2);
                 p.extend_from_slice(&id.to_le_bytes());
                 p.push(kind.code());
                 p.push(*aircraft);
+                let name = cut(person, MAX_PERSON);
+                p.push(name.len() as u8);
+                p.extend_from_slice(name.as_bytes());
             }
             SeatMessage::CallOutAck { id, call_out } => {
                 p.push(3);
@@ -222,11 +233,19 @@ impl SeatMessage {
                     person,
                 }
             }
-            2 => SeatMessage::CallOut {
-                id: r.u32()?,
-                kind: CallOutKind::from_code(r.u8()?).ok_or(WireError::Damaged("call-out"))?,
-                aircraft: r.u8()?,
-            },
+            2 => {
+                let id = r.u32()?;
+                let kind = CallOutKind::from_code(r.u8()?).ok_or(WireError::Damaged("call-out"))?;
+                let aircraft = r.u8()?;
+                let l = usize::from(r.u8()?);
+                let person = String::from_utf8_lossy(r.take(l)?).into_owned();
+                SeatMessage::CallOut {
+                    id,
+                    kind,
+                    aircraft,
+                    person,
+                }
+            }
             3 => SeatMessage::CallOutAck {
                 id: r.u32()?,
                 call_out: r.u32()?,
@@ -314,6 +333,7 @@ mod tests {
                 id: 7,
                 kind: CallOutKind::PeopleBelow,
                 aircraft: 1,
+                person: "赵 Zhao".into(),
             },
             SeatMessage::CallOutAck { id: 9, call_out: 7 },
             SeatMessage::Offer { id: 3, aircraft: 1 },

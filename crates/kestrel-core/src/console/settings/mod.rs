@@ -129,6 +129,9 @@ pub struct Settings {
     /// these (e.g. a USB cable or a bench radio).
     #[serde(default)]
     pub trusted_links: std::collections::BTreeSet<String>,
+    /// The crew seat this console takes at start (pilot, payload, observer), who sits there.
+    #[serde(default)]
+    pub crew_seat: crate::console::seat::SeatSettings,
 }
 
 impl Default for Settings {
@@ -145,6 +148,7 @@ impl Default for Settings {
             video_sources: BTreeMap::new(),
             dispatch: Default::default(),
             trusted_links: Default::default(),
+            crew_seat: Default::default(),
         }
     }
 }

@@ -10,6 +10,7 @@ use eframe::egui::{self, Color32, RichText};
 
 use kestrel_core::console::{Event, SeatEvent, SeatIntent};
 use kestrel_core::fleet::Aircraft;
+use kestrel_core::link::{LinkRole, LinkStatus};
 use kestrel_core::seat::desk::CallOutState;
 use kestrel_core::seat::{CallOutKind, Seat};
 
@@ -24,6 +25,8 @@ use strings::S;
 pub struct SeatPanel {
     /// The zoom being dialled, per aircraft.
     zoom: Option<(u8, f32)>,
+    /// An aircraft whose command this pilot seat asked to take, waiting for confirmation.
+    confirm_take: Option<u8>,
 }
 
 /// The words of a seat.
@@ -49,6 +52,31 @@ pub fn call_out_name(tr: Tr, kind: CallOutKind) -> &'static str {
 /// Shown instead of the flight controls on a seat that does not command the aircraft.
 pub fn no_flight_controls(tr: Tr) -> &'static str {
     tr.s(S::NoFlightControls)
+}
+
+/// What the Connections window adds to a link's traffic: for a forwarding endpoint its
+/// forwarded frames, copies dropped and when it was last heard; for an aircraft link the copies
+/// dropped, if any (empty otherwise).
+pub fn forwarding_note(tr: Tr, l: &LinkStatus) -> String {
+    match l.role {
+        LinkRole::Forward => {
+            let heard = match l.last_heard_s {
+                Some(s) => tr.f(S::HeardAgoFmt, &[&format!("{s:.1}")]),
+                None => tr.s(S::NeverHeard).to_string(),
+            };
+            format!(
+                "\n{}",
+                tr.f(
+                    S::ForwardEndpointFmt,
+                    &[&l.forwarded, &l.duplicates, &heard]
+                )
+            )
+        }
+        LinkRole::Aircraft if l.duplicates > 0 => {
+            format!("\n{}", tr.f(S::CopiesDroppedFmt, &[&l.duplicates]))
+        }
+        LinkRole::Aircraft => String::new(),
+    }
 }
 
 const KEYS: [egui::Key; 5] = [
@@ -195,8 +223,15 @@ impl Panel for SeatPanel {
                 }
             } else {
                 match seat.peers.iter().find(|p| p.commands.contains(&sysid)) {
-                    Some(p) => ui.label(tr.f(S::CommandByFmt, &[&p.person, &p.sysid])),
-                    None => ui.label(tr.s(S::CommandNobody)),
+                    Some(p) => {
+                        ui.label(tr.f(S::CommandByFmt, &[&p.person, &p.sysid]));
+                    }
+                    None => {
+                        ui.label(tr.s(S::CommandNobody));
+                        if kind == Seat::Pilot && ui.button(tr.s(S::TakeCommand)).clicked() {
+                            self.confirm_take = Some(sysid);
+                        }
+                    }
                 };
             }
         });
@@ -292,6 +327,31 @@ impl Panel for SeatPanel {
                         ui.add_space(4.0);
                     }
                 });
+        }
+        if let Some(aircraft) = self.confirm_take {
+            let mut answer = None;
+            egui::Window::new(tr.s(S::TakeCommandTitle))
+                .id(egui::Id::unique("seat-take-command"))
+                .collapsible(false)
+                .resizable(false)
+                .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+                .show(ctx, |ui| {
+                    ui.label(tr.f(S::TakeCommandFmt, &[&cx.callsign(aircraft)]));
+                    ui.horizontal(|ui| {
+                        if ui.button(tr.s(S::TakeCommand)).clicked() {
+                            answer = Some(true);
+                        }
+                        if ui.button(tr.s(S::OfferDecline)).clicked() {
+                            answer = Some(false);
+                        }
+                    });
+                });
+            if let Some(take) = answer {
+                self.confirm_take = None;
+                if take {
+                    actions.send(SeatIntent::TakeCommand { aircraft });
+                }
+            }
         }
         for o in seat.offers_in.iter() {
             egui::Window::new(tr.s(S::OfferTitle))

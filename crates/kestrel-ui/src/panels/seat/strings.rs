@@ -28,6 +28,9 @@ crate::i18n::strings! {
     HandOverTo => ("Hand over to…", "移交给…"),
     HandOverWaitingFmt => ("offered to system {0}, waiting…", "已向系统 {0} 提出移交，等待中…"),
     HandOverAcceptedFmt => ("accepted by system {0}, handing over…", "系统 {0} 已接受，正在移交…"),
+    TakeCommand => ("Take command", "接管指挥"),
+    TakeCommandTitle => ("Take command", "接管指挥"),
+    TakeCommandFmt => ("No pilot seat commands {0}. Take command? Its GCS failsafe will follow this seat.", "没有飞手席位在指挥{0}。要接管指挥吗？其地面站失联保护将跟随本席位。"),
     OfferTitle => ("Hand-over of command", "指挥权移交"),
     OfferFmt => ("{0} offers you command of {1}. Accept only when you are ready to fly it.", "{0}向你移交{1}的指挥权。准备好飞行后再接受。"),
     OfferAccept => ("Accept command", "接受指挥"),
@@ -37,4 +40,8 @@ crate::i18n::strings! {
     Zoom => ("Camera zoom", "相机变焦"),
     ZoomSet => ("Set", "设定"),
     ZoomUnknown => ("not reported", "未上报"),
+    ForwardEndpointFmt => ("forwarding endpoint: {0} forwarded, {1} copies dropped, last heard {2}", "转发端点：已转发 {0} 帧，丢弃副本 {1} 帧，最后收到 {2}"),
+    CopiesDroppedFmt => ("{0} copies dropped", "丢弃副本 {0} 帧"),
+    HeardAgoFmt => ("{0} s ago", "{0} 秒前"),
+    NeverHeard => ("never", "从未"),
 }
