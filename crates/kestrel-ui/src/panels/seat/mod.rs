@@ -237,7 +237,7 @@ impl Panel for SeatPanel {
         });
         ui.end_row();
         if kind.may_work_payload() {
-            ui.label(tr.s(S::Zoom));
+            let label = ui.label(tr.s(S::Zoom)).id;
             ui.horizontal(|ui| {
                 let reported = aircraft.camera_zoom_pct;
                 let mut value = match self.zoom {
@@ -245,11 +245,13 @@ impl Panel for SeatPanel {
                     _ => reported.unwrap_or(0.0),
                 };
                 if ui
-                    .add(egui::Slider::new(&mut value, 0.0..=100.0).suffix(" %"))
+                    .add(egui::Slider::new(&mut value, 0.0..=100.0).show_value(false))
+                    .labelled_by(label)
                     .changed()
                 {
                     self.zoom = Some((sysid, value));
                 }
+                ui.label(format!("{value:.0} %"));
                 if ui.button(tr.s(S::ZoomSet)).clicked() {
                     actions.send(SeatIntent::Zoom {
                         aircraft: sysid,
