@@ -194,6 +194,13 @@ fn execute(v: &mut Vehicle, now: f64, from: Sender, a: &Args, out: &mut Outbox) 
                 None => MAV_RESULT_FAILED,
             };
         }
+        MAV_CMD_SET_CAMERA_ZOOM => {
+            let result = v.payload.set_zoom(p1, p2);
+            if result == MAV_RESULT_ACCEPTED {
+                out.broadcast(v.payload.settings((now * 1000.0) as u32));
+            }
+            return result;
+        }
         _ => {}
     }
 

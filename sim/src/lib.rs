@@ -26,6 +26,7 @@ pub mod mission_server;
 pub mod net;
 pub mod outbox;
 pub mod params;
+pub mod payload;
 pub mod physics;
 pub mod remote_id;
 pub mod signing;

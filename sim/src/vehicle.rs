@@ -4,7 +4,7 @@
 //! time and drains the [`Outbox`], which keeps unit tests fast and deterministic.
 
 use mavlink::dialects::ardupilotmega::{
-    MavMessage, MavMissionType, MavModeFlag, MavResult, MavType, TIMESYNC_DATA,
+    MavMessage, MavMissionType, MavModeFlag, MavResult, TIMESYNC_DATA,
 };
 use mavlink::{MavHeader, Message};
 
@@ -96,6 +96,8 @@ pub struct VehicleState {
     pub terrain_height_m: Option<f64>,
     /// The operator's location its Remote ID last received (degrees), when it has one.
     pub remote_id_operator: Option<(f64, f64)>,
+    /// The payload camera's zoom, percent of its range.
+    pub zoom_pct: f32,
 }
 
 impl VehicleState {
@@ -127,6 +129,8 @@ pub struct Vehicle {
     pub terrain: Option<crate::terrain::TerrainFollow>,
     /// Its Remote ID transponder, when it has one.
     pub remote_id: Option<crate::remote_id::RemoteId>,
+    /// The payload camera's zoom (MAV_CMD_SET_CAMERA_ZOOM).
+    pub payload: crate::payload::PayloadCamera,
     gps: GpsNoise,
     rng: fastrand::Rng,
     gps_warmup_s: f64,
@@ -164,6 +168,7 @@ impl Vehicle {
             camera: None,
             terrain: None,
             remote_id: None,
+            payload: Default::default(),
             gps: GpsNoise::default(),
             rng,
             gps_warmup_s: setup.gps_warmup_s,
@@ -199,9 +204,11 @@ impl Vehicle {
             compid: header.component_id,
         };
         match msg {
-            MavMessage::HEARTBEAT(hb) => {
+            MavMessage::HEARTBEAT(_) => {
+                // As ArduPilot: only the ground station whose system id is SYSID_MYGCS keeps
+                // the GCS failsafe at bay (other stations sharing the aircraft do not).
                 let mygcs = self.params.params.get(P::SysidMygcs) as u32;
-                if header.system_id == mygcs || hb.mavtype == MavType::MAV_TYPE_GCS {
+                if header.system_id == mygcs {
                     self.ap.gcs_heartbeat(now, out);
                 }
             }
@@ -495,6 +502,7 @@ impl Vehicle {
             // Signing lives in the link layer, which fills these in.
             signing: false,
             signing_rejected: 0,
+            zoom_pct: self.payload.zoom_pct,
         }
     }
 

@@ -35,6 +35,21 @@ pub struct ConsoleArgs {
     /// saved in the settings).
     #[arg(long = "traffic", value_name = "sbs://HOST:PORT")]
     pub traffic: Vec<crate::traffic::FeedSpec>,
+    /// Forward what this console hears to another ground station and carry its traffic back
+    /// (repeatable, as MAVProxy's --out): udpout:HOST:PORT, tcpin:HOST:PORT, udpin:HOST:PORT.
+    #[arg(long = "forward", value_name = "URL")]
+    pub forwards: Vec<LinkSpec>,
+    /// The crew seat of this console: pilot (flight controls), payload (camera, gimbal, video,
+    /// sightings; no flight commands) or observer (map, traffic, alerts, call-outs).
+    #[arg(long, value_name = "SEAT")]
+    pub seat: Option<crate::seat::Seat>,
+    /// Who sits at this console (a member of the roster), shown to the other seats.
+    #[arg(long, value_name = "NAME")]
+    pub person: Option<String>,
+    /// This console's MAVLink system id (default: 255 pilot, 254 payload, 253 observer). Every
+    /// ground station sharing an aircraft needs its own.
+    #[arg(long, value_name = "ID", value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub sysid: Option<u8>,
 }
 
 /// What the console will connect to.
@@ -128,6 +143,24 @@ pub fn run(
         eprintln!("kestrel: skipping saved link {s}");
     }
     let data_dir = crate::paths::data_dir(data_dir.as_deref());
+    let saved = &settings.crew_seat;
+    let mut forwards = args.forwards.clone();
+    if forwards.is_empty() {
+        for f in &saved.forwards {
+            match f.parse::<LinkSpec>() {
+                Ok(spec) => forwards.push(spec),
+                Err(e) => eprintln!("kestrel: skipping saved forwarding endpoint {f}: {e}"),
+            }
+        }
+    }
+    let person = args
+        .person
+        .clone()
+        .or_else(|| (!saved.person.is_empty()).then(|| saved.person.clone()));
+    let operator = operator
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .unwrap_or_else(|| "unknown".into());
     let core = crate::console::ConsoleConfig {
         links: plan.links,
         demo: plan.demo,
@@ -136,10 +169,8 @@ pub fn run(
         data_dir: Some(data_dir),
         record_tlog: !args.no_tlog,
         alert_thresholds: settings.alert_thresholds,
-        operator: operator
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("USERNAME").ok())
-            .unwrap_or_else(|| "unknown".into()),
+        person: person.unwrap_or_else(|| operator.clone()),
+        operator,
         video: true,
         dispatch: settings.dispatch.clone(),
         callsigns: settings.callsigns.clone(),
@@ -147,6 +178,9 @@ pub fn run(
         traffic_feeds: traffic_feeds(&args, &settings),
         traffic: settings.traffic,
         remote_id: settings.remote_id.clone(),
+        forwards,
+        seat: args.seat.or(saved.seat),
+        sysid: args.sysid.or(saved.sysid),
     };
     let app = crate::ui::AppOptions {
         settings,

@@ -14,6 +14,8 @@ pub mod logger;
 pub mod mission;
 pub mod output;
 pub mod plan;
+pub mod router;
+pub mod seat;
 pub mod sighting;
 pub mod signing;
 pub mod status;
@@ -95,6 +97,10 @@ pub enum Cmd {
     Traffic(traffic::TrafficArgs),
     /// Measure: e.g. `kestrel bench audit --entries 1000000` times `audit verify`.
     Bench(bench::BenchArgs),
+    /// Share aircraft between ground stations: forward MAVLink to the crew's seats, and status.
+    Router(router::RouterArgs),
+    /// The crew's seats without a window: list who sits where, call out to the pilot.
+    Seat(seat::SeatArgs),
 }
 
 /// Link options shared by subcommands that talk to aircraft.
@@ -238,6 +244,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Bench(a)) => bench::run(a, &ctx),
         Some(Cmd::Terrain(a)) => terrain::run(a, &ctx).await,
         Some(Cmd::Traffic(a)) => traffic::run(a, &ctx).await,
+        Some(Cmd::Router(a)) => router::run(a, &ctx).await,
+        Some(Cmd::Seat(a)) => seat::run(a, &ctx).await,
         // The window needs the main thread; main.rs starts it before any runtime exists.
         Some(Cmd::Console(_)) | None => {
             anyhow::bail!(

@@ -43,11 +43,25 @@ impl SmallDisk {
         kestrel::storage::DiskSpace::of(&self.at).unwrap().available
     }
 
-    /// Writes a file (named `name`) that leaves only `left` bytes free; returns its path.
+    /// Writes a file (named `name`) that leaves only `left` bytes free (or fills the disk, if
+    /// something else writes meanwhile); returns its path.
     pub fn fill_leaving(&self, name: &str, left: u64) -> PathBuf {
+        use std::io::Write;
         let path = self.at.join(name);
-        let size = self.available().saturating_sub(left);
-        std::fs::write(&path, vec![0u8; size as usize]).unwrap();
+        let mut f = std::fs::File::create(&path).unwrap();
+        let chunk = vec![0u8; 4096];
+        loop {
+            let room = self.available().saturating_sub(left);
+            if room == 0 {
+                break;
+            }
+            let n = room.min(chunk.len() as u64) as usize;
+            match f.write_all(&chunk[..n]).and_then(|()| f.sync_data()) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::StorageFull => break,
+                Err(e) => panic!("filling {}: {e}", path.display()),
+            }
+        }
         path
     }
 }

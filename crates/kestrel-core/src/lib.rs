@@ -21,6 +21,8 @@ pub mod plan;
 pub mod process;
 pub mod protocol;
 pub mod remote_id;
+pub mod router;
+pub mod seat;
 pub mod security;
 pub mod sightings;
 pub mod station;

@@ -84,11 +84,12 @@ pub struct Panels {
     traffic: TrafficPanel,
     terrain: TerrainPanel,
     remote_id: RemoteIdPanel,
+    seat: crate::panels::seat::SeatPanel,
 }
 
 impl Panels {
     /// Every panel, in the order their buttons, rows and windows appear.
-    fn hooks(&mut self) -> [&mut dyn Panel; 11] {
+    fn hooks(&mut self) -> [&mut dyn Panel; 12] {
         [
             &mut self.connections,
             &mut self.alerts,
@@ -101,6 +102,7 @@ impl Panels {
             &mut self.traffic,
             &mut self.terrain,
             &mut self.remote_id,
+            &mut self.seat,
         ]
     }
 }
@@ -158,6 +160,7 @@ impl ConsoleApp {
                 traffic: TrafficPanel::default(),
                 terrain: TerrainPanel,
                 remote_id: RemoteIdPanel,
+                seat: Default::default(),
             },
             settings_path: options.settings_path,
             tile_cache: options.tile_cache,

@@ -602,6 +602,54 @@ fn gcs_failsafe_needs_a_gcs_heartbeat_first_and_can_be_disabled() {
 }
 
 #[test]
+fn only_the_gcs_named_by_sysid_mygcs_holds_off_the_gcs_failsafe() {
+    let mut r = Rig::new();
+    r.heartbeats = true;
+    r.takeoff(10.0);
+    r.run(2.0);
+    // The pilot's station (255) goes silent; a payload seat (252) keeps sending heartbeats.
+    r.heartbeats = false;
+    let seat = HEARTBEAT_DATA {
+        mavtype: MavType::MAV_TYPE_GCS,
+        autopilot: MavAutopilot::MAV_AUTOPILOT_INVALID,
+        ..Default::default()
+    };
+    for _ in 0..7 {
+        r.send_from(252, MavMessage::HEARTBEAT(seat.clone()));
+        r.run(1.0);
+    }
+    assert_eq!(
+        r.v.ap.mode,
+        Mode::Rtl,
+        "another seat's heartbeat is not the pilot's"
+    );
+    // With the pilot seat handed to 252 (SYSID_MYGCS = 252), its heartbeat clears it.
+    r.v.params.params.set(P::SysidMygcs, 252.0);
+    r.send_from(252, MavMessage::HEARTBEAT(seat));
+    assert!(r.has_text("GCS Failsafe Cleared"));
+}
+
+#[test]
+fn the_payload_camera_zooms_on_command_and_reports_it() {
+    let mut r = Rig::new();
+    assert_eq!(
+        r.cmd(
+            MAV_CMD_SET_CAMERA_ZOOM,
+            [2.0, 75.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+        ),
+        MAV_RESULT_ACCEPTED
+    );
+    assert_eq!(r.v.state().zoom_pct, 75.0);
+    assert_eq!(
+        r.cmd(
+            MAV_CMD_SET_CAMERA_ZOOM,
+            [2.0, f32::NAN, 0.0, 0.0, 0.0, 0.0, 0.0]
+        ),
+        MAV_RESULT_DENIED
+    );
+}
+
+#[test]
 fn flying_above_fence_alt_max_triggers_rtl() {
     let mut r = Rig::new();
     r.v.params.params.set(P::FenceAltMax, 30.0);

@@ -47,6 +47,25 @@ pub struct ConsoleConfig {
     pub traffic: crate::traffic::TrafficSettings,
     /// The operator's Remote ID (ID, position) sent to aircraft with a transponder.
     pub remote_id: crate::remote_id::OperatorSettings,
+    /// Forwarding endpoints opened at start (`--forward`): other ground stations (crew seats,
+    /// MAVProxy) share the aircraft through this console.
+    pub forwards: Vec<LinkSpec>,
+    /// The crew seat of this console (`--seat`); `None` is a console of its own, unrestricted.
+    pub seat: Option<crate::seat::Seat>,
+    /// Who sits at this console (a member of the roster), shown to the other seats.
+    pub person: String,
+    /// This console's MAVLink system id; by default its seat's ([`crate::seat::Seat::default_sysid`])
+    /// or 255.
+    pub sysid: Option<u8>,
+}
+
+impl ConsoleConfig {
+    /// The system id the console's station uses.
+    pub fn gcs_sysid(&self) -> u8 {
+        self.sysid
+            .or(self.seat.map(crate::seat::Seat::default_sysid))
+            .unwrap_or(255)
+    }
 }
 
 /// Why the console's core could not start.

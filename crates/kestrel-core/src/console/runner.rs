@@ -129,6 +129,16 @@ async fn start(
             },
         });
     }
+    for spec in config.forwards.clone() {
+        let name = spec.to_string();
+        events.emit(match station.add_forward(spec).await {
+            Ok(id) => LinkEvent::Added { id, name },
+            Err(e) => LinkEvent::Failed {
+                input: name,
+                error: e.to_string(),
+            },
+        });
+    }
     let core = Core {
         alerts: AlertDesk::open(config, events.clone()),
         station,
@@ -165,6 +175,7 @@ fn open_station(config: &ConsoleConfig) -> Result<Station, ConsoleError> {
         audit: config.data_dir.as_ref().map(|d| d.join("audit.db")),
         // The keys `kestrel signing setup` stored: frames to those aircraft are signed.
         keys_dir: config.data_dir.as_ref().map(|d| d.join("keys")),
+        gcs_sysid: config.gcs_sysid(),
         operator: if config.operator.is_empty() {
             "operator".into()
         } else {

@@ -32,4 +32,6 @@ console_services! {
     Storage(storage): super::storage::StorageService,
     /// The window's settings saved to their file, and the callsigns set there.
     Settings(settings): super::settings::SettingsService,
+    /// The crew seat: pilot, payload or observer; call-outs and hand-overs of command.
+    Seat(seat): super::seat::SeatService,
 }

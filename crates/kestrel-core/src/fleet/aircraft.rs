@@ -125,6 +125,8 @@ pub struct Aircraft {
     pub gimbal: Option<GimbalAttitude>,
     /// When `gimbal` arrived.
     pub gimbal_at: Option<Instant>,
+    /// The payload camera's zoom, percent of its range (CAMERA_SETTINGS), once reported.
+    pub camera_zoom_pct: Option<f32>,
     drain_reference: Option<(Instant, f32)>,
     autopilot_minutes_left: Option<f32>,
 }
@@ -161,6 +163,7 @@ impl Aircraft {
             video_stream: None,
             gimbal: None,
             gimbal_at: None,
+            camera_zoom_pct: None,
             drain_reference: None,
             autopilot_minutes_left: None,
         }
@@ -356,6 +359,9 @@ impl Aircraft {
                     self.gimbal = Some(g);
                     self.gimbal_at = Some(now);
                 }
+            }
+            MavMessage::CAMERA_SETTINGS(c) if (0.0..=100.0).contains(&c.zoomLevel) => {
+                self.camera_zoom_pct = Some(c.zoomLevel);
             }
             MavMessage::STATUSTEXT(t) => {
                 let text = t

@@ -125,6 +125,7 @@ impl Fleet {
             if matches!(
                 msg,
                 MavMessage::VIDEO_STREAM_INFORMATION(_)
+                    | MavMessage::CAMERA_SETTINGS(_)
                     | MavMessage::MOUNT_STATUS(_)
                     | MavMessage::GIMBAL_DEVICE_ATTITUDE_STATUS(_)
             ) {

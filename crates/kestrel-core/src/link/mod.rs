@@ -39,6 +39,73 @@ pub struct Outgoing {
     pub message: MavMessage,
 }
 
+/// What a link is for: the aircraft side (radios, the simulator, a router in front of the
+/// aircraft) or the crew side (another console or station that this one forwards to, as
+/// MAVProxy's `--out`). Forwarding follows the MAVLink routing rules between all links, except
+/// that an aircraft's broadcasts are not sent to the other aircraft links.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkRole {
+    /// A link to aircraft.
+    #[default]
+    Aircraft,
+    /// A forwarding endpoint: other ground stations (crew seats, MAVProxy, pymavlink scripts).
+    Forward,
+}
+
+/// Identifies one remote endpoint of a link (a UDP address, a TCP client), so that a frame
+/// forwarded on the link it came from skips the endpoint that sent it.
+pub type PeerTag = u64;
+
+/// A frame another station sent, carried on untouched (signature included) by the router.
+#[derive(Debug, Clone)]
+pub struct Forwarded {
+    /// The system it is addressed to; the link sends it to the peer that system was heard
+    /// from. `None` is a broadcast: every peer but `skip_peer`.
+    pub target: Option<u8>,
+    /// The exact bytes received.
+    pub bytes: Arc<[u8]>,
+    /// The peer of this link it came from, if it came from this link.
+    pub skip_peer: Option<PeerTag>,
+}
+
+/// What the station hands a link to send: a message of its own (framed by the link) or a frame
+/// it forwards.
+// Own messages went through the channel by value before forwarding existed; boxing them would
+// cost an allocation per frame.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum LinkOut {
+    /// A message of this station.
+    Send(Outgoing),
+    /// A frame of another station, forwarded.
+    Forward(Forwarded),
+}
+
+impl LinkOut {
+    /// The system the frame is for, if addressed.
+    pub fn target(&self) -> Option<u8> {
+        match self {
+            LinkOut::Send(o) => o.target,
+            LinkOut::Forward(f) => f.target,
+        }
+    }
+
+    /// The peer not to send it to.
+    pub fn skip_peer(&self) -> Option<PeerTag> {
+        match self {
+            LinkOut::Send(_) => None,
+            LinkOut::Forward(f) => f.skip_peer,
+        }
+    }
+}
+
+impl From<Outgoing> for LinkOut {
+    fn from(o: Outgoing) -> Self {
+        LinkOut::Send(o)
+    }
+}
+
 /// Whether a link is carrying traffic, as shown in the connections panel.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "state", content = "detail")]
@@ -74,6 +141,11 @@ pub struct LinkCounters {
     pub signature_rejected: AtomicU64,
     /// Inbound frames dropped because their source sent far more than any aircraft would.
     pub rate_limited: AtomicU64,
+    /// Frames of other stations forwarded out on this link.
+    pub forwarded: AtomicU64,
+    /// Inbound frames dropped as copies of a frame already received (a loop, a duplicating
+    /// path) or as this station's own frames coming back.
+    pub duplicates: AtomicU64,
 }
 
 /// What the station sees of a link: its name, condition and counters.
@@ -101,11 +173,39 @@ pub struct LinkStatus {
     pub peers: usize,
     /// The user trusts this link enough to send signing keys over it.
     pub trusted: bool,
+    /// Aircraft side or forwarding endpoint.
+    pub role: LinkRole,
+    /// Frames of other stations forwarded out on this link.
+    pub forwarded: u64,
+    /// Inbound copies and echoes dropped.
+    pub duplicates: u64,
+    /// Seconds since the last valid frame arrived, if any did.
+    pub last_heard_s: Option<f32>,
 }
 
-/// Called for every valid frame a link receives: (link, frame, arrival time); returns whether the
-/// frame decoded into a known message.
-pub type FrameHandler = Arc<dyn Fn(LinkId, FrameRef<'_>, Instant) -> bool + Send + Sync>;
+/// Where a frame came from: its link and the peer on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hop {
+    /// The link.
+    pub link: LinkId,
+    /// The peer on that link.
+    pub peer: PeerTag,
+}
+
+/// What the station made of a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// A message of the dialect, taken.
+    Known,
+    /// Not decodable as a message of the dialect.
+    Undecodable,
+    /// A copy or an echo the router dropped: it must not teach the link where its sender is.
+    Dropped,
+}
+
+/// Called for every valid frame a link receives: (where from, frame, arrival time); says what
+/// became of it.
+pub type FrameHandler = Arc<dyn Fn(Hop, FrameRef<'_>, Instant) -> Taken + Send + Sync>;
 
 /// Everything a link task shares with the station.
 pub struct LinkContext {
@@ -125,6 +225,9 @@ pub struct LinkContext {
     pub signing: Arc<crate::security::SigningTable>,
     /// Whether the user trusts this link enough to send signing keys over it.
     pub trusted: std::sync::atomic::AtomicBool,
+    /// Aircraft side or forwarding endpoint.
+    pub role: LinkRole,
+    last_in: Mutex<Option<Instant>>,
     gate: Mutex<gate::SourceGate>,
     condition: Mutex<LinkCondition>,
     peers: std::sync::atomic::AtomicUsize,
@@ -149,6 +252,8 @@ impl LinkContext {
             gcs_ids,
             signing,
             trusted: Default::default(),
+            role: LinkRole::Aircraft,
+            last_in: Mutex::new(None),
             gate: Mutex::new(gate::SourceGate::default()),
             condition: Mutex::new(LinkCondition::Connecting),
             peers: Default::default(),
@@ -187,13 +292,31 @@ impl LinkContext {
             rate_limited: c.rate_limited.load(Ordering::Relaxed),
             peers: self.peers.load(Ordering::Relaxed),
             trusted: self.trusted.load(Ordering::Relaxed),
+            role: self.role,
+            forwarded: c.forwarded.load(Ordering::Relaxed),
+            duplicates: c.duplicates.load(Ordering::Relaxed),
+            last_heard_s: self
+                .last_in
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .map(|t| t.elapsed().as_secs_f32()),
         }
     }
 
     /// Decodes received bytes with `decoder`, counts, logs and hands frames on. Returns the
     /// system ids seen, so the transport can learn which peer each aircraft is behind.
-    pub(crate) fn ingest(&self, decoder: &mut FrameDecoder, data: &[u8], mut seen: impl FnMut(u8)) {
+    pub(crate) fn ingest(
+        &self,
+        decoder: &mut FrameDecoder,
+        data: &[u8],
+        peer: PeerTag,
+        mut seen: impl FnMut(u8),
+    ) {
         let now = Instant::now();
+        let hop = Hop {
+            link: self.id,
+            peer,
+        };
         self.counters
             .bytes_in
             .fetch_add(data.len() as u64, Ordering::Relaxed);
@@ -226,12 +349,19 @@ impl LinkContext {
                 rejected += 1;
                 return;
             }
-            seen(frame.system_id());
-            if !(self.on_frame)(self.id, frame, now) {
-                undecodable += 1;
+            match (self.on_frame)(hop, frame, now) {
+                Taken::Known => seen(frame.system_id()),
+                Taken::Undecodable => {
+                    undecodable += 1;
+                    seen(frame.system_id());
+                }
+                Taken::Dropped => {}
             }
         });
         let after = decoder.stats();
+        if frames > 0 {
+            *self.last_in.lock().unwrap_or_else(|e| e.into_inner()) = Some(now);
+        }
         self.counters.frames_in.fetch_add(frames, Ordering::Relaxed);
         if rejected > 0 {
             self.counters

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use super::frame::{encode_v2, FrameDecoder};
 use super::tlog::TlogReader;
-use super::{LinkCondition, LinkContext, LinkSpec, Outgoing};
+use super::{LinkCondition, LinkContext, LinkOut, LinkSpec, Outgoing, PeerTag};
 
 /// Why a link could not be opened at all.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +62,19 @@ impl Encoder {
     /// The frames that carry `out` to a peer behind which the aircraft `behind` are heard: one
     /// signed with each signing key concerned, plus an unsigned one for aircraft that do not sign
     /// (or when nobody is known to be behind the peer yet).
-    fn frames(&mut self, ctx: &LinkContext, out: &Outgoing, behind: &[u8]) -> Vec<Vec<u8>> {
+    fn frames(&mut self, ctx: &LinkContext, out: &LinkOut, behind: &[u8]) -> Vec<Vec<u8>> {
+        match out {
+            LinkOut::Send(out) => self.own_frames(ctx, out, behind),
+            // Another station's frame goes on as received: its header, sequence and signature
+            // are the sender's (it was written to the tlog when it arrived).
+            LinkOut::Forward(f) => {
+                ctx.counters.forwarded.fetch_add(1, Ordering::Relaxed);
+                vec![f.bytes.to_vec()]
+            }
+        }
+    }
+
+    fn own_frames(&mut self, ctx: &LinkContext, out: &Outgoing, behind: &[u8]) -> Vec<Vec<u8>> {
         let mut keys: Vec<crate::security::SigningKey> = Vec::new();
         let mut unsigned = false;
         if ctx.signing.active() {
@@ -121,7 +133,7 @@ fn count_dropped(ctx: &LinkContext) {
 /// returns the future that runs the link until it is aborted.
 pub async fn open(
     ctx: Arc<LinkContext>,
-    outgoing: mpsc::UnboundedReceiver<Outgoing>,
+    outgoing: mpsc::UnboundedReceiver<LinkOut>,
 ) -> Result<LinkTask, LinkOpenError> {
     let fut: LinkTask = match ctx.spec.clone() {
         LinkSpec::UdpIn(addr) => {
@@ -169,13 +181,33 @@ pub async fn open(
 /// The future that runs one link until it is dropped or aborted.
 pub type LinkTask = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
+/// The tag a peer is known by outside its link.
+trait Tagged {
+    fn tag(&self) -> PeerTag;
+}
+
+impl Tagged for SocketAddr {
+    fn tag(&self) -> PeerTag {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.hash(&mut h);
+        h.finish()
+    }
+}
+
+impl Tagged for u64 {
+    fn tag(&self) -> PeerTag {
+        *self
+    }
+}
+
 /// Remote endpoints of a link and which aircraft is behind which.
 struct PeerTable<K> {
     peers: HashMap<K, (FrameDecoder, Instant)>,
     by_sysid: HashMap<u8, K>,
 }
 
-impl<K: std::hash::Hash + Eq + Copy> PeerTable<K> {
+impl<K: std::hash::Hash + Eq + Copy + Tagged> PeerTable<K> {
     fn new() -> Self {
         Self {
             peers: HashMap::new(),
@@ -190,18 +222,24 @@ impl<K: std::hash::Hash + Eq + Copy> PeerTable<K> {
             .or_insert_with(|| (FrameDecoder::new(), Instant::now()));
         entry.1 = Instant::now();
         let by_sysid = &mut self.by_sysid;
-        ctx.ingest(&mut entry.0, data, |sysid| {
+        ctx.ingest(&mut entry.0, data, peer.tag(), |sysid| {
             by_sysid.insert(sysid, peer);
         });
         ctx.set_peers(self.peers.len());
     }
 
-    /// Peers to send `out` to: the target's own peer if known, otherwise every peer.
-    fn destinations(&self, target: Option<u8>) -> Vec<K> {
-        match target.and_then(|t| self.by_sysid.get(&t)) {
+    /// Peers to send `out` to: the target's own peer if known, otherwise every peer — never
+    /// the peer a forwarded frame came from.
+    fn destinations(&self, out: &LinkOut) -> Vec<K> {
+        let skip = out.skip_peer();
+        let mut dests: Vec<K> = match out.target().and_then(|t| self.by_sysid.get(&t)) {
             Some(p) => vec![*p],
             None => self.peers.keys().copied().collect(),
+        };
+        if let Some(skip) = skip {
+            dests.retain(|k| k.tag() != skip);
         }
+        dests
     }
 
     /// System ids heard from one peer.
@@ -242,7 +280,7 @@ async fn run_udp(
     ctx: Arc<LinkContext>,
     sock: UdpSocket,
     fixed_remote: Option<SocketAddr>,
-    mut outgoing: mpsc::UnboundedReceiver<Outgoing>,
+    mut outgoing: mpsc::UnboundedReceiver<LinkOut>,
 ) {
     ctx.set_condition(LinkCondition::Up);
     let mut table: PeerTable<SocketAddr> = PeerTable::new();
@@ -266,10 +304,11 @@ async fn run_udp(
             out = outgoing.recv() => {
                 let Some(out) = out else { return };
                 let dests = match fixed_remote {
+                    Some(r) if out.skip_peer() == Some(r.tag()) => vec![],
                     Some(r) => vec![r],
-                    None => table.destinations(out.target),
+                    None => table.destinations(&out),
                 };
-                if dests.is_empty() {
+                if dests.is_empty() && matches!(out, LinkOut::Send(_)) {
                     count_dropped(&ctx);
                 }
                 for d in dests {
@@ -316,7 +355,7 @@ enum TcpEvent {
 async fn run_tcp_server(
     ctx: Arc<LinkContext>,
     listener: TcpListener,
-    mut outgoing: mpsc::UnboundedReceiver<Outgoing>,
+    mut outgoing: mpsc::UnboundedReceiver<LinkOut>,
 ) {
     ctx.set_condition(LinkCondition::Up);
     let (ev_tx, mut ev_rx) = mpsc::channel::<TcpEvent>(256);
@@ -364,11 +403,11 @@ async fn run_tcp_server(
             },
             out = outgoing.recv() => {
                 let Some(out) = out else { return };
-                let mut dests = table.destinations(out.target);
-                if dests.is_empty() {
+                let mut dests = table.destinations(&out);
+                if dests.is_empty() && out.skip_peer().is_none() {
                     dests = writers.keys().copied().collect();
                 }
-                if dests.is_empty() {
+                if dests.is_empty() && matches!(out, LinkOut::Send(_)) {
                     count_dropped(&ctx);
                 }
                 for d in dests {
@@ -390,7 +429,7 @@ async fn run_tcp_server(
 async fn run_tcp_client(
     ctx: Arc<LinkContext>,
     remote: String,
-    mut outgoing: mpsc::UnboundedReceiver<Outgoing>,
+    mut outgoing: mpsc::UnboundedReceiver<LinkOut>,
 ) {
     let mut enc = Encoder {
         seq: 0,
@@ -435,7 +474,7 @@ async fn run_tcp_client(
             tokio::select! {
                 r = rd.read(&mut buf) => match r {
                     Ok(0) => break "connection closed by the remote end".to_string(),
-                    Ok(n) => ctx.ingest(&mut decoder, &buf[..n], |s| remember(&mut behind, s)),
+                    Ok(n) => ctx.ingest(&mut decoder, &buf[..n], 0, |s| remember(&mut behind, s)),
                     Err(e) => break e.to_string(),
                 },
                 out = outgoing.recv() => {
@@ -460,7 +499,7 @@ async fn run_tcp_client(
 /// Waits `delay`, counting (and discarding) whatever the station tries to send meanwhile.
 async fn drain_while_down(
     ctx: &LinkContext,
-    outgoing: &mut mpsc::UnboundedReceiver<Outgoing>,
+    outgoing: &mut mpsc::UnboundedReceiver<LinkOut>,
     delay: Duration,
 ) {
     let deadline = tokio::time::sleep(delay);
@@ -480,7 +519,7 @@ async fn run_serial(
     ctx: Arc<LinkContext>,
     port: String,
     baud: u32,
-    outgoing: mpsc::UnboundedReceiver<Outgoing>,
+    outgoing: mpsc::UnboundedReceiver<LinkOut>,
 ) {
     let task_ctx = ctx.clone();
     let outgoing = std::sync::Mutex::new(outgoing);
@@ -522,7 +561,7 @@ async fn run_serial(
                 }
                 match dev.read(&mut buf) {
                     Ok(n) if n > 0 => {
-                        ctx.ingest(&mut decoder, &buf[..n], |s| remember(&mut behind, s))
+                        ctx.ingest(&mut decoder, &buf[..n], 0, |s| remember(&mut behind, s))
                     }
                     Ok(_) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
@@ -558,7 +597,7 @@ async fn run_replay(
     ctx: Arc<LinkContext>,
     mut reader: TlogReader<std::io::BufReader<std::fs::File>>,
     speed: f64,
-    mut outgoing: mpsc::UnboundedReceiver<Outgoing>,
+    mut outgoing: mpsc::UnboundedReceiver<LinkOut>,
 ) {
     ctx.set_condition(LinkCondition::Up);
     ctx.set_peers(1);
@@ -586,7 +625,7 @@ async fn run_replay(
             }
         }
         while outgoing.try_recv().is_ok() {}
-        ctx.ingest(&mut decoder, &record.frame, |_| {});
+        ctx.ingest(&mut decoder, &record.frame, 0, |_| {});
         replayed += 1;
     }
     ctx.set_peers(0);

@@ -56,9 +56,26 @@ pub enum Command {
         /// The MAVLink message id.
         message_id: u32,
     },
+    /// Zoom the payload camera to a percentage of its range (MAV_CMD_SET_CAMERA_ZOOM,
+    /// ZOOM_TYPE_RANGE): the payload seat's, not a flight command.
+    CameraZoom {
+        /// 0 (widest) to 100 (full zoom).
+        percent: f32,
+    },
 }
 
 impl Command {
+    /// Whether the command flies the aircraft (arms it, moves it, changes its mode): only the
+    /// crew's pilot seat may send these.
+    pub fn is_flight(&self) -> bool {
+        !matches!(
+            self,
+            Command::SetMessageInterval { .. }
+                | Command::RequestMessage { .. }
+                | Command::CameraZoom { .. }
+        )
+    }
+
     /// The MAV_CMD this command is sent as.
     pub fn mav_cmd(&self) -> MavCmd {
         match self {
@@ -71,6 +88,7 @@ impl Command {
             Command::MissionStart => MavCmd::MAV_CMD_MISSION_START,
             Command::SetMessageInterval { .. } => MavCmd::MAV_CMD_SET_MESSAGE_INTERVAL,
             Command::RequestMessage { .. } => MavCmd::MAV_CMD_REQUEST_MESSAGE,
+            Command::CameraZoom { .. } => MavCmd::MAV_CMD_SET_CAMERA_ZOOM,
         }
     }
 
@@ -100,6 +118,7 @@ impl Command {
                 format!("set interval of message {message_id}")
             }
             Command::RequestMessage { message_id } => format!("request message {message_id}"),
+            Command::CameraZoom { percent } => format!("zoom the camera to {percent} %"),
         }
     }
 
@@ -142,6 +161,8 @@ impl Command {
             Command::RequestMessage { message_id } => {
                 long([*message_id as f32, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
             }
+            // ZOOM_TYPE_RANGE (2): param2 is the zoom in percent.
+            Command::CameraZoom { percent } => long([2.0, *percent, 0.0, 0.0, 0.0, 0.0, 0.0]),
             Command::Goto {
                 lat,
                 lon,
@@ -190,6 +211,11 @@ impl Command {
                 } else {
                     Ok(())
                 }
+            }
+            Command::CameraZoom { percent }
+                if !(percent.is_finite() && (0.0..=100.0).contains(percent)) =>
+            {
+                Err(format!("zoom {percent} % must be between 0 and 100 %"))
             }
             _ => Ok(()),
         }
@@ -277,13 +303,17 @@ impl Station {
         command: &Command,
         policy: CommandPolicy,
     ) -> Result<CommandOutcome, SendError> {
-        let result = self.command_inner(sysid, command, policy).await;
+        let result = match command.is_flight().then(|| self.check_flight(sysid)) {
+            Some(Err(reason)) => Err(SendError::Refused(reason)),
+            _ => self.command_inner(sysid, command, policy).await,
+        };
         let action = match command {
             Command::SetMode { .. } => "mode_change",
             _ => "command",
         };
         let outcome = match &result {
             Ok(o) => o.to_string(),
+            Err(SendError::Refused(why)) => format!("refused: {why}"),
             Err(e) => format!("not sent: {e}"),
         };
         self.audit(Some(sysid), action, command.describe(), outcome);
@@ -298,6 +328,7 @@ impl Station {
     ) -> Result<CommandOutcome, SendError> {
         let mut rx = self.subscribe();
         let wanted = command.mav_cmd();
+        let own = self.config().gcs_sysid;
         let mut reason: Option<String> = None;
         for attempt in 0..policy.attempts {
             self.send_to(sysid, command.to_message(sysid, attempt.min(255) as u8))?;
@@ -319,6 +350,12 @@ impl Station {
                             .to_str()
                             .ok()
                             .map(|s| s.trim_end_matches('\0').to_string());
+                    }
+                    // An answer to another ground station sharing the aircraft is not ours.
+                    MavMessage::COMMAND_ACK(ack)
+                        if ack.target_system != 0 && ack.target_system != own =>
+                    {
+                        continue
                     }
                     MavMessage::COMMAND_ACK(ack) if ack.command == wanted => {
                         return Ok(match ack.result {

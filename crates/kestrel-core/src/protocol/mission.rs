@@ -141,9 +141,14 @@ impl Station {
         items: &[MissionItem],
         policy: TransferPolicy,
     ) -> Result<TransferStats, TransferError> {
-        let result = self.upload_inner(sysid, kind, items, policy).await;
+        // What the aircraft will fly is the pilot seat's to change.
+        let result = match self.check_flight(sysid) {
+            Err(why) => Err(TransferError::Send(SendError::Refused(why))),
+            Ok(()) => self.upload_inner(sysid, kind, items, policy).await,
+        };
         let outcome = match &result {
             Ok(s) => format!("accepted ({} resends, {:.2} s)", s.resends, s.seconds),
+            Err(TransferError::Send(SendError::Refused(why))) => format!("refused: {why}"),
             Err(e) => format!("failed: {e}"),
         };
         self.audit(
@@ -423,6 +428,15 @@ impl Station {
         kind: MissionKind,
         policy: TransferPolicy,
     ) -> Result<(), TransferError> {
+        if let Err(why) = self.check_flight(sysid) {
+            self.audit(
+                Some(sysid),
+                "mission_clear",
+                kind.name().to_string(),
+                format!("refused: {why}"),
+            );
+            return Err(TransferError::Send(SendError::Refused(why)));
+        }
         let mut rx = self.subscribe();
         let mut stats = TransferStats::default();
         let msg = MavMessage::MISSION_CLEAR_ALL(MISSION_CLEAR_ALL_DATA {

@@ -4,6 +4,7 @@
 
 pub mod command;
 pub mod mission;
+pub mod param;
 pub mod pilot;
 pub mod plan_upload;
 pub mod rtt;

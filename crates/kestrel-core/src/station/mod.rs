@@ -23,7 +23,11 @@ use crate::audit::AuditLog;
 use crate::fleet::{Applied, Fleet, FleetSnapshot};
 use crate::link::tlog::TlogWriter;
 use crate::link::transport::{self, LinkOpenError};
-use crate::link::{FrameHandler, FrameRef, LinkContext, LinkId, LinkSpec, LinkStatus, Outgoing};
+use crate::link::{
+    FrameHandler, FrameRef, Hop, LinkContext, LinkId, LinkOut, LinkRole, LinkSpec, LinkStatus,
+    Outgoing, Taken,
+};
+use crate::router::{FrameInfo, RouteLink, Router, RouterCounts, Verdict};
 use crate::security::{KeyStore, SigningTable};
 
 /// How the station presents itself and what it records.
@@ -96,6 +100,9 @@ pub enum SendError {
     /// The station has no link at all.
     #[error("no link is open")]
     NoLinks,
+    /// This station may not send it: its crew seat holds no flight controls (with why).
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 /// Why a link could not be added.
@@ -108,8 +115,22 @@ pub enum AddLinkError {
 
 struct LinkEntry {
     ctx: Arc<LinkContext>,
-    out: mpsc::UnboundedSender<Outgoing>,
+    out: mpsc::UnboundedSender<LinkOut>,
     task: AbortHandle,
+}
+
+impl LinkEntry {
+    fn send(&self, out: Outgoing) {
+        let _ = self.out.send(LinkOut::Send(out));
+    }
+
+    fn route_link(&self) -> RouteLink {
+        RouteLink {
+            id: self.ctx.id,
+            role: self.ctx.role,
+            multi_peer: matches!(self.ctx.spec, LinkSpec::UdpIn(_) | LinkSpec::TcpIn(_)),
+        }
+    }
 }
 
 struct Shared {
@@ -122,7 +143,17 @@ struct Shared {
     signing: Arc<SigningTable>,
     next_link: AtomicU32,
     heartbeat_task: Mutex<Option<AbortHandle>>,
+    /// Routing between links; on once a forwarding link is added.
+    router: Mutex<Router>,
+    routing: std::sync::atomic::AtomicBool,
+    /// Decides whether this station may send a flight command (its crew seat), if set.
+    flight_gate: Mutex<Option<FlightGate>>,
 }
+
+/// Asked before every flight command (arm, take off, mode change, go to, mission start …): `Ok`
+/// lets it go, `Err(reason)` refuses it — e.g. "the payload seat holds no flight controls". Set
+/// by the crew seat of a console ([`Station::set_flight_gate`]).
+pub type FlightGate = Arc<dyn Fn(u8) -> Result<(), String> + Send + Sync>;
 
 impl Drop for Shared {
     fn drop(&mut self) {
@@ -180,6 +211,7 @@ impl Station {
         };
         let signing = Arc::new(SigningTable::new(store));
         let (inbound, _) = broadcast::channel(8192);
+        let config_sysid = config.gcs_sysid;
         let shared = Arc::new(Shared {
             config,
             fleet: Mutex::new(Fleet::new()),
@@ -190,6 +222,9 @@ impl Station {
             signing,
             next_link: AtomicU32::new(0),
             heartbeat_task: Mutex::new(None),
+            router: Mutex::new(Router::new(config_sysid, Instant::now())),
+            routing: Default::default(),
+            flight_gate: Mutex::new(None),
         });
         let hb = tokio::spawn(heartbeat_loop(Arc::downgrade(&shared)));
         *shared
@@ -207,20 +242,40 @@ impl Station {
     /// Opens a link. Fails at once if a local port cannot be bound; a remote that does not answer
     /// shows up in the link's condition instead (and is retried).
     pub async fn add_link(&self, spec: LinkSpec) -> Result<LinkId, AddLinkError> {
+        self.add_link_as(spec, LinkRole::Aircraft).await
+    }
+
+    /// Opens a forwarding endpoint (MAVProxy's `--out`): other ground stations behind it see
+    /// every aircraft this station hears and reach them through it, by the MAVLink routing
+    /// rules ([`crate::router`]). Routing between all links starts with the first one.
+    pub async fn add_forward(&self, spec: LinkSpec) -> Result<LinkId, AddLinkError> {
+        let id = self.add_link_as(spec, LinkRole::Forward).await?;
+        self.shared.routing.store(true, Ordering::Relaxed);
+        Ok(id)
+    }
+
+    /// Opens a link of either role.
+    pub async fn add_link_as(
+        &self,
+        spec: LinkSpec,
+        role: LinkRole,
+    ) -> Result<LinkId, AddLinkError> {
         let id = LinkId(self.shared.next_link.fetch_add(1, Ordering::Relaxed));
         let weak = Arc::downgrade(&self.shared);
-        let handler: FrameHandler = Arc::new(move |link, frame, at| match weak.upgrade() {
-            Some(shared) => on_frame(&shared, link, frame, at),
-            None => true,
+        let handler: FrameHandler = Arc::new(move |hop, frame, at| match weak.upgrade() {
+            Some(shared) => on_frame(&shared, hop, frame, at),
+            None => Taken::Known,
         });
-        let ctx = Arc::new(LinkContext::new(
+        let mut ctx = LinkContext::new(
             id,
             spec,
             handler,
             self.shared.tlog.clone(),
             (self.shared.config.gcs_sysid, self.shared.config.gcs_compid),
             self.shared.signing.clone(),
-        ));
+        );
+        ctx.role = role;
+        let ctx = Arc::new(ctx);
         let (out_tx, out_rx) = mpsc::unbounded_channel();
         let fut = transport::open(ctx.clone(), out_rx).await?;
         let task = tokio::spawn(fut).abort_handle();
@@ -230,10 +285,10 @@ impl Station {
             task,
         });
         // Say hello at once so that aircraft behind this link learn our address.
-        let _ = out_tx.send(Outgoing {
+        let _ = out_tx.send(LinkOut::Send(Outgoing {
             target: None,
             message: gcs_heartbeat(),
-        });
+        }));
         Ok(id)
     }
 
@@ -254,6 +309,7 @@ impl Station {
         };
         if removed {
             self.lock_fleet().forget_link(id);
+            self.lock_router().forget_link(id);
         }
         removed
     }
@@ -284,11 +340,67 @@ impl Station {
             .iter()
             .find(|l| l.ctx.id == link)
             .ok_or(SendError::UnknownAircraft(sysid))?;
-        let _ = entry.out.send(Outgoing {
+        entry.send(Outgoing {
             target: Some(sysid),
             message,
         });
         Ok(link)
+    }
+
+    /// Sends a message to any system — an aircraft over its healthiest link, another ground
+    /// station (a crew seat) over the link it was heard on, or, when it has not been heard, on
+    /// every link (each sends it to the peer the system is behind, or to all).
+    pub fn send_to_system(&self, sysid: u8, message: MavMessage) -> Result<(), SendError> {
+        if self.send_to(sysid, message.clone()).is_ok() {
+            return Ok(());
+        }
+        let route = self.lock_router().route_to(sysid);
+        let links = self.lock_links();
+        if links.is_empty() {
+            return Err(SendError::NoLinks);
+        }
+        for l in links.iter().filter(|l| route.is_none_or(|r| r == l.ctx.id)) {
+            l.send(Outgoing {
+                target: Some(sysid),
+                message: message.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// What the router has done (copies and echoes dropped, frames routed), and the other
+    /// ground stations heard over forwarding links.
+    pub fn routing(&self) -> (RouterCounts, Vec<u8>) {
+        let r = self.lock_router();
+        (r.counts(), r.ground_stations())
+    }
+
+    /// Whether this station forwards between its links.
+    pub fn is_routing(&self) -> bool {
+        self.shared.routing.load(Ordering::Relaxed)
+    }
+
+    /// Sets what decides whether a flight command may go out (the console's crew seat).
+    pub fn set_flight_gate(&self, gate: Option<FlightGate>) {
+        *self
+            .shared
+            .flight_gate
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = gate;
+    }
+
+    /// Whether a flight command to `sysid` may go out now, and if not why.
+    pub fn check_flight(&self, sysid: u8) -> Result<(), String> {
+        let gate = self
+            .shared
+            .flight_gate
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        match gate {
+            Some(g) => g(sysid),
+            None => Ok(()),
+        }
     }
 
     /// Sends a message to one aircraft over a chosen link (e.g. a trusted one).
@@ -298,7 +410,7 @@ impl Station {
             .iter()
             .find(|l| l.ctx.id == link)
             .ok_or(SendError::NoLinks)?;
-        let _ = entry.out.send(Outgoing {
+        entry.send(Outgoing {
             target: Some(sysid),
             message,
         });
@@ -339,7 +451,7 @@ impl Station {
             return Err(SendError::NoLinks);
         }
         for l in links.iter() {
-            let _ = l.out.send(Outgoing {
+            l.send(Outgoing {
                 target: None,
                 message: message.clone(),
             });
@@ -433,13 +545,89 @@ impl Station {
     fn lock_links(&self) -> std::sync::MutexGuard<'_, Vec<LinkEntry>> {
         self.shared.links.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    fn lock_router(&self) -> std::sync::MutexGuard<'_, Router> {
+        self.shared.router.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
-/// The inbound path of every frame: decode, update the fleet, notify watchers.
-fn on_frame(shared: &Arc<Shared>, link: LinkId, frame: FrameRef<'_>, at: Instant) -> bool {
+/// Asks the router what to do with a frame: `None` drops it; otherwise the links to forward it
+/// on (empty when it stays here).
+fn route(
+    shared: &Shared,
+    hop: Hop,
+    frame: FrameRef<'_>,
+    message: &MavMessage,
+    at: Instant,
+) -> Option<Vec<(LinkId, Option<crate::link::PeerTag>)>> {
+    use mavlink::Message as _;
+    let target = message
+        .target_system_id()
+        .map(|s| (s, message.target_component_id().unwrap_or(0)));
+    let links = shared.links.lock().unwrap_or_else(|e| e.into_inner());
+    let route_links: Vec<RouteLink> = links.iter().map(LinkEntry::route_link).collect();
+    let verdict = shared
+        .router
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .route(
+            hop,
+            FrameInfo {
+                source: frame.system_id(),
+                target,
+                bytes: frame.bytes(),
+            },
+            &route_links,
+            at,
+        );
+    match verdict {
+        Verdict::Drop(_) => {
+            if let Some(l) = links.iter().find(|l| l.ctx.id == hop.link) {
+                l.ctx.counters.duplicates.fetch_add(1, Ordering::Relaxed);
+            }
+            None
+        }
+        Verdict::LocalOnly => Some(Vec::new()),
+        Verdict::Deliver { forward } => Some(forward),
+    }
+}
+
+/// Carries a frame on, untouched, to the links the router chose.
+fn forward(
+    shared: &Shared,
+    frame: FrameRef<'_>,
+    message: &MavMessage,
+    to: Vec<(LinkId, Option<crate::link::PeerTag>)>,
+) {
+    use mavlink::Message as _;
+    let bytes: Arc<[u8]> = frame.bytes().into();
+    let target = message.target_system_id().filter(|s| *s != 0);
+    let links = shared.links.lock().unwrap_or_else(|e| e.into_inner());
+    for (id, skip_peer) in to {
+        if let Some(l) = links.iter().find(|l| l.ctx.id == id) {
+            let _ = l.out.send(LinkOut::Forward(crate::link::Forwarded {
+                target,
+                bytes: bytes.clone(),
+                skip_peer,
+            }));
+        }
+    }
+}
+
+/// The inbound path of every frame: decode, route (when forwarding), update the fleet, notify
+/// watchers, forward.
+fn on_frame(shared: &Arc<Shared>, hop: Hop, frame: FrameRef<'_>, at: Instant) -> Taken {
     let Ok(message) = frame.decode() else {
-        return false;
+        return Taken::Undecodable;
     };
+    let link = hop.link;
+    let mut onward = Vec::new();
+    if shared.routing.load(Ordering::Relaxed) {
+        match route(shared, hop, frame, &message, at) {
+            None => return Taken::Dropped,
+            Some(to) => onward = to,
+        }
+    }
     let applied = shared
         .fleet
         .lock()
@@ -455,6 +643,9 @@ fn on_frame(shared: &Arc<Shared>, link: LinkId, frame: FrameRef<'_>, at: Instant
     if let (Applied::Discovered(sysid), Some(hz)) = (applied, shared.config.request_streams_hz) {
         request_streams(shared, link, sysid, hz);
     }
+    if !onward.is_empty() {
+        forward(shared, frame, &message, onward);
+    }
     if shared.inbound.receiver_count() > 0 {
         let _ = shared.inbound.send(Arc::new(Inbound {
             link,
@@ -463,7 +654,7 @@ fn on_frame(shared: &Arc<Shared>, link: LinkId, frame: FrameRef<'_>, at: Instant
             at,
         }));
     }
-    true
+    Taken::Known
 }
 
 fn request_streams(shared: &Shared, link: LinkId, sysid: u8, hz: u16) {
@@ -471,11 +662,11 @@ fn request_streams(shared: &Shared, link: LinkId, sysid: u8, hz: u16) {
     if let Some(l) = links.iter().find(|l| l.ctx.id == link) {
         // Ask once, of every component, which video stream the aircraft has (its camera or the
         // autopilot answers with VIDEO_STREAM_INFORMATION; the fleet keeps it).
-        let _ = l.out.send(Outgoing {
+        l.send(Outgoing {
             target: Some(sysid),
             message: video_stream_request(sysid),
         });
-        let _ = l.out.send(Outgoing {
+        l.send(Outgoing {
             target: Some(sysid),
             message: MavMessage::REQUEST_DATA_STREAM(REQUEST_DATA_STREAM_DATA {
                 req_message_rate: hz,
@@ -533,7 +724,7 @@ async fn heartbeat_loop(shared: Weak<Shared>) {
             .unwrap_or_else(|e| e.into_inner())
             .iter()
         {
-            let _ = l.out.send(Outgoing {
+            l.send(Outgoing {
                 target: None,
                 message: gcs_heartbeat(),
             });

@@ -229,6 +229,16 @@ fn details(
 }
 
 fn commands(ui: &mut egui::Ui, a: &Aircraft, cx: &ViewCtx, actions: &mut Actions) {
+    // A crew seat that does not command the aircraft has no flight controls (the core refuses
+    // them too).
+    let may_fly = cx.view.seat.may_fly(a.sysid);
+    if !may_fly {
+        ui.label(RichText::new(crate::panels::seat::no_flight_controls(cx.tr)).weak());
+    }
+    ui.add_enabled_ui(may_fly, |ui| flight_controls(ui, a, cx, actions));
+}
+
+fn flight_controls(ui: &mut egui::Ui, a: &Aircraft, cx: &ViewCtx, actions: &mut Actions) {
     let tr = cx.tr;
     let sysid = a.sysid;
     ui.horizontal(|ui| {

@@ -123,9 +123,11 @@ impl Panel for ConnectionsWindow {
                                 ),
                             };
                             ui.label(RichText::new(text).color(colour));
-                            ui.label(
+                            ui.label(format!(
+                                "{}{}",
                                 tr.f(S::TrafficFmt, &[&l.frames_in, &l.frames_out, &l.crc_errors]),
-                            );
+                                crate::panels::seat::forwarding_note(tr, l)
+                            ));
                             ui.label(l.peers.to_string());
                             trusted_toggle(ui, l, cx, actions);
                             if ui.small_button(tr.s(S::Remove)).clicked() {

@@ -7,6 +7,7 @@ pub mod connections;
 pub mod fleet;
 pub mod planning;
 pub mod remote_id;
+pub mod seat;
 pub mod settings;
 pub mod sightings;
 pub mod signing;

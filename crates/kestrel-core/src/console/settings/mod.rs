@@ -139,6 +139,9 @@ pub struct Settings {
     /// operator stands.
     #[serde(default)]
     pub remote_id: crate::remote_id::OperatorSettings,
+    /// The crew seat this console takes at start (pilot, payload, observer), who sits there.
+    #[serde(default)]
+    pub crew_seat: crate::console::seat::SeatSettings,
 }
 
 impl Default for Settings {
@@ -158,6 +161,7 @@ impl Default for Settings {
             traffic_feeds: Vec::new(),
             traffic: Default::default(),
             remote_id: Default::default(),
+            crew_seat: Default::default(),
         }
     }
 }
