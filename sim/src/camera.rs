@@ -14,6 +14,8 @@ use crate::video::{self, SenderConfig, TestVideoSender};
 /// One aircraft's camera: what it sends and the running sender, if on.
 struct Camera {
     config: SenderConfig,
+    /// The pose the picture is drawn from.
+    feed: video::SceneFeed,
     sender: Option<TestVideoSender>,
     /// The operator (or a test) switched it off.
     off: bool,
@@ -37,6 +39,8 @@ impl Cameras {
         let mut cams = Vec::with_capacity(count);
         for i in 0..count {
             let mut config = SenderConfig::for_aircraft(0, label(i));
+            let feed = video::SceneFeed::default();
+            config.scene = Some(feed.clone());
             config.host = host.to_string();
             config.port = base_port.checked_add(i as u16).ok_or_else(|| {
                 anyhow::anyhow!(
@@ -46,6 +50,7 @@ impl Cameras {
             let sender = TestVideoSender::start(config.clone())?;
             cams.push(Mutex::new(Camera {
                 config,
+                feed,
                 sender: Some(sender),
                 off: false,
             }));
@@ -98,6 +103,15 @@ impl Cameras {
         }
     }
 
+    /// Sets the pose aircraft `index`'s picture is drawn from.
+    pub fn set_view(&self, index: usize, view: crate::scene::CameraView) {
+        let feed = match self.cam(index) {
+            Some(cam) => cam.feed.clone(),
+            None => return,
+        };
+        *feed.lock().unwrap_or_else(|e| e.into_inner()) = Some(view);
+    }
+
     /// The UDP port aircraft `index` streams to.
     pub fn port(&self, index: usize) -> Option<u16> {
         self.cam(index).map(|c| c.config.port)
@@ -127,6 +141,11 @@ pub struct CameraLink {
 }
 
 impl CameraLink {
+    /// Tells the camera what it sees now (the picture is drawn from it).
+    pub fn set_view(&self, view: crate::scene::CameraView) {
+        self.cameras.set_view(self.index, view);
+    }
+
     /// This aircraft's VIDEO_STREAM_INFORMATION.
     pub fn stream_information(&self) -> Option<MavMessage> {
         self.cameras.stream_information(self.index)

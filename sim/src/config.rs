@@ -34,6 +34,10 @@ pub struct SimConfig {
     /// in `kestrel-sim-signing` inside this directory), so that a restarted simulator keeps
     /// enforcing signing, as ArduPilot does. `None`: keys live in memory only.
     pub signing_store: Option<std::path::PathBuf>,
+    /// The payload camera also sends CAMERA_IMAGE_CAPTURED and CAMERA_TRACKING_IMAGE_STATUS
+    /// and accepts step zoom, as a dedicated camera does. `false` gives an ArduPilot 4.5-like
+    /// camera, which does none of these.
+    pub camera_extras: bool,
 }
 
 /// Ground altitude above mean sea level at the default home (Liaocheng), metres.
@@ -55,6 +59,7 @@ impl Default for SimConfig {
             video: false,
             video_base_port: crate::video::VIDEO_BASE_PORT,
             signing_store: None,
+            camera_extras: true,
         }
     }
 }

@@ -26,7 +26,9 @@ pub mod mission_server;
 pub mod net;
 pub mod outbox;
 pub mod params;
+pub mod payload;
 pub mod physics;
+pub mod scene;
 pub mod signing;
 pub mod signing_store;
 pub mod streams;
@@ -93,6 +95,7 @@ impl Simulator {
                     seed: cfg.seed,
                     gps_warmup_s: cfg.gps_warmup_s,
                 });
+                v.payload.extras = cfg.camera_extras;
                 if cameras.enabled() {
                     v.camera = Some(camera::CameraLink {
                         cameras: cameras.clone(),

@@ -52,6 +52,10 @@ struct Cli {
     /// First UDP port of the test videos (aircraft i uses this + i).
     #[arg(long, value_name = "PORT", default_value_t = kestrel_sim::video::VIDEO_BASE_PORT)]
     video_port: u16,
+    /// Make the payload camera behave like ArduPilot 4.5's: no CAMERA_IMAGE_CAPTURED, no
+    /// CAMERA_TRACKING_IMAGE_STATUS, no step zoom.
+    #[arg(long)]
+    ardupilot_camera: bool,
     /// Keep each aircraft's signing key and last signing timestamp in this owner-only file (or
     /// a file in this directory), so that a restarted simulator keeps enforcing signing, as
     /// ArduPilot keeps its key in storage. Without it, keys are forgotten at exit.
@@ -161,6 +165,7 @@ fn config(cli: &Cli) -> anyhow::Result<SimConfig> {
         video: cli.video,
         video_base_port: cli.video_port,
         signing_store: cli.signing_store.clone(),
+        camera_extras: !cli.ardupilot_camera,
     };
     cfg.validate()?;
     Ok(cfg)

@@ -529,6 +529,7 @@ async fn tick_loop(shared: Arc<Shared>) {
         let down = shared.down(now);
         let mut changed = false;
         let mut signing = false;
+        roi_sysid_positions(&shared);
         for a in &shared.aircraft {
             let mut a = lock(a);
             a.tick(now, down, &shared.stats);
@@ -542,6 +543,25 @@ async fn tick_loop(shared: Arc<Shared>) {
         {
             shared.persist_signing();
         }
+    }
+}
+
+/// Tells each gimbal pointed at another aircraft (MAV_CMD_DO_SET_ROI_SYSID) where that aircraft
+/// is, as ArduPilot learns it from the other aircraft's position reports.
+fn roi_sysid_positions(shared: &Shared) {
+    for a in &shared.aircraft {
+        let Some(sysid) = lock(a).vehicle.payload.wants_sysid() else {
+            continue;
+        };
+        let at = shared
+            .aircraft
+            .get(usize::from(sysid).wrapping_sub(1))
+            .map(|b| {
+                let b = lock(b);
+                let body = &b.vehicle.ap.body;
+                (body.pos[0], body.pos[1], body.alt())
+            });
+        lock(a).vehicle.payload.set_sysid_target(at);
     }
 }
 

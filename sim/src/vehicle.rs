@@ -118,6 +118,8 @@ pub struct Vehicle {
     pub(crate) last_command: Option<CommandMemo>,
     /// The aircraft's camera, when the simulator streams video.
     pub camera: Option<crate::camera::CameraLink>,
+    /// The gimbal and zoom camera (gimbal protocol v2, camera protocol).
+    pub payload: crate::payload::Payload,
     gps: GpsNoise,
     rng: fastrand::Rng,
     gps_warmup_s: f64,
@@ -153,6 +155,7 @@ impl Vehicle {
             streams: Streams::new(setup.index as f64 * 0.0137),
             last_command: None,
             camera: None,
+            payload: crate::payload::Payload::new(sysid, setup.origin),
             gps: GpsNoise::default(),
             rng,
             gps_warmup_s: setup.gps_warmup_s,
@@ -220,6 +223,10 @@ impl Vehicle {
                 commands::raw_ack(sender, SET_MODE_MSG_ID, result, out);
             }
             MavMessage::SET_POSITION_TARGET_GLOBAL_INT(sp) => self.position_target(now, sp),
+            MavMessage::GIMBAL_MANAGER_SET_PITCHYAW(_)
+            | MavMessage::GIMBAL_MANAGER_SET_MANUAL_CONTROL(_) => {
+                self.payload.handle_message(msg);
+            }
             MavMessage::REQUEST_DATA_STREAM(r) => {
                 for s in Stream::group(r.req_stream_id) {
                     self.streams
@@ -310,6 +317,7 @@ impl Vehicle {
     /// Advances the aircraft to simulated time `now` and queues the telemetry that is due.
     pub fn step(&mut self, now: f64, out: &mut Outbox) {
         let mut t = self.now;
+        let elapsed = now - t;
         while now - t > 1e-9 {
             let dt = (now - t).min(MAX_STEP_S);
             t += dt;
@@ -337,6 +345,7 @@ impl Vehicle {
             self.missions.tick(t, out);
         }
         self.now = now;
+        self.step_payload(elapsed, out);
         self.params.tick(now, out);
         let mut due = [None; streams::ALL.len()];
         let mut n = 0;
@@ -351,6 +360,24 @@ impl Vehicle {
                     out.broadcast(m);
                 }
             }
+        }
+    }
+
+    /// Moves the gimbal and camera on with the aircraft and hands the picture's pose to the
+    /// video camera, if any.
+    fn step_payload(&mut self, dt: f64, out: &mut Outbox) {
+        let b = &self.ap.body;
+        let pose = crate::payload::Pose {
+            north: b.pos[0],
+            east: b.pos[1],
+            height: b.alt(),
+            heading_deg: b.yaw.to_degrees(),
+            t: self.now,
+            in_mission: self.ap.mode == Mode::Auto,
+        };
+        self.payload.step(dt, pose, out);
+        if let Some(c) = &self.camera {
+            c.set_view(self.payload.view());
         }
     }
 
