@@ -7,8 +7,8 @@
 pub mod cli;
 
 pub use kestrel_core::{
-    alerts, audit, console, crew, db, dispatch, fleet, geo, link, paths, plan, protocol, security,
-    sightings, station, tiles, time, video,
+    alerts, audit, console, crew, db, dispatch, fleet, geo, link, paths, payload, plan, protocol,
+    security, sightings, station, tiles, time, video,
 };
 #[cfg(feature = "console")]
 pub use kestrel_ui as ui;

@@ -692,7 +692,7 @@ impl Payload {
     ) -> bool {
         let view = self.view();
         // A small margin: a click a few pixels off a person still picks the person.
-        let margin = 0.03;
+        let margin = 0.06;
         let picked = scene::targets(self.pose.t)
             .into_iter()
             .filter_map(|t| view.project(t.north, t.east).map(|p| (t, p)))

@@ -4,12 +4,14 @@
 pub mod alerts;
 pub mod audit;
 pub mod bench;
+pub mod camera;
 pub mod command;
 pub mod console;
 pub mod crew;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod dispatch;
+pub mod gimbal;
 pub mod logger;
 pub mod mission;
 pub mod output;
@@ -84,6 +86,10 @@ pub enum Cmd {
     Video(video::VideoArgs),
     /// MAVLink 2 signing: give an aircraft a key over a trusted link, show state, revoke.
     Signing(signing::SigningArgs),
+    /// Point an aircraft's gimbal, take or release control of it, show where it points.
+    Gimbal(gimbal::GimbalArgs),
+    /// Zoom, take stills, record, track with an aircraft's camera, or show its state.
+    Camera(camera::CameraArgs),
     /// Measure: e.g. `kestrel bench audit --entries 1000000` times `audit verify`.
     Bench(bench::BenchArgs),
 }
@@ -226,6 +232,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Tiles(a)) => tiles::run(a, ctx.json).await,
         Some(Cmd::Signing(a)) => signing::run(a, &ctx).await,
         Some(Cmd::Bench(a)) => bench::run(a, &ctx),
+        Some(Cmd::Gimbal(a)) => gimbal::run(a, &ctx).await,
+        Some(Cmd::Camera(a)) => camera::run(a, &ctx).await,
         // The window needs the main thread; main.rs starts it before any runtime exists.
         Some(Cmd::Console(_)) | None => {
             anyhow::bail!(
