@@ -207,6 +207,14 @@ impl Simulator {
         self.shared.cameras.set_running(index, running)
     }
 
+    /// Aircraft `index`'s gimbal and camera as they are now (pitch, yaw, zoom, recording, …).
+    pub fn payload(&self, index: usize) -> Option<payload::Payload> {
+        self.shared
+            .aircraft
+            .get(index)
+            .map(|a| lock(a).vehicle.payload.clone())
+    }
+
     /// The UDP port aircraft `index` streams its video to, when the simulator has video.
     pub fn video_port(&self, index: usize) -> Option<u16> {
         self.shared.cameras.port(index)

@@ -28,6 +28,7 @@ use crate::panels::aircraft::AircraftPanel;
 use crate::panels::alerts::{self, AlertsPanel};
 use crate::panels::connections::ConnectionsWindow;
 use crate::panels::fleet::FleetPanel;
+use crate::panels::payload::PayloadPanel;
 use crate::panels::planning::PlanningPanel;
 use crate::panels::settings::SettingsWindow;
 use crate::panels::sightings::SightingsPanel;
@@ -72,11 +73,12 @@ pub struct Panels {
     planning: PlanningPanel,
     signing: SigningPanel,
     video: VideoPanel,
+    payload: PayloadPanel,
 }
 
 impl Panels {
     /// Every panel, in the order their buttons, rows and windows appear.
-    fn hooks(&mut self) -> [&mut dyn Panel; 7] {
+    fn hooks(&mut self) -> [&mut dyn Panel; 8] {
         [
             &mut self.connections,
             &mut self.alerts,
@@ -85,6 +87,7 @@ impl Panels {
             &mut self.planning,
             &mut self.signing,
             &mut self.video,
+            &mut self.payload,
         ]
     }
 }
@@ -137,6 +140,7 @@ impl ConsoleApp {
                 planning: PlanningPanel::default(),
                 signing: SigningPanel::default(),
                 video: VideoPanel::default(),
+                payload: PayloadPanel::default(),
             },
             settings_path: options.settings_path,
             tile_cache: options.tile_cache,
@@ -380,12 +384,14 @@ impl ConsoleApp {
                 video,
                 planning,
                 sightings,
+                payload,
                 ..
             } = panels;
             let mut from_map = Actions::default();
             video.show_central(ui, &cx, actions, &mut |ui, inset| {
                 let rect = ui.max_rect();
-                let layers: &mut [&mut dyn MapLayer] = &mut [&mut *planning, &mut *sightings];
+                let layers: &mut [&mut dyn MapLayer] =
+                    &mut [&mut *planning, &mut *sightings, &mut *payload];
                 map.show(ui, &cx, layers, &mut from_map, inset);
                 commands.results_over_map(ui, rect, cx.view, cx.tr);
             });

@@ -22,6 +22,8 @@ console_services! {
     Sightings(sightings): super::sightings::SightingsService,
     /// Key areas, patrol routes, crews, sorties and the shift schedule.
     Planning(planning): super::planning::PlanningService,
+    /// The payload: gimbal and camera control, their state and ground footprints.
+    Payload(payload): super::payload::PayloadService,
     /// The window's settings saved to their file, and the callsigns set there.
     Settings(settings): super::settings::SettingsService,
 }

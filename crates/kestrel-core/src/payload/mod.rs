@@ -6,9 +6,11 @@
 //! that says what the payload reported back or cannot confirm.
 
 pub mod control;
+pub mod footprint;
 pub mod request;
 pub mod state;
 
 pub use control::{ControlError, PayloadOutcome, PayloadWatcher};
+pub use footprint::{footprint, Footprint};
 pub use request::{CameraRequest, GimbalRequest, PayloadError, Zoom};
 pub use state::{CameraInfo, CapturedImage, FieldOfView, GimbalInfo, PayloadBook, PayloadState};
