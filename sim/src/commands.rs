@@ -214,6 +214,12 @@ fn execute(v: &mut Vehicle, now: f64, from: Sender, a: &Args, out: &mut Outbox) 
                 None => MAV_RESULT_FAILED,
             };
         }
+        MAV_CMD_VIDEO_START_STREAMING => {
+            return match &v.camera {
+                Some(c) if c.request_stream() => MAV_RESULT_ACCEPTED,
+                _ => MAV_RESULT_UNSUPPORTED,
+            };
+        }
         _ => {}
     }
 

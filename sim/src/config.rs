@@ -38,6 +38,10 @@ pub struct SimConfig {
     /// and accepts step zoom, as a dedicated camera does. `false` gives an ArduPilot 4.5-like
     /// camera, which does none of these.
     pub camera_extras: bool,
+    /// With `video`: a camera encodes only while a ground station asks for its stream
+    /// (MAV_CMD_VIDEO_START_STREAMING, repeated at least every [`crate::camera::STREAM_KEEPALIVE`]),
+    /// so that a large fleet does not run an encoder per aircraft nobody watches.
+    pub video_on_demand: bool,
 }
 
 /// Ground altitude above mean sea level at the default home (Liaocheng), metres.
@@ -60,6 +64,7 @@ impl Default for SimConfig {
             video_base_port: crate::video::VIDEO_BASE_PORT,
             signing_store: None,
             camera_extras: true,
+            video_on_demand: false,
         }
     }
 }

@@ -82,7 +82,12 @@ impl Simulator {
             .build()?;
         let origin = geo::Origin::new(cfg.home.0, cfg.home.1);
         let cameras = Arc::new(if cfg.video {
-            camera::Cameras::start(cfg.vehicles, video_host(&cfg.endpoint), cfg.video_base_port)?
+            camera::Cameras::start(
+                cfg.vehicles,
+                video_host(&cfg.endpoint),
+                cfg.video_base_port,
+                cfg.video_on_demand,
+            )?
         } else {
             camera::Cameras::default()
         });
@@ -213,6 +218,11 @@ impl Simulator {
             .aircraft
             .get(index)
             .map(|a| lock(a).vehicle.payload.clone())
+    }
+
+    /// Whether aircraft `index`'s camera is encoding and sending its stream now.
+    pub fn video_streaming(&self, index: usize) -> bool {
+        self.shared.cameras.streaming(index)
     }
 
     /// The UDP port aircraft `index` streams its video to, when the simulator has video.

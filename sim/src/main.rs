@@ -56,6 +56,10 @@ struct Cli {
     /// CAMERA_TRACKING_IMAGE_STATUS, no step zoom.
     #[arg(long)]
     ardupilot_camera: bool,
+    /// With --video: encode a camera's stream only while a ground station asks for it
+    /// (MAV_CMD_VIDEO_START_STREAMING, repeated at least every 15 s).
+    #[arg(long, requires = "video")]
+    video_on_demand: bool,
     /// Keep each aircraft's signing key and last signing timestamp in this owner-only file (or
     /// a file in this directory), so that a restarted simulator keeps enforcing signing, as
     /// ArduPilot keeps its key in storage. Without it, keys are forgotten at exit.
@@ -166,6 +170,7 @@ fn config(cli: &Cli) -> anyhow::Result<SimConfig> {
         video_base_port: cli.video_port,
         signing_store: cli.signing_store.clone(),
         camera_extras: !cli.ardupilot_camera,
+        video_on_demand: cli.video_on_demand,
     };
     cfg.validate()?;
     Ok(cfg)

@@ -125,6 +125,11 @@ pub struct Aircraft {
     pub gimbal: Option<GimbalAttitude>,
     /// When `gimbal` arrived.
     pub gimbal_at: Option<Instant>,
+    /// The payload camera's live field of view, (horizontal, vertical) degrees, from
+    /// CAMERA_FOV_STATUS (it follows the zoom); see [`Aircraft::camera_fov_within`].
+    pub camera_fov_deg: Option<(f64, f64)>,
+    /// When `camera_fov_deg` arrived.
+    pub camera_fov_at: Option<Instant>,
     drain_reference: Option<(Instant, f32)>,
     autopilot_minutes_left: Option<f32>,
 }
@@ -161,6 +166,8 @@ impl Aircraft {
             video_stream: None,
             gimbal: None,
             gimbal_at: None,
+            camera_fov_deg: None,
+            camera_fov_at: None,
             drain_reference: None,
             autopilot_minutes_left: None,
         }
@@ -177,6 +184,15 @@ impl Aircraft {
         let at = self.gimbal_at?;
         (now.saturating_duration_since(at) < max_age)
             .then_some(self.gimbal)
+            .flatten()
+    }
+
+    /// The camera's field of view (horizontal, vertical degrees) if reported within `max_age`
+    /// before `now`.
+    pub fn camera_fov_within(&self, now: Instant, max_age: Duration) -> Option<(f64, f64)> {
+        let at = self.camera_fov_at?;
+        (now.saturating_duration_since(at) < max_age)
+            .then_some(self.camera_fov_deg)
             .flatten()
     }
 
@@ -355,6 +371,18 @@ impl Aircraft {
                 if let Some(g) = GimbalAttitude::from_message(msg).filter(finite) {
                     self.gimbal = Some(g);
                     self.gimbal_at = Some(now);
+                }
+            }
+            MavMessage::CAMERA_FOV_STATUS(f) => {
+                let (h, v) = (f64::from(f.hfov), f64::from(f.vfov));
+                if h.is_finite() && h > 0.0 && h < 180.0 {
+                    let v = if v.is_finite() && v > 0.0 && v < 180.0 {
+                        v
+                    } else {
+                        h * 9.0 / 16.0
+                    };
+                    self.camera_fov_deg = Some((h, v));
+                    self.camera_fov_at = Some(now);
                 }
             }
             MavMessage::STATUSTEXT(t) => {

@@ -127,6 +127,7 @@ impl Fleet {
                 MavMessage::VIDEO_STREAM_INFORMATION(_)
                     | MavMessage::MOUNT_STATUS(_)
                     | MavMessage::GIMBAL_DEVICE_ATTITUDE_STATUS(_)
+                    | MavMessage::CAMERA_FOV_STATUS(_)
             ) {
                 aircraft.apply(msg, now);
             }
