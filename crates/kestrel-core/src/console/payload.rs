@@ -1,5 +1,5 @@
-//! The payload operator's service: discovers an aircraft's gimbal and camera when the window
-//! first shows it, sends gimbal and camera requests in the background (each answered by a
+//! The payload operator's service: asks every aircraft it sees for its gimbal and camera (again
+//! a few times while they stay unknown), sends gimbal and camera requests in the background (each answered by a
 //! [`PayloadEvent`]), and publishes every aircraft's payload state with its ground footprint.
 
 use std::collections::BTreeMap;
@@ -83,7 +83,14 @@ pub struct PayloadService {
     watcher: PayloadWatcher,
     busy: Arc<std::sync::Mutex<std::collections::BTreeSet<u8>>>,
     discovered: std::collections::BTreeSet<u8>,
+    /// When each aircraft was last asked for its payload, and how many times.
+    asked: BTreeMap<u8, (Instant, u32)>,
 }
+
+/// How often an aircraft whose gimbal or camera is still unknown is asked again.
+const ASK_AGAIN: Duration = Duration::from_secs(10);
+/// How many times an aircraft is asked before it is taken to have no payload.
+const ASK_TIMES: u32 = 3;
 
 impl Service for PayloadService {
     type Intent = PayloadIntent;
@@ -97,6 +104,7 @@ impl Service for PayloadService {
             watcher: PayloadWatcher::start(&core.station),
             busy: Default::default(),
             discovered: Default::default(),
+            asked: BTreeMap::new(),
         })
     }
 
@@ -161,6 +169,19 @@ impl Service for PayloadService {
             self.station.config().gcs_compid,
         );
         let book = self.watcher.book();
+        for a in fleet.aircraft.iter() {
+            let known = book
+                .get(a.sysid)
+                .is_some_and(|s| s.gimbal.is_some() && s.camera.is_some());
+            let due = match self.asked.get(&a.sysid) {
+                None => true,
+                Some((at, n)) => !known && *n < ASK_TIMES && now.duration_since(*at) >= ASK_AGAIN,
+            };
+            if due && control::ask(&self.station, a.sysid).is_ok() {
+                let n = self.asked.get(&a.sysid).map_or(0, |x| x.1);
+                self.asked.insert(a.sysid, (now, n + 1));
+            }
+        }
         let aircraft = book
             .iter()
             .map(|(sysid, s)| {

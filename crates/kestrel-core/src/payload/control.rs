@@ -163,6 +163,30 @@ impl std::fmt::Display for PayloadOutcome {
     }
 }
 
+/// The messages discovery asks for: gimbal manager information and status, camera information,
+/// settings, capture status and tracking status.
+pub const DISCOVERY_MESSAGES: [u32; 6] = [
+    GIMBAL_MANAGER_INFORMATION_ID,
+    CAMERA_INFORMATION_ID,
+    GIMBAL_MANAGER_STATUS_ID,
+    CAMERA_SETTINGS_ID,
+    CAMERA_CAPTURE_STATUS_ID,
+    CAMERA_TRACKING_IMAGE_STATUS_ID,
+];
+
+/// Asks aircraft `sysid` for its payload's description without waiting for acknowledgements
+/// (the answers reach the [`PayloadWatcher`] by themselves): for the console, which asks every
+/// aircraft it sees and must not fill the audit trail with it.
+pub fn ask(station: &Station, sysid: u8) -> Result<(), SendError> {
+    for id in DISCOVERY_MESSAGES {
+        station.send_to(
+            sysid,
+            Command::RequestMessage { message_id: id }.to_message(sysid, 0),
+        )?;
+    }
+    Ok(())
+}
+
 /// Asks aircraft `sysid` which gimbal and camera it has (and their present state); returns what
 /// it answered within the command protocol's retries. Missing parts stay `None`.
 pub async fn discover(

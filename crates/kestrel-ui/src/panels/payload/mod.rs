@@ -6,7 +6,6 @@
 
 mod strings;
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use eframe::egui::{self, Color32, RichText, Stroke};
@@ -31,8 +30,6 @@ const OUTCOME_KEEP: Duration = Duration::from_secs(20);
 pub struct PayloadPanel {
     /// The camera window is open.
     pub open: bool,
-    /// Aircraft already asked for their gimbal and camera.
-    asked: HashSet<u8>,
     /// The last outcome, in words, with whether it went well.
     last: Option<(Instant, String, bool)>,
     /// Taking control from this aircraft's mission waits for a confirmation.
@@ -121,12 +118,6 @@ impl PayloadPanel {
             lines.push((who, None));
         }
         lines
-    }
-
-    fn discover(&mut self, sysid: u8, actions: &mut Actions) {
-        if self.asked.insert(sysid) {
-            actions.send(PayloadIntent::Discover(sysid));
-        }
     }
 
     fn take_control(&mut self, sysid: u8, entry: Option<&PayloadEntry>, actions: &mut Actions) {
@@ -334,9 +325,8 @@ impl Panel for PayloadPanel {
         ui: &mut egui::Ui,
         aircraft: &Aircraft,
         cx: &ViewCtx,
-        actions: &mut Actions,
+        _actions: &mut Actions,
     ) {
-        self.discover(aircraft.sysid, actions);
         let entry = cx.view.payload.get(aircraft.sysid);
         ui.label(cx.tr.s(S::Camera));
         ui.vertical(|ui| {
@@ -390,7 +380,6 @@ impl Panel for PayloadPanel {
                     ui.label(cx.tr.s(S::NoAircraft));
                     return;
                 };
-                self.discover(sysid, actions);
                 let entry = cx.view.payload.get(sysid);
                 for (line, colour) in Self::summary(entry, cx) {
                     match colour {
