@@ -13,15 +13,15 @@ use kestrel::console::ConsoleConfig;
 fn the_camera_window_points_zooms_captures_and_takes_control() {
     let (handle, sim, _) = core_with_simulator(ConsoleConfig::default(), aircraft(1));
     let mut h = WindowBuilder::new(handle).select(1).build();
-    wait_until(&mut h, "the gimbal in the aircraft panel", |h| {
-        contains(h, "gimbal: pitch")
-    });
-    wait_until(&mut h, "the camera row", |h| {
-        contains(h, "field of view 60.0°")
+    wait_until(&mut h, "the camera row of the aircraft panel", |h| {
+        contains(h, "0 % · 60.0°")
     });
 
     h.get_by_label("Camera control").click();
     wait_until(&mut h, "the camera window", |h| shows(h, "Look down"));
+    wait_until(&mut h, "the gimbal in the camera window", |h| {
+        contains(h, "gimbal: pitch")
+    });
     h.get_by_label("Look down").click();
     wait_until(&mut h, "the simulated gimbal looks down", |_| {
         (sim.payload(0).unwrap().pitch_deg() + 90.0).abs() < 0.5

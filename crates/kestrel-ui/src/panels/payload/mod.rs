@@ -271,6 +271,31 @@ impl PayloadPanel {
     }
 }
 
+/// The aircraft panel's Camera row: pitch/yaw, zoom and field of view, recording.
+pub fn row_text(entry: Option<&PayloadEntry>) -> String {
+    let Some(s) = entry.map(|e| &e.state) else {
+        return "—".into();
+    };
+    let mut parts = Vec::new();
+    if let Some(a) = s.attitude {
+        parts.push(format!("{:.0}° / {:.0}°", a.pitch_deg, a.yaw_deg));
+    }
+    if let Some(z) = s.zoom_pct {
+        parts.push(format!("{z:.0} %"));
+    }
+    if let Some(f) = s.fov {
+        parts.push(format!("{:.1}°", f.hfov_deg));
+    }
+    if s.recording == Some(true) {
+        parts.push("● REC".into());
+    }
+    if parts.is_empty() {
+        "—".into()
+    } else {
+        parts.join(" · ")
+    }
+}
+
 /// Track what is in the centre of the picture.
 fn track_centre() -> CameraRequest {
     CameraRequest::Track {
@@ -329,14 +354,8 @@ impl Panel for PayloadPanel {
     ) {
         let entry = cx.view.payload.get(aircraft.sysid);
         ui.label(cx.tr.s(S::Camera));
-        ui.vertical(|ui| {
-            for (line, colour) in Self::summary(entry, cx) {
-                match colour {
-                    Some(c) => ui.label(RichText::new(line).color(c)),
-                    None => ui.label(line),
-                };
-            }
-        });
+        // One short line, so the panel's buttons below never move as the payload reports.
+        ui.label(row_text(entry));
         ui.end_row();
     }
 
