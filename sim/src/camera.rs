@@ -6,17 +6,25 @@
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use mavlink::dialects::ardupilotmega::{MavMessage, VideoStreamStatusFlags};
 
 use crate::video::{self, SenderConfig, TestVideoSender};
 
+/// An on-demand camera stops encoding when no station asked for its stream for this long.
+pub const STREAM_KEEPALIVE: Duration = Duration::from_secs(15);
+
 /// One aircraft's camera: what it sends and the running sender, if on.
 struct Camera {
     config: SenderConfig,
+    /// The pose the picture is drawn from.
+    feed: video::SceneFeed,
     sender: Option<TestVideoSender>,
     /// The operator (or a test) switched it off.
     off: bool,
+    /// Encode only while asked ([`Cameras::request_stream`]); when it was last asked.
+    on_demand: Option<Option<Instant>>,
 }
 
 /// Every aircraft's camera. Empty when the simulator runs without video.
@@ -31,23 +39,39 @@ pub fn label(index: usize) -> String {
 }
 
 impl Cameras {
-    /// Starts a camera for each of `count` aircraft, sending to `host`, ports `base_port + i`.
-    /// Fails (naming the missing GStreamer element) if the sender cannot start.
-    pub fn start(count: usize, host: IpAddr, base_port: u16) -> anyhow::Result<Cameras> {
+    /// Starts a camera for each of `count` aircraft, sending to `host`, ports `base_port + i`;
+    /// `on_demand` cameras wait for a station to ask for their stream. Fails (naming the
+    /// missing GStreamer element) if a sender cannot start.
+    pub fn start(
+        count: usize,
+        host: IpAddr,
+        base_port: u16,
+        on_demand: bool,
+    ) -> anyhow::Result<Cameras> {
         let mut cams = Vec::with_capacity(count);
         for i in 0..count {
             let mut config = SenderConfig::for_aircraft(0, label(i));
+            let feed = video::SceneFeed::default();
+            config.scene = Some(feed.clone());
             config.host = host.to_string();
             config.port = base_port.checked_add(i as u16).ok_or_else(|| {
                 anyhow::anyhow!(
                     "video port {base_port} + {i} is above 65535: use a lower --video-port"
                 )
             })?;
-            let sender = TestVideoSender::start(config.clone())?;
+            let sender = if on_demand {
+                // Check once that it can start, so a missing element is reported up front.
+                drop(TestVideoSender::start(config.clone())?);
+                None
+            } else {
+                Some(TestVideoSender::start(config.clone())?)
+            };
             cams.push(Mutex::new(Camera {
                 config,
-                sender: Some(sender),
+                feed,
+                sender,
                 off: false,
+                on_demand: on_demand.then_some(None),
             }));
         }
         Ok(Cameras { cams })
@@ -78,6 +102,38 @@ impl Cameras {
         Ok(())
     }
 
+    /// A station asks for aircraft `index`'s stream (MAV_CMD_VIDEO_START_STREAMING): an
+    /// on-demand camera starts encoding. Returns whether the aircraft has a camera.
+    pub fn request_stream(&self, index: usize) -> bool {
+        let Some(mut cam) = self.cam(index) else {
+            return false;
+        };
+        if let Some(asked) = &mut cam.on_demand {
+            *asked = Some(Instant::now());
+            if cam.sender.is_none() && !cam.off {
+                cam.sender = TestVideoSender::start(cam.config.clone()).ok();
+            }
+        }
+        true
+    }
+
+    /// Stops an on-demand camera nobody asked for within [`STREAM_KEEPALIVE`].
+    pub fn expire(&self, index: usize) {
+        let Some(mut cam) = self.cam(index) else {
+            return;
+        };
+        if let Some(asked) = cam.on_demand {
+            if cam.sender.is_some() && asked.is_none_or(|t| t.elapsed() > STREAM_KEEPALIVE) {
+                cam.sender = None;
+            }
+        }
+    }
+
+    /// Whether aircraft `index`'s camera is sending now.
+    pub fn streaming(&self, index: usize) -> bool {
+        self.cam(index).is_some_and(|c| c.sender.is_some())
+    }
+
     /// Points aircraft `index`'s stream at `host` (a TCP ground station connected from there).
     pub fn retarget(&self, index: usize, host: IpAddr) {
         let Some(mut cam) = self.cam(index) else {
@@ -92,10 +148,19 @@ impl Cameras {
             return;
         }
         cam.config.host = host.to_string();
-        if !cam.off {
+        if !cam.off && cam.sender.is_some() {
             cam.sender = None;
             cam.sender = TestVideoSender::start(cam.config.clone()).ok();
         }
+    }
+
+    /// Sets the pose aircraft `index`'s picture is drawn from.
+    pub fn set_view(&self, index: usize, view: crate::scene::CameraView) {
+        let feed = match self.cam(index) {
+            Some(cam) => cam.feed.clone(),
+            None => return,
+        };
+        *feed.lock().unwrap_or_else(|e| e.into_inner()) = Some(view);
     }
 
     /// The UDP port aircraft `index` streams to.
@@ -127,6 +192,17 @@ pub struct CameraLink {
 }
 
 impl CameraLink {
+    /// Tells the camera what it sees now (the picture is drawn from it).
+    pub fn set_view(&self, view: crate::scene::CameraView) {
+        self.cameras.set_view(self.index, view);
+        self.cameras.expire(self.index);
+    }
+
+    /// A station asks for this camera's stream.
+    pub fn request_stream(&self) -> bool {
+        self.cameras.request_stream(self.index)
+    }
+
     /// This aircraft's VIDEO_STREAM_INFORMATION.
     pub fn stream_information(&self) -> Option<MavMessage> {
         self.cameras.stream_information(self.index)

@@ -49,6 +49,8 @@ struct Args {
     alt: f32,
     /// Altitude frame number (COMMAND_LONG: relative to home).
     frame: u8,
+    /// param1..param7 as sent (COMMAND_INT: x and y as numbers, z).
+    raw: [f32; 7],
 }
 
 /// Handles a COMMAND_LONG and acknowledges it.
@@ -88,6 +90,9 @@ pub fn command_long(
         lon,
         alt: c.param7,
         frame: frame::GLOBAL_RELATIVE_ALT,
+        raw: [
+            c.param1, c.param2, c.param3, c.param4, c.param5, c.param6, c.param7,
+        ],
     };
     let result = execute(v, now, from, &args, out);
     v.last_command = Some(CommandMemo {
@@ -120,6 +125,9 @@ pub fn command_int(
         lon,
         alt: c.z,
         frame: c.frame as u8,
+        raw: [
+            c.param1, c.param2, c.param3, c.param4, c.x as f32, c.y as f32, c.z,
+        ],
     };
     let result = execute(v, now, from, &args, out);
     ack(out, from, c.command, result);
@@ -161,6 +169,18 @@ fn execute(v: &mut Vehicle, now: f64, from: Sender, a: &Args, out: &mut Outbox) 
     use MavCmd::*;
     use MavResult::*;
     let [p1, p2, _p3, _p4] = a.p;
+    // The gimbal and the camera answer as the autopilot, as ArduPilot's do.
+    let payload_args = crate::payload::CommandArgs {
+        command: a.command,
+        raw: a.raw,
+        lat: a.lat,
+        lon: a.lon,
+        alt: a.alt,
+        frame: a.frame,
+    };
+    if let Some(r) = v.payload.execute(from, &payload_args, out) {
+        return r;
+    }
     // Commands that only read the aircraft or change its streams.
     match a.command {
         MAV_CMD_SET_MESSAGE_INTERVAL => {
@@ -194,12 +214,11 @@ fn execute(v: &mut Vehicle, now: f64, from: Sender, a: &Args, out: &mut Outbox) 
                 None => MAV_RESULT_FAILED,
             };
         }
-        MAV_CMD_SET_CAMERA_ZOOM => {
-            let result = v.payload.set_zoom(p1, p2);
-            if result == MAV_RESULT_ACCEPTED {
-                out.broadcast(v.payload.settings((now * 1000.0) as u32));
-            }
-            return result;
+        MAV_CMD_VIDEO_START_STREAMING => {
+            return match &v.camera {
+                Some(c) if c.request_stream() => MAV_RESULT_ACCEPTED,
+                _ => MAV_RESULT_UNSUPPORTED,
+            };
         }
         _ => {}
     }

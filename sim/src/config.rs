@@ -47,6 +47,14 @@ pub struct SimConfig {
     /// Every aircraft carries a Remote ID transponder that must be good to arm, as ArduPilot
     /// with DID_OPTIONS=EnforceArming (`crate::remote_id`).
     pub remote_id: bool,
+    /// The payload camera also sends CAMERA_IMAGE_CAPTURED and CAMERA_TRACKING_IMAGE_STATUS
+    /// and accepts step zoom, as a dedicated camera does. `false` gives an ArduPilot 4.5-like
+    /// camera, which does none of these.
+    pub camera_extras: bool,
+    /// With `video`: a camera encodes only while a ground station asks for its stream
+    /// (MAV_CMD_VIDEO_START_STREAMING, repeated at least every [`crate::camera::STREAM_KEEPALIVE`]),
+    /// so that a large fleet does not run an encoder per aircraft nobody watches.
+    pub video_on_demand: bool,
 }
 
 /// Ground altitude above mean sea level at the default home (Liaocheng), metres.
@@ -72,6 +80,8 @@ impl Default for SimConfig {
             traffic_sbs: None,
             terrain: false,
             remote_id: false,
+            camera_extras: true,
+            video_on_demand: false,
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod params;
 pub mod payload;
 pub mod physics;
 pub mod remote_id;
+pub mod scene;
 pub mod signing;
 pub mod signing_store;
 pub mod streams;
@@ -85,7 +86,12 @@ impl Simulator {
             .build()?;
         let origin = geo::Origin::new(cfg.home.0, cfg.home.1);
         let cameras = Arc::new(if cfg.video {
-            camera::Cameras::start(cfg.vehicles, video_host(&cfg.endpoint), cfg.video_base_port)?
+            camera::Cameras::start(
+                cfg.vehicles,
+                video_host(&cfg.endpoint),
+                cfg.video_base_port,
+                cfg.video_on_demand,
+            )?
         } else {
             camera::Cameras::default()
         });
@@ -104,6 +110,7 @@ impl Simulator {
                 if cfg.terrain {
                     v.terrain = Some(terrain::TerrainFollow::default());
                 }
+                v.payload.extras = cfg.camera_extras;
                 if cameras.enabled() {
                     v.camera = Some(camera::CameraLink {
                         cameras: cameras.clone(),
@@ -235,6 +242,19 @@ impl Simulator {
     /// the video link fails) or back on. Fails if the simulator runs without video.
     pub fn set_video_running(&self, index: usize, running: bool) -> anyhow::Result<()> {
         self.shared.cameras.set_running(index, running)
+    }
+
+    /// Aircraft `index`'s gimbal and camera as they are now (pitch, yaw, zoom, recording, …).
+    pub fn payload(&self, index: usize) -> Option<payload::Payload> {
+        self.shared
+            .aircraft
+            .get(index)
+            .map(|a| lock(a).vehicle.payload.clone())
+    }
+
+    /// Whether aircraft `index`'s camera is encoding and sending its stream now.
+    pub fn video_streaming(&self, index: usize) -> bool {
+        self.shared.cameras.streaming(index)
     }
 
     /// The UDP port aircraft `index` streams its video to, when the simulator has video.

@@ -52,6 +52,14 @@ struct Cli {
     /// First UDP port of the test videos (aircraft i uses this + i).
     #[arg(long, value_name = "PORT", default_value_t = kestrel_sim::video::VIDEO_BASE_PORT)]
     video_port: u16,
+    /// Make the payload camera behave like ArduPilot 4.5's: no CAMERA_IMAGE_CAPTURED, no
+    /// CAMERA_TRACKING_IMAGE_STATUS, no step zoom.
+    #[arg(long)]
+    ardupilot_camera: bool,
+    /// With --video: encode a camera's stream only while a ground station asks for it
+    /// (MAV_CMD_VIDEO_START_STREAMING, repeated at least every 15 s).
+    #[arg(long, requires = "video")]
+    video_on_demand: bool,
     /// Keep each aircraft's signing key and last signing timestamp in this owner-only file (or
     /// a file in this directory), so that a restarted simulator keeps enforcing signing, as
     /// ArduPilot keeps its key in storage. Without it, keys are forgotten at exit.
@@ -181,6 +189,8 @@ fn config(cli: &Cli) -> anyhow::Result<SimConfig> {
         traffic_sbs: cli.traffic_sbs.as_deref().map(resolve).transpose()?,
         terrain: cli.terrain,
         remote_id: cli.remote_id,
+        camera_extras: !cli.ardupilot_camera,
+        video_on_demand: cli.video_on_demand,
     };
     cfg.validate()?;
     Ok(cfg)

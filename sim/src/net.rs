@@ -572,6 +572,7 @@ async fn tick_loop(shared: Arc<Shared>) {
             }
             _ => None,
         };
+        roi_sysid_positions(&shared);
         for a in &shared.aircraft {
             let mut a = lock(a);
             if let Some((scene, targets)) = &heard {
@@ -621,6 +622,25 @@ async fn sbs_serve(shared: Arc<Shared>, listener: TcpListener) {
                 }
             }
         });
+    }
+}
+
+/// Tells each gimbal pointed at another aircraft (MAV_CMD_DO_SET_ROI_SYSID) where that aircraft
+/// is, as ArduPilot learns it from the other aircraft's position reports.
+fn roi_sysid_positions(shared: &Shared) {
+    for a in &shared.aircraft {
+        let Some(sysid) = lock(a).vehicle.payload.wants_sysid() else {
+            continue;
+        };
+        let at = shared
+            .aircraft
+            .get(usize::from(sysid).wrapping_sub(1))
+            .map(|b| {
+                let b = lock(b);
+                let body = &b.vehicle.ap.body;
+                (body.pos[0], body.pos[1], body.alt())
+            });
+        lock(a).vehicle.payload.set_sysid_target(at);
     }
 }
 

@@ -129,8 +129,8 @@ pub struct Vehicle {
     pub terrain: Option<crate::terrain::TerrainFollow>,
     /// Its Remote ID transponder, when it has one.
     pub remote_id: Option<crate::remote_id::RemoteId>,
-    /// The payload camera's zoom (MAV_CMD_SET_CAMERA_ZOOM).
-    pub payload: crate::payload::PayloadCamera,
+    /// The gimbal and zoom camera (gimbal protocol v2, camera protocol).
+    pub payload: crate::payload::Payload,
     gps: GpsNoise,
     rng: fastrand::Rng,
     gps_warmup_s: f64,
@@ -168,7 +168,7 @@ impl Vehicle {
             camera: None,
             terrain: None,
             remote_id: None,
-            payload: Default::default(),
+            payload: crate::payload::Payload::new(sysid, setup.origin),
             gps: GpsNoise::default(),
             rng,
             gps_warmup_s: setup.gps_warmup_s,
@@ -253,6 +253,10 @@ impl Vehicle {
                 if let Some(t) = &mut self.terrain {
                     t.check(now, c, alt, from, out);
                 }
+            }
+            MavMessage::GIMBAL_MANAGER_SET_PITCHYAW(_)
+            | MavMessage::GIMBAL_MANAGER_SET_MANUAL_CONTROL(_) => {
+                self.payload.handle_message(msg);
             }
             MavMessage::REQUEST_DATA_STREAM(r) => {
                 for s in Stream::group(r.req_stream_id) {
@@ -344,6 +348,7 @@ impl Vehicle {
     /// Advances the aircraft to simulated time `now` and queues the telemetry that is due.
     pub fn step(&mut self, now: f64, out: &mut Outbox) {
         let mut t = self.now;
+        let elapsed = now - t;
         while now - t > 1e-9 {
             let dt = (now - t).min(MAX_STEP_S);
             t += dt;
@@ -371,6 +376,7 @@ impl Vehicle {
             self.missions.tick(t, out);
         }
         self.now = now;
+        self.step_payload(elapsed, out);
         self.params.tick(now, out);
         if let Some(r) = &mut self.remote_id {
             r.step(now, out);
@@ -397,6 +403,24 @@ impl Vehicle {
                     out.broadcast(m);
                 }
             }
+        }
+    }
+
+    /// Moves the gimbal and camera on with the aircraft and hands the picture's pose to the
+    /// video camera, if any.
+    fn step_payload(&mut self, dt: f64, out: &mut Outbox) {
+        let b = &self.ap.body;
+        let pose = crate::payload::Pose {
+            north: b.pos[0],
+            east: b.pos[1],
+            height: b.alt(),
+            heading_deg: b.yaw.to_degrees(),
+            t: self.now,
+            in_mission: self.ap.mode == Mode::Auto,
+        };
+        self.payload.step(dt, pose, out);
+        if let Some(c) = &self.camera {
+            c.set_view(self.payload.view());
         }
     }
 
@@ -502,7 +526,7 @@ impl Vehicle {
             // Signing lives in the link layer, which fills these in.
             signing: false,
             signing_rejected: 0,
-            zoom_pct: self.payload.zoom_pct,
+            zoom_pct: self.payload.zoom_pct(),
         }
     }
 

@@ -1,9 +1,14 @@
-//! Test video for simulated aircraft: a moving test pattern with the aircraft's callsign and a
-//! clock burned in, encoded with x264 (zero-latency tuning, one key frame per second) and sent
+//! Test video for simulated aircraft: a moving test pattern, or (with [`SenderConfig::scene`])
+//! the ground scene the aircraft's camera sees, drawn by [`crate::scene`] from the camera's
+//! live pose, with the aircraft's callsign and a clock burned in, encoded with x264 (zero-latency tuning, one key frame per second) and sent
 //! as RTP H.264 over UDP to the ground station (aircraft `i` → port 5600 + i, as
 //! QGroundControl listens on 5600), plus the VIDEO_STREAM_INFORMATION message that announces
 //! it. Self-contained: the simulator only calls [`TestVideoSender::start`] and sends
 //! [`stream_information`].
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
@@ -46,7 +51,14 @@ pub struct SenderConfig {
     /// Also burn in the callsign and a clock (needs GStreamer's pango plugin,
     /// `gstreamer1.0-x`); skipped when that plugin is missing.
     pub overlays: bool,
+    /// Draw what this camera sees (the pose is updated by the aircraft) instead of the test
+    /// pattern.
+    pub scene: Option<SceneFeed>,
 }
+
+/// A camera's latest pose, shared between the aircraft (which writes it) and the sender's
+/// drawing thread.
+pub type SceneFeed = Arc<Mutex<Option<crate::scene::CameraView>>>;
 
 impl SenderConfig {
     /// 640×360 at 30 fps, 1 Mbit/s, to `127.0.0.1` port 5600 + `index`, labelled `label`.
@@ -61,6 +73,7 @@ impl SenderConfig {
             bitrate_kbps: 1000,
             codec: TestCodec::H264,
             overlays: true,
+            scene: None,
         }
     }
 }
@@ -111,8 +124,13 @@ pub fn launch_description(cfg: &SenderConfig) -> String {
             "rtph265pay name=pay config-interval=-1 pt=96 mtu=1400",
         ),
     };
+    let src = if cfg.scene.is_some() {
+        "appsrc name=src is-live=true format=time do-timestamp=true"
+    } else {
+        "videotestsrc name=src is-live=true pattern=smpte horizontal-speed=4"
+    };
     format!(
-        "videotestsrc name=src is-live=true pattern=smpte horizontal-speed=4 ! \
+        "{src} ! \
          video/x-raw,format=I420,width={w},height={h},framerate={fps}/1 ! {overlays}\
          {enc} ! {caps} ! {pay} ! udpsink name=net host={host} port={port} sync=false async=false",
         w = cfg.width,
@@ -127,15 +145,21 @@ pub fn launch_description(cfg: &SenderConfig) -> String {
 pub struct TestVideoSender {
     pipeline: gst::Pipeline,
     config: SenderConfig,
+    painter: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
 }
 
 impl TestVideoSender {
     /// Starts sending; fails with the missing element's name if GStreamer lacks one.
     pub fn start(cfg: SenderConfig) -> anyhow::Result<Self> {
         gst::init()?;
+        let src = if cfg.scene.is_some() {
+            "appsrc"
+        } else {
+            "videotestsrc"
+        };
         let needed: &[&str] = match cfg.codec {
-            TestCodec::H264 => &["videotestsrc", "x264enc", "rtph264pay", "udpsink"],
-            TestCodec::H265 => &["videotestsrc", "x265enc", "rtph265pay", "udpsink"],
+            TestCodec::H264 => &[src, "x264enc", "rtph264pay", "udpsink"],
+            TestCodec::H265 => &[src, "x265enc", "rtph265pay", "udpsink"],
         };
         for e in needed {
             anyhow::ensure!(
@@ -147,9 +171,27 @@ impl TestVideoSender {
             .downcast::<gst::Pipeline>()
             .map_err(|_| anyhow::anyhow!("the test video description is not a pipeline"))?;
         pipeline.set_state(gst::State::Playing)?;
+        let painter = match &cfg.scene {
+            Some(feed) => {
+                let appsrc = pipeline
+                    .by_name("src")
+                    .and_then(|e| e.downcast::<gstreamer_app::AppSrc>().ok())
+                    .ok_or_else(|| anyhow::anyhow!("the scene sender has no appsrc"))?;
+                let stop = Arc::new(AtomicBool::new(false));
+                let thread = std::thread::Builder::new()
+                    .name(format!("sim-camera-{}", cfg.port))
+                    .spawn({
+                        let (feed, stop, cfg) = (feed.clone(), stop.clone(), cfg.clone());
+                        move || paint(&appsrc, &feed, &stop, &cfg)
+                    })?;
+                Some((stop, thread))
+            }
+            None => None,
+        };
         Ok(Self {
             pipeline,
             config: cfg,
+            painter,
         })
     }
 
@@ -169,8 +211,52 @@ impl TestVideoSender {
     }
 }
 
+/// Draws the scene `fps` times a second from the latest pose in `feed` and pushes each picture
+/// into `appsrc`, until `stop`.
+fn paint(appsrc: &gstreamer_app::AppSrc, feed: &SceneFeed, stop: &AtomicBool, cfg: &SenderConfig) {
+    let (w, h) = (cfg.width as usize & !1, cfg.height as usize & !1);
+    let size = w * h * 3 / 2;
+    let period = Duration::from_secs_f64(1.0 / f64::from(cfg.fps.max(1)));
+    let mut next = Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        let view = *feed.lock().unwrap_or_else(|e| e.into_inner());
+        let mut buffer = match gst::Buffer::with_size(size) {
+            Ok(b) => b,
+            Err(_) => return,
+        };
+        if let Some(b) = buffer.get_mut() {
+            if let Ok(mut map) = b.map_writable() {
+                match view {
+                    Some(v) => crate::scene::render_i420(&v, w, h, map.as_mut_slice()),
+                    None => {
+                        // No pose yet: a mid-grey picture.
+                        let (y, uv) = map.as_mut_slice().split_at_mut(w * h);
+                        y.fill(110);
+                        uv.fill(128);
+                    }
+                }
+            }
+        }
+        if appsrc.push_buffer(buffer).is_err() {
+            return;
+        }
+        next += period;
+        let now = Instant::now();
+        if next > now {
+            std::thread::sleep(next - now);
+        } else {
+            // Drawing fell behind: skip the missed frames rather than burst.
+            next = now;
+        }
+    }
+}
+
 impl Drop for TestVideoSender {
     fn drop(&mut self) {
+        if let Some((stop, thread)) = self.painter.take() {
+            stop.store(true, Ordering::Relaxed);
+            let _ = thread.join();
+        }
         let _ = self.pipeline.set_state(gst::State::Null);
     }
 }

@@ -224,3 +224,42 @@ fn without_video_the_request_fails_and_nothing_streams() {
         }
     }
 }
+
+#[test]
+fn an_on_demand_camera_streams_only_once_asked() {
+    let gcs = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let base = free_ports(2);
+    let video: Vec<UdpSocket> = (0..2)
+        .map(|i| {
+            let s = UdpSocket::bind(("127.0.0.1", base + i)).unwrap();
+            s.set_read_timeout(Some(Duration::from_millis(100)))
+                .unwrap();
+            s
+        })
+        .collect();
+    let sim = Simulator::start(SimConfig {
+        vehicles: 2,
+        endpoint: Endpoint::Udp(gcs.local_addr().unwrap()),
+        video: true,
+        video_base_port: base,
+        video_on_demand: true,
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(rtp_packets(&video[0], Duration::from_millis(800)), 0);
+    assert!(!sim.video_streaming(0));
+    // Asking aircraft 1 (system id 1) starts its camera only.
+    let addrs = sim.vehicle_addrs();
+    gcs.send_to(
+        &encode(&request(1, MavCmd::MAV_CMD_VIDEO_START_STREAMING, 0.0)),
+        addrs[0],
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while rtp_packets(&video[0], Duration::from_millis(300)) == 0 {
+        assert!(Instant::now() < deadline, "no video after asking");
+    }
+    assert!(sim.video_streaming(0));
+    assert!(!sim.video_streaming(1));
+    assert_eq!(rtp_packets(&video[1], Duration::from_millis(500)), 0);
+}

@@ -4,12 +4,14 @@
 pub mod alerts;
 pub mod audit;
 pub mod bench;
+pub mod camera;
 pub mod command;
 pub mod console;
 pub mod crew;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod dispatch;
+pub mod gimbal;
 pub mod logger;
 pub mod mission;
 pub mod output;
@@ -95,6 +97,10 @@ pub enum Cmd {
     Terrain(terrain::TerrainArgs),
     /// Manned traffic: ADS-B targets from the aircraft and SBS-1 feeds, conflicts, headless.
     Traffic(traffic::TrafficArgs),
+    /// Point an aircraft's gimbal, take or release control of it, show where it points.
+    Gimbal(gimbal::GimbalArgs),
+    /// Zoom, take stills, record, track with an aircraft's camera, or show its state.
+    Camera(camera::CameraArgs),
     /// Measure: e.g. `kestrel bench audit --entries 1000000` times `audit verify`.
     Bench(bench::BenchArgs),
     /// Share aircraft between ground stations: forward MAVLink to the crew's seats, and status.
@@ -246,6 +252,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Traffic(a)) => traffic::run(a, &ctx).await,
         Some(Cmd::Router(a)) => router::run(a, &ctx).await,
         Some(Cmd::Seat(a)) => seat::run(a, &ctx).await,
+        Some(Cmd::Gimbal(a)) => gimbal::run(a, &ctx).await,
+        Some(Cmd::Camera(a)) => camera::run(a, &ctx).await,
         // The window needs the main thread; main.rs starts it before any runtime exists.
         Some(Cmd::Console(_)) | None => {
             anyhow::bail!(

@@ -17,6 +17,7 @@ pub mod fleet;
 pub mod geo;
 pub mod link;
 pub mod paths;
+pub mod payload;
 pub mod plan;
 pub mod process;
 pub mod protocol;

@@ -29,6 +29,7 @@ use crate::panels::aircraft::AircraftPanel;
 use crate::panels::alerts::{self, AlertsPanel};
 use crate::panels::connections::ConnectionsWindow;
 use crate::panels::fleet::FleetPanel;
+use crate::panels::payload::PayloadPanel;
 use crate::panels::planning::PlanningPanel;
 use crate::panels::remote_id::RemoteIdPanel;
 use crate::panels::settings::SettingsWindow;
@@ -85,11 +86,12 @@ pub struct Panels {
     terrain: TerrainPanel,
     remote_id: RemoteIdPanel,
     seat: crate::panels::seat::SeatPanel,
+    payload: PayloadPanel,
 }
 
 impl Panels {
     /// Every panel, in the order their buttons, rows and windows appear.
-    fn hooks(&mut self) -> [&mut dyn Panel; 12] {
+    fn hooks(&mut self) -> [&mut dyn Panel; 13] {
         [
             &mut self.connections,
             &mut self.alerts,
@@ -103,6 +105,7 @@ impl Panels {
             &mut self.terrain,
             &mut self.remote_id,
             &mut self.seat,
+            &mut self.payload,
         ]
     }
 }
@@ -161,6 +164,7 @@ impl ConsoleApp {
                 terrain: TerrainPanel,
                 remote_id: RemoteIdPanel,
                 seat: Default::default(),
+                payload: PayloadPanel::default(),
             },
             settings_path: options.settings_path,
             tile_cache: options.tile_cache,
@@ -408,13 +412,18 @@ impl ConsoleApp {
                 planning,
                 sightings,
                 traffic,
+                payload,
                 ..
             } = panels;
             let mut from_map = Actions::default();
             video.show_central(ui, &cx, actions, &mut |ui, inset| {
                 let rect = ui.max_rect();
-                let layers: &mut [&mut dyn MapLayer] =
-                    &mut [&mut *planning, &mut *sightings, &mut *traffic];
+                let layers: &mut [&mut dyn MapLayer] = &mut [
+                    &mut *planning,
+                    &mut *sightings,
+                    &mut *traffic,
+                    &mut *payload,
+                ];
                 map.show(ui, &cx, layers, &mut from_map, inset);
                 commands.results_over_map(ui, rect, cx.view, cx.tr);
             });

@@ -50,6 +50,9 @@ pub fn start_simulator(
         home: HOME,
         speedup,
         video,
+        // Encode only the cameras a view shows (the console asks for them): a hundred demo
+        // aircraft cannot each run an encoder.
+        video_on_demand: true,
         ..Default::default()
     };
     match Simulator::start(cfg.clone()) {

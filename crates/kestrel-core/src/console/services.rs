@@ -30,6 +30,8 @@ console_services! {
     Planning(planning): super::planning::PlanningService,
     /// The data directory's disk: free space, the rate it fills at, the warning before full.
     Storage(storage): super::storage::StorageService,
+    /// The payload: gimbal and camera control, their state and ground footprints.
+    Payload(payload): super::payload::PayloadService,
     /// The window's settings saved to their file, and the callsigns set there.
     Settings(settings): super::settings::SettingsService,
     /// The crew seat: pilot, payload or observer; call-outs and hand-overs of command.

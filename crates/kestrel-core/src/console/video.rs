@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use mavlink::dialects::ardupilotmega::{MavCmd, MavMessage, COMMAND_LONG_DATA};
+
 use crate::fleet::FleetSnapshot;
 use crate::station::Station;
 use crate::storage;
@@ -25,6 +27,10 @@ use crate::video::{LatestFrame, StreamConfig, VideoEvent, VideoSource, VideoStat
 use super::callsigns::Callsigns;
 use super::published::EventSink;
 use super::{ConsoleConfig, ConsoleError, Core, Service};
+
+/// How often a playing stream's camera is asked again to stream (an on-demand camera stops
+/// after 15 s without being asked).
+const STREAM_ASK_EVERY: Duration = Duration::from_secs(5);
 
 /// How long shutting down waits for a stream (and its recording) to finish.
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -133,6 +139,8 @@ pub struct VideoService {
     generation: u64,
     /// When the disk was last checked under running recordings.
     disk_checked: Option<std::time::Instant>,
+    /// When each playing aircraft's camera was last asked to stream.
+    asked: BTreeMap<u8, std::time::Instant>,
 }
 
 /// How often the disk is checked while recording.
@@ -157,6 +165,7 @@ impl Service for VideoService {
             sources: BTreeMap::new(),
             generation: 0,
             disk_checked: None,
+            asked: BTreeMap::new(),
         };
         service.start_recovery();
         Ok(service)
@@ -189,6 +198,9 @@ impl Service for VideoService {
 
     fn publish(&mut self, fleet: &FleetSnapshot) -> VideoView {
         self.reconcile(fleet);
+        if self.enabled {
+            self.ask_cameras();
+        }
         VideoView {
             enabled: self.enabled,
             feeds: self.feeds(),
@@ -258,6 +270,33 @@ impl VideoService {
                     error: e.to_string(),
                 }),
             }
+        }
+    }
+
+    /// Asks the camera of every stream playing to stream (MAV_CMD_VIDEO_START_STREAMING), again
+    /// every [`STREAM_ASK_EVERY`]: a camera that encodes only while watched keeps streaming,
+    /// one nobody watches any more stops by itself.
+    fn ask_cameras(&mut self) {
+        let now = std::time::Instant::now();
+        self.asked.retain(|s, _| self.streams.contains_key(s));
+        for sysid in self.streams.keys() {
+            if self
+                .asked
+                .get(sysid)
+                .is_some_and(|t| now.duration_since(*t) < STREAM_ASK_EVERY)
+            {
+                continue;
+            }
+            let _ = self.station.send_to(
+                *sysid,
+                MavMessage::COMMAND_LONG(COMMAND_LONG_DATA {
+                    command: MavCmd::MAV_CMD_VIDEO_START_STREAMING,
+                    target_system: *sysid,
+                    target_component: 0,
+                    ..Default::default()
+                }),
+            );
+            self.asked.insert(*sysid, now);
         }
     }
 

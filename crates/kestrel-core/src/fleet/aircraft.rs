@@ -127,6 +127,11 @@ pub struct Aircraft {
     pub gimbal_at: Option<Instant>,
     /// The payload camera's zoom, percent of its range (CAMERA_SETTINGS), once reported.
     pub camera_zoom_pct: Option<f32>,
+    /// The payload camera's live field of view, (horizontal, vertical) degrees, from
+    /// CAMERA_FOV_STATUS (it follows the zoom); see [`Aircraft::camera_fov_within`].
+    pub camera_fov_deg: Option<(f64, f64)>,
+    /// When `camera_fov_deg` arrived.
+    pub camera_fov_at: Option<Instant>,
     drain_reference: Option<(Instant, f32)>,
     autopilot_minutes_left: Option<f32>,
 }
@@ -164,6 +169,8 @@ impl Aircraft {
             gimbal: None,
             gimbal_at: None,
             camera_zoom_pct: None,
+            camera_fov_deg: None,
+            camera_fov_at: None,
             drain_reference: None,
             autopilot_minutes_left: None,
         }
@@ -180,6 +187,15 @@ impl Aircraft {
         let at = self.gimbal_at?;
         (now.saturating_duration_since(at) < max_age)
             .then_some(self.gimbal)
+            .flatten()
+    }
+
+    /// The camera's field of view (horizontal, vertical degrees) if reported within `max_age`
+    /// before `now`.
+    pub fn camera_fov_within(&self, now: Instant, max_age: Duration) -> Option<(f64, f64)> {
+        let at = self.camera_fov_at?;
+        (now.saturating_duration_since(at) < max_age)
+            .then_some(self.camera_fov_deg)
             .flatten()
     }
 
@@ -362,6 +378,18 @@ impl Aircraft {
             }
             MavMessage::CAMERA_SETTINGS(c) if (0.0..=100.0).contains(&c.zoomLevel) => {
                 self.camera_zoom_pct = Some(c.zoomLevel);
+            }
+            MavMessage::CAMERA_FOV_STATUS(f) => {
+                let (h, v) = (f64::from(f.hfov), f64::from(f.vfov));
+                if h.is_finite() && h > 0.0 && h < 180.0 {
+                    let v = if v.is_finite() && v > 0.0 && v < 180.0 {
+                        v
+                    } else {
+                        h * 9.0 / 16.0
+                    };
+                    self.camera_fov_deg = Some((h, v));
+                    self.camera_fov_at = Some(now);
+                }
             }
             MavMessage::STATUSTEXT(t) => {
                 let text = t

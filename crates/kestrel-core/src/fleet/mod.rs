@@ -128,6 +128,7 @@ impl Fleet {
                     | MavMessage::CAMERA_SETTINGS(_)
                     | MavMessage::MOUNT_STATUS(_)
                     | MavMessage::GIMBAL_DEVICE_ATTITUDE_STATUS(_)
+                    | MavMessage::CAMERA_FOV_STATUS(_)
             ) {
                 aircraft.apply(msg, now);
             }

@@ -62,8 +62,26 @@ pub enum Command {
         /// 0 (widest) to 100 (full zoom).
         percent: f32,
     },
+    /// A command another feature builds itself (the payload's gimbal and camera commands).
+    Raw(RawCommand),
 }
 
+/// A command as its feature built it: sent as COMMAND_INT when it carries a position frame,
+/// otherwise as COMMAND_LONG, to one component of the aircraft.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RawCommand {
+    /// The MAV_CMD.
+    pub command: MavCmd,
+    /// param1..param7 (for COMMAND_INT, param5 and param6 are unused and param7 is z).
+    pub params: [f32; 7],
+    /// COMMAND_INT only: latitude, longitude in degrees × 10⁷ and their frame.
+    pub position: Option<(i32, i32, MavFrame)>,
+    /// The component it is for (1: the autopilot, which is the gimbal manager and the camera
+    /// on ArduPilot).
+    pub component: u8,
+    /// What it does, in words (logs, the audit trail).
+    pub description: String,
+}
 impl Command {
     /// Whether the command flies the aircraft (arms it, moves it, changes its mode): only the
     /// crew's pilot seat may send these.
@@ -89,6 +107,7 @@ impl Command {
             Command::SetMessageInterval { .. } => MavCmd::MAV_CMD_SET_MESSAGE_INTERVAL,
             Command::RequestMessage { .. } => MavCmd::MAV_CMD_REQUEST_MESSAGE,
             Command::CameraZoom { .. } => MavCmd::MAV_CMD_SET_CAMERA_ZOOM,
+            Command::Raw(r) => r.command,
         }
     }
 
@@ -119,6 +138,7 @@ impl Command {
             }
             Command::RequestMessage { message_id } => format!("request message {message_id}"),
             Command::CameraZoom { percent } => format!("zoom the camera to {percent} %"),
+            Command::Raw(r) => r.description.clone(),
         }
     }
 
@@ -163,6 +183,36 @@ impl Command {
             }
             // ZOOM_TYPE_RANGE (2): param2 is the zoom in percent.
             Command::CameraZoom { percent } => long([2.0, *percent, 0.0, 0.0, 0.0, 0.0, 0.0]),
+            Command::Raw(r) => match r.position {
+                None => MavMessage::COMMAND_LONG(COMMAND_LONG_DATA {
+                    param1: r.params[0],
+                    param2: r.params[1],
+                    param3: r.params[2],
+                    param4: r.params[3],
+                    param5: r.params[4],
+                    param6: r.params[5],
+                    param7: r.params[6],
+                    command: r.command,
+                    target_system: sysid,
+                    target_component: r.component,
+                    confirmation,
+                }),
+                Some((x, y, frame)) => MavMessage::COMMAND_INT(COMMAND_INT_DATA {
+                    param1: r.params[0],
+                    param2: r.params[1],
+                    param3: r.params[2],
+                    param4: r.params[3],
+                    x,
+                    y,
+                    z: r.params[6],
+                    command: r.command,
+                    target_system: sysid,
+                    target_component: r.component,
+                    frame,
+                    current: 0,
+                    autocontinue: 0,
+                }),
+            },
             Command::Goto {
                 lat,
                 lon,

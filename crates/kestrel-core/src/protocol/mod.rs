@@ -10,7 +10,7 @@ pub mod plan_upload;
 pub mod rtt;
 pub mod signing;
 
-pub use command::{Command, CommandOutcome, CommandPolicy};
+pub use command::{Command, CommandOutcome, CommandPolicy, RawCommand};
 pub use mission::{TransferError, TransferPolicy, TransferStats};
 pub use pilot::PilotAction;
 pub use plan_upload::{ListUpload, PlanUpload, PlanUploadError};

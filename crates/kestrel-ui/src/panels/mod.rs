@@ -5,6 +5,7 @@ pub mod aircraft;
 pub mod alerts;
 pub mod connections;
 pub mod fleet;
+pub mod payload;
 pub mod planning;
 pub mod remote_id;
 pub mod seat;

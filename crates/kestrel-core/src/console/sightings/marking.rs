@@ -70,8 +70,13 @@ impl SightingsService {
                 let a = aircraft(sysid)?;
                 let gimbal = a.gimbal_within(snap.taken_at, GIMBAL_FRESH);
                 let c = self.settings.camera;
+                // The live field of view follows the zoom; the configured one is for cameras
+                // that do not report it.
+                let hfov = a
+                    .camera_fov_within(snap.taken_at, GIMBAL_FRESH)
+                    .map_or(c.hfov_deg, |(h, _)| h);
                 let camera = VideoCamera {
-                    hfov_deg: c.hfov_deg,
+                    hfov_deg: hfov,
                     aspect: c.aspect,
                     fixed_pitch_deg: c.fixed_pitch_deg,
                 };
