@@ -94,7 +94,7 @@ fn the_pilot_window_shows_a_call_out_until_acknowledged_and_other_seats_cannot_f
         &pilot_window,
         "Flight controls are with the pilot seat in command."
     ));
-    click(&mut pilot_window, "Acknowledge");
+    click(&mut pilot_window, "Acknowledge call-out");
     wait_until(&mut pilot_window, "the banner gone", |h| {
         !contains(h, "CALL-OUT from")
     });

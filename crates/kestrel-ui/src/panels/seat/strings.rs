@@ -16,7 +16,7 @@ crate::i18n::strings! {
     CallOutLandNow => ("Land now", "立即降落"),
     CallOutKeyHintFmt => ("Call out to the pilot (key F{0})", "向飞手呼报（按键 F{0}）"),
     CallOutBannerFmt => ("CALL-OUT from {0}: {1} — {2}", "来自{0}的呼报：{1} —— {2}"),
-    CallOutAcknowledge => ("Acknowledge", "确认"),
+    CallOutAcknowledge => ("Acknowledge call-out", "确认呼叫"),
     CallOutSentFmt => ("{0}: sent…", "{0}：已发送…"),
     CallOutShownFmt => ("{0}: on the pilot's screen", "{0}：已显示在飞手屏幕上"),
     CallOutAckedFmt => ("{0}: acknowledged by the pilot", "{0}：飞手已确认"),
