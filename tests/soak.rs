@@ -166,6 +166,7 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
         peak.rss_bytes = peak.rss_bytes.max(now.rss_bytes);
         peak.open_fds = peak.open_fds.max(now.open_fds);
         peak.threads = peak.threads.max(now.threads);
+        // The shift's own clock tick: the loop drives simulated time, it waits on nothing.
         std::thread::sleep(Duration::from_millis(20));
     }
     sim.set_link_down(false);

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::payload::control::{self, PayloadWatcher};
 use crate::payload::{CameraRequest, PayloadState, Zoom};
 
-use super::{wait_for, LinkArgs};
+use super::{report_outcome, wait_for, LinkArgs};
 
 /// Arguments of `kestrel camera`.
 #[derive(Debug, clap::Args)]
@@ -196,21 +196,7 @@ pub async fn run(args: CameraArgs, ctx: &super::Context) -> anyhow::Result<()> {
         }
         Some(r) => {
             let outcome = control::camera(&station, &watcher, args.sysid, r).await?;
-            if ctx.json {
-                println!("{}", serde_json::to_string_pretty(&outcome)?);
-            } else {
-                println!("{outcome}");
-            }
-            if outcome.outcome.is_accepted() {
-                Ok(())
-            } else {
-                Err(anyhow::anyhow!(
-                    "aircraft {}: {}: {}",
-                    args.sysid,
-                    outcome.request,
-                    outcome.outcome
-                ))
-            }
+            report_outcome(ctx, &outcome)
         }
     };
     station.flush_tlog();

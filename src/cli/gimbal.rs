@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::payload::control::{self, PayloadWatcher};
 use crate::payload::{GimbalRequest, PayloadState};
 
-use super::{wait_for, LinkArgs};
+use super::{report_outcome, wait_for, LinkArgs};
 
 /// Arguments of `kestrel gimbal`.
 #[derive(Debug, clap::Args)]
@@ -165,21 +165,7 @@ pub async fn run(args: GimbalArgs, ctx: &super::Context) -> anyhow::Result<()> {
         }
         Some(r) => {
             let outcome = control::gimbal(&station, &watcher, args.sysid, r).await?;
-            if ctx.json {
-                println!("{}", serde_json::to_string_pretty(&outcome)?);
-            } else {
-                println!("{outcome}");
-            }
-            if outcome.outcome.is_accepted() {
-                Ok(())
-            } else {
-                Err(anyhow::anyhow!(
-                    "aircraft {}: {}: {}",
-                    args.sysid,
-                    outcome.request,
-                    outcome.outcome
-                ))
-            }
+            report_outcome(ctx, &outcome)
         }
     };
     station.flush_tlog();

@@ -109,6 +109,28 @@ pub enum Cmd {
     Seat(seat::SeatArgs),
 }
 
+/// Prints what the payload did with a gimbal or camera request (JSON with `--json`) and fails
+/// unless the aircraft accepted it.
+pub(crate) fn report_outcome(
+    ctx: &Context,
+    outcome: &crate::payload::control::PayloadOutcome,
+) -> anyhow::Result<()> {
+    if ctx.json {
+        println!("{}", serde_json::to_string_pretty(outcome)?);
+    } else {
+        println!("{outcome}");
+    }
+    if outcome.outcome.is_accepted() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "aircraft {}: {}: {}",
+        outcome.sysid,
+        outcome.request,
+        outcome.outcome
+    )
+}
+
 /// Link options shared by subcommands that talk to aircraft.
 #[derive(Debug, clap::Args)]
 pub struct LinkArgs {
