@@ -20,7 +20,6 @@ use common::console::{
 };
 use common::mqtt::{free_port, Mosquitto};
 use common::wait::{self, WAIT};
-use kestrel::console::sightings::count;
 use kestrel::console::sightings::{CotSettings, CredentialSource};
 use kestrel::console::synthetic::SyntheticFleet;
 use kestrel::console::{
@@ -31,8 +30,8 @@ use kestrel::dispatch::broker::{BrokerConfig, BrokerUrl};
 use kestrel::dispatch::centre::receiver::{self, ReceiverConfig};
 use kestrel::dispatch::DispatchStore;
 use kestrel::sightings::{
-    AircraftRef, Category, DeliveryState, LocatedBy, Position, Priority, Sighting, SightingEdit,
-    SightingRecord, Timestamp,
+    AircraftRef, Category, DeliveryState, LocatedBy, Position, Priority, QueueCounts, Sighting,
+    SightingEdit, SightingRecord, Timestamp,
 };
 
 fn settings(dispatch: DispatchSettings) -> Settings {
@@ -302,6 +301,19 @@ fn record(n: u128, cat: Category, state: DeliveryState, north: f64, east: f64) -
     }
 }
 
+/// Sightings per delivery state, as the core counts them in the queue.
+fn counts_of(list: &[SightingRecord]) -> QueueCounts {
+    let mut c = QueueCounts::default();
+    for r in list {
+        match r.state {
+            DeliveryState::Queued => c.queued += 1,
+            DeliveryState::Delivered => c.delivered += 1,
+            DeliveryState::Acknowledged => c.acknowledged += 1,
+        }
+    }
+    c
+}
+
 /// A window without a core over a synthetic fleet, with `sightings` published.
 fn detached(sightings: Vec<SightingRecord>, connection: DispatchConnection) -> Window {
     detached_with(sightings, connection, DispatchSettings::default())
@@ -319,13 +331,14 @@ fn detached_with(
     let mut view = fleet.view(10.0, 1);
     view.sightings.dispatch = DispatchState {
         connection,
-        counts: count(&sightings),
+        counts: counts_of(&sightings),
         console_id: "team-1".into(),
         broker: Some("mqtts://dispatch.example:8883".into()),
         cot: None,
         retry_at: None,
         ..Default::default()
     };
+    view.sightings.total = sightings.len() as u64;
     view.sightings.list = Arc::new(sightings);
     handle.set_view(view);
     WindowBuilder::new(handle)

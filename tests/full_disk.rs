@@ -186,3 +186,91 @@ fn settings_saved_on_a_full_disk_keep_the_ones_saved_before() {
         "a half-written temp file was left"
     );
 }
+
+/// A key-area file of `n` small squares named `{prefix} {i}`.
+fn areas_geojson(prefix: &str, n: usize) -> String {
+    let features: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let lon = 13.40 + i as f64 * 0.001;
+            serde_json::json!({
+                "type": "Feature",
+                "properties": { "name": format!("{prefix} {i}"), "category": "crowded_place" },
+                "geometry": { "type": "Polygon", "coordinates": [[
+                    [lon, 52.50], [lon + 0.0008, 52.50], [lon + 0.0008, 52.5008], [lon, 52.50]
+                ]] }
+            })
+        })
+        .collect();
+    serde_json::json!({ "type": "FeatureCollection", "features": features }).to_string()
+}
+
+fn json_len(data: &Path, args: &[&str]) -> usize {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = kestrel(data, &all);
+    assert!(
+        out.status.success(),
+        "{args:?} on the full disk: {}",
+        text(&out.stderr)
+    );
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+#[test]
+fn the_roster_and_key_areas_are_refused_cleanly_and_still_read_on_a_full_disk() {
+    let Some(disk) = SmallDisk::mount("2m") else {
+        return;
+    };
+    let data = disk.at.join("kestrel");
+    let areas = disk.at.join("areas.geojson");
+    std::fs::write(&areas, areas_geojson("market square", 5)).unwrap();
+    let out = kestrel(&data, &["plan", "areas", "import", areas.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let big = std::env::temp_dir().join(format!("kestrel-areas-{}.geojson", std::process::id()));
+    std::fs::write(&big, areas_geojson("station forecourt", 400)).unwrap();
+    let _ballast = disk.fill_leaving("ballast", 24 * 1024);
+
+    let mut people = 0;
+    let mut refusal = None;
+    for i in 0..2000 {
+        let name = format!("Auxiliary officer number {i} of the air patrol unit");
+        let badge = format!("B-{i:05}");
+        let out = kestrel(
+            &data,
+            &[
+                "crew",
+                "person",
+                "add",
+                &name,
+                "--role",
+                "auxiliary",
+                "--badge",
+                &badge,
+            ],
+        );
+        if !out.status.success() {
+            refusal = Some(text(&out.stderr));
+            break;
+        }
+        people += 1;
+    }
+    let refusal = refusal.expect("the disk never filled");
+    assert!(
+        refusal.contains("full") && refusal.contains("free some space"),
+        "a refusal says the disk is full and what to do: {refusal}"
+    );
+    let out = kestrel(&data, &["plan", "areas", "import", big.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&big);
+    assert!(!out.status.success(), "400 key areas fitted on a full disk");
+    assert!(text(&out.stderr).contains("full"), "{}", text(&out.stderr));
+
+    // On the full disk, what was stored before reads whole: no half-imported file.
+    assert_eq!(json_len(&data, &["crew", "person", "list"]), people);
+    assert_eq!(json_len(&data, &["plan", "areas", "list"]), 5);
+    let out = kestrel(&data, &["plan", "areas", "export"]);
+    assert!(out.status.success(), "export: {}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("market square 4"));
+}

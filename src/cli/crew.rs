@@ -244,7 +244,8 @@ fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
 /// Runs `kestrel crew`.
 pub async fn run(args: CrewArgs, ctx: &super::Context) -> anyhow::Result<()> {
     let json = ctx.json;
-    let mut store = CrewStore::open_in(&ctx.data_dir)?;
+    // Also on a full disk, so that reading the roster still works there.
+    let mut store = CrewStore::open_to_read_in(&ctx.data_dir)?;
     match args.action {
         CrewAction::Person { action } => match action {
             PersonAction::Add { name, role, badge } => {

@@ -90,7 +90,7 @@ impl FlightArgs {
     fn performance(&self, data_dir: &Path) -> anyhow::Result<Performance> {
         let mut p = match &self.aircraft {
             Some(cs) => {
-                let store = CrewStore::open_in(data_dir)?;
+                let store = CrewStore::open_to_read_in(data_dir)?;
                 let a = store.aircraft_by_callsign(cs)?;
                 if let Some(note) = &a.maintenance {
                     eprintln!("note: aircraft {cs} is under maintenance ({note})");
@@ -263,7 +263,7 @@ fn load_areas(file: Option<&Path>, data_dir: &Path) -> anyhow::Result<Vec<KeyAre
             crate::plan::areas::parse_file(f, &bytes).with_context(|| f.display().to_string())
         }
         None => {
-            let list = AreaStore::open_in(data_dir)?.list()?;
+            let list = AreaStore::open_to_read_in(data_dir)?.list()?;
             if list.is_empty() {
                 bail!("no key areas stored; import some with `kestrel plan areas import FILE.geojson` or pass --areas FILE.geojson");
             }
@@ -645,7 +645,7 @@ fn areas(a: AreasArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
             }
         }
         AreasAction::Export { file } => {
-            let list = AreaStore::open_in(data_dir)?.list()?;
+            let list = AreaStore::open_to_read_in(data_dir)?.list()?;
             match file {
                 Some(f) => {
                     let text = crate::plan::areas::write_file(&f, &list)?;
@@ -659,7 +659,7 @@ fn areas(a: AreasArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
             }
         }
         AreasAction::List => {
-            let list = AreaStore::open_in(data_dir)?.list()?;
+            let list = AreaStore::open_to_read_in(data_dir)?.list()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {

@@ -149,6 +149,19 @@ impl CrewStore {
         })
     }
 
+    /// Opens the crew database in `data_dir` to read it, also on a full disk (see
+    /// [`Db::open_to_read`]): a one-shot command lists what is stored even when the disk has no
+    /// room left; changes through it are refused as the disk refuses them.
+    pub fn open_to_read_in(data_dir: &Path) -> Result<Self, CrewError> {
+        let spec = FileSpec {
+            create_folder: true,
+            ..SPEC
+        };
+        Ok(Self {
+            db: Db::open_to_read(&data_dir.join(FILE_NAME), &spec)?,
+        })
+    }
+
     /// Where the database lives.
     pub fn path(&self) -> &Path {
         self.db.path()

@@ -2,13 +2,37 @@
 //! queue changes (a new sighting, an edit, a delivery or an acknowledgement — also when another
 //! process such as `kestrel sighting add` writes to the database) and publishes it as a cheap
 //! `Arc` snapshot, so the UI reads it every frame without touching the disk.
+//!
+//! The list holds the newest [`LIVE_LIMIT`] sightings and the counts of the whole queue: over a
+//! shift the queue grows by thousands, and reloading all of it at every delivery cost memory
+//! that grew with the queue and time that grew with its square.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::store::{SightingRecord, SightingStore};
+use super::store::{QueueCounts, SightingRecord, SightingStore};
+
+/// How many of the newest sightings the console keeps on screen; `kestrel sighting list` shows
+/// them all.
+pub const LIVE_LIMIT: usize = 1000;
+
+/// What the feed publishes: the newest sightings and the counts of the whole queue.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveList {
+    /// The newest sightings (at most [`LIVE_LIMIT`]), oldest first.
+    pub recent: Arc<Vec<SightingRecord>>,
+    /// Sightings per delivery state over the whole queue.
+    pub counts: QueueCounts,
+}
+
+impl LiveList {
+    /// Sightings in the whole queue.
+    pub fn total(&self) -> u64 {
+        self.counts.queued + self.counts.delivered + self.counts.acknowledged
+    }
+}
 
 /// Shortest time between two reloads: bursts of changes cost one reload.
 const MIN_RELOAD_INTERVAL: Duration = Duration::from_millis(100);
@@ -17,8 +41,8 @@ const MIN_RELOAD_INTERVAL: Duration = Duration::from_millis(100);
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Starts the feed (inside a tokio runtime). The task ends when every receiver is dropped.
-pub fn watch_list(store: SightingStore) -> watch::Receiver<Arc<Vec<SightingRecord>>> {
-    let (tx, rx) = watch::channel(Arc::new(Vec::new()));
+pub fn watch_list(store: SightingStore) -> watch::Receiver<LiveList> {
+    let (tx, rx) = watch::channel(LiveList::default());
     tokio::spawn(async move {
         let mut changes = store.changes();
         let mut version = None;
@@ -26,13 +50,19 @@ pub fn watch_list(store: SightingStore) -> watch::Receiver<Arc<Vec<SightingRecor
             let s = store.clone();
             let loaded = tokio::task::spawn_blocking(move || {
                 let v = s.data_version().ok();
-                (v, s.list())
+                let list = s.recent(LIVE_LIMIT).and_then(|recent| {
+                    Ok(LiveList {
+                        recent: Arc::new(recent),
+                        counts: s.counts()?,
+                    })
+                });
+                (v, list)
             })
             .await;
             match loaded {
                 Ok((v, Ok(list))) => {
                     version = v;
-                    if tx.send(Arc::new(list)).is_err() {
+                    if tx.send(list).is_err() {
                         return;
                     }
                 }
@@ -84,7 +114,7 @@ mod tests {
             .await
             .unwrap();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while !feed.borrow().iter().any(|r| r.sighting.id == s.id) {
+        while !feed.borrow().recent.iter().any(|r| r.sighting.id == s.id) {
             tokio::time::timeout_at(deadline, feed.changed())
                 .await
                 .unwrap()
@@ -96,12 +126,42 @@ mod tests {
             .add(NewSighting::new(Category::Crowd, Position::new(1.0, 2.0)))
             .await
             .unwrap();
-        while !feed.borrow().iter().any(|r| r.sighting.id == t.id) {
+        while !feed.borrow().recent.iter().any(|r| r.sighting.id == t.id) {
             tokio::time::timeout_at(deadline, feed.changed())
                 .await
                 .unwrap()
                 .unwrap();
         }
-        assert_eq!(feed.borrow().len(), 2);
+        assert_eq!(feed.borrow().recent.len(), 2);
+        assert_eq!(feed.borrow().total(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_long_queue_shows_its_newest_sightings_and_counts_them_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SightingStore::open_in(dir.path()).unwrap();
+        let mut last = None;
+        for _ in 0..LIVE_LIMIT + 5 {
+            last = Some(
+                store
+                    .add(NewSighting::new(Category::Person, Position::new(1.0, 2.0)))
+                    .await
+                    .unwrap(),
+            );
+        }
+        let last = last.unwrap();
+        let mut feed = watch_list(store.clone());
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while feed.borrow().total() < (LIVE_LIMIT + 5) as u64 {
+            tokio::time::timeout_at(deadline, feed.changed())
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let list = feed.borrow().clone();
+        assert_eq!(list.recent.len(), LIVE_LIMIT);
+        assert_eq!(list.counts.queued, (LIVE_LIMIT + 5) as u64);
+        assert_eq!(list.recent.last().unwrap().sighting.id, last.id);
+        assert!(list.recent.windows(2).all(|w| w[0].seq < w[1].seq));
     }
 }

@@ -492,6 +492,24 @@ impl SightingStore {
         })
     }
 
+    /// The newest `limit` sightings, oldest first: what a console keeps on screen, so that a long
+    /// shift's whole queue never has to live in memory (`list` reads them all).
+    pub fn recent(&self, limit: usize) -> Result<Vec<SightingRecord>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM sightings s ORDER BY s.seq DESC LIMIT ?1"
+            ))?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = stmt.query_map([limit], |r| Ok(record(r)))?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(row??);
+            }
+            out.reverse();
+            Ok(out)
+        })
+    }
+
     /// One sighting by id.
     pub fn get(&self, id: Uuid) -> Result<Option<SightingRecord>, StoreError> {
         self.read(|c| load(c, id))

@@ -22,7 +22,7 @@ use crate::dispatch::cot::{self, CotSender};
 use crate::dispatch::outbox::fleet::{report, FleetSource};
 use crate::dispatch::outbox::sync::{self, SyncConfig, SyncHandle, SyncStatus};
 use crate::fleet::FleetSnapshot;
-use crate::sightings::{SightingRecord, SightingStore};
+use crate::sightings::SightingStore;
 use crate::station::Station;
 
 use super::callsigns::Callsigns;
@@ -32,7 +32,7 @@ use super::{ConsoleConfig, ConsoleError, Core, Service};
 pub use dispatch_settings::{CameraSettings, CotSettings, CredentialSource, DispatchSettings};
 pub use marking::audit_detail;
 pub use requests::{MarkRequest, SightingEvent, SightingIntent, SightingPlace, VideoSnapshot};
-pub use state::{count, DispatchConnection, DispatchState, SightingsView};
+pub use state::{DispatchConnection, DispatchState, SightingsView};
 
 /// How long a reconfiguration waits for the old sync worker to let go of the queue.
 const STOP_WAIT: Duration = Duration::from_secs(5);
@@ -43,7 +43,7 @@ pub struct SightingsService {
     data_dir: Option<PathBuf>,
     store: Option<SightingStore>,
     queue_error: Option<String>,
-    feed: Option<watch::Receiver<Arc<Vec<SightingRecord>>>>,
+    feed: Option<watch::Receiver<crate::sightings::feed::LiveList>>,
     settings: DispatchSettings,
     sync: Option<SyncHandle>,
     sync_status: Option<watch::Receiver<SyncStatus>>,
@@ -140,7 +140,7 @@ impl SightingsService {
 
     /// The list and the dispatch state, as of now (cheap: no disk access).
     fn state(&self) -> SightingsView {
-        let list = self
+        let live = self
             .feed
             .as_ref()
             .map(|f| f.borrow().clone())
@@ -165,7 +165,7 @@ impl SightingsService {
         };
         let state = DispatchState {
             connection,
-            counts: state::count(&list),
+            counts: live.counts,
             console_id: self.console_id(),
             broker: self
                 .settings
@@ -179,7 +179,8 @@ impl SightingsService {
             }),
         };
         SightingsView {
-            list,
+            total: live.total(),
+            list: live.recent,
             dispatch: state,
         }
     }
@@ -255,7 +256,7 @@ impl Service for SightingsService {
 mod tests {
     use super::marking::encode_frame;
     use super::*;
-    use crate::sightings::{Category, DeliveryState, NewSighting, Position, Timestamp};
+    use crate::sightings::QueueCounts;
     use crate::video::exif::GeoTag;
     use crate::video::frame::VideoFrame;
     use crate::video::snapshot::SnapshotMeta;
@@ -281,27 +282,15 @@ mod tests {
     }
 
     #[test]
-    fn counts_follow_delivery_states() {
-        let (s, _) = NewSighting::new(Category::Fire, Position::new(1.0, 2.0)).into_sighting();
-        let rec = |state| SightingRecord {
-            seq: 1,
-            sighting: s.clone(),
-            state,
-            saved_at: Timestamp(0),
-            delivered_at: None,
-            acknowledged_at: None,
-            corrected_by: None,
+    fn the_backlog_is_what_dispatch_has_not_acknowledged() {
+        let counts = QueueCounts {
+            queued: 2,
+            delivered: 1,
+            acknowledged: 5,
         };
-        let c = count(&[
-            rec(DeliveryState::Queued),
-            rec(DeliveryState::Delivered),
-            rec(DeliveryState::Acknowledged),
-            rec(DeliveryState::Queued),
-        ]);
-        assert_eq!((c.queued, c.delivered, c.acknowledged), (2, 1, 1));
         assert_eq!(
             DispatchState {
-                counts: c,
+                counts,
                 ..Default::default()
             }
             .backlog(),

@@ -3,13 +3,16 @@
 
 use std::sync::Arc;
 
-use crate::sightings::{DeliveryState, QueueCounts, SightingRecord, Timestamp};
+use crate::sightings::{QueueCounts, SightingRecord, Timestamp};
 
 /// The sightings part of the console's view.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SightingsView {
-    /// Every sighting in the queue, oldest first, with its delivery state.
+    /// The newest sightings in the queue (at most `sightings::feed::LIVE_LIMIT`), oldest first,
+    /// with their delivery states.
     pub list: Arc<Vec<SightingRecord>>,
+    /// Sightings in the whole queue (more than `list` holds after a long shift).
+    pub total: u64,
     /// The connection to dispatch and the backlog.
     pub dispatch: DispatchState,
 }
@@ -61,17 +64,4 @@ impl DispatchState {
     pub fn backlog(&self) -> u64 {
         self.counts.unacknowledged()
     }
-}
-
-/// Counts per delivery state of a list.
-pub fn count(list: &[SightingRecord]) -> QueueCounts {
-    let mut c = QueueCounts::default();
-    for r in list {
-        match r.state {
-            DeliveryState::Queued => c.queued += 1,
-            DeliveryState::Delivered => c.delivered += 1,
-            DeliveryState::Acknowledged => c.acknowledged += 1,
-        }
-    }
-    c
 }

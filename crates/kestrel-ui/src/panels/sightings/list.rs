@@ -67,6 +67,10 @@ impl SightingsPanel {
                     ui.label(tr.s(S::NoSightings));
                     return;
                 }
+                let total = cx.view.sightings.total;
+                if total > list.len() as u64 {
+                    ui.weak(tr.f(S::NewestOfFmt, &[&list.len(), &total]));
+                }
                 self.table(ui, &list, &mut centre, cx);
                 if let Some(id) = self.selected {
                     if let Some(r) = list.iter().find(|r| r.sighting.id == id) {

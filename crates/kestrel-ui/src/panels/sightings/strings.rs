@@ -44,6 +44,7 @@ crate::i18n::strings! {
     ColPosition => ("Position", "位置"),
     ColDelivery => ("Delivery", "发送状态"),
     ColNote => ("Note", "备注"),
+    NewestOfFmt => ("Showing the newest {0} of {1} sightings; `kestrel sighting list` shows them all.", "显示最新的 {0} 条（共 {1} 条）；`kestrel sighting list` 可列出全部。"),
     NoSightings => ("No sightings yet. Press S or the Sighting button to mark one.", "暂无目击记录。按 S 键或点击“标记目击”按钮。"),
     FromMap => ("map", "地图"),
     AccuracyFmt => ("±{0}", "误差 ±{0}"),
