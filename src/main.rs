@@ -15,7 +15,7 @@ fn main() -> std::process::ExitCode {
         return match kestrel::cli::console::run(args, cli.data_dir, cli.operator, launched_at) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("kestrel: {e:#}");
+                eprintln!("kestrel: {}", kestrel::cli::errors::error_text(&e));
                 std::process::ExitCode::FAILURE
             }
         };
@@ -34,7 +34,7 @@ fn main() -> std::process::ExitCode {
     match runtime.block_on(kestrel::cli::run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("kestrel: {e:#}");
+            eprintln!("kestrel: {}", kestrel::cli::errors::error_text(&e));
             std::process::ExitCode::FAILURE
         }
     }

@@ -11,6 +11,7 @@ pub mod crew;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod dispatch;
+pub mod errors;
 pub mod gimbal;
 pub mod logger;
 pub mod mission;

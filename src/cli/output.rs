@@ -37,8 +37,15 @@ pub struct AircraftRow {
     pub battery_min_left: Option<f32>,
     /// GPS fix type.
     pub gps_fix: u8,
+    /// The fix type as the autopilot names it: no fix, 2D, 3D, DGPS, RTK float, RTK fixed,
+    /// static, PPP.
+    pub gps_fix_name: &'static str,
     /// Satellites.
     pub satellites: u8,
+    /// Home latitude, degrees (null until HOME_POSITION is heard).
+    pub home_lat: Option<f64>,
+    /// Home longitude, degrees.
+    pub home_lon: Option<f64>,
     /// Current mission item.
     pub mission_item: Option<u16>,
     /// Link state: connected, degraded or lost.
@@ -72,7 +79,10 @@ impl AircraftRow {
             battery_v: a.battery.voltage_v,
             battery_min_left: a.battery.minutes_left,
             gps_fix: a.gps.fix_type,
+            gps_fix_name: fix_name(a.gps.fix_type),
             satellites: a.gps.satellites,
+            home_lat: a.home.map(|h| h.position.lat),
+            home_lon: a.home.map(|h| h.position.lon),
             mission_item: a.mission_current,
             link: a.link_state(now).as_str(),
             msg_rate_hz: best.map(|b| b.msg_rate_hz).unwrap_or(0.0),
@@ -80,6 +90,21 @@ impl AircraftRow {
             heartbeat_age_s: a.heartbeat_age(now).map(|d| d.as_secs_f64()),
             links: a.links.iter().map(|l| l.link.0).collect(),
         }
+    }
+}
+
+/// GPS_FIX_TYPE as a pilot reads it (MAVLink common.xml names; 0 and 1 are both "no fix").
+pub fn fix_name(fix_type: u8) -> &'static str {
+    match fix_type {
+        0 | 1 => "no fix",
+        2 => "2D",
+        3 => "3D",
+        4 => "DGPS",
+        5 => "RTK float",
+        6 => "RTK fixed",
+        7 => "static",
+        8 => "PPP",
+        _ => "unknown",
     }
 }
 
@@ -117,7 +142,7 @@ pub fn table(snap: &FleetSnapshot) -> String {
 /// The aircraft table with the height above the ground (AGL) where `terrain` knows it.
 pub fn table_over(snap: &FleetSnapshot, terrain: Option<&dyn Terrain>) -> String {
     let mut out = format!(
-        "{:>5}  {:<10} {:<6} {:>11} {:>11} {:>7} {:>6} {:>5} {:>6} {:>8} {:<9} {:>5}\n",
+        "{:>5}  {:<10} {:<6} {:>11} {:>11} {:>7} {:>6} {:>5} {:>6} {:>12} {:<23} {:<9} {:>5}\n",
         "SYSID",
         "MODE",
         "ARMED",
@@ -128,12 +153,13 @@ pub fn table_over(snap: &FleetSnapshot, terrain: Option<&dyn Terrain>) -> String
         "BATT%",
         "MIN",
         "GPS",
+        "HOME",
         "LINK",
         "LOSS%"
     );
     for r in rows_over(snap, terrain) {
         out.push_str(&format!(
-            "{:>5}  {:<10} {:<6} {:>11} {:>11} {:>7.1} {:>6} {:>5} {:>6} {:>8} {:<9} {:>5.1}\n",
+            "{:>5}  {:<10} {:<6} {:>11} {:>11} {:>7.1} {:>6} {:>5} {:>6} {:>12} {:<23} {:<9} {:>5.1}\n",
             r.sysid,
             r.mode,
             if r.armed { "yes" } else { "no" },
@@ -147,10 +173,30 @@ pub fn table_over(snap: &FleetSnapshot, terrain: Option<&dyn Terrain>) -> String
             opt(r.agl_m, 1),
             opt(r.battery_pct, 0),
             opt(r.battery_min_left, 1),
-            format!("{}D/{}", r.gps_fix.min(3), r.satellites),
+            format!("{}/{}", r.gps_fix_name, r.satellites),
+            match (r.home_lat, r.home_lon) {
+                (Some(la), Some(lo)) => format!("{la:.6},{lo:.6}"),
+                _ => "-".into(),
+            },
             r.link,
             r.loss_pct,
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fix_name;
+
+    #[test]
+    fn rtk_fixes_are_named_not_folded_into_3d() {
+        assert_eq!(fix_name(1), "no fix");
+        assert_eq!(fix_name(3), "3D");
+        assert_eq!(fix_name(4), "DGPS");
+        assert_eq!(fix_name(5), "RTK float");
+        assert_eq!(fix_name(6), "RTK fixed");
+        assert_eq!(fix_name(7), "static");
+        assert_eq!(fix_name(8), "PPP");
+    }
 }

@@ -43,19 +43,57 @@ fn disk_line(ctx: &super::Context, (since, before): (std::time::Instant, Option<
     }
 }
 
+/// Asks every aircraft whose home is not known yet for HOME_POSITION (MAV_CMD_REQUEST_MESSAGE)
+/// and waits up to two seconds for the answers, so the table's home column is filled.
+async fn request_home(
+    station: &crate::station::Station,
+    snap: crate::fleet::FleetSnapshot,
+) -> crate::fleet::FleetSnapshot {
+    use mavlink::dialects::ardupilotmega::{MavCmd, MavMessage, COMMAND_LONG_DATA};
+    const HOME_POSITION_ID: f32 = 242.0;
+    for a in snap.aircraft.iter().filter(|a| a.home.is_none()) {
+        let _ = station.send_to(
+            a.sysid,
+            MavMessage::COMMAND_LONG(COMMAND_LONG_DATA {
+                param1: HOME_POSITION_ID,
+                command: MavCmd::MAV_CMD_REQUEST_MESSAGE,
+                target_system: a.sysid,
+                target_component: 1,
+                ..Default::default()
+            }),
+        );
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let now = station.snapshot();
+        if now.aircraft.iter().all(|a| a.home.is_some()) || tokio::time::Instant::now() >= deadline
+        {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Runs `kestrel status`.
 pub async fn run(args: StatusArgs, ctx: &super::Context) -> anyhow::Result<()> {
     let json = ctx.json;
     let disk_before = (std::time::Instant::now(), DiskSpace::of(&ctx.data_dir).ok());
     let station = args.link.open(ctx).await?;
     let wait = Duration::from_secs_f64(args.wait.max(0.0));
-    let snap = match args.expect {
+    let mut snap = match args.expect {
         Some(n) => station.wait_for_aircraft(n, wait).await,
         None => {
             tokio::time::sleep(wait).await;
             station.snapshot()
         }
     };
+    if snap.aircraft.is_empty() {
+        disk_line(ctx, disk_before);
+        anyhow::bail!("no aircraft heard{}", link_problems(&station));
+    }
+    if snap.aircraft.iter().any(|a| a.home.is_none()) {
+        snap = request_home(&station, snap).await;
+    }
     let terrain = crate::terrain::TerrainStore::in_data_dir(&ctx.data_dir);
     let terrain: Option<&dyn crate::terrain::Terrain> = Some(&terrain);
     if json {
@@ -63,8 +101,6 @@ pub async fn run(args: StatusArgs, ctx: &super::Context) -> anyhow::Result<()> {
             "{}",
             serde_json::to_string_pretty(&output::rows_over(&snap, terrain))?
         );
-    } else if snap.aircraft.is_empty() {
-        println!("no aircraft heard{}", link_problems(&station));
     } else {
         print!("{}", output::table_over(&snap, terrain));
     }

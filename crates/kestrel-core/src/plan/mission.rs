@@ -177,9 +177,9 @@ impl MissionItem {
     pub fn from_wire(m: &MISSION_ITEM_INT_DATA) -> Self {
         let frame = m.frame as u8;
         let (x, y) = if is_global_frame(frame) {
-            (f64::from(m.x) * 1e-7, f64::from(m.y) * 1e-7)
+            (f64::from(m.x) / 1e7, f64::from(m.y) / 1e7)
         } else if is_local_frame(frame) {
-            (f64::from(m.x) * 1e-4, f64::from(m.y) * 1e-4)
+            (f64::from(m.x) / 1e4, f64::from(m.y) / 1e4)
         } else {
             (f64::from(m.x), f64::from(m.y))
         };
@@ -212,6 +212,16 @@ impl MissionItem {
             && feq(self.z, other.z)
             && self.autocontinue == other.autocontinue
     }
+}
+
+/// `deg` at the wire's precision (1e-7 degree, the int32 MAVLink carries), as the f64 nearest
+/// that decimal: files written from it read `149.16523`, not `149.16522999999998`. Values too
+/// large for the wire (or not finite) are returned unchanged.
+pub fn deg_e7(deg: f64) -> f64 {
+    if !deg.is_finite() || deg.abs() > 214.0 {
+        return deg;
+    }
+    (deg * 1e7).round() / 1e7
 }
 
 fn deg_to_e7(deg: f64, seq: u16) -> Result<i32, String> {

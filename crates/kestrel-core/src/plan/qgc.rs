@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::mission::{cmd, frame, MissionItem, MissionPlan};
+use super::mission::{cmd, deg_e7, frame, MissionItem, MissionPlan};
 use super::PlanFileError;
 use crate::terrain::{Terrain, TileId};
 
@@ -309,6 +309,15 @@ fn param(v: f32) -> Value {
     }
 }
 
+/// An item's x/y as written: latitude/longitude at the wire's 1e-7 degree precision.
+fn xy(it: &MissionItem) -> (f64, f64) {
+    if it.is_global() {
+        (deg_e7(it.x), deg_e7(it.y))
+    } else {
+        (it.x, it.y)
+    }
+}
+
 /// Writes a plan as QGroundControl `.plan` JSON.
 pub fn write(plan: &MissionPlan) -> String {
     let items: Vec<Value> = plan
@@ -323,7 +332,7 @@ pub fn write(plan: &MissionPlan) -> String {
                 "doJumpId": i + 1,
                 "frame": it.frame,
                 "params": [param(it.params[0]), param(it.params[1]), param(it.params[2]),
-                           param(it.params[3]), it.x, it.y, param(it.z)],
+                           param(it.params[3]), xy(it).0, xy(it).1, param(it.z)],
             })
         })
         .collect();
@@ -338,7 +347,7 @@ pub fn write(plan: &MissionPlan) -> String {
                 let n = (it.params[0].max(1.0) as usize).min(plan.fence.len() - i);
                 let verts: Vec<Value> = plan.fence[i..i + n]
                     .iter()
-                    .map(|v| json!([v.x, v.y]))
+                    .map(|v| json!([xy(v).0, xy(v).1]))
                     .collect();
                 polygons.push(json!({
                     "inclusion": it.command == cmd::FENCE_POLYGON_VERTEX_INCLUSION,
@@ -349,7 +358,7 @@ pub fn write(plan: &MissionPlan) -> String {
             }
             cmd::FENCE_CIRCLE_INCLUSION | cmd::FENCE_CIRCLE_EXCLUSION => {
                 circles.push(json!({
-                    "circle": { "center": [it.x, it.y], "radius": it.params[0] },
+                    "circle": { "center": [xy(it).0, xy(it).1], "radius": it.params[0] },
                     "inclusion": it.command == cmd::FENCE_CIRCLE_INCLUSION,
                     "version": 1,
                 }));
@@ -358,7 +367,11 @@ pub fn write(plan: &MissionPlan) -> String {
             _ => i += 1,
         }
     }
-    let rally: Vec<Value> = plan.rally.iter().map(|r| json!([r.x, r.y, r.z])).collect();
+    let rally: Vec<Value> = plan
+        .rally
+        .iter()
+        .map(|r| json!([xy(r).0, xy(r).1, r.z]))
+        .collect();
     let doc = json!({
         "fileType": "Plan",
         "version": 1,
@@ -369,7 +382,7 @@ pub fn write(plan: &MissionPlan) -> String {
             "vehicleType": 2,
             "cruiseSpeed": 15,
             "hoverSpeed": 5,
-            "plannedHomePosition": [home.0, home.1, home.2],
+            "plannedHomePosition": [deg_e7(home.0), deg_e7(home.1), home.2],
             "items": items,
         },
         "geoFence": { "version": 2, "polygons": polygons, "circles": circles },

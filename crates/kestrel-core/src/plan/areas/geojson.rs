@@ -204,7 +204,10 @@ pub fn parse(text: &str) -> Result<Vec<KeyArea>, AreaError> {
 }
 
 fn pos(p: &GeoPoint) -> Value {
-    json!([p.lon, p.lat])
+    json!([
+        crate::plan::mission::deg_e7(p.lon),
+        crate::plan::mission::deg_e7(p.lat)
+    ])
 }
 
 fn closed(r: &[GeoPoint], ccw: bool) -> Value {

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::{Loiter, PatrolRoute, PointRole};
 use crate::plan::areas::Shape;
+use crate::plan::mission::deg_e7;
 
 fn role_name(r: &PointRole) -> (&'static str, Option<&str>) {
     match r {
@@ -17,13 +18,13 @@ fn role_name(r: &PointRole) -> (&'static str, Option<&str>) {
 /// The route as a GeoJSON FeatureCollection.
 pub fn to_geojson(route: &PatrolRoute) -> String {
     let mut features = Vec::new();
-    let home = json!([route.home.lon, route.home.lat, 0.0]);
+    let home = json!([deg_e7(route.home.lon), deg_e7(route.home.lat), 0.0]);
     for (i, s) in route.sorties.iter().enumerate() {
         let mut line = vec![home.clone()];
         line.extend(
             s.points
                 .iter()
-                .map(|p| json!([p.position.lon, p.position.lat, p.alt_m])),
+                .map(|p| json!([deg_e7(p.position.lon), deg_e7(p.position.lat), p.alt_m])),
         );
         line.push(home.clone());
         features.push(json!({
@@ -49,14 +50,14 @@ pub fn to_geojson(route: &PatrolRoute) -> String {
             }
             features.push(json!({
                 "type": "Feature",
-                "geometry": { "type": "Point", "coordinates": [p.position.lon, p.position.lat, p.alt_m] },
+                "geometry": { "type": "Point", "coordinates": [deg_e7(p.position.lon), deg_e7(p.position.lat), p.alt_m] },
                 "properties": props,
             }));
         }
     }
     features.push(json!({
         "type": "Feature",
-        "geometry": { "type": "Point", "coordinates": [route.home.lon, route.home.lat] },
+        "geometry": { "type": "Point", "coordinates": [deg_e7(route.home.lon), deg_e7(route.home.lat)] },
         "properties": { "kind": "home" },
     }));
     serde_json::to_string_pretty(&json!({ "type": "FeatureCollection", "features": features }))
