@@ -60,8 +60,9 @@ impl Cameras {
                 )
             })?;
             let sender = if on_demand {
-                // Check once that it can start, so a missing element is reported up front.
-                drop(TestVideoSender::start(config.clone())?);
+                // Check once that it could start, so a missing element is reported up front,
+                // without sending a single packet before a station asks.
+                TestVideoSender::check(&config)?;
                 None
             } else {
                 Some(TestVideoSender::start(config.clone())?)

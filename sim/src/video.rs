@@ -149,8 +149,14 @@ pub struct TestVideoSender {
 }
 
 impl TestVideoSender {
-    /// Starts sending; fails with the missing element's name if GStreamer lacks one.
-    pub fn start(cfg: SenderConfig) -> anyhow::Result<Self> {
+    /// Checks that a sender for `cfg` could start (every GStreamer element there, the pipeline
+    /// built) without sending anything: an on-demand camera must stay silent until asked.
+    pub fn check(cfg: &SenderConfig) -> anyhow::Result<()> {
+        Self::build(cfg).map(drop)
+    }
+
+    /// The sender's pipeline, built but not playing; fails with the missing element's name.
+    fn build(cfg: &SenderConfig) -> anyhow::Result<gst::Pipeline> {
         gst::init()?;
         let src = if cfg.scene.is_some() {
             "appsrc"
@@ -167,9 +173,14 @@ impl TestVideoSender {
                 "GStreamer element {e} is missing (install gstreamer1.0-plugins-base/-good/-ugly/-bad)"
             );
         }
-        let pipeline = gst::parse::launch(&launch_description(&cfg))?
+        gst::parse::launch(&launch_description(cfg))?
             .downcast::<gst::Pipeline>()
-            .map_err(|_| anyhow::anyhow!("the test video description is not a pipeline"))?;
+            .map_err(|_| anyhow::anyhow!("the test video description is not a pipeline"))
+    }
+
+    /// Starts sending; fails with the missing element's name if GStreamer lacks one.
+    pub fn start(cfg: SenderConfig) -> anyhow::Result<Self> {
+        let pipeline = Self::build(&cfg)?;
         pipeline.set_state(gst::State::Playing)?;
         let painter = match &cfg.scene {
             Some(feed) => {
