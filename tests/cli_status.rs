@@ -3,19 +3,9 @@
 
 mod common;
 
-use std::process::Command;
-
+use common::cli::kestrel;
 use common::sim::*;
 use kestrel_sim::{Endpoint, SimConfig, Simulator};
-
-fn kestrel(data: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_kestrel"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run kestrel")
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).to_string()

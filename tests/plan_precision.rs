@@ -3,19 +3,9 @@
 
 mod common;
 
-use std::process::Command;
-
+use common::cli::kestrel;
 use common::sim::*;
 use kestrel_sim::{Endpoint, SimConfig, Simulator};
-
-fn kestrel(data: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_kestrel"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run kestrel")
-}
 
 /// Decimals after the point in the shortest text of `v`.
 fn decimals(v: f64) -> usize {
