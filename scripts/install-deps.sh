@@ -14,6 +14,7 @@ PACKAGES=(
   xvfb xauth x11-utils imagemagick fonts-wqy-microhei
   mosquitto mosquitto-clients openssl
   gdal-bin
+  chromium chromium-driver
 )
 
 missing=()

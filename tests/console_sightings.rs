@@ -30,8 +30,8 @@ use kestrel::dispatch::broker::{BrokerConfig, BrokerUrl};
 use kestrel::dispatch::centre::receiver::{self, ReceiverConfig};
 use kestrel::dispatch::DispatchStore;
 use kestrel::sightings::{
-    AircraftRef, Category, DeliveryState, LocatedBy, Position, Priority, QueueCounts, Sighting,
-    SightingEdit, SightingRecord, Timestamp,
+    AircraftRef, Category, DeliveryState, DispatcherAcknowledgement, LocatedBy, Position, Priority,
+    QueueCounts, Sighting, SightingEdit, SightingRecord, Timestamp,
 };
 
 fn settings(dispatch: DispatchSettings) -> Settings {
@@ -298,6 +298,7 @@ fn record(n: u128, cat: Category, state: DeliveryState, north: f64, east: f64) -
         delivered_at: None,
         acknowledged_at: None,
         corrected_by: None,
+        dispatcher_ack: None,
     }
 }
 
@@ -402,13 +403,19 @@ fn saved_is_shown_only_once_the_core_confirms() {
 #[test]
 fn sightings_window_picture_and_editing_a_queued_one() {
     let list = vec![
-        record(
-            1,
-            Category::Person,
-            DeliveryState::Acknowledged,
-            0.004,
-            -0.006,
-        ),
+        SightingRecord {
+            dispatcher_ack: Some(DispatcherAcknowledgement {
+                by: "Li.Na".into(),
+                at: Timestamp(1_764_400_200_000),
+            }),
+            ..record(
+                1,
+                Category::Person,
+                DeliveryState::Acknowledged,
+                0.004,
+                -0.006,
+            )
+        },
         record(
             2,
             Category::Vehicle,
@@ -429,7 +436,12 @@ fn sightings_window_picture_and_editing_a_queued_one() {
     assert!(contains(&h, "dispatch OFFLINE — 3 waiting"));
     click_when_shown(&mut h, "Sightings (3)");
     h.run_steps(3);
-    for s in ["queued", "delivered", "acknowledged", "rescue · URGENT"] {
+    for s in [
+        "queued",
+        "delivered",
+        "acknowledged by dispatcher Li.Na",
+        "rescue · URGENT",
+    ] {
         assert!(shows(&h, s), "{s} missing");
     }
     // Select the queued fire (the list is newest first) and change its priority.

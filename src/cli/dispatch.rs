@@ -9,8 +9,12 @@ use super::sync::BrokerArgs;
 use super::Context;
 use crate::dispatch::centre::receiver::{self, ReceiverConfig};
 use crate::dispatch::centre::store::{DispatchStore, DispatchedSighting, DB_FILE};
+use crate::dispatch::centre::web::accounts::{AccountStore, Role, ACCOUNTS_FILE};
+use crate::dispatch::centre::web::{self, feed::SharedFeed, feed::WebFeed, WebConfig};
 use crate::dispatch::cot::{CotSender, CotTarget, CotTls};
 use crate::dispatch::tls::ClientIdentity;
+use crate::plan::areas::{geojson as area_geojson, AreaStore};
+use crate::tiles::{TileBytes, TileSourceConfig};
 
 /// Arguments of `kestrel dispatch`.
 #[derive(Debug, clap::Args)]
@@ -24,9 +28,45 @@ pub struct DispatchArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum DispatchCmd {
     /// Receive, store and acknowledge sightings; follow the fleet (runs until Ctrl-C).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// List the sightings (or the fleet, or rejected messages) dispatch holds.
     List(ListArgs),
+    /// Add, list or remove the dispatcher accounts of the command centre's web page.
+    User(UserArgs),
+}
+
+/// Arguments of `kestrel dispatch user`.
+#[derive(Debug, clap::Args)]
+pub struct UserArgs {
+    /// The accounts file (default: DATA_DIR/dispatch-accounts.db).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub accounts: Option<PathBuf>,
+    /// Add, list or remove.
+    #[command(subcommand)]
+    pub action: UserAction,
+}
+
+/// `kestrel dispatch user` actions.
+#[derive(Debug, clap::Subcommand)]
+pub enum UserAction {
+    /// Add an account. The password is read from the terminal (twice), or from the first line of
+    /// standard input when it is not a terminal, or from KESTREL_DISPATCH_PASSWORD; never from
+    /// the command line.
+    Add {
+        /// The login name (letters of any script, digits, '.', '-', '_'); consoles see it as
+        /// "acknowledged by dispatcher NAME".
+        name: String,
+        /// viewer (sees everything) or dispatcher (also acknowledges and tasks).
+        #[arg(long, value_name = "ROLE")]
+        role: Role,
+    },
+    /// List the accounts.
+    List,
+    /// Remove an account (its open sessions end).
+    Remove {
+        /// The login name.
+        name: String,
+    },
 }
 
 /// Arguments of `kestrel dispatch serve`.
@@ -55,6 +95,27 @@ pub struct ServeArgs {
     /// from the command line.
     #[arg(long, value_name = "FILE", requires = "cot")]
     pub cot_cert: Option<PathBuf>,
+    /// Serve the command centre's web page (map, sightings, acknowledgement) on this address,
+    /// e.g. 127.0.0.1:8080, or 0.0.0.0:8443 with --http-cert for the whole command centre.
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<std::net::SocketAddr>,
+    /// PEM certificate chain for HTTPS (with --http-key).
+    #[arg(long, value_name = "FILE", requires_all = ["http", "http_key"])]
+    pub http_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS (with --http-cert).
+    #[arg(long, value_name = "FILE", requires_all = ["http", "http_cert"])]
+    pub http_key: Option<PathBuf>,
+    /// The page's dispatcher accounts (default: DATA_DIR/dispatch-accounts.db).
+    #[arg(long, value_name = "FILE", requires = "http")]
+    pub accounts: Option<PathBuf>,
+    /// The page's base map: osm, an http(s) URL template with {z}/{x}/{y}, an offline
+    /// .mbtiles or .pmtiles pack, or none. Downloads are cached as the console caches them.
+    #[arg(long, value_name = "SOURCE", default_value = "osm", requires = "http")]
+    pub tiles: String,
+    /// Key areas to draw on the page (GeoJSON, as `kestrel plan areas export` writes); default:
+    /// the key areas in DATA_DIR, if any.
+    #[arg(long, value_name = "FILE", requires = "http")]
+    pub areas: Option<PathBuf>,
 }
 
 /// Arguments of `kestrel dispatch list`.
@@ -78,8 +139,9 @@ fn db_path(db: &Option<PathBuf>, ctx: &Context) -> PathBuf {
 /// Runs `kestrel dispatch`.
 pub async fn run(args: DispatchArgs, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
-        DispatchCmd::Serve(a) => serve(a, ctx).await,
+        DispatchCmd::Serve(a) => serve(*a, ctx).await,
         DispatchCmd::List(a) => list(a, ctx),
+        DispatchCmd::User(a) => user(a, ctx),
     }
 }
 
@@ -122,10 +184,33 @@ async fn serve(a: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         "dispatch '{}': storing sightings in {}{}",
         a.name,
         path.display(),
-        a.cot.map(|t| format!(", CoT to {t}")).unwrap_or_default()
+        a.cot
+            .as_ref()
+            .map(|t| format!(", CoT to {t}"))
+            .unwrap_or_default()
     );
-    let handle = receiver::start(store, config);
+    let web_config = match a.http {
+        Some(addr) => Some(web_config(&a, addr, ctx)?),
+        None => None,
+    };
+    let feed = WebFeed::new(store.fleet()?);
+    if web_config.is_some() {
+        config.outputs.push(Box::new(SharedFeed(feed.clone())));
+    }
+    let handle = receiver::start(store.clone(), config);
+    let page = match web_config {
+        Some(wc) => {
+            let page = web::start(wc, store, feed, handle.ack_publisher()).await?;
+            log::info!("dispatch: the command centre's page is at {}", page.url());
+            println!("command centre page: {}", page.url());
+            Some(page)
+        }
+        None => None,
+    };
     super::wait_for_shutdown().await;
+    if let Some(page) = page {
+        page.stop().await;
+    }
     let status = handle.status().borrow().clone();
     handle.stop().await;
     log::info!(
@@ -136,6 +221,121 @@ async fn serve(a: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         status.rejected
     );
     Ok(())
+}
+
+fn accounts_path(accounts: &Option<PathBuf>, ctx: &Context) -> PathBuf {
+    accounts
+        .clone()
+        .unwrap_or_else(|| ctx.data_dir.join(ACCOUNTS_FILE))
+}
+
+/// Reads everything the page needs now, so a bad file is an error at start.
+fn web_config(
+    a: &ServeArgs,
+    addr: std::net::SocketAddr,
+    ctx: &Context,
+) -> anyhow::Result<WebConfig> {
+    let accounts = AccountStore::new(&accounts_path(&a.accounts, ctx));
+    let held = accounts.list()?;
+    if held.is_empty() {
+        log::warn!(
+            "dispatch: no dispatcher accounts in {}; add one with `kestrel dispatch user add NAME --role dispatcher`",
+            accounts.path().display()
+        );
+    }
+    let source =
+        TileSourceConfig::from_user(&a.tiles).map_err(|e| anyhow::anyhow!("--tiles: {e}"))?;
+    let attribution = match &source {
+        TileSourceConfig::OpenStreetMap => "© OpenStreetMap contributors".to_string(),
+        other => other.label(),
+    };
+    let tiles = (source != TileSourceConfig::Grid)
+        .then(|| TileBytes::new(&source, Some(crate::paths::cache_dir().join("tiles"))));
+    let areas = match &a.areas {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read key areas {}: {e}", path.display()))?;
+            let list = area_geojson::parse(&text)
+                .map_err(|e| anyhow::anyhow!("key areas {}: {e}", path.display()))?;
+            area_geojson::write(&list)
+        }
+        None => match AreaStore::open_to_read_in(&ctx.data_dir).and_then(|s| s.list()) {
+            Ok(list) => area_geojson::write(&list),
+            Err(_) => area_geojson::write(&[]),
+        },
+    };
+    Ok(WebConfig {
+        addr,
+        tls: a.http_cert.clone().zip(a.http_key.clone()),
+        accounts,
+        tiles,
+        attribution,
+        areas_geojson: areas,
+        dispatch_name: a.name.clone(),
+    })
+}
+
+fn user(a: UserArgs, ctx: &Context) -> anyhow::Result<()> {
+    let store = AccountStore::new(&accounts_path(&a.accounts, ctx));
+    match a.action {
+        UserAction::Add { name, role } => {
+            let password = read_password(&name)?;
+            let account = store.add(&name, role, &password)?;
+            println!(
+                "added {} ({}) to {}",
+                account.name,
+                account.role,
+                store.path().display()
+            );
+        }
+        UserAction::List => {
+            let list = store.list()?;
+            if ctx.json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                println!("{:<24} {:<11} ADDED", "NAME", "ROLE");
+                for acc in &list {
+                    println!("{:<24} {:<11} {}", acc.name, acc.role, acc.created_at);
+                }
+                println!("{} accounts", list.len());
+            }
+        }
+        UserAction::Remove { name } => {
+            store.remove(&name)?;
+            println!("removed {name}; a running dispatch ends its sessions at their next change");
+        }
+    }
+    Ok(())
+}
+
+/// Environment variable a script may give a new account's password in.
+pub const ENV_DISPATCH_PASSWORD: &str = "KESTREL_DISPATCH_PASSWORD";
+
+fn read_password(name: &str) -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if let Some(p) = std::env::var_os(ENV_DISPATCH_PASSWORD).filter(|v| !v.is_empty()) {
+        return p
+            .into_string()
+            .map_err(|_| anyhow::anyhow!("{ENV_DISPATCH_PASSWORD} is not valid UTF-8"));
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        let p = line.trim_end_matches(['\r', '\n']).to_string();
+        if p.is_empty() {
+            anyhow::bail!(
+                "no password on standard input (one line) nor in {ENV_DISPATCH_PASSWORD}"
+            );
+        }
+        return Ok(p);
+    }
+    let first = super::terminal::read_hidden(&format!("password for {name}: "))?;
+    let second = super::terminal::read_hidden("again: ")?;
+    if first != second {
+        anyhow::bail!("the two passwords differ; nothing was added");
+    }
+    Ok(first)
 }
 
 fn list(a: ListArgs, ctx: &Context) -> anyhow::Result<()> {

@@ -24,6 +24,7 @@ pub mod signing;
 pub mod status;
 pub mod storage;
 pub mod sync;
+pub mod terminal;
 pub mod terrain;
 pub mod tiles;
 pub mod tlog;

@@ -280,6 +280,9 @@ pub fn table(records: &[SightingRecord]) -> String {
         if r.corrected_by.is_some() {
             note = format!("[corrected] {note}");
         }
+        if let Some(d) = &r.dispatcher_ack {
+            note = format!("[seen by dispatcher {}] {note}", d.by);
+        }
         out.push_str(&format!(
             "{:<36}  {:<24} {:<16} {:<6} {:>11.6} {:>11.6} {:<12} {}\n",
             s.id,

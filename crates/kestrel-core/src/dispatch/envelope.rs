@@ -61,6 +61,21 @@ pub struct AckMessage {
     pub sent_at: Timestamp,
     /// What was stored.
     pub acks: Vec<Ack>,
+    /// Sightings a dispatcher has acknowledged in the command centre's page: seen by a person,
+    /// not only stored. Absent in messages from older dispatch servers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dispatcher: Vec<DispatcherAck>,
+}
+
+/// A dispatcher's acknowledgement of one sighting, dispatch → console.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DispatcherAck {
+    /// The sighting.
+    pub id: Uuid,
+    /// The dispatcher's account name.
+    pub by: String,
+    /// When they acknowledged it (dispatch's clock).
+    pub at: Timestamp,
 }
 
 /// One aircraft on a console's fleet report.
@@ -324,6 +339,15 @@ impl AckMessage {
             console: console.to_string(),
             sent_at: Timestamp::now(),
             acks,
+            dispatcher: Vec::new(),
+        }
+    }
+
+    /// Dispatcher acknowledgements for `console`.
+    pub fn from_dispatchers(console: &str, dispatcher: Vec<DispatcherAck>) -> Self {
+        Self {
+            dispatcher,
+            ..Self::new(console, Vec::new())
         }
     }
 
@@ -338,17 +362,34 @@ impl AckMessage {
         check_header(payload, KIND)?;
         let msg: Self = serde_json::from_slice(payload).map_err(malformed(KIND))?;
         check_console(topic_console, &msg.console)?;
-        if msg.acks.is_empty() || msg.acks.len() > MAX_ACKS {
+        let n = msg.acks.len() + msg.dispatcher.len();
+        if n == 0 || msg.acks.len() > MAX_ACKS || msg.dispatcher.len() > MAX_ACKS {
             return Err(EnvelopeError::Invalid {
                 kind: KIND,
-                reason: format!(
-                    "{} acknowledgements (expected 1 to {MAX_ACKS})",
-                    msg.acks.len()
-                ),
+                reason: format!("{n} acknowledgements (expected 1 to {MAX_ACKS} of each kind)"),
+            });
+        }
+        if let Some(bad) = msg
+            .dispatcher
+            .iter()
+            .find(|d| !valid_dispatcher_name(&d.by))
+        {
+            return Err(EnvelopeError::Invalid {
+                kind: KIND,
+                reason: format!("'{}' is not a dispatcher name", bad.by),
             });
         }
         Ok(msg)
     }
+}
+
+/// Whether `name` can be a dispatcher's account name: 1 to 64 letters (any script), digits,
+/// '.', '-' or '_'. The console shows it as sent, so nothing else gets through.
+pub fn valid_dispatcher_name(name: &str) -> bool {
+    (1..=64).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
 }
 
 impl FleetMessage {
@@ -503,6 +544,27 @@ mod tests {
         assert_eq!(AckMessage::decode("c1", &ack.encode()).unwrap(), ack);
         let empty = AckMessage::new("c1", vec![]);
         assert!(AckMessage::decode("c1", &empty.encode()).is_err());
+        let by_person = AckMessage::from_dispatchers(
+            "c1",
+            vec![DispatcherAck {
+                id: Uuid::now_v7(),
+                by: "王伟".into(),
+                at: Timestamp(1_700_000_000_000),
+            }],
+        );
+        assert_eq!(
+            AckMessage::decode("c1", &by_person.encode()).unwrap(),
+            by_person
+        );
+        let mut forged = by_person.clone();
+        forged.dispatcher[0].by = "<script>".into();
+        assert!(AckMessage::decode("c1", &forged.encode())
+            .unwrap_err()
+            .to_string()
+            .contains("not a dispatcher name"));
+        // An ack from an older dispatch (no "dispatcher" field) still reads.
+        let old = br#"{"v":1,"kind":"ack","console":"c1","sent_at":"2026-01-01T00:00:00.000Z","acks":[{"id":"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","revision":0}]}"#;
+        assert!(AckMessage::decode("c1", old).unwrap().dispatcher.is_empty());
         let fleet = FleetMessage::new(
             "c1",
             vec![FleetAircraft {

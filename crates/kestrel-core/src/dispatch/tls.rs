@@ -97,6 +97,29 @@ pub fn client_config(
     }
 }
 
+/// A TLS server configuration (aws-lc-rs, TLS 1.2 and 1.3) for the command centre's web page:
+/// the certificate chain in `cert_file` and its private key in `key_file`. Reads both now, so a
+/// wrong file shows up at start, not at the first browser.
+pub fn server_config(cert_file: &Path, key_file: &Path) -> Result<rustls::ServerConfig, String> {
+    let certs = read_certs(cert_file, "certificate file")?;
+    let key = read_key(key_file)?;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| {
+            format!(
+                "certificate {} does not go with private key {}: {e}",
+                cert_file.display(),
+                key_file.display()
+            )
+        })?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
 /// A TLS failure in words a user can act on (certificate not trusted, expired, wrong host name,
 /// client certificate refused), or the error as it is.
 pub fn describe(e: &std::io::Error) -> String {

@@ -25,7 +25,10 @@ pub use model::{
     AircraftRef, Category, LocatedBy, NewSighting, Position, Priority, Sighting, SightingEdit,
     SightingError, SnapshotData, SnapshotInfo,
 };
-pub use store::{DeliveryState, QueueCounts, SightingRecord, SightingStore, StoreError};
+pub use store::{
+    DeliveryState, DispatcherAcknowledgement, QueueCounts, SightingRecord, SightingStore,
+    StoreError,
+};
 pub use timestamp::Timestamp;
 
 use crate::fleet::Aircraft;

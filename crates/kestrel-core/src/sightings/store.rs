@@ -65,13 +65,24 @@ CREATE TABLE IF NOT EXISTS sightings(
 );
 CREATE INDEX IF NOT EXISTS sightings_by_state ON sightings(state, seq);
 CREATE INDEX IF NOT EXISTS sightings_by_corrects ON sightings(corrects);
+CREATE TABLE IF NOT EXISTS dispatcher_acks(
+    id TEXT PRIMARY KEY,
+    by_name TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    received_ms INTEGER NOT NULL
+);
 ";
 
 const COLUMNS: &str = "s.seq, s.id, s.revision, s.time_ms, s.aircraft_sysid, s.aircraft_callsign,
     s.sortie, s.crew, s.lat, s.lon, s.alt_m, s.accuracy_m, s.located_by, s.category, s.priority,
     s.note, s.snapshot_name, s.snapshot_sha256, s.snapshot_bytes, s.corrects, s.state, s.saved_ms,
     s.delivered_ms, s.acknowledged_ms,
-    (SELECT c.id FROM sightings c WHERE c.corrects = s.id ORDER BY c.seq DESC LIMIT 1)";
+    (SELECT c.id FROM sightings c WHERE c.corrects = s.id ORDER BY c.seq DESC LIMIT 1),
+    (SELECT d.by_name FROM dispatcher_acks d WHERE d.id = s.id),
+    (SELECT d.at_ms FROM dispatcher_acks d WHERE d.id = s.id)";
+
+/// The index of `s.snapshot_jpeg` when a query selects it right after [`COLUMNS`].
+const JPEG_AFTER_COLUMNS: usize = 27;
 
 /// Where a sighting is on its way to dispatch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -140,6 +151,18 @@ pub struct SightingRecord {
     pub acknowledged_at: Option<Timestamp>,
     /// The newest sighting that corrects this one, if any.
     pub corrected_by: Option<Uuid>,
+    /// A dispatcher who acknowledged it in the command centre's page: a person has seen it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatcher_ack: Option<DispatcherAcknowledgement>,
+}
+
+/// Who at the command centre acknowledged a sighting, and when.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DispatcherAcknowledgement {
+    /// The dispatcher's account name.
+    pub by: String,
+    /// When (dispatch's clock).
+    pub at: Timestamp,
 }
 
 /// How many sightings are in each state.
@@ -589,7 +612,7 @@ impl SightingStore {
                 out.push(Outbound {
                     seq: rec.seq,
                     sighting: rec.sighting,
-                    jpeg: r.get(25)?,
+                    jpeg: r.get(JPEG_AFTER_COLUMNS)?,
                 });
             }
             let more = out.len() == limit;
@@ -605,7 +628,7 @@ impl SightingStore {
             ))?;
             let row = stmt
                 .query_row([id.to_string()], |r| {
-                    Ok(record(r).map(|rec| (rec, r.get::<_, Option<Vec<u8>>>(25))))
+                    Ok(record(r).map(|rec| (rec, r.get::<_, Option<Vec<u8>>>(JPEG_AFTER_COLUMNS))))
                 })
                 .optional()?;
             match row {
@@ -679,6 +702,38 @@ impl SightingStore {
             )?;
             for (id, rev) in items {
                 n += update.execute(params![id.to_string(), rev, now])?;
+            }
+            Ok(n)
+        })
+        .await
+    }
+
+    /// Records dispatchers' acknowledgements (id, dispatcher, when) in one transaction; the
+    /// first one of a sighting stands. A sighting a dispatcher has seen is stored at dispatch,
+    /// so it counts as acknowledged even if dispatch's own ack was lost. Returns how many were
+    /// new.
+    pub async fn record_dispatcher_acks(
+        &self,
+        items: Vec<(Uuid, String, Timestamp)>,
+    ) -> Result<usize, StoreError> {
+        self.run(move |c| {
+            let now = Timestamp::now().millis();
+            let mut n = 0;
+            let mut insert = c.prepare_cached(
+                "INSERT INTO dispatcher_acks(id, by_name, at_ms, received_ms)
+                 SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM sightings WHERE id = ?1)
+                 ON CONFLICT(id) DO NOTHING",
+            )?;
+            let mut settle = c.prepare_cached(
+                "UPDATE sightings SET state = 'acknowledged',
+                    acknowledged_ms = COALESCE(acknowledged_ms, ?2),
+                    delivered_ms = COALESCE(delivered_ms, ?2)
+                 WHERE id = ?1 AND state = 'delivered'",
+            )?;
+            for (id, by, at) in items {
+                let id = id.to_string();
+                n += insert.execute(params![id, by, at.millis(), now])?;
+                settle.execute(params![id, now])?;
             }
             Ok(n)
         })
@@ -812,6 +867,16 @@ fn record(r: &Row<'_>) -> Result<SightingRecord, StoreError> {
             .get::<_, Option<String>>(24)?
             .map(|s| parse_uuid(&s))
             .transpose()?,
+        dispatcher_ack: match (
+            r.get::<_, Option<String>>(25)?,
+            r.get::<_, Option<i64>>(26)?,
+        ) {
+            (Some(by), Some(at)) => Some(DispatcherAcknowledgement {
+                by,
+                at: Timestamp(at),
+            }),
+            _ => None,
+        },
     })
 }
 

@@ -13,7 +13,7 @@ pub mod service;
 pub mod source;
 
 pub use book::{TileBook, Want};
-pub use service::{TileClient, TileResult, TileService, TileStatus};
+pub use service::{TileBytes, TileClient, TileResult, TileService, TileStatus};
 pub use source::{TileSourceConfig, XyzTemplate};
 
 /// One tile of the Web Mercator pyramid (XYZ numbering: y grows southwards).

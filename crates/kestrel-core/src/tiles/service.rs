@@ -287,6 +287,20 @@ async fn fetch(
     key: TileKey,
     status: &TileStatus,
 ) -> Result<RgbaTile, TileError> {
+    let (bytes, checked) = fetch_bytes(backend, key, status).await?;
+    match checked {
+        Some(tile) => Ok(tile),
+        None => decode_off_thread(bytes).await,
+    }
+}
+
+/// Gets a tile's encoded bytes (PNG, JPEG, WebP…) from the backend; for downloads also the
+/// decoded pixels, since a download is decoded once to check it before it is cached.
+async fn fetch_bytes(
+    backend: &Backend,
+    key: TileKey,
+    status: &TileStatus,
+) -> Result<(Vec<u8>, Option<RgbaTile>), TileError> {
     match backend {
         Backend::Grid => Err(TileError::Missing),
         Backend::MbTiles(pack) => {
@@ -299,16 +313,15 @@ async fn fetch(
             })
             .await
             .map_err(|e| TileError::Pack(e.to_string()))??;
-            let tile = decode_off_thread(bytes).await?;
             status.on_ok(false);
-            Ok(tile)
+            Ok((bytes, None))
         }
         Backend::PmTiles(cell, path) => {
             let pack = cell.get_or_init(|| PmTilesPack::open(path)).await;
             let pack = pack.as_ref().map_err(|e| e.clone())?;
-            let tile = decode_off_thread(pack.get(key).await?).await?;
+            let bytes = pack.get(key).await?;
             status.on_ok(false);
-            Ok(tile)
+            Ok((bytes, None))
         }
         Backend::Http {
             template,
@@ -327,10 +340,8 @@ async fn fetch(
             };
             if let Some(hit) = &cached {
                 if !hit.stale {
-                    if let Ok(tile) = decode_off_thread(hit.bytes.clone()).await {
-                        status.on_ok(false);
-                        return Ok(tile);
-                    }
+                    status.on_ok(false);
+                    return Ok((hit.bytes.clone(), None));
                 }
             }
             match download(client, &template.url(key)).await {
@@ -338,22 +349,72 @@ async fn fetch(
                     let tile = decode_off_thread(bytes.clone()).await?;
                     if let Some(c) = cache {
                         let c = c.clone();
+                        let keep = bytes.clone();
                         // Only tiles that decode are worth keeping.
-                        let _ = tokio::task::spawn_blocking(move || c.put(key, &bytes)).await;
+                        let _ = tokio::task::spawn_blocking(move || c.put(key, &keep)).await;
                     }
                     status.on_ok(true);
-                    Ok(tile)
+                    Ok((bytes, Some(tile)))
                 }
                 Err(e) => match cached {
                     // A stale tile beats no tile.
                     Some(hit) => {
                         status.on_error(&e);
-                        decode_off_thread(hit.bytes).await
+                        Ok((hit.bytes, None))
                     }
                     None => Err(e),
                 },
             }
         }
+    }
+}
+
+/// Encoded tiles on request, for servers that hand tiles on rather than draw them (the
+/// command centre's web map): the same sources, disk cache and offline packs as the console's
+/// [`TileService`], without decoding what is not downloaded.
+#[derive(Clone)]
+pub struct TileBytes {
+    backend: Arc<Backend>,
+    permits: Arc<Semaphore>,
+    status: Arc<TileStatus>,
+}
+
+impl TileBytes {
+    /// Tiles from `source`, caching downloads under `cache_root` (one folder per source).
+    pub fn new(source: &TileSourceConfig, cache_root: Option<PathBuf>) -> Self {
+        let status = Arc::new(TileStatus::new());
+        let (backend, parallel) = match make_backend(source, cache_root) {
+            Ok(b) => b,
+            Err(e) => {
+                status.on_error(&e);
+                (Backend::MbTiles(Arc::new(Mutex::new(Err(e)))), 1)
+            }
+        };
+        Self {
+            backend: Arc::new(backend),
+            permits: Arc::new(Semaphore::new(parallel.max(1))),
+            status,
+        }
+    }
+
+    /// One tile's encoded bytes, or why there are none. At most as many fetches run at once as
+    /// the source allows (two for OpenStreetMap); the rest wait their turn.
+    pub async fn get(&self, key: TileKey) -> Result<Vec<u8>, TileError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| TileError::Network("tile fetcher closed".into()))?;
+        let result = fetch_bytes(&self.backend, key, &self.status).await;
+        if let Err(e) = &result {
+            self.status.on_error(e);
+        }
+        result.map(|(bytes, _)| bytes)
+    }
+
+    /// How the source is doing.
+    pub fn status(&self) -> &Arc<TileStatus> {
+        &self.status
     }
 }
 

@@ -4,12 +4,14 @@
 //!
 //! - [`receiver`]: subscribes, stores, acknowledges and follows the live fleet.
 //! - [`store`]: the command centre's database.
-//! - [`output`]: where received sightings and fleet updates go next (TAK today, more later).
+//! - [`output`]: where received sightings and fleet updates go next (TAK, the web page).
+//! - [`web`]: the command centre's page in the browser (`--http`).
 
 pub mod output;
 pub mod receiver;
 pub mod store;
+pub mod web;
 
 pub use output::DispatchOutput;
-pub use receiver::{ReceiverConfig, ReceiverHandle, ReceiverStatus};
+pub use receiver::{AckPublisher, ReceiverConfig, ReceiverHandle, ReceiverStatus};
 pub use store::DispatchStore;

@@ -4,19 +4,22 @@
 //! Messages that are malformed or arrive where they do not belong are rejected: logged, kept in
 //! the database's `rejected` table, and otherwise ignored.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, Event, Packet, QoS};
-use tokio::sync::watch;
+use rumqttc::{AsyncClient, Event, Outgoing, Packet, QoS};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
+use uuid::Uuid;
 
 use super::output::DispatchOutput;
 use super::store::{Batch, DispatchStore, FleetEntry, IncomingSighting, Rejection, StoreOutcome};
 use crate::dispatch::backoff::Backoff;
 use crate::dispatch::broker::{describe, spawn_poller, wait_connack, BrokerConfig};
-use crate::dispatch::envelope::{Ack, AckMessage, FleetMessage, SightingMessage, MAX_ACKS};
+use crate::dispatch::envelope::{
+    Ack, AckMessage, DispatcherAck, FleetMessage, SightingMessage, MAX_ACKS,
+};
 use crate::dispatch::topics::{self, Topic};
 
 /// Largest MQTT packet the receiver reads (the protocol maximum, so an oversized message is
@@ -80,6 +83,7 @@ pub struct ReceiverStatus {
 
 /// Handle to a running receiver.
 pub struct ReceiverHandle {
+    acks: AckPublisher,
     status: watch::Receiver<ReceiverStatus>,
     fleet: watch::Receiver<Arc<Vec<FleetEntry>>>,
     stop: watch::Sender<bool>,
@@ -97,10 +101,29 @@ impl ReceiverHandle {
         self.fleet.clone()
     }
 
+    /// Asks the receiver to publish dispatchers' acknowledgements (for the web page, which
+    /// records them in the store and then calls this).
+    pub fn ack_publisher(&self) -> AckPublisher {
+        self.acks.clone()
+    }
+
     /// Disconnects and waits for the receiver to end.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+    }
+}
+
+/// Wakes the receiver to publish the dispatchers' acknowledgements the store holds unpublished.
+/// Cheap to clone. Nothing is lost if the broker is down: the receiver publishes whatever is
+/// still unpublished each time it connects.
+#[derive(Clone)]
+pub struct AckPublisher(mpsc::UnboundedSender<()>);
+
+impl AckPublisher {
+    /// Publish now (or at the next connection).
+    pub fn poke(&self) {
+        let _ = self.0.send(());
     }
 }
 
@@ -109,7 +132,10 @@ pub fn start(store: DispatchStore, config: ReceiverConfig) -> ReceiverHandle {
     let (status_tx, status) = watch::channel(ReceiverStatus::default());
     let (fleet_tx, fleet) = watch::channel(Arc::new(Vec::new()));
     let (stop, stop_rx) = watch::channel(false);
+    let (ack_tx, ack_rx) = mpsc::unbounded_channel();
     let receiver = Receiver {
+        publishes: Publishes::default(),
+        acks_wanted: ack_rx,
         store,
         config,
         status: status_tx,
@@ -120,6 +146,7 @@ pub fn start(store: DispatchStore, config: ReceiverConfig) -> ReceiverHandle {
     };
     let task = tokio::spawn(receiver.run());
     ReceiverHandle {
+        acks: AckPublisher(ack_tx),
         status,
         fleet,
         stop,
@@ -127,7 +154,51 @@ pub fn start(store: DispatchStore, config: ReceiverConfig) -> ReceiverHandle {
     }
 }
 
+/// This session's publishes, to learn from the broker's PUBACK when dispatchers'
+/// acknowledgements are safe with it: publishes in the order handed to the client (`None` for
+/// storage acks, which the consoles' resends make good), then by packet id once on the wire.
+#[derive(Default)]
+struct Publishes {
+    order: VecDeque<Option<Vec<Uuid>>>,
+    collided: Option<(u16, Option<Vec<Uuid>>)>,
+    inflight: HashMap<u16, Vec<Uuid>>,
+    /// Dispatcher acknowledgements handed to the client and not yet confirmed.
+    pending: HashSet<Uuid>,
+    /// Confirmed by the broker, not yet recorded.
+    confirmed: Vec<Uuid>,
+}
+
+impl Publishes {
+    /// The client put a publish on the wire with `pkid`.
+    fn sent(&mut self, pkid: u16) {
+        let tag = match self.collided.take() {
+            Some((p, tag)) if p == pkid => Some(tag),
+            other => {
+                self.collided = other;
+                self.order.pop_front()
+            }
+        };
+        if let Some(Some(ids)) = tag {
+            if pkid != 0 {
+                self.inflight.insert(pkid, ids);
+            }
+        }
+    }
+
+    /// The broker confirmed `pkid`.
+    fn confirm(&mut self, pkid: u16) {
+        if let Some(ids) = self.inflight.remove(&pkid) {
+            for id in &ids {
+                self.pending.remove(id);
+            }
+            self.confirmed.extend(ids);
+        }
+    }
+}
+
 struct Receiver {
+    publishes: Publishes,
+    acks_wanted: mpsc::UnboundedReceiver<()>,
     store: DispatchStore,
     config: ReceiverConfig,
     status: watch::Sender<ReceiverStatus>,
@@ -173,6 +244,8 @@ impl Receiver {
             MAX_INCOMING_PACKET,
             crate::dispatch::broker::MAX_PACKET_BYTES,
         );
+        // Whatever was in flight in an earlier session is lost with it: send it again.
+        self.publishes = Publishes::default();
         let (client, mut eventloop) = AsyncClient::new(opts, 1024);
         eventloop.set_network_options(crate::dispatch::broker::network_options());
         let (mut events, _poller) = spawn_poller(eventloop);
@@ -192,9 +265,15 @@ impl Receiver {
             s.connected = true;
             s.last_error = None;
         });
+        self.publish_dispatcher_acks(&client).await?;
         loop {
             let first = tokio::select! {
                 ev = events.recv() => ev,
+                Some(()) = self.acks_wanted.recv() => {
+                    while self.acks_wanted.try_recv().is_ok() {}
+                    self.publish_dispatcher_acks(&client).await?;
+                    continue;
+                }
                 _ = self.stop.changed() => {
                     let _ = client.disconnect().await;
                     return Ok(());
@@ -213,7 +292,57 @@ impl Receiver {
             if !batch.is_empty() {
                 self.apply(batch, &client).await?;
             }
+            if !self.publishes.confirmed.is_empty() {
+                let done = std::mem::take(&mut self.publishes.confirmed);
+                self.store
+                    .mark_acks_published(done)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
         }
+    }
+
+    /// Publishes every dispatcher acknowledgement not yet handed to the broker, then marks them
+    /// handed over.
+    async fn publish_dispatcher_acks(&mut self, client: &AsyncClient) -> Result<(), String> {
+        let pending = self
+            .store
+            .unpublished_acks()
+            .map_err(|e| format!("cannot read dispatchers' acknowledgements: {e}"))?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut by_console: HashMap<String, Vec<DispatcherAck>> = HashMap::new();
+        for p in pending {
+            if !self.publishes.pending.contains(&p.ack.id) {
+                by_console.entry(p.console).or_default().push(p.ack);
+            }
+        }
+        let mut published = 0;
+        for (console, list) in by_console {
+            for chunk in list.chunks(MAX_ACKS) {
+                let msg = AckMessage::from_dispatchers(&console, chunk.to_vec());
+                client
+                    .publish(
+                        topics::acks(&console),
+                        QoS::AtLeastOnce,
+                        false,
+                        msg.encode(),
+                    )
+                    .await
+                    .map_err(|e| format!("cannot publish dispatchers' acknowledgements: {e}"))?;
+                let ids: Vec<Uuid> = chunk.iter().map(|a| a.id).collect();
+                self.publishes.pending.extend(ids.iter().copied());
+                published += ids.len();
+                self.publishes.order.push_back(Some(ids));
+            }
+        }
+        if published > 0 {
+            log::info!(
+                "dispatch: sending {published} dispatcher acknowledgement(s) to the consoles"
+            );
+        }
+        Ok(())
     }
 
     fn reject(&self, batch: &mut Batch, topic: &str, reason: String, payload: &[u8]) {
@@ -237,6 +366,20 @@ impl Receiver {
         let url = &self.config.broker.url;
         let p = match ev {
             Some(Ok(Event::Incoming(Packet::Publish(p)))) => p,
+            Some(Ok(Event::Outgoing(Outgoing::Publish(pkid)))) => {
+                self.publishes.sent(pkid);
+                return Ok(());
+            }
+            Some(Ok(Event::Outgoing(Outgoing::AwaitAck(pkid)))) => {
+                if let Some(tag) = self.publishes.order.pop_front() {
+                    self.publishes.collided = Some((pkid, tag));
+                }
+                return Ok(());
+            }
+            Some(Ok(Event::Incoming(Packet::PubAck(ack)))) => {
+                self.publishes.confirm(ack.pkid);
+                return Ok(());
+            }
             Some(Ok(Event::Incoming(Packet::Disconnect))) => {
                 return Err(format!("{url} closed the connection"))
             }
@@ -336,6 +479,7 @@ impl Receiver {
                     )
                     .await
                     .map_err(|e| format!("cannot publish acknowledgements: {e}"))?;
+                self.publishes.order.push_back(None);
                 sent += chunk.len() as u64;
             }
         }

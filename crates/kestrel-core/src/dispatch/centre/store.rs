@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use crate::db::{DbError, DbFailure, FileSpec, WriterReader};
-use crate::dispatch::envelope::FleetAircraft;
+use crate::dispatch::envelope::{DispatcherAck, FleetAircraft};
 use crate::sightings::model::{
     AircraftRef, Category, LocatedBy, Position, Priority, Sighting, SnapshotInfo,
 };
@@ -70,6 +70,12 @@ CREATE TABLE IF NOT EXISTS fleet(
     sent_ms INTEGER NOT NULL,
     PRIMARY KEY (console, sysid)
 );
+CREATE TABLE IF NOT EXISTS dispatcher_acks(
+    id TEXT PRIMARY KEY REFERENCES sightings(id),
+    by_name TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    published_ms INTEGER
+);
 CREATE TABLE IF NOT EXISTS rejected(
     n INTEGER PRIMARY KEY AUTOINCREMENT,
     at_ms INTEGER NOT NULL,
@@ -82,7 +88,9 @@ CREATE TABLE IF NOT EXISTS rejected(
 
 const COLUMNS: &str = "id, console, console_seq, revision, time_ms, aircraft_sysid,
     aircraft_callsign, sortie, crew, lat, lon, alt_m, accuracy_m, located_by, category, priority,
-    note, snapshot_name, snapshot_sha256, snapshot_bytes, corrects, received_ms, updated_ms, copies";
+    note, snapshot_name, snapshot_sha256, snapshot_bytes, corrects, received_ms, updated_ms, copies,
+    (SELECT a.by_name FROM dispatcher_acks a WHERE a.id = sightings.id),
+    (SELECT a.at_ms FROM dispatcher_acks a WHERE a.id = sightings.id)";
 
 /// A sighting as dispatch holds it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -100,6 +108,26 @@ pub struct DispatchedSighting {
     pub updated_at: Timestamp,
     /// How many copies arrived (resends after lost acknowledgements raise it; it is stored once).
     pub copies: u64,
+    /// The dispatcher who acknowledged it in the command centre's page, and when.
+    pub ack: Option<DispatcherAckInfo>,
+}
+
+/// A dispatcher's acknowledgement as dispatch holds it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DispatcherAckInfo {
+    /// The dispatcher's account name.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A dispatcher's acknowledgement still to be published to its console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnpublishedAck {
+    /// The console the sighting came from.
+    pub console: String,
+    /// What to send.
+    pub ack: DispatcherAck,
 }
 
 /// The last known state of one aircraft of one console.
@@ -292,6 +320,125 @@ impl DispatchStore {
                 None => Ok(None),
             }
         })
+    }
+
+    /// The newest `limit` sightings, newest first (for the command centre's page).
+    pub fn recent(&self, limit: usize) -> Result<Vec<DispatchedSighting>, DispatchStoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM sightings ORDER BY n DESC LIMIT ?1"
+            ))?;
+            let rows =
+                stmt.query_map([limit.min(i64::MAX as usize) as i64], |r| Ok(dispatched(r)))?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(row??);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Records that dispatcher `by` acknowledged sighting `id`. The first acknowledgement
+    /// stands: acknowledging again returns the one held. `None` when dispatch holds no such
+    /// sighting.
+    pub async fn acknowledge(
+        &self,
+        id: Uuid,
+        by: &str,
+    ) -> Result<Option<(DispatchedSighting, UnpublishedAck)>, DispatchStoreError> {
+        let by = by.to_string();
+        let now = Timestamp::now().millis();
+        let console: Option<String> = self
+            .db
+            .write(move |c| {
+                let id = id.to_string();
+                let console: Option<String> = c
+                    .query_row("SELECT console FROM sightings WHERE id = ?1", [&id], |r| {
+                        r.get(0)
+                    })
+                    .optional()?;
+                if console.is_some() {
+                    c.execute(
+                        "INSERT INTO dispatcher_acks(id, by_name, at_ms) VALUES (?1, ?2, ?3)
+                         ON CONFLICT(id) DO NOTHING",
+                        params![id, by, now],
+                    )?;
+                }
+                Ok::<_, DispatchStoreError>(console)
+            })
+            .await?;
+        let Some(console) = console else {
+            return Ok(None);
+        };
+        let Some(held) = self.get(id)? else {
+            return Ok(None);
+        };
+        let Some(info) = held.ack.clone() else {
+            return Err(DispatchStoreError::Corrupt(format!(
+                "the acknowledgement of {id} was written but cannot be read back"
+            )));
+        };
+        Ok(Some((
+            held,
+            UnpublishedAck {
+                console,
+                ack: DispatcherAck {
+                    id,
+                    by: info.by,
+                    at: info.at,
+                },
+            },
+        )))
+    }
+
+    /// Dispatchers' acknowledgements not yet handed to the broker, oldest first: the receiver
+    /// sends them when it (re)connects, so one made while the broker was down still arrives.
+    pub fn unpublished_acks(&self) -> Result<Vec<UnpublishedAck>, DispatchStoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT s.console, a.id, a.by_name, a.at_ms FROM dispatcher_acks a
+                 JOIN sightings s ON s.id = a.id WHERE a.published_ms IS NULL ORDER BY a.at_ms",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (console, id, by, at) = row?;
+                out.push(UnpublishedAck {
+                    console,
+                    ack: DispatcherAck {
+                        id: Uuid::parse_str(&id).map_err(|e| {
+                            DispatchStoreError::Corrupt(format!("acknowledged id {id}: {e}"))
+                        })?,
+                        by,
+                        at: Timestamp(at),
+                    },
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Marks dispatchers' acknowledgements as handed to the broker (QoS 1: from there the
+    /// broker keeps them for the console until it comes back).
+    pub async fn mark_acks_published(&self, ids: Vec<Uuid>) -> Result<(), DispatchStoreError> {
+        let now = Timestamp::now().millis();
+        self.db
+            .write(move |c| {
+                let mut stmt =
+                    c.prepare_cached("UPDATE dispatcher_acks SET published_ms = ?2 WHERE id = ?1")?;
+                for id in ids {
+                    stmt.execute(params![id.to_string(), now])?;
+                }
+                Ok::<_, DispatchStoreError>(())
+            })
+            .await
     }
 
     /// The snapshot JPEG of a sighting.
@@ -529,6 +676,16 @@ fn dispatched(r: &Row<'_>) -> Result<DispatchedSighting, DispatchStoreError> {
         received_at: Timestamp(r.get(21)?),
         updated_at: Timestamp(r.get(22)?),
         copies: r.get::<_, i64>(23)?.max(0) as u64,
+        ack: match (
+            r.get::<_, Option<String>>(24)?,
+            r.get::<_, Option<i64>>(25)?,
+        ) {
+            (Some(by), Some(at)) => Some(DispatcherAckInfo {
+                by,
+                at: Timestamp(at),
+            }),
+            _ => None,
+        },
     })
 }
 

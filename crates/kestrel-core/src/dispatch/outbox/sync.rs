@@ -23,7 +23,7 @@ use super::fleet::FleetSource;
 use crate::db::{DbError, FileLock};
 use crate::dispatch::backoff::Backoff;
 use crate::dispatch::broker::{describe, spawn_poller, wait_connack, BrokerConfig};
-use crate::dispatch::envelope::{AckMessage, FleetMessage, SightingMessage};
+use crate::dispatch::envelope::{AckMessage, DispatcherAck, FleetMessage, SightingMessage};
 use crate::dispatch::topics::{self, Topic};
 use crate::sightings::store::{DeliveryState, QueueCounts, SightingStore, StoreError};
 use crate::sightings::timestamp::Timestamp;
@@ -248,6 +248,8 @@ struct Session {
     delivered: Vec<(Uuid, u32)>,
     /// Acknowledged sightings not yet recorded.
     acked: Vec<(Uuid, u32)>,
+    /// Dispatchers' acknowledgements not yet recorded.
+    dispatcher_acked: Vec<DispatcherAck>,
     /// Snapshot bytes published and not yet confirmed.
     bytes_in_flight: usize,
 }
@@ -443,6 +445,13 @@ impl Worker {
                     sess.more = true;
                 }
             }
+            if !sess.dispatcher_acked.is_empty() {
+                let seen = std::mem::take(&mut sess.dispatcher_acked)
+                    .into_iter()
+                    .map(|d| (d.id, d.by, d.at))
+                    .collect();
+                self.store.record_dispatcher_acks(seen).await?;
+            }
             if !sess.acked.is_empty() {
                 let acked = std::mem::take(&mut sess.acked);
                 let n = self.store.mark_acknowledged(acked).await?;
@@ -516,6 +525,7 @@ impl Worker {
                                 self.awaiting_ack.remove(&a.id);
                                 sess.acked.push((a.id, a.revision));
                             }
+                            sess.dispatcher_acked.extend(msg.dispatcher);
                         }
                         Err(e) => self.reject(&p.topic, e.to_string()),
                     }

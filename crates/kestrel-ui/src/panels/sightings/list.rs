@@ -144,11 +144,11 @@ impl SightingsPanel {
                                 None => tr.s(S::FromMap).to_string(),
                             });
                             ui.label(RichText::new(position_text(tr, units, r)).monospace());
-                            ui.label(
-                                RichText::new(state_name(tr, r.state))
-                                    .color(state_colour(r.state))
-                                    .strong(),
-                            );
+                            let state = match &r.dispatcher_ack {
+                                Some(d) => tr.f(S::AckedByDispatcherFmt, &[&d.by]),
+                                None => state_name(tr, r.state).to_string(),
+                            };
+                            ui.label(RichText::new(state).color(state_colour(r.state)).strong());
                             let mut note: String = s.note.chars().take(40).collect();
                             if let Some(c) = s.corrects {
                                 note =

@@ -39,6 +39,7 @@ crate::i18n::strings! {
     StateQueued => ("queued", "待发送"),
     StateDelivered => ("delivered", "已送达"),
     StateAcknowledged => ("acknowledged", "已确认"),
+    AckedByDispatcherFmt => ("acknowledged by dispatcher {0}", "调度员 {0} 已确认"),
     ColCategory => ("Category", "类别"),
     ColAircraft => ("Aircraft", "飞机"),
     ColPosition => ("Position", "位置"),

@@ -1,0 +1,427 @@
+//! The command centre's page in a real browser: `kestrel dispatch serve --http` (the real
+//! binary) on a real Mosquitto, two consoles flying the simulator over loopback MAVLink and
+//! syncing through the broker, and Debian's headless Chromium driven over WebDriver. The
+//! dispatcher logs in, sees every aircraft move, sees a sighting with its picture arrive, and
+//! acknowledges it: the console then holds "acknowledged by dispatcher NAME". A console that
+//! stops is shown quiet at its last position. The second test checks the page's locks without a
+//! browser: logins, the brake on guessing, CSRF, viewers, cookies and headers.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use common::browser::Browser;
+use common::cli::KESTREL;
+use common::http::{self, Reply};
+use common::mqtt::{free_port, Mosquitto};
+use common::sim::{udp_fleet, wait_fleet};
+use kestrel::dispatch::broker::BrokerConfig;
+use kestrel::dispatch::outbox::fleet::station_source;
+use kestrel::dispatch::outbox::sync::{self, SyncConfig};
+use kestrel::protocol::command::Command as Cmd;
+use kestrel::sightings::model::SnapshotData;
+use kestrel::sightings::{Category, NewSighting, Position, Priority, SightingStore};
+use kestrel_sim::Faults;
+
+const WAIT: Duration = Duration::from_secs(60);
+const DISPATCHER: &str = "li.na";
+const DISPATCHER_PW: &str = "patrol-centre-2026";
+const VIEWER: &str = "guest";
+const VIEWER_PW: &str = "just-looking-2026";
+
+/// `kestrel dispatch serve` with its page, killed when dropped.
+struct Dispatch {
+    child: Child,
+    addr: SocketAddr,
+    _data: tempfile::TempDir,
+}
+
+impl Dispatch {
+    fn start(broker: &str) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        add_user(data.path(), DISPATCHER, "dispatcher", DISPATCHER_PW);
+        add_user(data.path(), VIEWER, "viewer", VIEWER_PW);
+        let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
+        let child = Command::new(KESTREL)
+            .arg("--data-dir")
+            .arg(data.path())
+            .args([
+                "dispatch",
+                "serve",
+                "--broker",
+                broker,
+                "--backoff-min-ms",
+                "20",
+            ])
+            .args(["--backoff-max-ms", "300", "--tiles", "none", "--http"])
+            .arg(addr.to_string())
+            .stdout(Stdio::null())
+            .stderr(
+                std::fs::File::create(data.path().join("serve.log"))
+                    .map(Stdio::from)
+                    .unwrap_or_else(|_| Stdio::null()),
+            )
+            .spawn()
+            .expect("start kestrel dispatch serve");
+        let d = Self {
+            child,
+            addr,
+            _data: data,
+        };
+        let started = Instant::now();
+        while d.get("/api/config", &[]).is_err() {
+            assert!(started.elapsed() < WAIT, "the dispatch page never answered");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        d
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    fn get(&self, path: &str, headers: &[(&str, &str)]) -> std::io::Result<Reply> {
+        http::request(self.addr, "GET", path, headers, None)
+    }
+
+    fn post(&self, path: &str, headers: &[(&str, &str)], body: &serde_json::Value) -> Reply {
+        let mut h = vec![("Content-Type", "application/json")];
+        h.extend_from_slice(headers);
+        http::request(
+            self.addr,
+            "POST",
+            path,
+            &h,
+            Some(body.to_string().as_bytes()),
+        )
+        .expect("request")
+    }
+}
+
+impl Drop for Dispatch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(self._data.path().join("serve.log"));
+            eprintln!("kestrel dispatch serve said:\n{}", log.unwrap_or_default());
+        }
+    }
+}
+
+fn add_user(data: &Path, name: &str, role: &str, password: &str) {
+    let out = Command::new(KESTREL)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["dispatch", "user", "add", name, "--role", role])
+        .env("KESTREL_DISPATCH_PASSWORD", password)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "user add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn mode(name: &str) -> Cmd {
+    Cmd::SetMode {
+        custom_mode: kestrel::fleet::modes::copter_mode_number(name).expect("mode"),
+    }
+}
+
+fn picture() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(320, 240, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 0x80])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .unwrap();
+    out.into_inner()
+}
+
+fn sync_config(url: &str) -> SyncConfig {
+    let mut c = SyncConfig::new(BrokerConfig::new(url.parse().unwrap(), None, None).unwrap());
+    c.backoff_min = Duration::from_millis(20);
+    c.backoff_max = Duration::from_millis(300);
+    c.fleet_interval = Duration::from_millis(500);
+    c
+}
+
+#[test]
+fn a_dispatcher_sees_the_fleet_move_and_a_sighting_arrive_and_acknowledges_it_by_name() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mosquitto = Mosquitto::start();
+    let dispatch = Dispatch::start(&mosquitto.url());
+
+    // Two consoles, two simulated aircraft each, syncing to the broker.
+    let mut consoles = Vec::new();
+    for team in ["team-1", "team-2"] {
+        let (sim, station) = rt.block_on(udp_fleet(2, 5.0, Faults::default()));
+        let dir = tempfile::tempdir().unwrap();
+        let store = SightingStore::open_in(dir.path()).unwrap();
+        rt.block_on(store.set_console_id(team)).unwrap();
+        let worker = {
+            let _guard = rt.enter();
+            sync::start(
+                store.clone(),
+                sync_config(&mosquitto.url()),
+                Some(station_source(station.clone())),
+            )
+            .unwrap()
+        };
+        consoles.push((team, sim, station, dir, store, Some(worker)));
+    }
+
+    let browser = Browser::start("en-GB");
+    browser.goto(&dispatch.url());
+    browser.wait_for("#app[data-state='login']", WAIT);
+    browser.type_into("#login-name", DISPATCHER);
+    browser.type_into("#login-password", DISPATCHER_PW);
+    browser.click("#login-submit");
+    browser.wait_for("#app[data-state='ready']", WAIT);
+
+    // Every aircraft of both consoles, with a position.
+    browser.wait_until(
+        "four aircraft with positions",
+        WAIT,
+        "return document.querySelectorAll('[data-testid=aircraft][data-lat]:not([data-lat=\"\"])').length == 4",
+        json!([]),
+    );
+    let lat_of = |console: &str, sysid: u8| -> f64 {
+        browser
+            .eval(
+                "const e = document.querySelector(`[data-testid=aircraft][data-console='${arguments[0]}'][data-sysid='${arguments[1]}']`);
+                 return e ? Number(e.dataset.lat) : null;",
+                json!([console, sysid]),
+            )
+            .as_f64()
+            .expect("aircraft row with a latitude")
+    };
+    let before = lat_of("team-1", 1);
+
+    // Team 1's first aircraft takes off and flies 200 m north: the page follows it.
+    let (_, _, station, ..) = &consoles[0];
+    let home = rt.block_on(wait_fleet(station, WAIT, "aircraft 1 position", |s| {
+        s.get(1).and_then(|a| a.position)
+    }));
+    for c in [mode("GUIDED"), Cmd::Arm, Cmd::Takeoff { alt_m: 20.0 }] {
+        let ack = rt.block_on(station.command(1, &c)).unwrap();
+        assert!(ack.is_accepted(), "{c:?}: {ack:?}");
+    }
+    rt.block_on(wait_fleet(station, WAIT, "climbed", |s| {
+        s.get(1).filter(|a| a.alt_rel_m > 15.0).map(|_| ())
+    }));
+    let goto = Cmd::Goto {
+        lat: home.lat + 0.0018,
+        lon: home.lon,
+        alt_rel_m: 20.0,
+    };
+    assert!(rt
+        .block_on(station.command(1, &goto))
+        .unwrap()
+        .is_accepted());
+    browser.wait_until(
+        "team-1's aircraft 1 moves north on the page",
+        WAIT,
+        "const e = document.querySelector(\"[data-testid=aircraft][data-console='team-1'][data-sysid='1']\");
+         return e && Number(e.dataset.lat) > arguments[0] + 0.0005;",
+        json!([before]),
+    );
+    assert!(lat_of("team-1", 1) > before);
+
+    // A sighting with a picture, saved at team 2's console, arrives in the page with it.
+    let (_, _, _, _, store2, _) = &consoles[1];
+    let mut new = NewSighting::new(Category::Person, Position::new(home.lat, home.lon + 0.001))
+        .note("man in red jacket by the east gate");
+    new.priority = Priority::Urgent;
+    new.snapshot = Some(SnapshotData::from_jpeg("gate.jpg", picture()).unwrap());
+    let saved_at = Instant::now();
+    let sighting = rt.block_on(store2.add(new)).unwrap();
+    let row = format!("[data-testid=sighting][data-id='{}']", sighting.id);
+    browser.wait_until(
+        "the sighting with its picture in the page",
+        WAIT,
+        "const r = document.querySelector(arguments[0]);
+         if (r) r.scrollIntoView();
+         const img = r && r.querySelector('img[data-testid=snapshot]');
+         return img && img.complete && img.naturalWidth == 320;",
+        json!([row]),
+    );
+    println!(
+        "sighting saved at the console -> shown with its picture in the page: {} ms",
+        saved_at.elapsed().as_millis()
+    );
+    assert!(browser.text(&row).contains("man in red jacket"));
+
+    // Acknowledged in the page: the console learns who.
+    browser.click(&format!("{row} button[data-testid=ack]"));
+    browser.wait_until(
+        "the row says who acknowledged it",
+        WAIT,
+        "const r = document.querySelector(arguments[0]);
+         return r && r.dataset.acked == 'true' && r.querySelector('[data-testid=ack-by]').innerText.includes(arguments[1]);",
+        json!([row, DISPATCHER]),
+    );
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let held = store2.get(sighting.id).unwrap().unwrap();
+        if let Some(ack) = held.dispatcher_ack {
+            assert_eq!(ack.by, DISPATCHER);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the console never heard who acknowledged it: {held:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // In Chinese.
+    browser.click("#lang-zh");
+    browser.wait_until(
+        "the page in Chinese",
+        WAIT,
+        "return document.documentElement.lang == 'zh-CN' && document.body.innerText.includes('紧急');",
+        json!([]),
+    );
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    browser.screenshot(&shots.join("dispatch_web_zh.png"));
+    browser.click("#lang-en");
+
+    // Team 2's console stops sending: its aircraft turn quiet and stay where they were.
+    let worker = consoles[1].5.take().unwrap();
+    let _ = rt.block_on(worker.stop());
+    browser.wait_until(
+        "team-2's aircraft shown quiet",
+        WAIT,
+        "const rows = [...document.querySelectorAll(\"[data-testid=aircraft][data-console='team-2']\")];
+         return rows.length == 2 && rows.every(r => r.dataset.quiet == 'true' && r.dataset.lat != '');",
+        json!([]),
+    );
+    browser.screenshot(&shots.join("dispatch_web_en.png"));
+    let errors: Vec<String> = browser
+        .console_log()
+        .into_iter()
+        .filter(|l| l.contains("SEVERE"))
+        .collect();
+    assert!(errors.is_empty(), "the page logged errors: {errors:#?}");
+}
+
+#[test]
+fn the_page_is_locked_to_accounts_and_every_change_needs_the_csrf_token_and_a_dispatcher() {
+    let mosquitto = Mosquitto::start();
+    let dispatch = Dispatch::start(&mosquitto.url());
+
+    // The page and its files are served to anyone, with a strict CSP; data only after login.
+    let page = dispatch.get("/", &[]).unwrap();
+    assert_eq!(page.status, 200);
+    let csp = page.header("content-security-policy").unwrap_or_default();
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    assert_eq!(
+        dispatch
+            .get("/assets/vendor/leaflet/leaflet.js", &[])
+            .unwrap()
+            .status,
+        200
+    );
+    for path in ["/api/fleet", "/api/sightings", "/api/events", "/api/areas"] {
+        assert_eq!(dispatch.get(path, &[]).unwrap().status, 401, "{path}");
+    }
+    assert_eq!(
+        dispatch.get("/api/me", &[]).unwrap().json()["logged_in"],
+        false
+    );
+
+    let login = |name: &str, pw: &str| {
+        dispatch.post("/api/login", &[], &json!({"name": name, "password": pw}))
+    };
+    // The viewer logs in: an HttpOnly, SameSite=Strict cookie, and a CSRF token in the body.
+    let ok = login(VIEWER, VIEWER_PW);
+    assert_eq!(ok.status, 200);
+    let set = ok.header("set-cookie").unwrap_or_default().to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let cookie = format!("kestrel_session={}", ok.cookie("kestrel_session").unwrap());
+    let csrf = ok.json()["csrf"].as_str().unwrap().to_string();
+    assert_eq!(ok.json()["role"], "viewer");
+    let me = dispatch.get("/api/me", &[("Cookie", &cookie)]).unwrap();
+    assert_eq!(me.json()["name"], VIEWER);
+    assert!(!String::from_utf8_lossy(&me.body).contains("mqtt://"));
+
+    // A wrong password is refused, and five in a row lock the name, and the
+    // address they came from, out for a while.
+    for _ in 0..5 {
+        let r = login(DISPATCHER, "wrong password!");
+        assert_eq!(r.status, 401);
+        assert_eq!(r.json()["error"], "wrong name or password");
+    }
+    let locked = login(DISPATCHER, DISPATCHER_PW);
+    assert_eq!(
+        locked.status,
+        429,
+        "{}",
+        String::from_utf8_lossy(&locked.body)
+    );
+    assert!(locked.json()["retry_after_s"].as_u64().unwrap() >= 1);
+
+    let same_address = login(VIEWER, VIEWER_PW);
+    assert_eq!(same_address.status, 429);
+    assert!(
+        dispatch
+            .get("/api/me", &[("Cookie", &cookie)])
+            .unwrap()
+            .json()["logged_in"]
+            == true
+    );
+
+    // Without the CSRF token a change is refused; with it, a viewer still cannot acknowledge.
+    let id = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+    let no_token = dispatch.post(
+        &format!("/api/sightings/{id}/ack"),
+        &[("Cookie", &cookie)],
+        &json!({}),
+    );
+    assert_eq!(no_token.status, 403);
+    assert!(no_token.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("security token"));
+    let viewer = dispatch.post(
+        &format!("/api/sightings/{id}/ack"),
+        &[("Cookie", &cookie), ("X-Kestrel-CSRF", &csrf)],
+        &json!({}),
+    );
+    assert_eq!(viewer.status, 403);
+    assert!(viewer.json()["error"].as_str().unwrap().contains("viewer"));
+
+    // Logged out, the cookie opens nothing.
+    let out = dispatch.post(
+        "/api/logout",
+        &[("Cookie", &cookie), ("X-Kestrel-CSRF", &csrf)],
+        &json!({}),
+    );
+    assert_eq!(out.status, 204);
+    assert_eq!(
+        dispatch
+            .get("/api/fleet", &[("Cookie", &cookie)])
+            .unwrap()
+            .status,
+        401
+    );
+}
