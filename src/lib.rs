@@ -8,7 +8,7 @@ pub mod cli;
 
 pub use kestrel_core::{
     alerts, audit, console, crew, db, dispatch, fleet, geo, link, paths, payload, plan, process,
-    protocol, remote_id, router, seat, security, sightings, station, storage, terrain, tiles, time,
+    protocol, remote_id, router, seat, security, sightings, station, storage, tasking, terrain, tiles, time,
     traffic, video,
 };
 #[cfg(feature = "console")]

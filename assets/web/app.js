@@ -37,6 +37,9 @@
     fittedToAreas: false,
     areasLoaded: false,
     lastEventAt: 0,         // performance.now() of the last open/fleet/sighting on the stream
+    tasks: new Map(),       // id -> task
+    tasksLoaded: false,
+    taskFilter: 'open',     // 'open' | 'all'
   };
 
   // Fleet events come at least every 5 s; this long without any means a dead connection
@@ -55,7 +58,11 @@
   // Debug hooks (plain objects so a WebDriver script can read them).
   const aircraftMarkersObj = {};
   const sightingsObj = {};
-  window.kestrel = { map: null, aircraftMarkers: aircraftMarkersObj, sightings: sightingsObj };
+  const tasksObj = {};
+  window.kestrel = {
+    map: null, aircraftMarkers: aircraftMarkersObj, sightings: sightingsObj, tasks: tasksObj,
+    openTaskForm: (lat, lon, sightingId) => openTaskForm(lat, lon, sightingId === undefined ? null : sightingId),
+  };
 
   // ---------------------------------------------------------------- helpers
 
@@ -219,6 +226,8 @@
     $('user-role').dataset.role = me ? String(me.role) : '';
     $('lang-zh').setAttribute('aria-pressed', I.lang === 'zh' ? 'true' : 'false');
     $('lang-en').setAttribute('aria-pressed', I.lang === 'en' ? 'true' : 'false');
+    $('task-start').hidden = !isDispatcher();
+    if (!isDispatcher()) { if (taskUi.picking) setPicking(false); if (taskUi.form) closeTaskForm(); }
     renderConn();
   }
 
@@ -328,6 +337,7 @@
     loadAreas();
     loadFleet();
     loadSightings();
+    loadTasks();
     openEvents();
   }
 
@@ -347,8 +357,18 @@
     sightingMarkers.clear();
     sightingRows.clear();
     fleetRows.clear();
+    setPicking(false);
+    closeTaskForm();
+    state.tasks.clear();
+    state.tasksLoaded = false;
+    for (const k of Object.keys(tasksObj)) delete tasksObj[k];
+    taskMarkers.forEach((m) => { m.marker.remove(); m.line.remove(); });
+    taskMarkers.clear();
+    taskRows.clear();
+    closers.clear();
     $('fleet-list').textContent = '';
     $('sightings-list').textContent = '';
+    $('tasks-list').textContent = '';
     renderAll();
   }
 
@@ -395,6 +415,12 @@
     }
     map.setView([0, 0], 2);
     areasLayer = L.layerGroup().addTo(map);
+    tasksLayer = L.layerGroup().addTo(map);
+    map.on('click', (ev) => {
+      if (!taskUi.picking) return;
+      setPicking(false);
+      openTaskForm(ev.latlng.lat, ev.latlng.lng, null);
+    });
     window.kestrel.map = map;
   }
 
@@ -558,6 +584,7 @@
     });
     if (map) state.fleet.forEach((a) => updateAircraftOnMap(a));
     renderFleet();
+    tasksOnFleet();
     maybeFitToAircraft();
   }
 
@@ -790,8 +817,11 @@
     row.addEventListener('keydown', (ev) => {
       if (ev.target === row && (ev.key === 'Enter' || ev.key === ' ')) { ev.preventDefault(); go(); }
     });
-    row.append(thumbBox, body);
-    return { el: row, thumbBox, body, sig: '' };
+    const side = el('div', 'sighting-side');
+    const hereBox = el('div', 'here-box');
+    side.append(thumbBox, hereBox);
+    row.append(side, body);
+    return { el: row, thumbBox, hereBox, body, sig: '' };
   }
 
   function ackNode(s, inPopup) {
@@ -864,6 +894,10 @@
     if (s.crew) who.push(String(s.crew));
     b.appendChild(el('div', 'sighting-who', who.join(' · ')));
     b.appendChild(ackNode(s, false));
+    // "Send a team here" sits under the thumbnail, where the row has room to spare.
+    r.hereBox.textContent = '';
+    const here = taskHereButton(s);
+    if (here) r.hereBox.appendChild(here);
   }
 
   function buildSightingPopup(s) {
@@ -887,7 +921,10 @@
     row('sighting.team', String(s.console) + (s.crew ? ' · ' + s.crew : ''));
     if (s.aircraft) row('sighting.aircraft', s.aircraft.callsign ? String(s.aircraft.callsign) : '#' + s.aircraft.sysid);
     box.appendChild(dl);
-    box.appendChild(ackNode(s, true));
+    const ackLine = ackNode(s, true);
+    const here = taskHereButton(s);
+    if (here) ackLine.appendChild(here);
+    box.appendChild(ackLine);
     return box;
   }
 
@@ -959,6 +996,731 @@
     }
   }
 
+  // ---------------------------------------------------------------- tasks
+
+  // Colours of the task states on the map (the badges in app.css use the same ones).
+  const TASK_COLOURS = {
+    queued: '#7d8691', sent: '#1f6fd1', received: '#1f6fd1', accepted: '#0a9d58',
+    declined: '#c0121f', on_scene: '#0b5d3b', closed: '#a9b0b8',
+  };
+  const NOTE_MAX = 2000;
+
+  function taskStateClass(st) { return TASK_COLOURS[st] ? st : 'unknown'; }
+  function isOpenTask(tk) { return tk.state !== 'closed'; }
+
+  function taskBadge(tk) {
+    const b = el('span', 'badge tstate tstate-' + taskStateClass(tk.state), tEnum('tstate', tk.state));
+    const bits = [fmtFull(tk.state_at)];
+    if (tk.state_by) bits.push(String(tk.state_by));
+    b.title = bits.filter(Boolean).join(' · ');
+    return b;
+  }
+
+  // "#1 (K1)" for an aircraft of a team, from what the fleet says about it.
+  function sysidLabel(consoleId, sysid) {
+    const a = state.fleet.get(String(consoleId) + '/' + String(sysid));
+    return '#' + sysid + (a && a.callsign ? ' (' + a.callsign + ')' : '');
+  }
+
+  function taskTeamLabel(tk) {
+    let s = String(tk.console);
+    if (tk.sysid !== null && tk.sysid !== undefined) s += ' · ' + sysidLabel(tk.console, tk.sysid);
+    return s;
+  }
+
+  function taskPos(tk) { return tk && isNum(tk.lat) && isNum(tk.lon) ? [tk.lat, tk.lon] : null; }
+
+  // Squared distance in degrees of latitude (good enough to compare within a city).
+  function dist2(lat1, lon1, lat2, lon2) {
+    const dx = (lon2 - lon1) * Math.cos(((lat1 + lat2) / 2) * Math.PI / 180);
+    const dy = lat2 - lat1;
+    return dx * dx + dy * dy;
+  }
+
+  function nearestAircraft(lat, lon, consoleId) {
+    let best = null;
+    let bd = Infinity;
+    state.fleet.forEach((a) => {
+      if (!hasPos(a)) return;
+      if (consoleId !== undefined && String(a.console) !== String(consoleId)) return;
+      const d = dist2(lat, lon, a.lat, a.lon);
+      if (d < bd) { bd = d; best = a; }
+    });
+    return best;
+  }
+
+  // Where the dashed line to a task starts: the tasked aircraft if it is on the map,
+  // else the team's aircraft nearest to the point.
+  function taskOrigin(consoleId, sysid, lat, lon) {
+    if (sysid !== null && sysid !== undefined && sysid !== '') {
+      const key = String(consoleId) + '/' + String(sysid);
+      const a = state.fleet.get(key);
+      const L1 = aircraftLayers.get(key);
+      if (a && hasPos(a) && L1 && L1.onMap) return [a.lat, a.lon];
+    }
+    const n = nearestAircraft(lat, lon, consoleId);
+    return n ? [n.lat, n.lon] : null;
+  }
+
+  function taskHistLen(tk) { return Array.isArray(tk.history) ? tk.history.length : 0; }
+
+  function isTaskNewer(n, o) {
+    if (!o) return true;
+    const nl = taskHistLen(n), ol = taskHistLen(o);
+    if (nl !== ol) return nl > ol;
+    if (o.state === 'closed' && n.state !== 'closed') return false;
+    const nt = parseTime(n.state_at), ot = parseTime(o.state_at);
+    if (nt && ot) return nt.getTime() >= ot.getTime();
+    return true;
+  }
+
+  // Merge one task; returns true when something changed.
+  function mergeTask(tk, live) {
+    if (!tk || typeof tk.id !== 'string') return false;
+    const old = state.tasks.get(tk.id);
+    if (old && !isTaskNewer(tk, old)) return false;
+    state.tasks.set(tk.id, tk);
+    tasksObj[tk.id] = tk;
+    if (live && state.tasksLoaded && old && old.state !== tk.state) {
+      if (tk.state === 'declined') {
+        toast(t('task.declinedToast', { team: taskTeamLabel(tk), reason: tk.reason || '–' }), 'error');
+      } else if (tk.state === 'on_scene') {
+        toast(t('task.onSceneToast', { team: taskTeamLabel(tk) }));
+      }
+    }
+    if (tk.state === 'closed') {
+      closers.delete(tk.id + '|row');
+      closers.delete(tk.id + '|popup');
+    }
+    return true;
+  }
+
+  let loadingTasks = null;
+
+  async function loadTasks() {
+    if (loadingTasks) return loadingTasks;
+    loadingTasks = (async () => {
+      try {
+        const body = await api('/api/tasks?limit=200');
+        const list = body && Array.isArray(body.tasks) ? body.tasks : [];
+        list.forEach((tk) => mergeTask(tk, false));
+        state.tasksLoaded = true;
+        renderTasks();
+      } catch (e) {
+        if (e.status !== 401) console.warn('tasks:', e.message);
+      } finally {
+        loadingTasks = null;
+      }
+    })();
+    return loadingTasks;
+  }
+
+  function taskCreatedMs(tk) {
+    const d = parseTime(tk.created_at);
+    return d ? d.getTime() : 0;
+  }
+
+  function sortedTasks() {
+    return Array.from(state.tasks.values()).sort((a, b) => taskCreatedMs(b) - taskCreatedMs(a));
+  }
+
+  function renderTasks() {
+    const list = $('tasks-list');
+    const all = sortedTasks();
+    const open = all.filter(isOpenTask);
+    const shown = state.taskFilter === 'all' ? all : open;
+    $('tasks-count').textContent = open.length ? String(open.length) : '';
+    $('tasks-count').title = t('tasks.openCount', { n: open.length });
+    shown.forEach((tk, i) => {
+      let r = taskRows.get(tk.id);
+      if (!r) { r = buildTaskRow(tk.id); taskRows.set(tk.id, r); }
+      fillTaskRow(r, tk);
+      if (list.children[i] !== r.el) list.insertBefore(r.el, list.children[i] || null);
+    });
+    while (list.children.length > shown.length) list.removeChild(list.lastChild);
+    const shownIds = new Set(shown.map((x) => x.id));
+    taskRows.forEach((r, id) => { if (!shownIds.has(id) && !state.tasks.has(id)) taskRows.delete(id); });
+    const empty = $('tasks-empty');
+    empty.hidden = shown.length > 0;
+    empty.textContent = t(state.taskFilter === 'all' ? 'tasks.emptyAll' : 'tasks.emptyOpen');
+    renderTaskMarkers();
+  }
+
+  function buildTaskRow(id) {
+    const row = el('div', 'task-row');
+    row.setAttribute('data-testid', 'task');
+    row.setAttribute('data-id', id);
+    row.setAttribute('role', 'listitem');
+    row.tabIndex = 0;
+    const main = el('div', 'task-main');
+    const actions = el('div', 'task-actions');
+    row.append(main, actions);
+    row.addEventListener('click', (ev) => {
+      if (ev.target.closest && ev.target.closest('button, input, textarea, select')) return;
+      centreOnTask(id);
+    });
+    row.addEventListener('keydown', (ev) => {
+      if (ev.target === row && (ev.key === 'Enter' || ev.key === ' ')) { ev.preventDefault(); centreOnTask(id); }
+    });
+    return { el: row, main, actions, sig: '' };
+  }
+
+  // The lines of text about a task, shared by the row and the popup.
+  function taskDetailLines(tk) {
+    const out = [];
+    const created = t('task.createdBy', { time: fmtHMS(tk.created_at), name: tk.created_by || '–' });
+    out.push({ cls: 'task-created', text: created, title: fmtFull(tk.created_at) });
+    if (tk.state === 'declined') {
+      const who = tk.state_by ? t('task.declinedBy', { name: tk.state_by }) + ' · ' : '';
+      out.push({ cls: 'task-reason task-reason-declined', text: who + t('task.reason') + ': ' + (tk.reason || '–') });
+    } else if (tk.state === 'closed') {
+      const who = tk.state_by ? t('task.closedBy', { name: tk.state_by }) : '';
+      const why = tk.reason ? t('task.reason') + ': ' + tk.reason : '';
+      const s = [who, why].filter(Boolean).join(' · ');
+      if (s) out.push({ cls: 'task-reason', text: s });
+    }
+    return out;
+  }
+
+  function fillTaskRow(r, tk) {
+    const row = r.el;
+    const st = taskStateClass(tk.state);
+    row.setAttribute('data-state', String(tk.state));
+    row.setAttribute('data-console', String(tk.console));
+    row.className = 'task-row trow-' + st + (tk.state === 'declined' ? ' task-declined' : '') +
+      (tk.state === 'closed' ? ' task-closed' : '');
+    const team = taskTeamLabel(tk);
+    const sig = [tk.state, tk.state_at, taskHistLen(tk), tk.reason, team, I.lang].join('|');
+    if (r.sig !== sig) {
+      r.sig = sig;
+      const m = r.main;
+      m.textContent = '';
+      const l1 = el('div', 'task-line1');
+      const timeEl = el('span', 'task-time', fmtHMS(tk.created_at));
+      timeEl.title = fmtFull(tk.created_at);
+      l1.append(taskBadge(tk), el('span', 'task-team', team), timeEl);
+      m.appendChild(l1);
+      const note = el('div', 'task-note', tk.note || '');
+      note.title = tk.note || '';
+      m.appendChild(note);
+      taskDetailLines(tk).forEach((d) => {
+        const n = el('div', 'task-sub ' + d.cls, d.text);
+        if (d.title) n.title = d.title;
+        m.appendChild(n);
+      });
+    }
+    syncCloseArea(r.actions, tk, 'row');
+  }
+
+  // ---- closing (inline reason, no window.prompt)
+
+  const closers = new Map(); // id + '|row' / '|popup' -> {box, input, confirm, cancel, err}
+
+  function syncCloseArea(container, tk, where) {
+    const key = tk.id + '|' + where;
+    if (!isDispatcher() || tk.state === 'closed') {
+      closers.delete(key);
+      if (!container.firstChild) return false;
+      container.textContent = '';
+      return true;
+    }
+    const c = closers.get(key);
+    if (c) {
+      if (c.box.parentNode === container) return false;
+      container.textContent = '';
+      container.appendChild(c.box);
+      return true;
+    }
+    const cur = container.firstChild;
+    if (cur && cur.classList.contains('btn-task-close') && cur.dataset.lang === I.lang) return false;
+    container.textContent = '';
+    const btn = el('button', 'btn-ack btn-task-close', t('task.close'));
+    btn.type = 'button';
+    btn.title = t('task.closeTitle');
+    btn.dataset.lang = I.lang;
+    if (where === 'row') btn.setAttribute('data-testid', 'task-close');
+    btn.addEventListener('click', (ev) => { ev.stopPropagation(); openCloser(tk.id, where, container); });
+    container.appendChild(btn);
+    return true;
+  }
+
+  function openCloser(id, where, container) {
+    const key = id + '|' + where;
+    const box = el('div', 'task-closer');
+    const input = el('input', 'task-close-reason');
+    input.type = 'text';
+    input.maxLength = 500;
+    input.placeholder = t('task.reasonOptional');
+    input.setAttribute('aria-label', t('task.reasonOptional'));
+    const confirm = el('button', 'btn-danger', t('task.closeConfirm'));
+    confirm.type = 'button';
+    const cancel = el('button', 'btn-secondary btn-small', t('task.cancel'));
+    cancel.type = 'button';
+    const err = el('div', 'task-close-error');
+    if (where === 'row') {
+      input.setAttribute('data-testid', 'task-close-reason');
+      confirm.setAttribute('data-testid', 'task-close-confirm');
+    }
+    const c = { box, input, confirm, cancel, err, busy: false };
+    const dismiss = () => {
+      closers.delete(key);
+      const tk = state.tasks.get(id);
+      if (tk) syncCloseArea(container, tk, where);
+      refreshOpenTaskPopup(id);
+    };
+    const go = () => { if (!c.busy) closeTask(id, c); };
+    confirm.addEventListener('click', (ev) => { ev.stopPropagation(); go(); });
+    cancel.addEventListener('click', (ev) => { ev.stopPropagation(); dismiss(); });
+    input.addEventListener('click', (ev) => ev.stopPropagation());
+    input.addEventListener('keydown', (ev) => {
+      ev.stopPropagation();
+      if (ev.key === 'Enter') { ev.preventDefault(); go(); }
+      if (ev.key === 'Escape') { ev.preventDefault(); dismiss(); }
+    });
+    box.append(input, confirm, cancel, err);
+    closers.set(key, c);
+    container.textContent = '';
+    container.appendChild(box);
+    refreshOpenTaskPopup(id);
+    input.focus();
+  }
+
+  function relabelClosers() {
+    closers.forEach((c) => {
+      c.input.placeholder = t('task.reasonOptional');
+      c.input.setAttribute('aria-label', t('task.reasonOptional'));
+      if (!c.busy) c.confirm.textContent = t('task.closeConfirm');
+      c.cancel.textContent = t('task.cancel');
+    });
+  }
+
+  async function closeTask(id, c) {
+    const reason = c.input.value.trim();
+    c.busy = true;
+    c.err.textContent = '';
+    c.input.disabled = true;
+    c.confirm.disabled = true;
+    c.cancel.disabled = true;
+    c.confirm.textContent = t('task.closing');
+    try {
+      const tk = await api('/api/tasks/' + encodeURIComponent(id) + '/close', { method: 'POST', body: { reason: reason || null } });
+      closers.delete(id + '|row');
+      closers.delete(id + '|popup');
+      if (tk && tk.id === id) mergeTask(tk, false);
+      renderTasks();
+    } catch (e) {
+      c.busy = false;
+      c.input.disabled = false;
+      c.confirm.disabled = false;
+      c.cancel.disabled = false;
+      c.confirm.textContent = t('task.closeConfirm');
+      if (e.status !== 401) c.err.textContent = e.message;
+    }
+  }
+
+  // ---- map
+
+  const taskMarkers = new Map(); // id -> {marker, line, icon, popup:{box, details, actions, sig}}
+  const taskRows = new Map();    // id -> {el, main, actions, sig}
+  let tasksLayer = null;
+
+  function buildTaskIcon(extraClass) {
+    const root = el('div', 'task-icon' + (extraClass ? ' ' + extraClass : ''));
+    const svgNS = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(svgNS, 'svg');
+    svg.setAttribute('viewBox', '0 0 28 38');
+    svg.setAttribute('width', '28');
+    svg.setAttribute('height', '38');
+    svg.setAttribute('class', 'task-svg');
+    const pin = document.createElementNS(svgNS, 'path');
+    pin.setAttribute('d', 'M14 1.5C7.1 1.5 2 6.6 2 13.3 2 22.3 14 36.5 14 36.5S26 22.3 26 13.3C26 6.6 20.9 1.5 14 1.5Z');
+    pin.setAttribute('class', 'task-pin');
+    const flag = document.createElementNS(svgNS, 'path');
+    flag.setAttribute('d', 'M10 20V7.5 M10 7.5h8.5l-2.4 3.2 2.4 3.2H10');
+    flag.setAttribute('class', 'task-flag');
+    svg.append(pin, flag);
+    const label = el('div', 'task-label');
+    root.append(svg, label);
+    return { root, pin, label };
+  }
+
+  function buildTaskPopupBox() {
+    const box = el('div', 'popup popup-task');
+    const details = el('div', 'popup-task-details');
+    const actions = el('div', 'task-actions');
+    box.append(details, actions);
+    return { box, details, actions, sig: '' };
+  }
+
+  // Returns true when the content changed (the popup then needs an update()).
+  function fillTaskPopup(p, tk) {
+    const sig = [tk.state, tk.state_at, taskHistLen(tk), tk.reason, taskTeamLabel(tk), I.lang].join('|');
+    let changed = false;
+    if (p.sig !== sig) {
+      changed = true;
+      p.sig = sig;
+      const d = p.details;
+      d.textContent = '';
+      const title = el('div', 'popup-title');
+      title.append(el('span', null, t('task.task')), taskBadge(tk));
+      d.appendChild(title);
+      const dl = el('dl', 'kv');
+      const row = (k, v, cls) => {
+        dl.appendChild(el('dt', null, t(k)));
+        dl.appendChild(el('dd', cls || null, v));
+      };
+      row('task.team', taskTeamLabel(tk));
+      row('task.note', tk.note || '–', 'task-popup-note');
+      row('task.created', t('task.createdBy', { time: fmtFull(tk.created_at) || '–', name: tk.created_by || '–' }));
+      if (tk.reason) row('task.reason', String(tk.reason), tk.state === 'declined' ? 'task-reason-declined' : null);
+      if (tk.sighting) {
+        const s = state.sightings.get(tk.sighting);
+        row('task.sighting', s ? tEnum('cat', s.category) + ' · ' + fmtHMS(s.time) : String(tk.sighting).slice(0, 8));
+      }
+      d.appendChild(dl);
+      if (Array.isArray(tk.history) && tk.history.length) {
+        const h = el('ol', 'task-history');
+        tk.history.forEach((x) => {
+          if (!x) return;
+          const li = el('li');
+          li.append(el('span', 'task-history-time', fmtHMS(x.at)), el('span', 'task-history-state tstate-text-' + taskStateClass(x.state), tEnum('tstate', x.state)));
+          const extra = [x.by ? String(x.by) : '', x.reason ? String(x.reason) : ''].filter(Boolean).join(' · ');
+          if (extra) li.appendChild(el('span', 'task-history-extra', extra));
+          h.appendChild(li);
+        });
+        d.appendChild(h);
+      }
+    }
+    return syncCloseArea(p.actions, tk, 'popup') || changed;
+  }
+
+  // Leaflet's update() takes the content out and puts it back, which loses the focus
+  // (someone typing a reason): give it back.
+  function updatePopupKeepFocus(marker) {
+    const popup = marker.getPopup();
+    const root = popup && popup.getElement();
+    const a = document.activeElement;
+    const had = !!(root && a && root.contains(a));
+    const sel = had && typeof a.selectionStart === 'number' ? [a.selectionStart, a.selectionEnd] : null;
+    popup.update();
+    if (had && a.isConnected) {
+      a.focus();
+      if (sel) { try { a.setSelectionRange(sel[0], sel[1]); } catch (_) { /* not a text field */ } }
+    }
+  }
+
+  function refreshOpenTaskPopup(id) {
+    const m = taskMarkers.get(id);
+    if (m && m.marker.isPopupOpen()) updatePopupKeepFocus(m.marker);
+  }
+
+  function renderTaskMarkers() {
+    if (!map || !tasksLayer) return;
+    taskMarkers.forEach((m, id) => {
+      const tk = state.tasks.get(id);
+      if (!tk || !isOpenTask(tk) || !taskPos(tk)) {
+        m.marker.remove();
+        m.line.remove();
+        closers.delete(id + '|popup');
+        taskMarkers.delete(id);
+      }
+    });
+    // Oldest first, so that the newest is on top.
+    const open = sortedTasks().filter(isOpenTask).reverse();
+    open.forEach((tk, i) => {
+      const pos = taskPos(tk);
+      if (!pos) return;
+      const colour = TASK_COLOURS[tk.state] || TASK_COLOURS.queued;
+      let m = taskMarkers.get(tk.id);
+      if (!m) {
+        const icon = buildTaskIcon();
+        const marker = L.marker(pos, {
+          icon: L.divIcon({ html: icon.root, className: 'task-divicon', iconSize: [28, 38], iconAnchor: [14, 37], popupAnchor: [0, -34] }),
+          keyboard: true, riseOnHover: true,
+        });
+        const popup = buildTaskPopupBox();
+        marker.bindPopup(popup.box, { minWidth: 240, maxWidth: 320, autoPanPaddingTopLeft: L.point(60, 20) });
+        marker.on('popupopen', () => {
+          const cur = state.tasks.get(tk.id);
+          if (cur) { fillTaskPopup(popup, cur); marker.getPopup().update(); }
+        });
+        const line = L.polyline([], { color: colour, weight: 2.5, opacity: 0.85, dashArray: '7 7', interactive: false });
+        line.addTo(tasksLayer);
+        marker.addTo(tasksLayer);
+        m = { marker, line, icon, popup };
+        taskMarkers.set(tk.id, m);
+      }
+      m.marker.setLatLng(pos);
+      m.marker.setZIndexOffset(200 + i);
+      m.icon.root.className = 'task-icon tstate-icon-' + taskStateClass(tk.state) + (tk.state === 'declined' ? ' task-icon-declined' : '');
+      m.icon.pin.style.fill = colour;
+      m.icon.label.textContent = String(tk.console) + (tk.sysid !== null && tk.sysid !== undefined ? ' #' + tk.sysid : '') + ' · ' + tEnum('tstate', tk.state);
+      const from = taskOrigin(tk.console, tk.sysid, pos[0], pos[1]);
+      m.line.setLatLngs(from ? [from, pos] : []);
+      m.line.setStyle({ color: colour });
+      if (m.marker.isPopupOpen() && fillTaskPopup(m.popup, tk)) updatePopupKeepFocus(m.marker);
+    });
+  }
+
+  function centreOnTask(id) {
+    const tk = state.tasks.get(id);
+    const pos = taskPos(tk);
+    if (!pos || !map) return;
+    // Not animated: the popup's auto-pan would otherwise be measured mid-flight.
+    map.setView(pos, Math.max(map.getZoom(), 16), { animate: false });
+    const m = taskMarkers.get(id);
+    if (m) { m.marker.openPopup(); return; }
+    // A closed task has no marker: show its details in a plain popup.
+    const p = buildTaskPopupBox();
+    fillTaskPopup(p, tk);
+    L.popup({ minWidth: 240, maxWidth: 320, offset: L.point(0, -4) }).setLatLng(pos).setContent(p.box).openOn(map);
+  }
+
+  // ---- pick mode and the form
+
+  const taskUi = { picking: false, form: null, pending: null, pendingLine: null, sending: false, teams: '' };
+
+  function setPicking(on) {
+    if (on && (!isDispatcher() || !map)) return;
+    taskUi.picking = !!on;
+    if (map) map.getContainer().classList.toggle('picking', taskUi.picking);
+    $('pick-hint').hidden = !taskUi.picking;
+    $('task-start').setAttribute('aria-pressed', taskUi.picking ? 'true' : 'false');
+    $('task-start').classList.toggle('active', taskUi.picking);
+    if (taskUi.picking) {
+      closeTaskForm();
+      map.closePopup();
+    }
+  }
+
+  function fleetConsoles() {
+    const s = new Set();
+    state.fleet.forEach((a) => s.add(String(a.console)));
+    return Array.from(s).sort();
+  }
+
+  function fillTaskConsoles(selected) {
+    const sel = $('task-console');
+    const teams = fleetConsoles();
+    taskUi.teams = teams.join('\n');
+    sel.textContent = '';
+    teams.forEach((c) => sel.appendChild(option(c, c)));
+    if (selected && teams.indexOf(selected) >= 0) sel.value = selected;
+    sel.disabled = teams.length === 0;
+  }
+
+  function fillTaskSysids(selected) {
+    const sel = $('task-sysid');
+    const team = $('task-console').value;
+    sel.textContent = '';
+    sel.appendChild(option('', t('task.any')));
+    sortedFleet().filter((a) => String(a.console) === team).forEach((a) => {
+      sel.appendChild(option(String(a.sysid), '#' + a.sysid + (a.callsign ? ' (' + a.callsign + ')' : '')));
+    });
+    sel.value = '';
+    if (selected !== undefined && selected !== null && selected !== '') {
+      sel.value = String(selected);
+      if (sel.value !== String(selected)) sel.value = '';
+    }
+  }
+
+  function updateNoteCount() {
+    const n = $('task-note').value.length;
+    const c = $('task-note-count');
+    c.textContent = t('task.noteCount', { n });
+    c.classList.toggle('over', n > NOTE_MAX);
+  }
+
+  function fillTaskWhere() {
+    const f = taskUi.form;
+    if (!f) return;
+    let s = f.lat.toFixed(5) + ', ' + f.lon.toFixed(5);
+    if (f.sighting) {
+      const sg = state.sightings.get(f.sighting);
+      s += ' · ' + t('task.fromSighting', { what: sg ? tEnum('cat', sg.category) + ' ' + fmtHMS(sg.time) : String(f.sighting).slice(0, 8) });
+    }
+    $('task-where').textContent = s;
+  }
+
+  function updatePending() {
+    const f = taskUi.form;
+    if (!f || !map || !tasksLayer) return;
+    const pos = [f.lat, f.lon];
+    if (!taskUi.pending) {
+      const icon = buildTaskIcon('task-icon-pending');
+      taskUi.pending = L.marker(pos, {
+        icon: L.divIcon({ html: icon.root, className: 'task-divicon', iconSize: [28, 38], iconAnchor: [14, 37] }),
+        interactive: false, keyboard: false, zIndexOffset: 1000,
+      }).addTo(tasksLayer);
+      taskUi.pendingLine = L.polyline([], { color: '#1b2430', weight: 2, opacity: 0.7, dashArray: '4 6', interactive: false }).addTo(tasksLayer);
+    }
+    taskUi.pending.setLatLng(pos);
+    const from = taskOrigin($('task-console').value, $('task-sysid').value, f.lat, f.lon);
+    taskUi.pendingLine.setLatLngs(from ? [from, pos] : []);
+  }
+
+  function openTaskForm(lat, lon, sightingId) {
+    const la = Number(lat), lo = Number(lon);
+    if (!isFinite(la) || !isFinite(lo) || Math.abs(la) > 90 || Math.abs(lo) > 180) return false;
+    if (!isDispatcher() || !map) return false;
+    if (taskUi.picking) setPicking(false);
+    const sid = sightingId ? String(sightingId) : null;
+    taskUi.form = { lat: la, lon: lo, sighting: sid };
+    const near = nearestAircraft(la, lo);
+    fillTaskConsoles(near ? String(near.console) : '');
+    fillTaskSysids('');
+    const sg = sid ? state.sightings.get(sid) : null;
+    let note = '';
+    if (sg) note = tEnum('cat', sg.category) + (sg.note ? ': ' + sg.note : '');
+    $('task-note').value = note.slice(0, NOTE_MAX);
+    $('task-note').placeholder = t('task.notePlaceholder');
+    $('task-error').textContent = fleetConsoles().length ? '' : t('task.noTeams');
+    fillTaskWhere();
+    updateNoteCount();
+    map.closePopup();
+    $('task-form').hidden = false;
+    updatePending();
+    keepPointClearOfForm(L.latLng(la, lo));
+    setTimeout(() => { const n = $('task-note'); n.focus(); n.setSelectionRange(n.value.length, n.value.length); }, 0);
+    return true;
+  }
+
+  // Pan so that the point is on screen and not under the form (which covers the map's top right).
+  function keepPointClearOfForm(ll) {
+    const size = map.getSize();
+    const form = $('task-form');
+    const fw = form.offsetWidth + 24, fh = form.offsetHeight + 24;
+    const p = map.latLngToContainerPoint(ll);
+    const hidden = p.x < 30 || p.y < 30 || p.x > size.x - 30 || p.y > size.y - 30 ||
+      (p.x > size.x - fw && p.y < fh);
+    if (!hidden) return;
+    const free = Math.max(60, size.x - fw);
+    map.panBy([p.x - free / 2, p.y - size.y / 2]);
+  }
+
+  function closeTaskForm() {
+    taskUi.form = null;
+    $('task-form').hidden = true;
+    $('task-error').textContent = '';
+    if (taskUi.pending) { taskUi.pending.remove(); taskUi.pending = null; }
+    if (taskUi.pendingLine) { taskUi.pendingLine.remove(); taskUi.pendingLine = null; }
+  }
+
+  async function sendTask(ev) {
+    if (ev) ev.preventDefault();
+    const f = taskUi.form;
+    if (!f || taskUi.sending) return;
+    const errEl = $('task-error');
+    const team = $('task-console').value;
+    const sys = $('task-sysid').value;
+    const note = $('task-note').value.trim();
+    if (!team) { errEl.textContent = t(fleetConsoles().length ? 'task.noTeamSel' : 'task.noTeams'); return; }
+    if (!note) { errEl.textContent = t('task.noteRequired'); $('task-note').focus(); return; }
+    errEl.textContent = '';
+    const body = { console: team, sysid: sys === '' ? null : Number(sys), lat: f.lat, lon: f.lon, note, sighting: f.sighting };
+    const btn = $('task-send');
+    taskUi.sending = true;
+    btn.disabled = true;
+    btn.textContent = t('task.sending');
+    try {
+      const tk = await api('/api/tasks', { method: 'POST', body });
+      if (tk && typeof tk.id === 'string') mergeTask(tk, false);
+      renderTasks();
+      if (taskUi.form === f) closeTaskForm();
+      toast(t('task.sent', { team: team + (body.sysid !== null ? ' · ' + sysidLabel(team, body.sysid) : '') }));
+    } catch (e) {
+      if (e.status !== 401 && taskUi.form === f) errEl.textContent = e.message;
+    } finally {
+      taskUi.sending = false;
+      btn.disabled = false;
+      btn.textContent = t('task.send');
+    }
+  }
+
+  // The fleet changed: keep the form's team list current and the lines attached.
+  function tasksOnFleet() {
+    if (taskUi.form) {
+      if (fleetConsoles().join('\n') !== taskUi.teams) {
+        const cur = $('task-console').value;
+        const curSys = $('task-sysid').value;
+        fillTaskConsoles(cur);
+        if ($('task-console').value !== cur) fillTaskSysids(''); else fillTaskSysids(curSys);
+      }
+      updatePending();
+    }
+    renderTaskMarkers();
+  }
+
+  function taskHereButton(s) {
+    if (!isDispatcher() || !sightingPos(s)) return null;
+    const btn = el('button', 'btn-ack btn-task-here', t('task.here'));
+    btn.type = 'button';
+    btn.setAttribute('data-testid', 'task-here');
+    btn.addEventListener('click', (ev) => {
+      ev.stopPropagation();
+      const cur = state.sightings.get(s.id) || s;
+      const pos = sightingPos(cur);
+      if (pos) openTaskForm(pos[0], pos[1], s.id);
+    });
+    return btn;
+  }
+
+  function loadPanelState() {
+    ['panel-fleet', 'panel-tasks'].forEach((id) => {
+      let collapsed = false;
+      try { collapsed = window.localStorage.getItem('kestrel.collapsed.' + id) === '1'; } catch (_) { /* ignore */ }
+      setPanelCollapsed(id, collapsed);
+    });
+  }
+
+  function setPanelCollapsed(id, collapsed) {
+    const p = $(id);
+    p.classList.toggle('collapsed', collapsed);
+    const b = p.querySelector('.panel-toggle');
+    if (b) b.setAttribute('aria-expanded', collapsed ? 'false' : 'true');
+    try { window.localStorage.setItem('kestrel.collapsed.' + id, collapsed ? '1' : '0'); } catch (_) { /* ignore */ }
+  }
+
+  function wireTasks() {
+    loadPanelState();
+    $('task-start').title = t('task.startTitle');
+    document.querySelectorAll('.panel-toggle').forEach((b) => {
+      b.addEventListener('click', () => {
+        const p = b.closest('.panel');
+        setPanelCollapsed(p.id, !p.classList.contains('collapsed'));
+      });
+    });
+    $('task-start').addEventListener('click', () => setPicking(!taskUi.picking));
+    $('pick-cancel').addEventListener('click', () => setPicking(false));
+    $('task-form').addEventListener('submit', sendTask);
+    $('task-cancel').addEventListener('click', closeTaskForm);
+    $('task-console').addEventListener('change', () => { fillTaskSysids(''); updatePending(); });
+    $('task-sysid').addEventListener('change', updatePending);
+    $('task-note').addEventListener('input', () => { updateNoteCount(); if ($('task-note').value.trim()) $('task-error').textContent = ''; });
+    $('task-form').addEventListener('keydown', (ev) => {
+      // Ctrl+Enter in the note sends.
+      if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); sendTask(); }
+    });
+    $('tasks-filter').addEventListener('change', (ev) => { state.taskFilter = ev.target.value; renderTasks(); });
+  }
+
+  function onTaskLang() {
+    relabelClosers();
+    $('task-start').title = t('task.startTitle');
+    if (taskUi.form) {
+      const cur = $('task-sysid').value;
+      fillTaskSysids(cur);
+      fillTaskWhere();
+      updateNoteCount();
+      $('task-note').placeholder = t('task.notePlaceholder');
+    }
+    if (!taskUi.sending) $('task-send').textContent = t('task.send');
+    taskMarkers.forEach((m, id) => {
+      const tk = state.tasks.get(id);
+      if (tk && m.marker.isPopupOpen() && fillTaskPopup(m.popup, tk)) updatePopupKeepFocus(m.marker);
+    });
+  }
+
   // ---------------------------------------------------------------- picture overlay
 
   function openPicture(id) {
@@ -1002,6 +1764,10 @@
     tm.textContent = '';
     tm.append(option('1', t('filter.time1')), option('8', t('filter.time8')), option('24', t('filter.time24')), option('all', t('filter.timeAll')));
     tm.value = state.filters.time;
+    const tf = $('tasks-filter');
+    tf.textContent = '';
+    tf.append(option('open', t('tasks.filterOpen')), option('all', t('tasks.filterAll')));
+    tf.value = state.taskFilter;
   }
 
   function refreshTeamFilter() {
@@ -1033,6 +1799,7 @@
       state.lastEventAt = performance.now();
       setConn('live');
       loadSightings();
+      loadTasks();
       loadFleet();
       if (!state.areasLoaded) loadAreas();
     });
@@ -1050,6 +1817,13 @@
       try { s = JSON.parse(ev.data); } catch (_) { return; }
       state.lastEventAt = performance.now();
       if (mergeSighting(s, true)) renderSightings();
+    });
+    es.addEventListener('task', (ev) => {
+      if (state.es !== es) return;
+      let tk;
+      try { tk = JSON.parse(ev.data); } catch (_) { return; }
+      state.lastEventAt = performance.now();
+      if (mergeTask(tk, true)) renderTasks();
     });
     es.addEventListener('error', () => {
       if (state.es !== es) return;
@@ -1085,6 +1859,7 @@
   function renderAll() {
     renderHeader();
     renderFleet();
+    renderTasks();
     renderSightings();
   }
 
@@ -1096,6 +1871,7 @@
     I.onChange(() => {
       buildFilters();
       renderAll();
+      onTaskLang();
       if (map) {
         addZoomControl();
         state.fleet.forEach((a) => updateAircraftOnMap(a));
@@ -1110,7 +1886,13 @@
     bindFilter('filter-state', 'state');
     bindFilter('filter-time', 'time');
     $('picture-overlay').addEventListener('click', closePicture);
-    document.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') closePicture(); });
+    document.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'Escape') return;
+      if (!$('picture-overlay').hidden) { closePicture(); return; }
+      if (taskUi.picking) { setPicking(false); return; }
+      if (taskUi.form) closeTaskForm();
+    });
+    wireTasks();
 
     // Every second: tick "last heard" / "quiet for", expire highlights.
     setInterval(() => {

@@ -9,6 +9,8 @@ use super::sync::BrokerArgs;
 use super::Context;
 use crate::dispatch::centre::receiver::{self, ReceiverConfig};
 use crate::dispatch::centre::store::{DispatchStore, DispatchedSighting, DB_FILE};
+use crate::audit::AuditLog;
+use crate::dispatch::centre::task_book::{DispatchTask, NewTask};
 use crate::dispatch::centre::web::accounts::{AccountStore, Role, ACCOUNTS_FILE};
 use crate::dispatch::centre::web::{self, feed::SharedFeed, feed::WebFeed, WebConfig};
 use crate::dispatch::cot::{CotSender, CotTarget, CotTls};
@@ -33,6 +35,70 @@ pub enum DispatchCmd {
     List(ListArgs),
     /// Add, list or remove the dispatcher accounts of the command centre's web page.
     User(UserArgs),
+    /// List the tasks sent to teams, with their states.
+    Tasks(TasksArgs),
+    /// Send a team somewhere, or close a task (a running `dispatch serve` sends it).
+    Task(TaskArgs),
+}
+
+/// Arguments of `kestrel dispatch tasks`.
+#[derive(Debug, clap::Args)]
+pub struct TasksArgs {
+    /// Dispatch's database (default: DATA_DIR/dispatch.db).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Only tasks that are not closed.
+    #[arg(long)]
+    pub open: bool,
+}
+
+/// Arguments of `kestrel dispatch task`.
+#[derive(Debug, clap::Args)]
+pub struct TaskArgs {
+    /// Dispatch's database (default: DATA_DIR/dispatch.db).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub db: Option<PathBuf>,
+    /// Who is sending or closing it (recorded with the task and shown at the console).
+    #[arg(long, value_name = "NAME", global = true, default_value = "dispatch")]
+    pub by: String,
+    /// Send or close.
+    #[command(subcommand)]
+    pub action: TaskAction,
+}
+
+/// `kestrel dispatch task` actions.
+#[derive(Debug, clap::Subcommand)]
+pub enum TaskAction {
+    /// Send a team (console) to a point.
+    #[command(allow_negative_numbers = true)]
+    Send {
+        /// The team's console id.
+        #[arg(long, value_name = "ID")]
+        console: String,
+        /// One of its aircraft, if it matters which.
+        #[arg(long, value_name = "SYSID")]
+        sysid: Option<u8>,
+        /// Latitude, degrees.
+        #[arg(long)]
+        lat: f64,
+        /// Longitude, degrees.
+        #[arg(long)]
+        lon: f64,
+        /// What to do there.
+        #[arg(long)]
+        note: String,
+        /// The sighting it answers.
+        #[arg(long, value_name = "ID")]
+        sighting: Option<uuid::Uuid>,
+    },
+    /// Close a task.
+    Close {
+        /// The task's id (from `kestrel dispatch tasks`).
+        id: uuid::Uuid,
+        /// Why.
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 /// Arguments of `kestrel dispatch user`.
@@ -99,12 +165,10 @@ pub struct ServeArgs {
     /// e.g. 127.0.0.1:8080, or 0.0.0.0:8443 with --http-cert for the whole command centre.
     #[arg(long, value_name = "ADDR")]
     pub http: Option<std::net::SocketAddr>,
-    /// PEM certificate chain for HTTPS (with --http-key).
-    #[arg(long, value_name = "FILE", requires_all = ["http", "http_key"])]
+    /// Serve HTTPS with this PEM certificate chain. Its private key is read from the same file,
+    /// or from the file named by KESTREL_HTTP_KEY_FILE; never from the command line.
+    #[arg(long, value_name = "FILE", requires = "http")]
     pub http_cert: Option<PathBuf>,
-    /// PEM private key for HTTPS (with --http-cert).
-    #[arg(long, value_name = "FILE", requires_all = ["http", "http_cert"])]
-    pub http_key: Option<PathBuf>,
     /// The page's dispatcher accounts (default: DATA_DIR/dispatch-accounts.db).
     #[arg(long, value_name = "FILE", requires = "http")]
     pub accounts: Option<PathBuf>,
@@ -142,6 +206,8 @@ pub async fn run(args: DispatchArgs, ctx: &Context) -> anyhow::Result<()> {
         DispatchCmd::Serve(a) => serve(*a, ctx).await,
         DispatchCmd::List(a) => list(a, ctx),
         DispatchCmd::User(a) => user(a, ctx),
+        DispatchCmd::Tasks(a) => tasks(a, ctx),
+        DispatchCmd::Task(a) => task(a, ctx).await,
     }
 }
 
@@ -266,13 +332,123 @@ fn web_config(
     };
     Ok(WebConfig {
         addr,
-        tls: a.http_cert.clone().zip(a.http_key.clone()),
+        tls: a.http_cert.clone().map(|cert| {
+            let key = std::env::var_os(ENV_HTTP_KEY_FILE)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| cert.clone());
+            (cert, key)
+        }),
         accounts,
         tiles,
         attribution,
         areas_geojson: areas,
         dispatch_name: a.name.clone(),
+        audit: Some(AuditLog::open(&ctx.data_dir.join(AUDIT_FILE))?),
     })
+}
+
+/// Environment variable naming the PEM file of the HTTPS certificate's private key, when it is
+/// not in the certificate file.
+pub const ENV_HTTP_KEY_FILE: &str = "KESTREL_HTTP_KEY_FILE";
+
+/// Dispatch's audit trail (logins, acknowledgements, tasks) inside the data directory.
+pub const AUDIT_FILE: &str = "dispatch-audit.db";
+
+fn open_existing(db: &Option<PathBuf>, ctx: &Context) -> anyhow::Result<DispatchStore> {
+    let path = db_path(db, ctx);
+    if !path.exists() {
+        anyhow::bail!(
+            "no dispatch database at {}; start `kestrel dispatch serve --db {}` first",
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(DispatchStore::open(&path)?)
+}
+
+fn tasks(a: TasksArgs, ctx: &Context) -> anyhow::Result<()> {
+    let store = open_existing(&a.db, ctx)?;
+    let list: Vec<DispatchTask> = store
+        .tasks(usize::MAX)?
+        .into_iter()
+        .filter(|t| !a.open || t.state.is_open())
+        .collect();
+    if ctx.json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    println!(
+        "{:<36}  {:<16} {:>5} {:>11} {:>11} {:<9} {:<24} NOTE",
+        "ID", "TEAM", "SYSID", "LAT", "LON", "STATE", "SINCE"
+    );
+    for t in &list {
+        let mut note: String = t.note.chars().take(40).collect();
+        if let Some(r) = &t.reason {
+            note = format!("{note} ({r})");
+        }
+        println!(
+            "{:<36}  {:<16} {:>5} {:>11.6} {:>11.6} {:<9} {:<24} {}",
+            t.id,
+            t.console,
+            t.sysid.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+            t.lat,
+            t.lon,
+            t.state,
+            t.state_at.to_string(),
+            note.replace('\n', " ")
+        );
+    }
+    println!("{} tasks", list.len());
+    Ok(())
+}
+
+async fn task(a: TaskArgs, ctx: &Context) -> anyhow::Result<()> {
+    if !crate::dispatch::envelope::valid_dispatcher_name(&a.by) {
+        anyhow::bail!("'{}' cannot be a dispatcher name: use 1-64 letters, digits, '.', '-' or '_'", a.by);
+    }
+    let store = open_existing(&a.db, ctx)?;
+    let audit = AuditLog::open(&ctx.data_dir.join(AUDIT_FILE))?;
+    match a.action {
+        TaskAction::Send {
+            console,
+            sysid,
+            lat,
+            lon,
+            note,
+            sighting,
+        } => {
+            let t = store
+                .create_task(
+                    NewTask {
+                        console: console.clone(),
+                        sysid,
+                        lat,
+                        lon,
+                        note,
+                        sighting,
+                    },
+                    &a.by,
+                )
+                .await?
+                .map_err(|why| anyhow::anyhow!("the task was not sent: {why}"))?;
+            audit.append(&a.by, sysid, "task.create", &format!("task {} to {console}: {}", t.id, t.note), "done")?;
+            if ctx.json {
+                println!("{}", serde_json::to_string_pretty(&t)?);
+            } else {
+                println!("task {} for {console} stored; a running `kestrel dispatch serve` sends it within 2 s", t.id);
+            }
+        }
+        TaskAction::Close { id, reason } => {
+            let t = store
+                .close_task(id, &a.by, reason.clone())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no task {id}; see `kestrel dispatch tasks`"))?;
+            audit.append(&a.by, t.sysid, "task.close", &format!("task {id} of {}{}", t.console, reason.map(|r| format!(": {r}")).unwrap_or_default()), "done")?;
+            println!("task {id} is {}", t.state);
+        }
+    }
+    Ok(())
 }
 
 fn user(a: UserArgs, ctx: &Context) -> anyhow::Result<()> {

@@ -24,6 +24,7 @@ pub mod signing;
 pub mod status;
 pub mod storage;
 pub mod sync;
+pub mod task;
 pub mod terminal;
 pub mod terrain;
 pub mod tiles;
@@ -85,6 +86,8 @@ pub enum Cmd {
     Sync(sync::SyncArgs),
     /// The command centre: receive and store sightings, follow the fleet, list what is held.
     Dispatch(dispatch::DispatchArgs),
+    /// The tasks dispatch sent this team: list, accept, decline, on scene.
+    Task(task::TaskArgs),
     /// Patrol planning: key areas, patrol routes, .plan checks and the shift schedule.
     Plan(plan::PlanArgs),
     /// Crews: roster, aircraft registry, teams, sorties and the sortie log.
@@ -264,6 +267,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Sighting(a)) => sighting::run(a, &ctx).await,
         Some(Cmd::Sync(a)) => sync::run(a, &ctx).await,
         Some(Cmd::Dispatch(a)) => dispatch::run(a, &ctx).await,
+        Some(Cmd::Task(a)) => task::run(a, &ctx).await,
         Some(Cmd::Plan(a)) => plan::run(a, ctx.json, &ctx.data_dir).await,
         Some(Cmd::Crew(a)) => crew::run(a, &ctx).await,
         Some(Cmd::Video(a)) => video::run(a, ctx.json, Some(&ctx.data_dir)).await,

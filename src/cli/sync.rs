@@ -101,6 +101,7 @@ pub async fn run(args: SyncArgs, ctx: &Context) -> anyhow::Result<()> {
     config.ack_timeout = Duration::from_millis(args.ack_timeout_ms.max(1));
     config.window = args.window.max(1);
     config.until_empty = args.until_empty;
+    config.tasks = Some(crate::tasking::TaskInbox::open_in(&ctx.data_dir)?);
     let handle = sync::start(store.clone(), config, None)?;
     let mut status = handle.status();
     let started = Instant::now();

@@ -28,6 +28,7 @@ pub mod security;
 pub mod sightings;
 pub mod station;
 pub mod storage;
+pub mod tasking;
 pub mod terrain;
 pub mod tiles;
 pub mod time;

@@ -87,11 +87,12 @@ pub struct Panels {
     remote_id: RemoteIdPanel,
     seat: crate::panels::seat::SeatPanel,
     payload: PayloadPanel,
+    tasks: crate::panels::tasks::TasksPanel,
 }
 
 impl Panels {
     /// Every panel, in the order their buttons, rows and windows appear.
-    fn hooks(&mut self) -> [&mut dyn Panel; 13] {
+    fn hooks(&mut self) -> [&mut dyn Panel; 14] {
         [
             &mut self.connections,
             &mut self.alerts,
@@ -106,6 +107,7 @@ impl Panels {
             &mut self.remote_id,
             &mut self.seat,
             &mut self.payload,
+            &mut self.tasks,
         ]
     }
 }
@@ -165,6 +167,7 @@ impl ConsoleApp {
                 remote_id: RemoteIdPanel,
                 seat: Default::default(),
                 payload: PayloadPanel::default(),
+                tasks: Default::default(),
             },
             settings_path: options.settings_path,
             tile_cache: options.tile_cache,

@@ -55,3 +55,5 @@ pub fn battery_colour(level: BatteryLevel) -> Color32 {
 pub const GOOD: Color32 = Color32::from_rgb(0x22, 0xa5, 0x4a);
 /// See [`GOOD`].
 pub const BAD: Color32 = Color32::from_rgb(0xd3, 0x2f, 0x2f);
+/// Waiting for someone (a new task to answer).
+pub const WARN: Color32 = Color32::from_rgb(0xd9, 0x77, 0x06);

@@ -37,6 +37,7 @@ pub mod sightings;
 pub mod signing;
 pub mod storage;
 pub mod synthetic;
+pub mod tasks;
 pub mod terrain;
 pub mod traffic;
 pub mod video;
@@ -64,6 +65,7 @@ pub use sightings::{
 };
 pub use signing::{SigningIntent, SigningOp, SigningOutcome};
 pub use storage::{StorageIntent, StorageView};
+pub use tasks::{TaskEvent, TaskIntent, TaskView};
 pub use terrain::{TerrainEvent, TerrainIntent, TerrainView};
 pub use traffic::{TrafficEvent, TrafficIntent, TrafficView};
 pub use video::{VideoFeed, VideoIntent, VideoNotice, VideoView};

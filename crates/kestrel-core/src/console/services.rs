@@ -26,6 +26,8 @@ console_services! {
     Video(video): super::video::VideoService,
     /// Sightings: marking, editing, and their way to dispatch.
     Sightings(sightings): super::sightings::SightingsService,
+    /// Tasks from the command centre and the crew's answers.
+    Tasks(tasks): super::tasks::TaskService,
     /// Key areas, patrol routes, crews, sorties and the shift schedule.
     Planning(planning): super::planning::PlanningService,
     /// The data directory's disk: free space, the rate it fills at, the warning before full.

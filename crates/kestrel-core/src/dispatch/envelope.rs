@@ -65,6 +65,9 @@ pub struct AckMessage {
     /// not only stored. Absent in messages from older dispatch servers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dispatcher: Vec<DispatcherAck>,
+    /// Task steps dispatch has applied, by the console's step numbers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub task_steps: Vec<i64>,
 }
 
 /// A dispatcher's acknowledgement of one sighting, dispatch → console.
@@ -190,7 +193,7 @@ struct Header {
     kind: Option<serde_json::Value>,
 }
 
-fn check_header(payload: &[u8], expected: &'static str) -> Result<(), EnvelopeError> {
+pub(crate) fn check_header(payload: &[u8], expected: &'static str) -> Result<(), EnvelopeError> {
     if payload.len() > MAX_MESSAGE_BYTES {
         return Err(EnvelopeError::TooLarge(payload.len()));
     }
@@ -227,14 +230,14 @@ fn check_header(payload: &[u8], expected: &'static str) -> Result<(), EnvelopeEr
     Ok(())
 }
 
-fn malformed(kind: &'static str) -> impl Fn(serde_json::Error) -> EnvelopeError {
+pub(crate) fn malformed(kind: &'static str) -> impl Fn(serde_json::Error) -> EnvelopeError {
     move |e| EnvelopeError::Malformed {
         kind,
         reason: e.to_string(),
     }
 }
 
-fn check_console(topic_console: &str, inner: &str) -> Result<(), EnvelopeError> {
+pub(crate) fn check_console(topic_console: &str, inner: &str) -> Result<(), EnvelopeError> {
     if topic_console != inner {
         return Err(EnvelopeError::ConsoleMismatch {
             topic: topic_console.to_string(),
@@ -340,6 +343,15 @@ impl AckMessage {
             sent_at: Timestamp::now(),
             acks,
             dispatcher: Vec::new(),
+            task_steps: Vec::new(),
+        }
+    }
+
+    /// Acknowledgements of a console's task steps.
+    pub fn for_task_steps(console: &str, task_steps: Vec<i64>) -> Self {
+        Self {
+            task_steps,
+            ..Self::new(console, Vec::new())
         }
     }
 
@@ -362,8 +374,12 @@ impl AckMessage {
         check_header(payload, KIND)?;
         let msg: Self = serde_json::from_slice(payload).map_err(malformed(KIND))?;
         check_console(topic_console, &msg.console)?;
-        let n = msg.acks.len() + msg.dispatcher.len();
-        if n == 0 || msg.acks.len() > MAX_ACKS || msg.dispatcher.len() > MAX_ACKS {
+        let n = msg.acks.len() + msg.dispatcher.len() + msg.task_steps.len();
+        if n == 0
+            || msg.acks.len() > MAX_ACKS
+            || msg.dispatcher.len() > MAX_ACKS
+            || msg.task_steps.len() > MAX_ACKS
+        {
             return Err(EnvelopeError::Invalid {
                 kind: KIND,
                 reason: format!("{n} acknowledgements (expected 1 to {MAX_ACKS} of each kind)"),

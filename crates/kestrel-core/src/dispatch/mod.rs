@@ -11,6 +11,7 @@
 //! - [`topics`] and [`envelope`]: the topic layout and the versioned JSON messages (see README.md,
 //!   "Dispatch").
 //! - [`broker`]: broker URLs, TLS trust and credentials.
+//! - [`tasks`]: tasks the command centre sends teams, and their states.
 //! - [`backoff`]: reconnect delays.
 //! - [`tls`]: TLS trust and client certificates shared by the broker and the CoT stream.
 //! - [`cot`]: Cursor-on-Target XML over UDP multicast or TCP. Both sides speak it (the console
@@ -23,6 +24,7 @@ pub mod centre;
 pub mod cot;
 pub mod envelope;
 pub mod outbox;
+pub mod tasks;
 pub mod tls;
 pub mod topics;
 

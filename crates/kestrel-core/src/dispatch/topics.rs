@@ -23,6 +23,16 @@ pub fn fleet(console: &str) -> String {
     format!("{PREFIX}/consoles/{console}/fleet")
 }
 
+/// Dispatch → console: tasks (QoS 1).
+pub fn tasks(console: &str) -> String {
+    format!("{PREFIX}/dispatch/tasks/{console}")
+}
+
+/// Console → dispatch: task steps (QoS 1).
+pub fn task_updates(console: &str) -> String {
+    format!("{PREFIX}/consoles/{console}/task-updates")
+}
+
 /// Dispatch → console: acknowledgements of stored sightings (QoS 1).
 pub fn acks(console: &str) -> String {
     format!("{PREFIX}/dispatch/acks/{console}")
@@ -37,6 +47,10 @@ pub enum Topic<'a> {
     Fleet(&'a str),
     /// Acknowledgements for a console.
     Acks(&'a str),
+    /// Tasks for a console.
+    Tasks(&'a str),
+    /// A console's task steps.
+    TaskUpdates(&'a str),
 }
 
 /// Parses a topic; `None` for anything outside the layout (or with an invalid console id).
@@ -47,9 +61,15 @@ pub fn parse(topic: &str) -> Option<Topic<'_>> {
         ["consoles", c, "sightings"] => Topic::Sightings(c),
         ["consoles", c, "fleet"] => Topic::Fleet(c),
         ["dispatch", "acks", c] => Topic::Acks(c),
+        ["dispatch", "tasks", c] => Topic::Tasks(c),
+        ["consoles", c, "task-updates"] => Topic::TaskUpdates(c),
         _ => return None,
     };
-    let (Topic::Sightings(c) | Topic::Fleet(c) | Topic::Acks(c)) = parsed;
+    let (Topic::Sightings(c)
+    | Topic::Fleet(c)
+    | Topic::Acks(c)
+    | Topic::Tasks(c)
+    | Topic::TaskUpdates(c)) = parsed;
     valid_console_id(c).then_some(parsed)
 }
 
@@ -65,6 +85,11 @@ mod tests {
         );
         assert_eq!(parse(&fleet("team-1")), Some(Topic::Fleet("team-1")));
         assert_eq!(parse(&acks("team-1")), Some(Topic::Acks("team-1")));
+        assert_eq!(parse(&tasks("team-1")), Some(Topic::Tasks("team-1")));
+        assert_eq!(
+            parse(&task_updates("team-1")),
+            Some(Topic::TaskUpdates("team-1"))
+        );
         assert_eq!(sightings("c1"), "kestrel/v1/consoles/c1/sightings");
         assert_eq!(acks("c1"), "kestrel/v1/dispatch/acks/c1");
     }

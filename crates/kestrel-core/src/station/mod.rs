@@ -521,6 +521,11 @@ impl Station {
         .unwrap_or_else(|e| Err(e.to_string()))
     }
 
+    /// Who operates this station (recorded in the audit trail and with the crew's answers).
+    pub fn operator(&self) -> String {
+        self.shared.config.operator.clone()
+    }
+
     /// The audit trail, if one is configured.
     pub fn audit_log(&self) -> Option<Arc<AuditLog>> {
         self.shared.audit.clone()

@@ -14,6 +14,7 @@ pub mod sightings;
 pub mod signing;
 pub mod status;
 pub mod storage;
+pub mod tasks;
 pub mod terrain;
 pub mod traffic;
 pub mod video;

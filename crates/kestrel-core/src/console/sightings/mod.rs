@@ -118,7 +118,18 @@ impl SightingsService {
             }
             r
         });
-        match sync::start(store, SyncConfig::new(broker), Some(fleet)) {
+        let mut config = SyncConfig::new(broker);
+        config.tasks = self
+            .data_dir
+            .as_deref()
+            .and_then(|d| match crate::tasking::TaskInbox::open_in(d) {
+                Ok(inbox) => Some(inbox),
+                Err(e) => {
+                    log::warn!("console: tasks from dispatch are off: {e}");
+                    None
+                }
+            });
+        match sync::start(store, config, Some(fleet)) {
             Ok(h) => {
                 self.sync_status = Some(h.status());
                 self.sync = Some(h);

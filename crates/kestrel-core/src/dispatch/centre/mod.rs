@@ -4,12 +4,14 @@
 //!
 //! - [`receiver`]: subscribes, stores, acknowledges and follows the live fleet.
 //! - [`store`]: the command centre's database.
+//! - [`task_book`]: the tasks in it.
 //! - [`output`]: where received sightings and fleet updates go next (TAK, the web page).
 //! - [`web`]: the command centre's page in the browser (`--http`).
 
 pub mod output;
 pub mod receiver;
 pub mod store;
+pub mod task_book;
 pub mod web;
 
 pub use output::DispatchOutput;

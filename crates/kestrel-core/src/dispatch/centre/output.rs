@@ -18,6 +18,9 @@ pub trait DispatchOutput: Send + Sync {
     /// A fleet report from `console`, sent at `sent_at` by the console's clock, as it arrived
     /// (reports overtaken by a newer one are passed on too; compare `sent_at` to keep a picture).
     fn fleet_update(&self, console: &str, sent_at: Timestamp, aircraft: &[FleetAircraft]);
+
+    /// A task changed (sent, or moved on by its console). Most outputs do not care.
+    fn task_changed(&self, _id: uuid::Uuid) {}
 }
 
 /// Cursor-on-Target to TAK: each sighting as a point, each aircraft with a position as a

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rumqttc::{AsyncClient, Event, Outgoing, Packet, QoS};
 use tokio::sync::{mpsc, watch};
@@ -20,11 +20,18 @@ use crate::dispatch::broker::{describe, spawn_poller, wait_connack, BrokerConfig
 use crate::dispatch::envelope::{
     Ack, AckMessage, DispatcherAck, FleetMessage, SightingMessage, MAX_ACKS,
 };
+use crate::dispatch::tasks::{TaskMessage, TaskOrder, TaskUpdate, TaskUpdateMessage};
 use crate::dispatch::topics::{self, Topic};
 
 /// Largest MQTT packet the receiver reads (the protocol maximum, so an oversized message is
 /// rejected by Kestrel instead of breaking the connection and being redelivered forever).
 const MAX_INCOMING_PACKET: usize = 268_435_455;
+
+/// How long a task (or closure) waits for its console's confirmation before it is sent again.
+const TASK_RESEND: Duration = Duration::from_secs(5);
+
+/// How often the receiver looks for tasks and acknowledgements still to send.
+const PENDING_POLL: Duration = Duration::from_secs(2);
 
 /// Most messages taken into one database transaction.
 const MAX_BATCH: usize = 2000;
@@ -134,6 +141,7 @@ pub fn start(store: DispatchStore, config: ReceiverConfig) -> ReceiverHandle {
     let (stop, stop_rx) = watch::channel(false);
     let (ack_tx, ack_rx) = mpsc::unbounded_channel();
     let receiver = Receiver {
+        task_updates: Vec::new(),
         publishes: Publishes::default(),
         acks_wanted: ack_rx,
         store,
@@ -154,18 +162,32 @@ pub fn start(store: DispatchStore, config: ReceiverConfig) -> ReceiverHandle {
     }
 }
 
-/// This session's publishes, to learn from the broker's PUBACK when dispatchers'
-/// acknowledgements are safe with it: publishes in the order handed to the client (`None` for
-/// storage acks, which the consoles' resends make good), then by packet id once on the wire.
+/// What a publish carried, to learn from the broker's PUBACK when it is safe with the broker.
+#[derive(Debug, Clone)]
+enum Tag {
+    /// Storage acknowledgements (the consoles' resends make good a lost one).
+    Storage,
+    /// Dispatchers' acknowledgements.
+    DispatcherAcks(Vec<Uuid>),
+    /// Tasks (`true`: the task's closure).
+    Tasks(Vec<(Uuid, bool)>),
+}
+
+/// This session's publishes: in the order handed to the client, then by packet id once on the
+/// wire, until the broker confirms them.
 #[derive(Default)]
 struct Publishes {
-    order: VecDeque<Option<Vec<Uuid>>>,
-    collided: Option<(u16, Option<Vec<Uuid>>)>,
-    inflight: HashMap<u16, Vec<Uuid>>,
+    order: VecDeque<Tag>,
+    collided: Option<(u16, Tag)>,
+    inflight: HashMap<u16, Tag>,
     /// Dispatcher acknowledgements handed to the client and not yet confirmed.
-    pending: HashSet<Uuid>,
+    pending_acks: HashSet<Uuid>,
+    /// When each task (`true`: its closure) was last sent in this session: sent again every
+    /// [`TASK_RESEND`] until its console confirms it.
+    tasks_sent_at: HashMap<(Uuid, bool), Instant>,
     /// Confirmed by the broker, not yet recorded.
-    confirmed: Vec<Uuid>,
+    confirmed_acks: Vec<Uuid>,
+    confirmed_tasks: Vec<(Uuid, bool)>,
 }
 
 impl Publishes {
@@ -178,25 +200,31 @@ impl Publishes {
                 self.order.pop_front()
             }
         };
-        if let Some(Some(ids)) = tag {
-            if pkid != 0 {
-                self.inflight.insert(pkid, ids);
+        if let Some(tag) = tag {
+            if pkid != 0 && !matches!(tag, Tag::Storage) {
+                self.inflight.insert(pkid, tag);
             }
         }
     }
 
     /// The broker confirmed `pkid`.
     fn confirm(&mut self, pkid: u16) {
-        if let Some(ids) = self.inflight.remove(&pkid) {
-            for id in &ids {
-                self.pending.remove(id);
+        match self.inflight.remove(&pkid) {
+            Some(Tag::DispatcherAcks(ids)) => {
+                for id in &ids {
+                    self.pending_acks.remove(id);
+                }
+                self.confirmed_acks.extend(ids);
             }
-            self.confirmed.extend(ids);
+            Some(Tag::Tasks(ids)) => self.confirmed_tasks.extend(ids),
+            Some(Tag::Storage) | None => {}
         }
     }
 }
 
 struct Receiver {
+    /// Task steps from consoles, applied after the batch they came with.
+    task_updates: Vec<(String, Vec<TaskUpdate>)>,
     publishes: Publishes,
     acks_wanted: mpsc::UnboundedReceiver<()>,
     store: DispatchStore,
@@ -265,13 +293,20 @@ impl Receiver {
             s.connected = true;
             s.last_error = None;
         });
-        self.publish_dispatcher_acks(&client).await?;
+        self.publish_pending(&client).await?;
+        let mut poll = tokio::time::interval(PENDING_POLL);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             let first = tokio::select! {
                 ev = events.recv() => ev,
                 Some(()) = self.acks_wanted.recv() => {
                     while self.acks_wanted.try_recv().is_ok() {}
-                    self.publish_dispatcher_acks(&client).await?;
+                    self.publish_pending(&client).await?;
+                    continue;
+                }
+                // Tasks made by another process (`kestrel dispatch task send`) are found here.
+                _ = poll.tick() => {
+                    self.publish_pending(&client).await?;
                     continue;
                 }
                 _ = self.stop.changed() => {
@@ -292,55 +327,116 @@ impl Receiver {
             if !batch.is_empty() {
                 self.apply(batch, &client).await?;
             }
-            if !self.publishes.confirmed.is_empty() {
-                let done = std::mem::take(&mut self.publishes.confirmed);
-                self.store
-                    .mark_acks_published(done)
-                    .await
-                    .map_err(|e| e.to_string())?;
-            }
+            self.settle(&client).await?;
         }
     }
 
-    /// Publishes every dispatcher acknowledgement not yet handed to the broker, then marks them
-    /// handed over.
-    async fn publish_dispatcher_acks(&mut self, client: &AsyncClient) -> Result<(), String> {
-        let pending = self
+    /// Publishes every dispatcher acknowledgement and task (or closure) the broker has not
+    /// confirmed and that is not on its way already.
+    async fn publish_pending(&mut self, client: &AsyncClient) -> Result<(), String> {
+        let acks = self
             .store
             .unpublished_acks()
             .map_err(|e| format!("cannot read dispatchers' acknowledgements: {e}"))?;
-        if pending.is_empty() {
-            return Ok(());
-        }
         let mut by_console: HashMap<String, Vec<DispatcherAck>> = HashMap::new();
-        for p in pending {
-            if !self.publishes.pending.contains(&p.ack.id) {
+        for p in acks {
+            if !self.publishes.pending_acks.contains(&p.ack.id) {
                 by_console.entry(p.console).or_default().push(p.ack);
             }
         }
-        let mut published = 0;
         for (console, list) in by_console {
             for chunk in list.chunks(MAX_ACKS) {
                 let msg = AckMessage::from_dispatchers(&console, chunk.to_vec());
                 client
-                    .publish(
-                        topics::acks(&console),
-                        QoS::AtLeastOnce,
-                        false,
-                        msg.encode(),
-                    )
+                    .publish(topics::acks(&console), QoS::AtLeastOnce, false, msg.encode())
                     .await
                     .map_err(|e| format!("cannot publish dispatchers' acknowledgements: {e}"))?;
                 let ids: Vec<Uuid> = chunk.iter().map(|a| a.id).collect();
-                self.publishes.pending.extend(ids.iter().copied());
-                published += ids.len();
-                self.publishes.order.push_back(Some(ids));
+                self.publishes.pending_acks.extend(ids.iter().copied());
+                log::info!(
+                    "dispatch: sending {} dispatcher acknowledgement(s) to {console}",
+                    ids.len()
+                );
+                self.publishes.order.push_back(Tag::DispatcherAcks(ids));
             }
         }
-        if published > 0 {
-            log::info!(
-                "dispatch: sending {published} dispatcher acknowledgement(s) to the consoles"
+        let tasks = self
+            .store
+            .unsent_tasks()
+            .map_err(|e| format!("cannot read the tasks to send: {e}"))?;
+        let mut by_console: HashMap<String, Vec<TaskOrder>> = HashMap::new();
+        for t in tasks {
+            let key = (t.order.id, t.order.closed.is_some());
+            let due = self
+                .publishes
+                .tasks_sent_at
+                .get(&key)
+                .is_none_or(|at| at.elapsed() >= TASK_RESEND);
+            if due {
+                by_console.entry(t.console).or_default().push(t.order);
+            }
+        }
+        for (console, list) in by_console {
+            for chunk in list.chunks(MAX_ACKS) {
+                let msg = TaskMessage::new(&console, chunk.to_vec());
+                client
+                    .publish(topics::tasks(&console), QoS::AtLeastOnce, false, msg.encode())
+                    .await
+                    .map_err(|e| format!("cannot publish tasks: {e}"))?;
+                let ids: Vec<(Uuid, bool)> =
+                    chunk.iter().map(|t| (t.id, t.closed.is_some())).collect();
+                let now = Instant::now();
+                for key in &ids {
+                    self.publishes.tasks_sent_at.insert(*key, now);
+                }
+                log::info!("dispatch: sending {} task message(s) to {console}", ids.len());
+                self.publishes.order.push_back(Tag::Tasks(ids));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records what the broker confirmed, applies the consoles' task steps and acknowledges
+    /// them to their consoles.
+    async fn settle(&mut self, client: &AsyncClient) -> Result<(), String> {
+        if !self.publishes.confirmed_acks.is_empty() {
+            let done = std::mem::take(&mut self.publishes.confirmed_acks);
+            self.store
+                .mark_acks_published(done)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        let mut changed = Vec::new();
+        if !self.publishes.confirmed_tasks.is_empty() {
+            let done = std::mem::take(&mut self.publishes.confirmed_tasks);
+            changed.extend(
+                self.store
+                    .mark_tasks_sent(done)
+                    .await
+                    .map_err(|e| e.to_string())?,
             );
+        }
+        for (console, updates) in std::mem::take(&mut self.task_updates) {
+            let seqs: Vec<i64> = updates.iter().filter_map(|u| u.seq).collect();
+            changed.extend(
+                self.store
+                    .apply_task_updates(&console, updates)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            );
+            if !seqs.is_empty() {
+                let msg = AckMessage::for_task_steps(&console, seqs);
+                client
+                    .publish(topics::acks(&console), QoS::AtLeastOnce, false, msg.encode())
+                    .await
+                    .map_err(|e| format!("cannot acknowledge task steps: {e}"))?;
+                self.publishes.order.push_back(Tag::Storage);
+            }
+        }
+        for id in changed {
+            for output in &self.config.outputs {
+                output.task_changed(id);
+            }
         }
         Ok(())
     }
@@ -397,6 +493,12 @@ impl Receiver {
                 }),
                 Err(e) => self.reject(batch, &p.topic, e.to_string(), &p.payload),
             },
+            Some(Topic::TaskUpdates(console)) => {
+                match TaskUpdateMessage::decode(console, &p.payload) {
+                    Ok(msg) => self.task_updates.push((console.to_string(), msg.updates)),
+                    Err(e) => self.reject(batch, &p.topic, e.to_string(), &p.payload),
+                }
+            }
             Some(Topic::Fleet(console)) => match FleetMessage::decode(console, &p.payload) {
                 Ok(msg) => batch
                     .fleet
@@ -479,7 +581,7 @@ impl Receiver {
                     )
                     .await
                     .map_err(|e| format!("cannot publish acknowledgements: {e}"))?;
-                self.publishes.order.push_back(None);
+                self.publishes.order.push_back(Tag::Storage);
                 sent += chunk.len() as u64;
             }
         }

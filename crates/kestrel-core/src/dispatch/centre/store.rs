@@ -76,6 +76,41 @@ CREATE TABLE IF NOT EXISTS dispatcher_acks(
     at_ms INTEGER NOT NULL,
     published_ms INTEGER
 );
+CREATE TABLE IF NOT EXISTS tasks(
+    id TEXT PRIMARY KEY,
+    console TEXT NOT NULL,
+    sysid INTEGER,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    note TEXT NOT NULL,
+    sighting TEXT,
+    created_by TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    state_ms INTEGER NOT NULL,
+    state_by TEXT,
+    reason TEXT,
+    closed_by TEXT,
+    closed_ms INTEGER,
+    close_reason TEXT,
+    -- When the broker confirmed the task (it is then sent).
+    published_ms INTEGER,
+    closure_published_ms INTEGER,
+    -- When a step from the console confirmed it has the task (and the closure); until then
+    -- dispatch sends it again.
+    confirmed_ms INTEGER,
+    closure_confirmed_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS tasks_by_console ON tasks(console, created_ms);
+CREATE TABLE IF NOT EXISTS task_history(
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    task TEXT NOT NULL REFERENCES tasks(id),
+    state TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    by_name TEXT,
+    reason TEXT
+);
+CREATE INDEX IF NOT EXISTS task_history_by_task ON task_history(task, n);
 CREATE TABLE IF NOT EXISTS rejected(
     n INTEGER PRIMARY KEY AUTOINCREMENT,
     at_ms INTEGER NOT NULL,
@@ -266,7 +301,7 @@ impl DbFailure for DispatchStoreError {
 /// Dispatch's database. Cheap to clone.
 #[derive(Clone)]
 pub struct DispatchStore {
-    db: WriterReader,
+    pub(super) db: WriterReader,
 }
 
 impl DispatchStore {

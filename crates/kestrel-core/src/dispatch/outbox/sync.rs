@@ -24,12 +24,14 @@ use crate::db::{DbError, FileLock};
 use crate::dispatch::backoff::Backoff;
 use crate::dispatch::broker::{describe, spawn_poller, wait_connack, BrokerConfig};
 use crate::dispatch::envelope::{AckMessage, DispatcherAck, FleetMessage, SightingMessage};
+use crate::dispatch::tasks::{TaskMessage, TaskOrder, TaskUpdateMessage};
 use crate::dispatch::topics::{self, Topic};
+use crate::tasking::TaskInbox;
 use crate::sightings::store::{DeliveryState, QueueCounts, SightingStore, StoreError};
 use crate::sightings::timestamp::Timestamp;
 
 /// How the worker behaves.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SyncConfig {
     /// The broker.
     pub broker: BrokerConfig,
@@ -46,6 +48,9 @@ pub struct SyncConfig {
     pub fleet_interval: Duration,
     /// Stop once every sighting is acknowledged (`kestrel sync --until-empty`).
     pub until_empty: bool,
+    /// The console's tasks: received from dispatch, answered steps sent back. `None`: this
+    /// worker carries no tasks.
+    pub tasks: Option<TaskInbox>,
 }
 
 impl SyncConfig {
@@ -59,6 +64,7 @@ impl SyncConfig {
             window: 256,
             fleet_interval: Duration::from_secs(1),
             until_empty: false,
+            tasks: None,
         }
     }
 }
@@ -186,8 +192,14 @@ pub fn start(
 /// Most snapshot bytes published and not yet confirmed by the broker (beyond one snapshot).
 const MAX_BYTES_IN_FLIGHT: usize = 32 * 1024 * 1024;
 
+/// How often the worker looks for task steps to send.
+const STEPS_EVERY: Duration = Duration::from_millis(300);
+
+/// How long a task step waits for dispatch's acknowledgement before it is sent again.
+const STEP_RESEND: Duration = Duration::from_secs(5);
+
 /// What a publish was, to match the broker's PUBACK (by packet id) to a sighting.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Tag {
     Sighting {
         id: Uuid,
@@ -195,6 +207,8 @@ enum Tag {
         bytes: usize,
     },
     Fleet,
+    /// Task steps (done when dispatch acknowledges them, not at the PUBACK).
+    TaskSteps,
 }
 
 /// A delivered sighting waiting for dispatch: when it was last sent and how often it was resent.
@@ -250,6 +264,13 @@ struct Session {
     acked: Vec<(Uuid, u32)>,
     /// Dispatchers' acknowledgements not yet recorded.
     dispatcher_acked: Vec<DispatcherAck>,
+    /// Tasks from dispatch not yet stored.
+    task_orders: Vec<TaskOrder>,
+    /// When each task step was last sent in this session (sent again every [`STEP_RESEND`]
+    /// until dispatch acknowledges it).
+    steps_sent_at: HashMap<i64, Instant>,
+    /// Task steps dispatch acknowledged, not yet recorded.
+    steps_acked: Vec<i64>,
     /// Snapshot bytes published and not yet confirmed.
     bytes_in_flight: usize,
 }
@@ -340,6 +361,12 @@ impl Worker {
             .subscribe(topics::acks(&self.console), QoS::AtLeastOnce)
             .await
             .map_err(|e| SessionError::Connection(format!("cannot subscribe: {e}")))?;
+        if self.config.tasks.is_some() {
+            client
+                .subscribe(topics::tasks(&self.console), QoS::AtLeastOnce)
+                .await
+                .map_err(|e| SessionError::Connection(format!("cannot subscribe: {e}")))?;
+        }
         backoff.reset();
         log::info!("sync: connected to {url} as console {}", self.console);
         self.status.send_modify(|s| {
@@ -361,6 +388,7 @@ impl Worker {
         let resend_scan_every =
             (self.config.ack_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
         let mut last_counts = Instant::now();
+        let mut last_steps = Instant::now() - STEPS_EVERY;
 
         loop {
             // Fill the window with queued sightings, oldest first.
@@ -402,6 +430,10 @@ impl Worker {
                                 self.status.send_modify(|s| s.fleet_reports += 1);
                             }
                         }
+                    }
+                    if last_steps.elapsed() >= STEPS_EVERY {
+                        last_steps = Instant::now();
+                        self.publish_steps(&client, &mut sess).await;
                     }
                     if last_resend_scan.elapsed() >= resend_scan_every {
                         last_resend_scan = Instant::now();
@@ -445,6 +477,7 @@ impl Worker {
                     sess.more = true;
                 }
             }
+            self.settle_tasks(&mut sess).await;
             if !sess.dispatcher_acked.is_empty() {
                 let seen = std::mem::take(&mut sess.dispatcher_acked)
                     .into_iter()
@@ -502,13 +535,12 @@ impl Worker {
                     sess.collided = Some((pkid, tag));
                 }
             }
-            Event::Incoming(Packet::PubAck(ack)) => {
-                if let Some(Tag::Sighting {
+            Event::Incoming(Packet::PubAck(ack)) => match sess.inflight.remove(&ack.pkid) {
+                Some(Tag::Sighting {
                     id,
                     revision,
                     bytes,
-                }) = sess.inflight.remove(&ack.pkid)
-                {
+                }) => {
                     sess.bytes_in_flight = sess.bytes_in_flight.saturating_sub(bytes);
                     sess.delivered.push((id, revision));
                     self.awaiting_ack.entry(id).or_insert(Awaiting {
@@ -516,7 +548,8 @@ impl Worker {
                         resends: 0,
                     });
                 }
-            }
+                Some(Tag::Fleet | Tag::TaskSteps) | None => {}
+            },
             Event::Incoming(Packet::Publish(p)) => match topics::parse(&p.topic) {
                 Some(Topic::Acks(c)) if c == self.console => {
                     match AckMessage::decode(c, &p.payload) {
@@ -526,7 +559,17 @@ impl Worker {
                                 sess.acked.push((a.id, a.revision));
                             }
                             sess.dispatcher_acked.extend(msg.dispatcher);
+                            for n in msg.task_steps {
+                                sess.steps_sent_at.remove(&n);
+                                sess.steps_acked.push(n);
+                            }
                         }
+                        Err(e) => self.reject(&p.topic, e.to_string()),
+                    }
+                }
+                Some(Topic::Tasks(c)) if c == self.console && self.config.tasks.is_some() => {
+                    match TaskMessage::decode(c, &p.payload) {
+                        Ok(msg) => sess.task_orders.extend(msg.tasks),
                         Err(e) => self.reject(&p.topic, e.to_string()),
                     }
                 }
@@ -540,6 +583,81 @@ impl Worker {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Stores tasks that arrived and records steps the broker confirmed. A failure is logged
+    /// and shown, and does not stop the sightings.
+    async fn settle_tasks(&mut self, sess: &mut Session) {
+        let Some(inbox) = self.config.tasks.clone() else {
+            return;
+        };
+        if !sess.task_orders.is_empty() {
+            let orders = std::mem::take(&mut sess.task_orders);
+            match inbox.receive(orders).await {
+                Ok(changed) if !changed.is_empty() => {
+                    log::info!("sync: {} task(s) from dispatch", changed.len());
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    log::error!("sync: a task from dispatch could not be stored: {e}");
+                    self.status
+                        .send_modify(|s| s.last_error = Some(format!("tasks: {e}")));
+                }
+            }
+        }
+        if !sess.steps_acked.is_empty() {
+            let done = std::mem::take(&mut sess.steps_acked);
+            if let Err(e) = inbox.mark_sent(done).await {
+                log::warn!("sync: cannot record sent task steps (they will be sent again): {e}");
+            }
+        }
+    }
+
+    /// Publishes the task steps dispatch has not acknowledged, each at most every
+    /// [`STEP_RESEND`].
+    async fn publish_steps(&self, client: &AsyncClient, sess: &mut Session) {
+        let Some(inbox) = &self.config.tasks else {
+            return;
+        };
+        let unsent = match inbox.unsent() {
+            Ok(u) => u,
+            Err(e) => {
+                log::warn!("sync: cannot read task steps: {e}");
+                return;
+            }
+        };
+        let fresh: Vec<_> = unsent
+            .into_iter()
+            .filter(|s| {
+                sess.steps_sent_at
+                    .get(&s.n)
+                    .is_none_or(|at| at.elapsed() >= STEP_RESEND)
+            })
+            .collect();
+        if fresh.is_empty() {
+            return;
+        }
+        let ns: Vec<i64> = fresh.iter().map(|s| s.n).collect();
+        let msg = TaskUpdateMessage::new(
+            &self.console,
+            fresh.into_iter().map(|s| s.update).collect(),
+        );
+        if client
+            .publish(
+                topics::task_updates(&self.console),
+                QoS::AtLeastOnce,
+                false,
+                msg.encode(),
+            )
+            .await
+            .is_ok()
+        {
+            let now = Instant::now();
+            for n in ns {
+                sess.steps_sent_at.insert(n, now);
+            }
+            sess.order.push_back(Tag::TaskSteps);
+        }
     }
 
     /// Publishes one sighting at QoS 1 and notes it for the PUBACK.

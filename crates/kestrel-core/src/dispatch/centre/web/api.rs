@@ -23,6 +23,7 @@ use super::feed::{WebEvent, QUIET_AFTER};
 use super::listener::ClientAddr;
 use super::sessions::SessionUser;
 use super::{assets, Shared};
+use crate::dispatch::centre::task_book::NewTask;
 use crate::tiles::{TileError, TileKey};
 
 /// The session cookie's name.
@@ -53,6 +54,8 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/sightings/{id}/snapshot", get(snapshot))
         .route("/api/sightings/{id}/ack", post(acknowledge))
         .route("/api/areas", get(areas))
+        .route("/api/tasks", get(tasks).post(create_task))
+        .route("/api/tasks/{id}/close", post(close_task))
         .route("/api/events", get(events))
         .route("/tiles/{z}/{x}/{y}", get(tile))
         .layer(axum::middleware::map_response(security_headers))
@@ -276,6 +279,7 @@ async fn login(
         account.name,
         account.role
     );
+    s.audit(&account.name, "web.login", &format!("from {addr} as {}", account.role));
     let cookie = format!(
         "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
         super::sessions::IDLE_TIMEOUT.as_secs(),
@@ -397,9 +401,102 @@ async fn acknowledge(
             held.console
         );
     }
+    if ack.by == u.name {
+        s.audit(
+            &u.name,
+            "sighting.acknowledge",
+            &format!("sighting {id} from {}", held.console),
+        );
+    }
     s.acks.poke();
     s.feed.sighting_changed(id);
     Ok(Json(ack).into_response())
+}
+
+async fn tasks(
+    State(s): AppState,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Response> {
+    user(&s, &headers)?;
+    let limit = q.limit.unwrap_or(200).clamp(1, MAX_LIST);
+    let store = s.store.clone();
+    let list = blocking(move || store.tasks(limit))
+        .await?
+        .map_err(ApiError::internal)?;
+    Ok(Json(serde_json::json!({ "tasks": list })).into_response())
+}
+
+async fn create_task(
+    State(s): AppState,
+    headers: HeaderMap,
+    Json(new): Json<NewTask>,
+) -> ApiResult<Response> {
+    let u = actor(&s, &headers).await?;
+    let console = new.console.clone();
+    let task = s
+        .store
+        .create_task(new, &u.name)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|why| ApiError::new(StatusCode::BAD_REQUEST, why))?;
+    log::info!(
+        "dispatch web: {} sent {console} to {:.6}, {:.6} (task {}): {}",
+        u.name,
+        task.lat,
+        task.lon,
+        task.id,
+        task.note
+    );
+    s.audit(&u.name, "task.create", &format!("task {} to {console}: {}", task.id, task.note));
+    s.acks.poke();
+    s.feed.task_changed(task.id);
+    Ok(Json(task).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct CloseBody {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+async fn close_task(
+    State(s): AppState,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<CloseBody>,
+) -> ApiResult<Response> {
+    let u = actor(&s, &headers).await?;
+    let id = Uuid::parse_str(&id)
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, format!("no task {id}")))?;
+    if body
+        .reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > crate::dispatch::tasks::MAX_REASON_CHARS)
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "the reason is too long",
+        ));
+    }
+    let task = s
+        .store
+        .close_task(id, &u.name, body.reason.clone())
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no task {id}")))?;
+    s.audit(
+        &u.name,
+        "task.close",
+        &format!(
+            "task {id} of {}{}",
+            task.console,
+            body.reason.map(|r| format!(": {r}")).unwrap_or_default()
+        ),
+    );
+    s.acks.poke();
+    s.feed.task_changed(id);
+    Ok(Json(task).into_response())
 }
 
 async fn areas(State(s): AppState, headers: HeaderMap) -> ApiResult<Response> {
@@ -520,6 +617,15 @@ async fn next_event(st: &mut PageStream) -> Option<Event> {
                     let held = tokio::task::spawn_blocking(move || store.get(id)).await;
                     if let Ok(Ok(Some(s))) = held {
                         if let Ok(e) = Event::default().event("sighting").json_data(s) {
+                            return Some(e);
+                        }
+                    }
+                }
+                Ok(WebEvent::Task(id)) => {
+                    let store = st.shared.store.clone();
+                    let held = tokio::task::spawn_blocking(move || store.task(id)).await;
+                    if let Ok(Ok(Some(t))) = held {
+                        if let Ok(e) = Event::default().event("task").json_data(t) {
                             return Some(e);
                         }
                     }

@@ -52,6 +52,8 @@ pub struct WebFleet {
 pub enum WebEvent {
     /// A sighting to insert or replace (new, newer revision, or acknowledged).
     Sighting(Uuid),
+    /// A task to insert or replace (created, or moved on).
+    Task(Uuid),
 }
 
 struct Heard {
@@ -124,11 +126,20 @@ impl WebFeed {
     pub fn sighting_changed(&self, id: Uuid) {
         let _ = self.events.send(WebEvent::Sighting(id));
     }
+
+    /// Tells the pages a task changed.
+    pub fn task_changed(&self, id: Uuid) {
+        let _ = self.events.send(WebEvent::Task(id));
+    }
 }
 
 impl DispatchOutput for WebFeed {
     fn sighting_stored(&self, _console: &str, sighting: &Sighting) {
         self.sighting_changed(sighting.id);
+    }
+
+    fn task_changed(&self, id: Uuid) {
+        WebFeed::task_changed(self, id);
     }
 
     fn fleet_update(&self, console: &str, sent_at: Timestamp, aircraft: &[FleetAircraft]) {
@@ -169,6 +180,10 @@ impl DispatchOutput for SharedFeed {
 
     fn fleet_update(&self, console: &str, sent_at: Timestamp, aircraft: &[FleetAircraft]) {
         self.0.fleet_update(console, sent_at, aircraft);
+    }
+
+    fn task_changed(&self, id: Uuid) {
+        self.0.task_changed(id);
     }
 }
 

@@ -27,6 +27,7 @@ use tokio::task::JoinHandle;
 use self::accounts::AccountStore;
 use self::feed::WebFeed;
 use self::sessions::{LoginLimiter, Sessions};
+use crate::audit::AuditLog;
 use crate::dispatch::centre::receiver::AckPublisher;
 use crate::dispatch::centre::store::DispatchStore;
 use crate::tiles::TileBytes;
@@ -47,6 +48,8 @@ pub struct WebConfig {
     pub areas_geojson: String,
     /// This dispatch's name, shown in the page's header.
     pub dispatch_name: String,
+    /// Where logins, acknowledgements and tasks are recorded; `None` records nothing.
+    pub audit: Option<AuditLog>,
 }
 
 /// Why the page cannot be served.
@@ -109,6 +112,21 @@ struct Shared {
     dispatch_name: String,
     https: bool,
     stopping: watch::Receiver<bool>,
+    audit: Option<AuditLog>,
+}
+
+impl Shared {
+    /// Records a dispatcher's action in dispatch's audit trail. The action has happened; a
+    /// failure to record it is logged loudly for the evidence custodian.
+    fn audit(&self, who: &str, action: &str, detail: &str) {
+        if let Some(log) = &self.audit {
+            if let Err(e) = log.append(who, None, action, detail, "done") {
+                log::error!(
+                    "dispatch web: {who}'s {action} ({detail}) happened but could not be audited: {e}"
+                );
+            }
+        }
+    }
 }
 
 /// Starts serving the page (inside a tokio runtime). Binds now, so a taken port or a bad
@@ -151,6 +169,7 @@ pub async fn start(
         dispatch_name: config.dispatch_name,
         https,
         stopping: stopping.clone(),
+        audit: config.audit,
     });
     let app = api::router(shared);
     let mut until = stopping;

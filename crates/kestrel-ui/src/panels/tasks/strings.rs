@@ -1,0 +1,25 @@
+//! The strings of the tasks window, in English and Simplified Chinese.
+
+crate::i18n::strings! {
+    TasksButtonFmt => ("Tasks ({0})", "任务 ({0})"),
+    NewTaskFmt => ("NEW TASK from {0}: {1}", "{0} 派来新任务：{1}"),
+    TasksTitle => ("Tasks from dispatch", "调度任务"),
+    NoTasks => ("No tasks from dispatch.", "暂无调度任务。"),
+    FromFmt => ("from {0} at {1}", "{0} 于 {1} 派发"),
+    ForAircraftFmt => ("for {0}", "指定 {0}"),
+    Accept => ("Accept", "接受"),
+    Decline => ("Decline", "拒绝"),
+    DeclineReason => ("reason for dispatch", "拒绝原因"),
+    OnScene => ("On scene", "已到达"),
+    FlyThere => ("Fly there", "飞往该处"),
+    LookThere => ("Look there", "云台指向该处"),
+    StateReceived => ("new", "新任务"),
+    StateAccepted => ("accepted", "已接受"),
+    StateDeclined => ("declined", "已拒绝"),
+    StateOnScene => ("on scene", "已到达"),
+    StateClosed => ("closed", "已关闭"),
+    StateOther => ("sent", "已发送"),
+    ReasonFmt => ("reason: {0}", "原因：{0}"),
+    RefusedFmt => ("not recorded: {0}", "未记录：{0}"),
+    NoAircraft => ("no aircraft selected", "未选择飞机"),
+}
