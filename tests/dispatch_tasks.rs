@@ -133,7 +133,8 @@ async fn a_task_reaches_the_team_and_its_answers_come_back_even_across_a_dead_br
     );
     let at_console = inbox.get(task.id).unwrap().unwrap();
     assert_eq!(at_console.reason.as_deref(), Some("van stopped by ground unit"));
-    // The "on scene" the console sent while the broker was down is in dispatch's history.
+    // The "on scene" the console sent while the broker was down is in dispatch's history,
+    // in the order dispatch learnt of it.
     assert!(
         eventually(WAIT, || dispatch
             .task(task.id)
@@ -159,8 +160,9 @@ async fn a_task_reaches_the_team_and_its_answers_come_back_even_across_a_dead_br
             TaskState::Sent,
             TaskState::Received,
             TaskState::Accepted,
+            TaskState::Closed,
+            // Reported while the broker was down, so it reached dispatch after the closure.
             TaskState::OnScene,
-            TaskState::Closed
         ]
     );
     let _ = worker.stop().await;

@@ -149,7 +149,7 @@ fn task_row(r: &Row<'_>) -> Result<(DispatchTask, Option<TaskClosure>), Dispatch
 
 fn history(c: &Connection, id: &str) -> Result<Vec<TaskStep>, DispatchStoreError> {
     let mut stmt = c.prepare_cached(
-        "SELECT state, at_ms, by_name, reason FROM task_history WHERE task = ?1 ORDER BY at_ms, n",
+        "SELECT state, at_ms, by_name, reason FROM task_history WHERE task = ?1 ORDER BY n",
     )?;
     let rows = stmt.query_map([id], |r| {
         Ok((
