@@ -25,7 +25,9 @@ use kestrel::dispatch::outbox::fleet::station_source;
 use kestrel::dispatch::outbox::sync::{self, SyncConfig};
 use kestrel::protocol::command::Command as Cmd;
 use kestrel::sightings::model::SnapshotData;
+use kestrel::dispatch::tasks::TaskState;
 use kestrel::sightings::{Category, NewSighting, Position, Priority, SightingStore};
+use kestrel::tasking::{Answer, TaskInbox};
 use kestrel_sim::Faults;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -166,20 +168,20 @@ fn a_dispatcher_sees_the_fleet_move_and_a_sighting_arrive_and_acknowledges_it_by
 
     // Two consoles, two simulated aircraft each, syncing to the broker.
     let mut consoles = Vec::new();
+    let mut inboxes = Vec::new();
     for team in ["team-1", "team-2"] {
         let (sim, station) = rt.block_on(udp_fleet(2, 5.0, Faults::default()));
         let dir = tempfile::tempdir().unwrap();
         let store = SightingStore::open_in(dir.path()).unwrap();
         rt.block_on(store.set_console_id(team)).unwrap();
+        let inbox = TaskInbox::open_in(dir.path()).unwrap();
         let worker = {
             let _guard = rt.enter();
-            sync::start(
-                store.clone(),
-                sync_config(&mosquitto.url()),
-                Some(station_source(station.clone())),
-            )
-            .unwrap()
+            let mut cfg = sync_config(&mosquitto.url());
+            cfg.tasks = Some(inbox.clone());
+            sync::start(store.clone(), cfg, Some(station_source(station.clone()))).unwrap()
         };
+        inboxes.push(inbox);
         consoles.push((team, sim, station, dir, store, Some(worker)));
     }
 
@@ -284,6 +286,73 @@ fn a_dispatcher_sees_the_fleet_move_and_a_sighting_arrive_and_acknowledges_it_by
             Instant::now() < deadline,
             "the console never heard who acknowledged it: {held:?}"
         );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // The dispatcher sends team 2 to the sighting, from its row; the team accepts; the
+    // dispatcher closes the task with a reason, and the team's console shows it closed.
+    browser.click(&format!("{row} button[data-testid=task-here]"));
+    browser.wait_for("#task-form:not([hidden])", WAIT);
+    browser.eval(
+        "const s = document.getElementById('task-console'); s.value = 'team-2';
+         s.dispatchEvent(new Event('change'));",
+        json!([]),
+    );
+    browser.type_into("#task-note", " Check the east gate.");
+    browser.click("#task-send");
+    let task_id = browser
+        .wait_until(
+            "the task listed in the page",
+            WAIT,
+            "const r = document.querySelector(\"[data-testid=task][data-console='team-2']\");
+             return r ? r.dataset.id : null;",
+            json!([]),
+        )
+        .as_str()
+        .unwrap()
+        .parse::<uuid::Uuid>()
+        .unwrap();
+    let inbox2 = &inboxes[1];
+    let deadline = Instant::now() + WAIT;
+    let held = loop {
+        if let Some(t) = inbox2.get(task_id).unwrap() {
+            break t;
+        }
+        assert!(Instant::now() < deadline, "team 2 never got the task");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(held.note.contains("Check the east gate."), "{}", held.note);
+    assert_eq!(held.created_by, DISPATCHER);
+    let task_row = format!("[data-testid=task][data-id='{task_id}']");
+    browser.wait_until(
+        "the page shows the team received it",
+        WAIT,
+        "const r = document.querySelector(arguments[0]); return r && r.dataset.state == 'received';",
+        json!([task_row]),
+    );
+    rt.block_on(inbox2.answer(task_id, Answer::Accept, Some("pilot".into())))
+        .unwrap();
+    browser.wait_until(
+        "the page shows the team accepted",
+        WAIT,
+        "const r = document.querySelector(arguments[0]); return r && r.dataset.state == 'accepted';",
+        json!([task_row]),
+    );
+    browser.screenshot(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("dispatch_web_task.png"));
+    browser.click(&format!("{task_row} button[data-testid=task-close]"));
+    browser.type_into(
+        &format!("{task_row} input[data-testid=task-close-reason]"),
+        "suspect detained",
+    );
+    browser.click(&format!("{task_row} button[data-testid=task-close-confirm]"));
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let t = inbox2.get(task_id).unwrap().unwrap();
+        if t.state == TaskState::Closed {
+            assert_eq!(t.reason.as_deref(), Some("suspect detained"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "the closure never reached team 2: {t:?}");
         std::thread::sleep(Duration::from_millis(50));
     }
 
