@@ -124,15 +124,22 @@ async fn a_task_reaches_the_team_and_its_answers_come_back_even_across_a_dead_br
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(inbox.get(task.id).unwrap().unwrap().state, TaskState::OnScene);
+    assert_eq!(
+        inbox.get(task.id).unwrap().unwrap().state,
+        TaskState::OnScene
+    );
     let _back = Mosquitto::start_on(port);
     assert!(
-        eventually(WAIT, || inbox.get(task.id).unwrap().unwrap().state == TaskState::Closed)
-            .await,
+        eventually(WAIT, || inbox.get(task.id).unwrap().unwrap().state
+            == TaskState::Closed)
+        .await,
         "the closure never reached the console"
     );
     let at_console = inbox.get(task.id).unwrap().unwrap();
-    assert_eq!(at_console.reason.as_deref(), Some("van stopped by ground unit"));
+    assert_eq!(
+        at_console.reason.as_deref(),
+        Some("van stopped by ground unit")
+    );
     // The "on scene" the console sent while the broker was down is in dispatch's history,
     // in the order dispatch learnt of it.
     assert!(
@@ -171,11 +178,23 @@ async fn a_task_reaches_the_team_and_its_answers_come_back_even_across_a_dead_br
     // The command line on both sides.
     let out = kestrel(
         ddir.path(),
-        &["dispatch", "tasks", "--db", ddir.path().join("dispatch.db").to_str().unwrap()],
+        &[
+            "dispatch",
+            "tasks",
+            "--db",
+            ddir.path().join("dispatch.db").to_str().unwrap(),
+        ],
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains(&task.id.to_string()) && text.contains("closed"), "{text}");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&task.id.to_string()) && text.contains("closed"),
+        "{text}"
+    );
     let out = kestrel(cdir.path(), &["task", "list"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("closed") && text.contains("li.na"), "{text}");

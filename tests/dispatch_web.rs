@@ -23,9 +23,9 @@ use common::sim::{udp_fleet, wait_fleet};
 use kestrel::dispatch::broker::BrokerConfig;
 use kestrel::dispatch::outbox::fleet::station_source;
 use kestrel::dispatch::outbox::sync::{self, SyncConfig};
+use kestrel::dispatch::tasks::TaskState;
 use kestrel::protocol::command::Command as Cmd;
 use kestrel::sightings::model::SnapshotData;
-use kestrel::dispatch::tasks::TaskState;
 use kestrel::sightings::{Category, NewSighting, Position, Priority, SightingStore};
 use kestrel::tasking::{Answer, TaskInbox};
 use kestrel_sim::Faults;
@@ -344,7 +344,9 @@ fn a_dispatcher_sees_the_fleet_move_and_a_sighting_arrive_and_acknowledges_it_by
         &format!("{task_row} input[data-testid=task-close-reason]"),
         "suspect detained",
     );
-    browser.click(&format!("{task_row} button[data-testid=task-close-confirm]"));
+    browser.click(&format!(
+        "{task_row} button[data-testid=task-close-confirm]"
+    ));
     let deadline = Instant::now() + WAIT;
     loop {
         let t = inbox2.get(task_id).unwrap().unwrap();
@@ -352,7 +354,10 @@ fn a_dispatcher_sees_the_fleet_move_and_a_sighting_arrive_and_acknowledges_it_by
             assert_eq!(t.reason.as_deref(), Some("suspect detained"));
             break;
         }
-        assert!(Instant::now() < deadline, "the closure never reached team 2: {t:?}");
+        assert!(
+            Instant::now() < deadline,
+            "the closure never reached team 2: {t:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use super::sync::BrokerArgs;
 use super::Context;
+use crate::audit::AuditLog;
 use crate::dispatch::centre::receiver::{self, ReceiverConfig};
 use crate::dispatch::centre::store::{DispatchStore, DispatchedSighting, DB_FILE};
-use crate::audit::AuditLog;
 use crate::dispatch::centre::task_book::{DispatchTask, NewTask};
 use crate::dispatch::centre::web::accounts::{AccountStore, Role, ACCOUNTS_FILE};
 use crate::dispatch::centre::web::{self, feed::SharedFeed, feed::WebFeed, WebConfig};
@@ -405,7 +405,10 @@ fn tasks(a: TasksArgs, ctx: &Context) -> anyhow::Result<()> {
 
 async fn task(a: TaskArgs, ctx: &Context) -> anyhow::Result<()> {
     if !crate::dispatch::envelope::valid_dispatcher_name(&a.by) {
-        anyhow::bail!("'{}' cannot be a dispatcher name: use 1-64 letters, digits, '.', '-' or '_'", a.by);
+        anyhow::bail!(
+            "'{}' cannot be a dispatcher name: use 1-64 letters, digits, '.', '-' or '_'",
+            a.by
+        );
     }
     let store = open_existing(&a.db, ctx)?;
     let audit = AuditLog::open(&ctx.data_dir.join(AUDIT_FILE))?;
@@ -432,7 +435,13 @@ async fn task(a: TaskArgs, ctx: &Context) -> anyhow::Result<()> {
                 )
                 .await?
                 .map_err(|why| anyhow::anyhow!("the task was not sent: {why}"))?;
-            audit.append(&a.by, sysid, "task.create", &format!("task {} to {console}: {}", t.id, t.note), "done")?;
+            audit.append(
+                &a.by,
+                sysid,
+                "task.create",
+                &format!("task {} to {console}: {}", t.id, t.note),
+                "done",
+            )?;
             if ctx.json {
                 println!("{}", serde_json::to_string_pretty(&t)?);
             } else {
@@ -444,7 +453,17 @@ async fn task(a: TaskArgs, ctx: &Context) -> anyhow::Result<()> {
                 .close_task(id, &a.by, reason.clone())
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no task {id}; see `kestrel dispatch tasks`"))?;
-            audit.append(&a.by, t.sysid, "task.close", &format!("task {id} of {}{}", t.console, reason.map(|r| format!(": {r}")).unwrap_or_default()), "done")?;
+            audit.append(
+                &a.by,
+                t.sysid,
+                "task.close",
+                &format!(
+                    "task {id} of {}{}",
+                    t.console,
+                    reason.map(|r| format!(": {r}")).unwrap_or_default()
+                ),
+                "done",
+            )?;
             println!("task {id} is {}", t.state);
         }
     }

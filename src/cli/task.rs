@@ -68,7 +68,10 @@ pub async fn run(args: TaskArgs, ctx: &Context) -> anyhow::Result<()> {
     match inbox.answer(id, answer, Some(ctx.operator.clone())).await {
         Ok(t) => {
             log.append(&ctx.operator, held.sysid, &action, &detail, "recorded")?;
-            println!("task {id} is {}; it goes to dispatch with the next sync", t.state);
+            println!(
+                "task {id} is {}; it goes to dispatch with the next sync",
+                t.state
+            );
             Ok(())
         }
         Err(e) => {

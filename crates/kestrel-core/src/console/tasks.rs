@@ -122,9 +122,7 @@ impl Service for TaskService {
         let held = match inbox.get(id) {
             Ok(Some(t)) => t,
             Ok(None) => {
-                self.core
-                    .events
-                    .emit(refused(format!("no task {id}")));
+                self.core.events.emit(refused(format!("no task {id}")));
                 return;
             }
             Err(e) => {
@@ -134,9 +132,10 @@ impl Service for TaskService {
         };
         let wanted = answer.state();
         if !held.state.may_become(wanted) {
-            self.core.events.emit(
-                refused(format!("the task is {}: it cannot be {wanted} now", held.state)),
-            );
+            self.core.events.emit(refused(format!(
+                "the task is {}: it cannot be {wanted} now",
+                held.state
+            )));
             return;
         }
         let detail = match &answer {
@@ -153,20 +152,18 @@ impl Service for TaskService {
                 .audit_now(held.sysid, &action, detail.clone(), "requested".into())
                 .await
             {
-                events.emit(
-                    refused(format!("not recorded: the audit trail failed ({e})")),
-                );
+                events.emit(refused(format!(
+                    "not recorded: the audit trail failed ({e})"
+                )));
                 return;
             }
             match inbox.answer(id, answer, Some(by)).await {
                 Ok(task) => {
                     station.audit(held.sysid, &action, detail, "recorded".into());
-                    events.emit(
-                        TaskEvent::Answered {
-                            id,
-                            task: Box::new(task),
-                        },
-                    );
+                    events.emit(TaskEvent::Answered {
+                        id,
+                        task: Box::new(task),
+                    });
                 }
                 Err(e) => {
                     station.audit(held.sysid, &action, detail, format!("failed: {e}"));

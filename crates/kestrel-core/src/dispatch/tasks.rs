@@ -17,8 +17,7 @@
 use uuid::Uuid;
 
 use super::envelope::{
-    check_console, check_header, malformed, valid_dispatcher_name, EnvelopeError, MAX_ACKS,
-    VERSION,
+    check_console, check_header, malformed, valid_dispatcher_name, EnvelopeError, MAX_ACKS, VERSION,
 };
 use crate::sightings::timestamp::Timestamp;
 
@@ -262,7 +261,10 @@ impl TaskMessage {
             }
             if let Some(c) = &t.closed {
                 if !valid_dispatcher_name(&c.by) {
-                    return Err(invalid(KIND, format!("'{}' is not a dispatcher name", c.by)));
+                    return Err(invalid(
+                        KIND,
+                        format!("'{}' is not a dispatcher name", c.by),
+                    ));
                 }
                 if c.reason
                     .as_ref()
@@ -356,7 +358,9 @@ mod tests {
         ));
         let mut far = order();
         far.lat = 91.0;
-        assert!(TaskMessage::decode("team-1", &TaskMessage::new("team-1", vec![far]).encode()).is_err());
+        assert!(
+            TaskMessage::decode("team-1", &TaskMessage::new("team-1", vec![far]).encode()).is_err()
+        );
         let u = TaskUpdateMessage::new(
             "team-1",
             vec![TaskUpdate {
@@ -380,7 +384,9 @@ mod tests {
     #[test]
     fn states_only_move_forward() {
         use TaskState::*;
-        assert!(Queued.may_become(Sent) && Sent.may_become(Accepted) && Accepted.may_become(OnScene));
+        assert!(
+            Queued.may_become(Sent) && Sent.may_become(Accepted) && Accepted.may_become(OnScene)
+        );
         assert!(!Accepted.may_become(Declined) && !Declined.may_become(Accepted));
         assert!(!Declined.may_become(OnScene) && Declined.may_become(Closed));
         assert!(!Closed.may_become(Received) && !OnScene.may_become(Received));

@@ -195,7 +195,10 @@ fn row(r: &Row<'_>) -> Result<ConsoleTask, InboxError> {
 
 fn load(c: &Connection, id: Uuid) -> Result<Option<ConsoleTask>, InboxError> {
     let mut stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM tasks WHERE id = ?1"))?;
-    match stmt.query_row([id.to_string()], |r| Ok(row(r))).optional()? {
+    match stmt
+        .query_row([id.to_string()], |r| Ok(row(r)))
+        .optional()?
+    {
         Some(t) => Ok(Some(t?)),
         None => Ok(None),
     }
@@ -390,9 +393,8 @@ impl TaskInbox {
     /// A change counter: it moves whenever any connection commits to the file (for the
     /// console's view to refresh).
     pub fn data_version(&self) -> Result<i64, InboxError> {
-        self.db.read(|c| {
-            Ok(c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))?)
-        })
+        self.db
+            .read(|c| Ok(c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))?))
     }
 }
 
@@ -448,7 +450,9 @@ mod tests {
             .unwrap();
         assert_eq!(t.state, TaskState::Accepted);
         assert!(matches!(
-            inbox.answer(o.id, Answer::Decline("busy".into()), None).await,
+            inbox
+                .answer(o.id, Answer::Decline("busy".into()), None)
+                .await,
             Err(InboxError::TooLate { .. })
         ));
         let unsent = inbox.unsent().unwrap();

@@ -119,16 +119,16 @@ impl SightingsService {
             r
         });
         let mut config = SyncConfig::new(broker);
-        config.tasks = self
-            .data_dir
-            .as_deref()
-            .and_then(|d| match crate::tasking::TaskInbox::open_in(d) {
-                Ok(inbox) => Some(inbox),
-                Err(e) => {
-                    log::warn!("console: tasks from dispatch are off: {e}");
-                    None
-                }
-            });
+        config.tasks =
+            self.data_dir
+                .as_deref()
+                .and_then(|d| match crate::tasking::TaskInbox::open_in(d) {
+                    Ok(inbox) => Some(inbox),
+                    Err(e) => {
+                        log::warn!("console: tasks from dispatch are off: {e}");
+                        None
+                    }
+                });
         match sync::start(store, config, Some(fleet)) {
             Ok(h) => {
                 self.sync_status = Some(h.status());

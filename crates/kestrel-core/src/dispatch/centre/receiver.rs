@@ -348,7 +348,12 @@ impl Receiver {
             for chunk in list.chunks(MAX_ACKS) {
                 let msg = AckMessage::from_dispatchers(&console, chunk.to_vec());
                 client
-                    .publish(topics::acks(&console), QoS::AtLeastOnce, false, msg.encode())
+                    .publish(
+                        topics::acks(&console),
+                        QoS::AtLeastOnce,
+                        false,
+                        msg.encode(),
+                    )
                     .await
                     .map_err(|e| format!("cannot publish dispatchers' acknowledgements: {e}"))?;
                 let ids: Vec<Uuid> = chunk.iter().map(|a| a.id).collect();
@@ -380,7 +385,12 @@ impl Receiver {
             for chunk in list.chunks(MAX_ACKS) {
                 let msg = TaskMessage::new(&console, chunk.to_vec());
                 client
-                    .publish(topics::tasks(&console), QoS::AtLeastOnce, false, msg.encode())
+                    .publish(
+                        topics::tasks(&console),
+                        QoS::AtLeastOnce,
+                        false,
+                        msg.encode(),
+                    )
                     .await
                     .map_err(|e| format!("cannot publish tasks: {e}"))?;
                 let ids: Vec<(Uuid, bool)> =
@@ -389,7 +399,10 @@ impl Receiver {
                 for key in &ids {
                     self.publishes.tasks_sent_at.insert(*key, now);
                 }
-                log::info!("dispatch: sending {} task message(s) to {console}", ids.len());
+                log::info!(
+                    "dispatch: sending {} task message(s) to {console}",
+                    ids.len()
+                );
                 self.publishes.order.push_back(Tag::Tasks(ids));
             }
         }
@@ -427,7 +440,12 @@ impl Receiver {
             if !seqs.is_empty() {
                 let msg = AckMessage::for_task_steps(&console, seqs);
                 client
-                    .publish(topics::acks(&console), QoS::AtLeastOnce, false, msg.encode())
+                    .publish(
+                        topics::acks(&console),
+                        QoS::AtLeastOnce,
+                        false,
+                        msg.encode(),
+                    )
                     .await
                     .map_err(|e| format!("cannot acknowledge task steps: {e}"))?;
                 self.publishes.order.push_back(Tag::Storage);

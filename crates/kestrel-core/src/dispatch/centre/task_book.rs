@@ -115,7 +115,10 @@ fn uuid(text: &str) -> Result<Uuid, DispatchStoreError> {
 
 /// A row without its history.
 fn task_row(r: &Row<'_>) -> Result<(DispatchTask, Option<TaskClosure>), DispatchStoreError> {
-    let closure = match (r.get::<_, Option<String>>(13)?, r.get::<_, Option<i64>>(14)?) {
+    let closure = match (
+        r.get::<_, Option<String>>(13)?,
+        r.get::<_, Option<i64>>(14)?,
+    ) {
         (Some(by), Some(at)) => Some(TaskClosure {
             by,
             at: Timestamp(at),
@@ -463,9 +466,8 @@ impl DispatchStore {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {TASK_COLUMNS} FROM tasks ORDER BY created_ms DESC, id DESC LIMIT ?1"
             ))?;
-            let rows = stmt.query_map([limit.min(i64::MAX as usize) as i64], |r| {
-                Ok(task_row(r))
-            })?;
+            let rows =
+                stmt.query_map([limit.min(i64::MAX as usize) as i64], |r| Ok(task_row(r)))?;
             let mut out = Vec::new();
             for row in rows {
                 let (mut task, _) = row??;
@@ -573,7 +575,10 @@ mod tests {
             )
             .await
             .unwrap();
-        assert_eq!(store.task(t.id).unwrap().unwrap().state, TaskState::Accepted);
+        assert_eq!(
+            store.task(t.id).unwrap().unwrap().state,
+            TaskState::Accepted
+        );
         store
             .apply_task_updates("team-1", vec![step(TaskState::OnScene, None)])
             .await

@@ -26,9 +26,9 @@ use crate::dispatch::broker::{describe, spawn_poller, wait_connack, BrokerConfig
 use crate::dispatch::envelope::{AckMessage, DispatcherAck, FleetMessage, SightingMessage};
 use crate::dispatch::tasks::{TaskMessage, TaskOrder, TaskUpdateMessage};
 use crate::dispatch::topics::{self, Topic};
-use crate::tasking::TaskInbox;
 use crate::sightings::store::{DeliveryState, QueueCounts, SightingStore, StoreError};
 use crate::sightings::timestamp::Timestamp;
+use crate::tasking::TaskInbox;
 
 /// How the worker behaves.
 #[derive(Clone)]
@@ -638,10 +638,8 @@ impl Worker {
             return;
         }
         let ns: Vec<i64> = fresh.iter().map(|s| s.n).collect();
-        let msg = TaskUpdateMessage::new(
-            &self.console,
-            fresh.into_iter().map(|s| s.update).collect(),
-        );
+        let msg =
+            TaskUpdateMessage::new(&self.console, fresh.into_iter().map(|s| s.update).collect());
         if client
             .publish(
                 topics::task_updates(&self.console),

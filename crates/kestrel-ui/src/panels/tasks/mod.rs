@@ -66,11 +66,7 @@ impl Panel for TasksPanel {
             return;
         }
         ui.separator();
-        let waiting = cx
-            .view
-            .tasks
-            .open()
-            .any(|t| t.state == TaskState::Received);
+        let waiting = cx.view.tasks.open().any(|t| t.state == TaskState::Received);
         let text = RichText::new(cx.tr.f(S::TasksButtonFmt, &[&open]));
         let text = if waiting {
             text.strong().color(theme::WARN)
@@ -121,19 +117,27 @@ impl Panel for TasksPanel {
                     ui.weak(tr.s(S::NoTasks));
                     return;
                 }
-                egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
-                    for t in cx.view.tasks.tasks.iter() {
-                        self.task_row(ui, t, cx, actions);
-                        ui.separator();
-                    }
-                });
+                egui::ScrollArea::vertical()
+                    .max_height(420.0)
+                    .show(ui, |ui| {
+                        for t in cx.view.tasks.tasks.iter() {
+                            self.task_row(ui, t, cx, actions);
+                            ui.separator();
+                        }
+                    });
             });
         self.open = open;
     }
 }
 
 impl TasksPanel {
-    fn task_row(&mut self, ui: &mut egui::Ui, t: &ConsoleTask, cx: &ViewCtx, actions: &mut Actions) {
+    fn task_row(
+        &mut self,
+        ui: &mut egui::Ui,
+        t: &ConsoleTask,
+        cx: &ViewCtx,
+        actions: &mut Actions,
+    ) {
         let tr = cx.tr;
         let (state, colour) = state_text(tr, t.state);
         ui.horizontal(|ui| {

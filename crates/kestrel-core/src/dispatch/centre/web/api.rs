@@ -279,7 +279,11 @@ async fn login(
         account.name,
         account.role
     );
-    s.audit(&account.name, "web.login", &format!("from {addr} as {}", account.role));
+    s.audit(
+        &account.name,
+        "web.login",
+        &format!("from {addr} as {}", account.role),
+    );
     let cookie = format!(
         "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
         super::sessions::IDLE_TIMEOUT.as_secs(),
@@ -448,7 +452,11 @@ async fn create_task(
         task.id,
         task.note
     );
-    s.audit(&u.name, "task.create", &format!("task {} to {console}: {}", task.id, task.note));
+    s.audit(
+        &u.name,
+        "task.create",
+        &format!("task {} to {console}: {}", task.id, task.note),
+    );
     s.acks.poke();
     s.feed.task_changed(task.id);
     Ok(Json(task).into_response())
