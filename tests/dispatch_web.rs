@@ -45,22 +45,31 @@ struct Dispatch {
 
 impl Dispatch {
     fn start(broker: &str) -> Self {
+        Self::start_with(broker, &["--tiles", "none"], &[], None)
+    }
+
+    /// With more arguments and environment; `https` names the CA to reach it with (curl).
+    fn start_with(
+        broker: &str,
+        args: &[&str],
+        env: &[(&str, &Path)],
+        https: Option<&Path>,
+    ) -> Self {
         let data = tempfile::tempdir().unwrap();
         add_user(data.path(), DISPATCHER, "dispatcher", DISPATCHER_PW);
         add_user(data.path(), VIEWER, "viewer", VIEWER_PW);
         let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
-        let child = Command::new(KESTREL)
+        let mut cmd = Command::new(KESTREL);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd
             .arg("--data-dir")
             .arg(data.path())
-            .args([
-                "dispatch",
-                "serve",
-                "--broker",
-                broker,
-                "--backoff-min-ms",
-                "20",
-            ])
-            .args(["--backoff-max-ms", "300", "--tiles", "none", "--http"])
+            .args(["dispatch", "serve", "--broker", broker])
+            .args(["--backoff-min-ms", "20", "--backoff-max-ms", "300"])
+            .args(args)
+            .arg("--http")
             .arg(addr.to_string())
             .stdout(Stdio::null())
             .stderr(
@@ -76,7 +85,16 @@ impl Dispatch {
             _data: data,
         };
         let started = Instant::now();
-        while d.get("/api/config", &[]).is_err() {
+        loop {
+            let up = match https {
+                None => d.get("/api/config", &[]).is_ok(),
+                Some(ca) => curl(ca, &[&format!("https://{addr}/api/config")])
+                    .status
+                    .success(),
+            };
+            if up {
+                break;
+            }
             assert!(started.elapsed() < WAIT, "the dispatch page never answered");
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -114,6 +132,16 @@ impl Drop for Dispatch {
             eprintln!("kestrel dispatch serve said:\n{}", log.unwrap_or_default());
         }
     }
+}
+
+/// curl trusting only `ca`, to check the HTTPS page with an independent client.
+fn curl(ca: &Path, args: &[&str]) -> std::process::Output {
+    Command::new("curl")
+        .args(["-sS", "--max-time", "10", "--cacert"])
+        .arg(ca)
+        .args(args)
+        .output()
+        .expect("run curl")
 }
 
 fn add_user(data: &Path, name: &str, role: &str, password: &str) {
@@ -498,4 +526,131 @@ fn the_page_is_locked_to_accounts_and_every_change_needs_the_csrf_token_and_a_di
             .status,
         401
     );
+}
+
+#[test]
+fn over_https_the_page_serves_tiles_from_an_offline_pack_and_the_key_areas() {
+    let mosquitto = Mosquitto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let tls = common::mqtt::make_tls_files(dir.path(), "u", "p");
+    // One PNG tile over Liaocheng in an MBTiles pack (rows are flipped in MBTiles).
+    let (z, x, y) = (14u32, 13470u32, 6408u32);
+    let png = {
+        let img = image::RgbImage::from_pixel(256, 256, image::Rgb([0x20, 0x80, 0x40]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(&mut out, image::ImageFormat::Png)
+            .unwrap();
+        out.into_inner()
+    };
+    let pack = dir.path().join("liaocheng.mbtiles");
+    {
+        let db = rusqlite::Connection::open(&pack).unwrap();
+        db.execute_batch(
+            "CREATE TABLE metadata (name TEXT, value TEXT);
+             CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);
+             INSERT INTO metadata VALUES ('name', 'Liaocheng'), ('format', 'png');",
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO tiles VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![z, x, (1u32 << z) - 1 - y, png],
+        )
+        .unwrap();
+    }
+    let areas = dir.path().join("areas.geojson");
+    std::fs::write(
+        &areas,
+        r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"name":"Main Square","category":"crowded_place"},
+             "geometry":{"type":"Polygon","coordinates":[[[115.98,36.45],[115.99,36.45],
+             [115.99,36.46],[115.98,36.46],[115.98,36.45]]]}},
+            {"type":"Feature","properties":{"name":"Gate cam","category":"camera",
+             "rtsp":"rtsp://admin:secret@10.0.0.5/live"},
+             "geometry":{"type":"Point","coordinates":[115.985,36.455]}}]}"#,
+    )
+    .unwrap();
+    let dispatch = Dispatch::start_with(
+        &mosquitto.url(),
+        &[
+            "--http-cert",
+            tls.cert.to_str().unwrap(),
+            "--tiles",
+            pack.to_str().unwrap(),
+            "--areas",
+            areas.to_str().unwrap(),
+        ],
+        &[("KESTREL_HTTP_KEY_FILE", tls.key.as_path())],
+        Some(&tls.ca),
+    );
+    let base = format!("https://{}", dispatch.addr);
+    // Plain HTTP on the HTTPS port gets nowhere.
+    assert!(dispatch
+        .get("/api/config", &[])
+        .map_or(true, |r| r.status != 200));
+    // Log in with curl (it checks the certificate against our CA) and keep the cookie.
+    let jar = dir.path().join("cookies");
+    let jar = jar.to_str().unwrap();
+    let body = json!({"name": DISPATCHER, "password": DISPATCHER_PW}).to_string();
+    let login = curl(
+        &tls.ca,
+        &[
+            "-i",
+            "-c",
+            jar,
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            &body,
+            &format!("{base}/api/login"),
+        ],
+    );
+    let head = String::from_utf8_lossy(&login.stdout).to_string();
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    assert!(
+        head.lines()
+            .any(|l| l.to_ascii_lowercase().starts_with("set-cookie:")
+                && l.contains("Secure")
+                && l.contains("HttpOnly")),
+        "{head}"
+    );
+    let tile = dir.path().join("tile.png");
+    let got = curl(
+        &tls.ca,
+        &[
+            "-b",
+            jar,
+            "-o",
+            tile.to_str().unwrap(),
+            "-w",
+            "%{http_code} %{content_type}",
+            &format!("{base}/tiles/{z}/{x}/{y}"),
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&got.stdout), "200 image/png");
+    assert_eq!(std::fs::read(&tile).unwrap(), png);
+    let missing = curl(
+        &tls.ca,
+        &[
+            "-b",
+            jar,
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &format!("{base}/tiles/{z}/{}/{y}", x + 1),
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&missing.stdout), "404");
+    let areas = curl(&tls.ca, &["-b", jar, &format!("{base}/api/areas")]);
+    let text = String::from_utf8_lossy(&areas.stdout).to_string();
+    let areas: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(areas["features"][0]["properties"]["name"], "Main Square");
+    assert_eq!(areas["features"][1]["properties"]["name"], "Gate cam");
+    // A camera's address (and its password) never reaches a browser.
+    assert!(!text.contains("secret") && !text.contains("rtsp"), "{text}");
 }

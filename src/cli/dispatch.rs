@@ -323,11 +323,11 @@ fn web_config(
                 .map_err(|e| anyhow::anyhow!("cannot read key areas {}: {e}", path.display()))?;
             let list = area_geojson::parse(&text)
                 .map_err(|e| anyhow::anyhow!("key areas {}: {e}", path.display()))?;
-            area_geojson::write(&list)
+            web::page_areas(&list)
         }
         None => match AreaStore::open_to_read_in(&ctx.data_dir).and_then(|s| s.list()) {
-            Ok(list) => area_geojson::write(&list),
-            Err(_) => area_geojson::write(&[]),
+            Ok(list) => web::page_areas(&list),
+            Err(_) => web::page_areas(&[]),
         },
     };
     Ok(WebConfig {

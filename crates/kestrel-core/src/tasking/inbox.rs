@@ -10,8 +10,8 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
+use super::model::{TaskOrder, TaskState, TaskUpdate, MAX_REASON_CHARS};
 use crate::db::{DbError, DbFailure, FileSpec, WriterReader};
-use crate::dispatch::tasks::{TaskOrder, TaskState, TaskUpdate, MAX_REASON_CHARS};
 use crate::sightings::timestamp::Timestamp;
 
 /// File name of the console's tasks inside the data directory.
@@ -416,7 +416,7 @@ fn queue_step(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dispatch::tasks::TaskClosure;
+    use crate::tasking::model::TaskClosure;
 
     fn order() -> TaskOrder {
         TaskOrder {

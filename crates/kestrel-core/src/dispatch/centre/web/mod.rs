@@ -44,12 +44,34 @@ pub struct WebConfig {
     pub tiles: Option<TileBytes>,
     /// The tiles' attribution line.
     pub attribution: String,
-    /// Key areas, as a GeoJSON FeatureCollection.
+    /// Key areas, as a GeoJSON FeatureCollection ([`page_areas`]).
     pub areas_geojson: String,
     /// This dispatch's name, shown in the page's header.
     pub dispatch_name: String,
     /// Where logins, acknowledgements and tasks are recorded; `None` records nothing.
     pub audit: Option<AuditLog>,
+}
+
+/// Key areas as the page gets them: a GeoJSON FeatureCollection with each area's shape, name,
+/// category, priority, revisit interval and altitude only. Nothing else goes to browsers: a
+/// camera's RTSP address can carry its password, and extra properties are whatever an import held.
+pub fn page_areas(areas: &[crate::plan::areas::KeyArea]) -> String {
+    let features: Vec<serde_json::Value> = areas
+        .iter()
+        .map(|a| {
+            let mut f = crate::plan::areas::geojson::area_to_feature(a);
+            if let Some(p) = f["properties"].as_object_mut() {
+                p.retain(|k, _| {
+                    matches!(
+                        k.as_str(),
+                        "name" | "category" | "priority" | "revisit_min" | "alt_m"
+                    )
+                });
+            }
+            f
+        })
+        .collect();
+    serde_json::json!({ "type": "FeatureCollection", "features": features }).to_string()
 }
 
 /// Why the page cannot be served.
