@@ -1,7 +1,8 @@
 //! Tasks from the command centre to a team over a real Mosquitto: dispatch's receiver and a
 //! console's sync worker, each with its own SQLite database. A task goes queued → sent →
 //! received → accepted; with the broker dead, the crew reports on scene and the dispatcher
-//! closes the task, and both sides catch up once it is back. The command line shows the same.
+//! closes the task, and both sides catch up once it is back. The command line shows the same,
+//! and a dispatcher's acknowledgement made there reaches the console with the dispatcher's name.
 
 mod common;
 
@@ -65,7 +66,7 @@ async fn a_task_reaches_the_team_and_its_answers_come_back_even_across_a_dead_br
     cfg.fleet_interval = Duration::from_millis(200);
     cfg.tasks = Some(inbox.clone());
     let worker = sync::start(
-        sightings,
+        sightings.clone(),
         cfg,
         Some(std::sync::Arc::new(|| vec![aircraft()])),
     )
@@ -111,6 +112,44 @@ async fn a_task_reaches_the_team_and_its_answers_come_back_even_across_a_dead_br
     assert_eq!(
         dispatch.task(task.id).unwrap().unwrap().state_by.as_deref(),
         Some("pilot")
+    );
+
+    // A dispatcher at the server's command line acknowledges a sighting by name: the console
+    // learns who.
+    let seen = sightings
+        .add(kestrel::sightings::NewSighting::new(
+            kestrel::sightings::Category::Vehicle,
+            kestrel::sightings::Position::new(36.4513, 115.9834),
+        ))
+        .await
+        .unwrap();
+    assert!(eventually(WAIT, || dispatch.get(seen.id).unwrap().is_some()).await);
+    let db = ddir.path().join("dispatch.db");
+    let out = kestrel(
+        ddir.path(),
+        &[
+            "dispatch",
+            "ack",
+            &seen.id.to_string(),
+            "--db",
+            db.to_str().unwrap(),
+            "--by",
+            "wang.wei",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        eventually(WAIT, || sightings
+            .get(seen.id)
+            .unwrap()
+            .and_then(|r| r.dispatcher_ack)
+            .is_some_and(|a| a.by == "wang.wei"))
+        .await,
+        "the console never learnt who acknowledged it"
     );
 
     // The broker dies. Both sides go on; nothing is lost.

@@ -35,10 +35,26 @@ pub enum DispatchCmd {
     List(ListArgs),
     /// Add, list or remove the dispatcher accounts of the command centre's web page.
     User(UserArgs),
+    /// Acknowledge a sighting as a dispatcher (as the page's Acknowledge button does); a running
+    /// `dispatch serve` tells the console within 2 s.
+    Ack(AckArgs),
     /// List the tasks sent to teams, with their states.
     Tasks(TasksArgs),
     /// Send a team somewhere, or close a task (a running `dispatch serve` sends it).
     Task(TaskArgs),
+}
+
+/// Arguments of `kestrel dispatch ack`.
+#[derive(Debug, clap::Args)]
+pub struct AckArgs {
+    /// The sighting's id (from `kestrel dispatch list`).
+    pub id: uuid::Uuid,
+    /// Dispatch's database (default: DATA_DIR/dispatch.db).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// The dispatcher's name the console will show.
+    #[arg(long, value_name = "NAME", default_value = "dispatch")]
+    pub by: String,
 }
 
 /// Arguments of `kestrel dispatch tasks`.
@@ -206,6 +222,7 @@ pub async fn run(args: DispatchArgs, ctx: &Context) -> anyhow::Result<()> {
         DispatchCmd::Serve(a) => serve(*a, ctx).await,
         DispatchCmd::List(a) => list(a, ctx),
         DispatchCmd::User(a) => user(a, ctx),
+        DispatchCmd::Ack(a) => ack(a, ctx).await,
         DispatchCmd::Tasks(a) => tasks(a, ctx),
         DispatchCmd::Task(a) => task(a, ctx).await,
     }
@@ -365,6 +382,34 @@ fn open_existing(db: &Option<PathBuf>, ctx: &Context) -> anyhow::Result<Dispatch
         );
     }
     Ok(DispatchStore::open(&path)?)
+}
+
+async fn ack(a: AckArgs, ctx: &Context) -> anyhow::Result<()> {
+    if !crate::dispatch::envelope::valid_dispatcher_name(&a.by) {
+        anyhow::bail!(
+            "'{}' cannot be a dispatcher name: use 1-64 letters, digits, '.', '-' or '_'",
+            a.by
+        );
+    }
+    let store = open_existing(&a.db, ctx)?;
+    let (held, _) = store
+        .acknowledge(a.id, &a.by)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no sighting {}; see `kestrel dispatch list`", a.id))?;
+    let by = held.ack.map(|x| x.by).unwrap_or_default();
+    if by == a.by {
+        AuditLog::open(&ctx.data_dir.join(AUDIT_FILE))?.append(
+            &a.by,
+            held.sighting.aircraft.sysid,
+            "sighting.acknowledge",
+            &format!("sighting {} from {}", a.id, held.console),
+            "done",
+        )?;
+        println!("sighting {} acknowledged by {by}; a running `kestrel dispatch serve` tells {} within 2 s", a.id, held.console);
+    } else {
+        println!("sighting {} was already acknowledged by {by}", a.id);
+    }
+    Ok(())
 }
 
 fn tasks(a: TasksArgs, ctx: &Context) -> anyhow::Result<()> {
