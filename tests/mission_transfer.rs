@@ -132,3 +132,47 @@ async fn a_dead_link_fails_plainly() {
         "{text}"
     );
 }
+
+/// A mission whose item 3 is a LOITER_TIME with a NaN ("null" in a QGroundControl plan) param 4:
+/// ArduPilot refuses it with INVALID_PARAM4 and keeps items 1-2 of the new mission over the
+/// old one; the simulator does the same, and the station names the item and says what is held.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_item_is_named_and_the_pilot_is_told_which_items_are_new_and_which_old() {
+    let (sim, station) = udp_fleet(1, 5.0, Faults::default()).await;
+    wait_fleet(&station, Duration::from_secs(30), "aircraft 1", |s| {
+        s.get(1).and_then(|a| a.position)
+    })
+    .await;
+    let old = plan_with(6).wire_items(MissionKind::Mission);
+    station
+        .upload_items(1, MissionKind::Mission, &old, TransferPolicy::default())
+        .await
+        .expect("the first mission is accepted");
+    let mut new = plan_with(4).wire_items(MissionKind::Mission);
+    for it in new.iter_mut().skip(1) {
+        it.x += 0.001;
+    }
+    new[3].command = cmd::NAV_LOITER_TIME;
+    new[3].params = [30.0, 0.0, 0.0, f32::NAN];
+    let err = station
+        .upload_items(1, MissionKind::Mission, &new, TransferPolicy::default())
+        .await
+        .expect_err("ArduPilot refuses a LOITER_TIME with a NaN param 4");
+    let text = err.to_string();
+    assert!(
+        text.contains("refused the mission at item 3 (LOITER_TIME)")
+            && text.contains("INVALID_PARAM4"),
+        "{text}"
+    );
+    let held = old.len() - 1;
+    assert!(
+        text.contains(&format!(
+            "holds {held} mission items: 1-2 from this upload and 3-{held} from its previous mission"
+        )),
+        "{text}"
+    );
+    wait_sim(&sim, 0, Duration::from_secs(10), "partial mission", |v| {
+        v.mission_count == old.len()
+    })
+    .await;
+}

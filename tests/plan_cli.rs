@@ -552,3 +552,39 @@ fn kml_and_kmz_import_export_round_trip_and_refusals() {
     );
     assert!(e.contains("export to a .kml file"), "{e}");
 }
+
+#[test]
+fn plan_check_names_what_ardupilot_would_refuse_with_the_item_and_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let plan = d.join("loiter.plan");
+    std::fs::write(
+        &plan,
+        r#"{"fileType": "Plan", "version": 1, "groundStation": "QGroundControl",
+      "mission": {"version": 2, "firmwareType": 3, "vehicleType": 2,
+        "plannedHomePosition": [36.456, 115.985, 35],
+        "items": [
+          {"type": "SimpleItem", "autoContinue": true, "command": 22, "doJumpId": 1, "frame": 3,
+           "params": [0, 0, 0, null, 0, 0, 30]},
+          {"type": "SimpleItem", "autoContinue": true, "command": 16, "doJumpId": 2, "frame": 3,
+           "params": [0, 0, 0, null, 36.457, 115.986, 30]},
+          {"type": "SimpleItem", "autoContinue": true, "command": 19, "doJumpId": 3, "frame": 3,
+           "params": [30, 0, 0, null, 36.458, 115.986, 30]}
+        ]},
+      "geoFence": {"version": 2, "polygons": [], "circles": []},
+      "rallyPoints": {"version": 2, "points": []}}"#,
+    )
+    .unwrap();
+    let out = kestrel(d, &["plan", "check", plan.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "problem: mission item 3 (LOITER_TIME): ArduPilot refuses it (INVALID_PARAM4); \
+             param 4 is empty (null); give it a number (0 if unsure)"
+        ),
+        "{text}"
+    );
+    // The take-off and the waypoint may leave their yaw empty: no problem reported for them.
+    assert_eq!(text.matches("ArduPilot refuses").count(), 1, "{text}");
+}

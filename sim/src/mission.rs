@@ -124,6 +124,35 @@ pub fn is_nav(cmd: MavCmd) -> bool {
     )
 }
 
+/// ArduPilot's parameter sanity for mission items: no parameter may be infinite, and none may be
+/// NaN ("unset", which QGroundControl writes as `null`) except param 4 (yaw) of a waypoint,
+/// land, take-off or VTOL take-off, and params 3 and 4 of a VTOL land. Anything else is refused
+/// with INVALID_PARAMn for the first bad parameter, as ArduPilot does.
+pub fn check_params(item: &Item) -> Result<(), MavMissionResult> {
+    use MavCmd::*;
+    let nan_allowed: [bool; 4] = match item.command {
+        MAV_CMD_NAV_WAYPOINT
+        | MAV_CMD_NAV_LAND
+        | MAV_CMD_NAV_TAKEOFF
+        | MAV_CMD_NAV_VTOL_TAKEOFF => [false, false, false, true],
+        MAV_CMD_NAV_VTOL_LAND => [false, false, true, true],
+        _ => [false; 4],
+    };
+    let params = [item.param1, item.param2, item.param3, item.param4];
+    let results = [
+        MavMissionResult::MAV_MISSION_INVALID_PARAM1,
+        MavMissionResult::MAV_MISSION_INVALID_PARAM2,
+        MavMissionResult::MAV_MISSION_INVALID_PARAM3,
+        MavMissionResult::MAV_MISSION_INVALID_PARAM4,
+    ];
+    for ((p, nan_ok), result) in params.iter().zip(nan_allowed).zip(results) {
+        if p.is_infinite() || (p.is_nan() && !nan_ok) {
+            return Err(result);
+        }
+    }
+    Ok(())
+}
+
 /// Checks an uploaded item of type `t` (not the home slot 0 of a mission, which is always
 /// accepted and overwritten). DO_/CONDITION_ commands other than the ones executed are accepted
 /// and skipped, as a patrol plan may carry camera or gimbal items.
@@ -132,6 +161,7 @@ pub fn validate(t: MavMissionType, item: &Item) -> Result<(), MavMissionResult> 
     let cmd = item.command as u32;
     match t {
         MavMissionType::MAV_MISSION_TYPE_MISSION => {
+            check_params(item)?;
             if is_nav(item.command) {
                 // Like ArduPilot, a return-to-launch carries no position, so QGroundControl's
                 // MAV_FRAME_MISSION for it is as good as a global frame.
@@ -345,6 +375,53 @@ pub fn item(seq: u16, cmd: MavCmd, frame: MavFrame, lat_e7: i32, lon_e7: i32, z:
 
 #[cfg(test)]
 mod tests {
+    fn with_params(command: MavCmd, params: [f32; 4]) -> Item {
+        Item {
+            command,
+            frame: mavlink::dialects::ardupilotmega::MavFrame::MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
+            param1: params[0],
+            param2: params[1],
+            param3: params[2],
+            param4: params[3],
+            x: 364_560_000,
+            y: 1_159_850_000,
+            z: 30.0,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn nan_parameters_are_refused_as_ardupilot_refuses_them() {
+        let t = MavMissionType::MAV_MISSION_TYPE_MISSION;
+        let nan4 = [0.0, 0.0, 0.0, f32::NAN];
+        assert_eq!(
+            validate(t, &with_params(MavCmd::MAV_CMD_NAV_WAYPOINT, nan4)),
+            Ok(())
+        );
+        assert_eq!(
+            validate(t, &with_params(MavCmd::MAV_CMD_NAV_LAND, nan4)),
+            Ok(())
+        );
+        assert_eq!(
+            validate(t, &with_params(MavCmd::MAV_CMD_NAV_LOITER_TIME, nan4)),
+            Err(MavMissionResult::MAV_MISSION_INVALID_PARAM4)
+        );
+        assert_eq!(
+            validate(
+                t,
+                &with_params(MavCmd::MAV_CMD_NAV_WAYPOINT, [f32::NAN, 0.0, 0.0, 0.0])
+            ),
+            Err(MavMissionResult::MAV_MISSION_INVALID_PARAM1)
+        );
+        assert_eq!(
+            validate(
+                t,
+                &with_params(MavCmd::MAV_CMD_NAV_WAYPOINT, [0.0, f32::INFINITY, 0.0, 0.0])
+            ),
+            Err(MavMissionResult::MAV_MISSION_INVALID_PARAM2)
+        );
+    }
+
     use super::*;
     use MavCmd::*;
     use MavFrame::*;

@@ -239,7 +239,36 @@ impl MissionServer {
         if !home_slot {
             if let Err(e) = mission::validate(up.mission_type, &item) {
                 ack(up.peer, up.gcs, up.mission_type, e, out);
-                self.upload = None;
+                let up = self.upload.take()?;
+                // Like ArduPilot, a mission keeps what was written before the refusal: the
+                // items stored so far replace the old ones at their places, the rest of the old
+                // mission stays (fence and rally lists are only replaced whole).
+                if up.mission_type == MavMissionType::MAV_MISSION_TYPE_MISSION && up.items.len() > 1
+                {
+                    let mut held = store.list(up.mission_type).to_vec();
+                    let mut items = up.items.into_iter();
+                    let slot0 = items.next()?;
+                    if held.is_empty() {
+                        held.push(match &ctx.home {
+                            Some(home) => Item {
+                                seq: 0,
+                                mission_type: up.mission_type,
+                                ..home.clone()
+                            },
+                            None => slot0,
+                        });
+                    }
+                    for it in items {
+                        let at = it.seq as usize;
+                        if at < held.len() {
+                            held[at] = it;
+                        } else {
+                            held.push(it);
+                        }
+                    }
+                    store.replace(up.mission_type, held, origin);
+                    return Some(Change::Replaced(up.mission_type));
+                }
                 return None;
             }
         }

@@ -418,12 +418,16 @@ fn check(a: CheckArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
     let issues = route.check();
     let terrain = super::terrain::clearance(&plan, data_dir, a.min_clearance);
     let into_ground = terrain.into_ground();
+    let refused = crate::plan::acceptance::refusals(&plan);
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({ "route": route, "issues": issues, "terrain": terrain })
-            )?
+            serde_json::to_string_pretty(&serde_json::json!({
+                "route": route,
+                "issues": issues,
+                "terrain": terrain,
+                "autopilot_refuses": refused,
+            }))?
         );
     } else {
         terrain.print();
@@ -433,8 +437,11 @@ fn check(a: CheckArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
             route.no_fly.len(),
             route.rally.len()
         );
-        if issues.is_empty() && into_ground.is_none() {
+        if issues.is_empty() && into_ground.is_none() && refused.is_empty() {
             println!("no problems found");
+        }
+        for r in &refused {
+            println!("problem: {r}");
         }
         for i in &issues {
             println!("problem: {i}");
@@ -443,7 +450,7 @@ fn check(a: CheckArgs, json: bool, data_dir: &Path) -> anyhow::Result<()> {
             println!("problem: {p}");
         }
     }
-    let problems = issues.len() + usize::from(into_ground.is_some());
+    let problems = issues.len() + usize::from(into_ground.is_some()) + refused.len();
     if problems > 0 {
         bail!("{problems} problem(s) in {}", a.file.display());
     }

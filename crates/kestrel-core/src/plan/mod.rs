@@ -1,6 +1,7 @@
 //! Planning: the mission model shared by every format, readers/writers for QGroundControl
 //! `.plan` and WPL 110 waypoint files, key areas, patrol routes and the shift schedule.
 
+pub mod acceptance;
 pub mod areas;
 pub mod geo;
 pub mod mission;

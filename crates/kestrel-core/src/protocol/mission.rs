@@ -72,12 +72,14 @@ pub enum TransferError {
         holds: String,
     },
     /// The aircraft answered with an error MISSION_ACK.
-    #[error("aircraft {sysid} refused the {kind}: {result}; {holds}")]
+    #[error("aircraft {sysid} refused the {kind}{}: {result}; {holds}", refused_item(*.item))]
     Refused {
         /// Which list: mission, fence or rally.
         kind: &'static str,
         /// The aircraft.
         sysid: u8,
+        /// Which item it refused, when known: (its number, its command).
+        item: Option<(u16, u16)>,
         /// The MAV_MISSION_RESULT name.
         result: String,
         /// What the aircraft now holds.
@@ -306,10 +308,16 @@ impl Station {
                             // A stale ack from an earlier transfer; keep going.
                         }
                         other => {
-                            let holds = self.describe_holdings(sysid, kind).await;
+                            // The aircraft refuses the item it was last sent.
+                            let refused = last_sent.filter(|_| highest_requested.is_some());
+                            let item = refused.and_then(|seq| {
+                                items.get(seq as usize).map(|it| (seq, it.command))
+                            });
+                            let holds = self.describe_after_refusal(sysid, kind, items).await;
                             return Err(TransferError::Refused {
                                 kind: kind.name(),
                                 sysid,
+                                item,
                                 result: result_name(*other),
                                 holds,
                             });
@@ -345,6 +353,7 @@ impl Station {
             return Err(TransferError::Refused {
                 kind: kind.name(),
                 sysid,
+                item: None,
                 result: "it reports 65535 items, which is not a valid count".into(),
                 holds: "nothing was downloaded".into(),
             });
@@ -465,6 +474,7 @@ impl Station {
             Some(other) => Err(TransferError::Refused {
                 kind: kind.name(),
                 sysid,
+                item: None,
                 result: result_name(other),
                 holds: self.describe_holdings(sysid, kind).await,
             }),
@@ -549,6 +559,58 @@ impl Station {
     }
 
     /// After a failed transfer: ask the aircraft how many items it now holds, in words.
+    /// What the aircraft holds after refusing an upload of `sent`, read back from it: how many
+    /// items, and how many of them (from the start) are this upload's. ArduPilot keeps the items
+    /// it stored before refusing, over the old list; others keep the old list whole.
+    async fn describe_after_refusal(
+        &self,
+        sysid: u8,
+        kind: MissionKind,
+        sent: &[MissionItem],
+    ) -> String {
+        let quick = TransferPolicy {
+            ack_timeout: Duration::from_millis(1000),
+            retries: 2,
+            ..Default::default()
+        };
+        let Ok((held, _)) = self.download_items(sysid, kind, quick).await else {
+            return self.describe_holdings(sysid, kind).await;
+        };
+        // A mission's item 0 is home, which the aircraft writes itself.
+        let skip = usize::from(kind == MissionKind::Mission);
+        let held_items = held.get(skip..).unwrap_or_default();
+        let sent_items = sent.get(skip..).unwrap_or_default();
+        let same = |a: &MissionItem, b: &MissionItem| {
+            a.command == b.command
+                && (a.x - b.x).abs() < 2e-7
+                && (a.y - b.y).abs() < 2e-7
+                && (a.z - b.z).abs() < 0.01
+        };
+        let new = held_items
+            .iter()
+            .zip(sent_items)
+            .take_while(|(h, s)| same(h, s))
+            .count();
+        let n = held_items.len();
+        let name = kind.name();
+        match (n, new) {
+            (0, _) => format!("the aircraft now holds no {name} items"),
+            (n, 0) => format!(
+                "the aircraft now holds {n} {name} items, none from this upload (its previous {name})"
+            ),
+            (n, new) if new == n => format!(
+                "the aircraft now holds {n} {name} items, all from this upload, which was cut short: upload again or clear it before flying"
+            ),
+            (n, new) => format!(
+                "the aircraft now holds {n} {name} items: {first}-{last_new} from this upload and {from}-{last} from its previous {name}; upload again or clear it before flying",
+                first = skip,
+                last_new = skip + new - 1,
+                from = skip + new,
+                last = skip + n - 1,
+            ),
+        }
+    }
+
     async fn describe_holdings(&self, sysid: u8, kind: MissionKind) -> String {
         let mut rx = self.subscribe();
         let mut stats = TransferStats::default();
@@ -571,6 +633,26 @@ impl Station {
             }
             _ => "what the aircraft now holds is unknown (it did not answer a list request)".into(),
         }
+    }
+}
+
+/// " at item 5 (LOITER_TIME)" for a refusal that names its item, else nothing.
+fn refused_item(item: Option<(u16, u16)>) -> String {
+    item.map(|(seq, command)| format!(" at item {seq} ({})", command_label(command)))
+        .unwrap_or_default()
+}
+
+/// A command's short name for messages ("LOITER_TIME" for MAV_CMD_NAV_LOITER_TIME), or its
+/// number when the dialect does not know it.
+pub fn command_label(command: u16) -> String {
+    use num_traits::FromPrimitive;
+    match mavlink::dialects::ardupilotmega::MavCmd::from_u16(command) {
+        Some(c) => {
+            let name = format!("{c:?}");
+            let name = name.strip_prefix("MAV_CMD_").unwrap_or(&name);
+            name.strip_prefix("NAV_").unwrap_or(name).to_string()
+        }
+        None => format!("command {command}"),
     }
 }
 
