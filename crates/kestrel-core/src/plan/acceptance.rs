@@ -7,8 +7,7 @@
 //! NaN (`null` in a QGroundControl plan) except param 4 (yaw) of a waypoint, land, take-off or
 //! VTOL take-off, and params 3 and 4 of a VTOL land. `kestrel-sim` applies the same rules.
 
-use super::mission::{cmd, MissionPlan};
-use crate::protocol::mission::command_label;
+use super::mission::{cmd, command_label, MissionPlan};
 
 /// MAV_CMD_NAV_VTOL_TAKEOFF.
 const NAV_VTOL_TAKEOFF: u16 = 84;

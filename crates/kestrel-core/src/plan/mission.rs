@@ -359,6 +359,19 @@ impl MissionPlan {
     }
 }
 
+/// A command's short name for messages ("LOITER_TIME" for MAV_CMD_NAV_LOITER_TIME), or its
+/// number when the dialect does not know it.
+pub fn command_label(command: u16) -> String {
+    match mavlink::dialects::ardupilotmega::MavCmd::from_u16(command) {
+        Some(c) => {
+            let name = format!("{c:?}");
+            let name = name.strip_prefix("MAV_CMD_").unwrap_or(&name);
+            name.strip_prefix("NAV_").unwrap_or(name).to_string()
+        }
+        None => format!("command {command}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

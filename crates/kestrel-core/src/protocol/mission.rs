@@ -638,22 +638,13 @@ impl Station {
 
 /// " at item 5 (LOITER_TIME)" for a refusal that names its item, else nothing.
 fn refused_item(item: Option<(u16, u16)>) -> String {
-    item.map(|(seq, command)| format!(" at item {seq} ({})", command_label(command)))
-        .unwrap_or_default()
-}
-
-/// A command's short name for messages ("LOITER_TIME" for MAV_CMD_NAV_LOITER_TIME), or its
-/// number when the dialect does not know it.
-pub fn command_label(command: u16) -> String {
-    use num_traits::FromPrimitive;
-    match mavlink::dialects::ardupilotmega::MavCmd::from_u16(command) {
-        Some(c) => {
-            let name = format!("{c:?}");
-            let name = name.strip_prefix("MAV_CMD_").unwrap_or(&name);
-            name.strip_prefix("NAV_").unwrap_or(name).to_string()
-        }
-        None => format!("command {command}"),
-    }
+    item.map(|(seq, command)| {
+        format!(
+            " at item {seq} ({})",
+            crate::plan::mission::command_label(command)
+        )
+    })
+    .unwrap_or_default()
 }
 
 fn item_from_float(it: &mavlink::dialects::ardupilotmega::MISSION_ITEM_DATA) -> MissionItem {

@@ -27,6 +27,19 @@ use crate::dispatch::topics::{self, Topic};
 /// rejected by Kestrel instead of breaking the connection and being redelivered forever).
 const MAX_INCOMING_PACKET: usize = 268_435_455;
 
+/// Publishes at QoS 1; `what` says what failed ("publish tasks").
+async fn publish_qos1(
+    client: &AsyncClient,
+    topic: String,
+    payload: Vec<u8>,
+    what: &str,
+) -> Result<(), String> {
+    client
+        .publish(topic, QoS::AtLeastOnce, false, payload)
+        .await
+        .map_err(|e| format!("cannot {what}: {e}"))
+}
+
 /// How long a task (or closure) waits for its console's confirmation before it is sent again.
 const TASK_RESEND: Duration = Duration::from_secs(5);
 
@@ -347,15 +360,13 @@ impl Receiver {
         for (console, list) in by_console {
             for chunk in list.chunks(MAX_ACKS) {
                 let msg = AckMessage::from_dispatchers(&console, chunk.to_vec());
-                client
-                    .publish(
-                        topics::acks(&console),
-                        QoS::AtLeastOnce,
-                        false,
-                        msg.encode(),
-                    )
-                    .await
-                    .map_err(|e| format!("cannot publish dispatchers' acknowledgements: {e}"))?;
+                publish_qos1(
+                    client,
+                    topics::acks(&console),
+                    msg.encode(),
+                    "publish dispatchers' acknowledgements",
+                )
+                .await?;
                 let ids: Vec<Uuid> = chunk.iter().map(|a| a.id).collect();
                 self.publishes.pending_acks.extend(ids.iter().copied());
                 log::info!(
@@ -384,15 +395,13 @@ impl Receiver {
         for (console, list) in by_console {
             for chunk in list.chunks(MAX_ACKS) {
                 let msg = TaskMessage::new(&console, chunk.to_vec());
-                client
-                    .publish(
-                        topics::tasks(&console),
-                        QoS::AtLeastOnce,
-                        false,
-                        msg.encode(),
-                    )
-                    .await
-                    .map_err(|e| format!("cannot publish tasks: {e}"))?;
+                publish_qos1(
+                    client,
+                    topics::tasks(&console),
+                    msg.encode(),
+                    "publish tasks",
+                )
+                .await?;
                 let ids: Vec<(Uuid, bool)> =
                     chunk.iter().map(|t| (t.id, t.closed.is_some())).collect();
                 let now = Instant::now();
@@ -439,15 +448,13 @@ impl Receiver {
             );
             if !seqs.is_empty() {
                 let msg = AckMessage::for_task_steps(&console, seqs);
-                client
-                    .publish(
-                        topics::acks(&console),
-                        QoS::AtLeastOnce,
-                        false,
-                        msg.encode(),
-                    )
-                    .await
-                    .map_err(|e| format!("cannot acknowledge task steps: {e}"))?;
+                publish_qos1(
+                    client,
+                    topics::acks(&console),
+                    msg.encode(),
+                    "acknowledge task steps",
+                )
+                .await?;
                 self.publishes.order.push_back(Tag::Storage);
             }
         }
@@ -590,15 +597,13 @@ impl Receiver {
         for (console, list) in acks {
             for chunk in list.chunks(MAX_ACKS) {
                 let msg = AckMessage::new(&console, chunk.to_vec());
-                client
-                    .publish(
-                        topics::acks(&console),
-                        QoS::AtLeastOnce,
-                        false,
-                        msg.encode(),
-                    )
-                    .await
-                    .map_err(|e| format!("cannot publish acknowledgements: {e}"))?;
+                publish_qos1(
+                    client,
+                    topics::acks(&console),
+                    msg.encode(),
+                    "publish acknowledgements",
+                )
+                .await?;
                 self.publishes.order.push_back(Tag::Storage);
                 sent += chunk.len() as u64;
             }
