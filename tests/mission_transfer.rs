@@ -176,3 +176,45 @@ async fn a_refused_item_is_named_and_the_pilot_is_told_which_items_are_new_and_w
     })
     .await;
 }
+
+/// A plan without a geofence or rally points, uploaded over one that had them, clears them (as
+/// QGroundControl does): an old rally point would change where the aircraft returns to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_without_fence_or_rally_clears_the_old_ones() {
+    let (sim, station) = udp_fleet(1, 5.0, Faults::default()).await;
+    wait_fleet(&station, Duration::from_secs(30), "aircraft 1", |s| {
+        s.get(1).and_then(|a| a.position)
+    })
+    .await;
+    let full = plan_with(3);
+    station
+        .upload_plan(1, &full, TransferPolicy::default())
+        .await
+        .expect("the full plan is accepted");
+    wait_sim(
+        &sim,
+        0,
+        Duration::from_secs(10),
+        "fence and rally held",
+        |v| v.fence_count == full.fence.len() && v.rally_count == 1,
+    )
+    .await;
+    let bare = MissionPlan {
+        fence: Vec::new(),
+        rally: Vec::new(),
+        ..plan_with(2)
+    };
+    let sent = station
+        .upload_plan(1, &bare, TransferPolicy::default())
+        .await
+        .expect("the bare plan is accepted");
+    assert_eq!(sent.lists.len(), 3, "every list is sent: {sent:?}");
+    wait_sim(
+        &sim,
+        0,
+        Duration::from_secs(10),
+        "fence and rally cleared",
+        |v| v.fence_count == 0 && v.rally_count == 0 && v.mission_count == 3,
+    )
+    .await;
+}

@@ -1,7 +1,8 @@
 //! Uploading a whole plan — mission, geofence and rally points — to one aircraft, the one way the
-//! command line, sorties and the console all send a plan: the mission always (an empty one clears
-//! the old), then the geofence and the rally points when the plan has any, each list replacing
-//! what the aircraft held. A failure names the list that failed and the lists already sent.
+//! command line, sorties and the console all send a plan: all three lists, each replacing what
+//! the aircraft held, an empty one clearing it (as QGroundControl does: an old rally point left
+//! on the aircraft would change where it returns to). A failure names the list that failed and
+//! the lists already sent.
 
 use super::mission::{TransferError, TransferPolicy, TransferStats};
 use crate::plan::mission::{MissionKind, MissionPlan};
@@ -58,14 +59,10 @@ pub struct PlanUploadError {
     pub source: TransferError,
 }
 
-/// The lists [`Station::upload_plan`] sends for `plan`, in order: the mission always, the
-/// geofence and the rally points only when the plan has any (so a plan without them leaves the
-/// aircraft's own in place).
-pub fn lists_to_send(plan: &MissionPlan) -> Vec<MissionKind> {
-    MissionKind::ALL
-        .into_iter()
-        .filter(|&kind| kind == MissionKind::Mission || !plan.items(kind).is_empty())
-        .collect()
+/// The lists [`Station::upload_plan`] sends for `plan`, in order: every one, the empty ones too,
+/// so the aircraft holds exactly the plan (no geofence or rally point from an earlier one).
+pub fn lists_to_send(_plan: &MissionPlan) -> Vec<MissionKind> {
+    MissionKind::ALL.to_vec()
 }
 
 impl Station {
@@ -103,20 +100,10 @@ impl Station {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::mission::MissionItem;
 
     #[test]
-    fn the_mission_is_always_sent_fence_and_rally_only_when_the_plan_has_them() {
-        let point = MissionItem::nav(16, 36.45, 115.98, 30.0);
-        let mut plan = MissionPlan::default();
-        assert_eq!(lists_to_send(&plan), [MissionKind::Mission]);
-        plan.rally.push(point.clone());
-        assert_eq!(
-            lists_to_send(&plan),
-            [MissionKind::Mission, MissionKind::Rally]
-        );
-        plan.fence.push(point);
-        assert_eq!(lists_to_send(&plan), MissionKind::ALL);
+    fn every_list_is_sent_the_empty_ones_too() {
+        assert_eq!(lists_to_send(&MissionPlan::default()), MissionKind::ALL);
     }
 
     #[test]
