@@ -152,11 +152,20 @@ impl PilotAction {
                 lat,
                 lon,
                 alt_rel_m,
-            } => vec![Command::Goto {
-                lat: *lat,
-                lon: *lon,
-                alt_rel_m: *alt_rel_m,
-            }],
+            } => {
+                // ArduPilot accepts a reposition on the ground and nothing moves: say so instead.
+                if let Some(a) = aircraft.filter(|a| !a.armed) {
+                    return Err(format!(
+                        "aircraft {} is disarmed: a goto would be accepted but it would not move; arm and take off first",
+                        a.sysid
+                    ));
+                }
+                vec![Command::Goto {
+                    lat: *lat,
+                    lon: *lon,
+                    alt_rel_m: *alt_rel_m,
+                }]
+            }
         };
         for s in &steps {
             s.validate()?;
@@ -204,6 +213,25 @@ mod tests {
         ] {
             assert!(!action.needs_confirmation(), "{action:?}");
         }
+    }
+
+    #[test]
+    fn a_goto_for_a_disarmed_aircraft_is_refused_with_the_reason() {
+        let goto = PilotAction::Goto {
+            lat: 36.45,
+            lon: 115.98,
+            alt_rel_m: 30.0,
+        };
+        let mut a = Aircraft::new(1, 1, Instant::now());
+        let why = goto.steps(Some(&a)).unwrap_err();
+        assert!(
+            why.contains("aircraft 1 is disarmed") && why.contains("arm and take off first"),
+            "{why}"
+        );
+        a.armed = true;
+        assert_eq!(goto.steps(Some(&a)).unwrap().len(), 1);
+        // Not heard yet: nothing is known, so nothing is refused here.
+        assert_eq!(goto.steps(None).unwrap().len(), 1);
     }
 
     #[test]
