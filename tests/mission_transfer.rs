@@ -218,3 +218,66 @@ async fn a_plan_without_fence_or_rally_clears_the_old_ones() {
     )
     .await;
 }
+
+/// The audit trail says how a mission clear ended (not only that it was asked for), and counts
+/// an upload's items as the pilot does (the home slot is not one of them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_trail_records_outcomes_and_counts_items_as_the_pilot_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.db");
+    let addr = free_udp_addr();
+    let station = kestrel::station::Station::start(kestrel::station::StationConfig {
+        audit: Some(audit.clone()),
+        ..station_config(5.0)
+    })
+    .expect("station");
+    station
+        .add_link(kestrel::link::LinkSpec::UdpIn(addr))
+        .await
+        .expect("udpin link");
+    let _sim = kestrel_sim::Simulator::start(kestrel_sim::SimConfig {
+        vehicles: 1,
+        endpoint: kestrel_sim::Endpoint::Udp(addr),
+        speedup: 5.0,
+        ..Default::default()
+    })
+    .expect("simulator");
+    wait_fleet(&station, Duration::from_secs(30), "aircraft 1", |s| {
+        s.get(1).and_then(|a| a.position)
+    })
+    .await;
+    let plan = plan_with(4);
+    station
+        .upload_items(
+            1,
+            MissionKind::Mission,
+            &plan.wire_items(MissionKind::Mission),
+            TransferPolicy::default(),
+        )
+        .await
+        .unwrap();
+    station
+        .clear_items(1, MissionKind::Mission, TransferPolicy::default())
+        .await
+        .unwrap();
+    let log = kestrel::audit::AuditLog::open_to_read(&audit).unwrap();
+    let mut entries = Vec::new();
+    for _ in 0..100 {
+        entries = log.entries().unwrap();
+        if entries.iter().any(|e| e.action == "mission_clear") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let upload = entries
+        .iter()
+        .find(|e| e.action == "mission_upload")
+        .expect("upload audited");
+    assert_eq!(upload.detail, "4 items of the mission");
+    let clear: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "mission_clear")
+        .collect();
+    assert_eq!(clear.len(), 1, "{clear:?}");
+    assert_eq!(clear[0].result, "accepted");
+}

@@ -153,10 +153,15 @@ impl Station {
             Err(TransferError::Send(SendError::Refused(why))) => format!("refused: {why}"),
             Err(e) => format!("failed: {e}"),
         };
+        // Counted as a person counts them: the mission's home slot is not one of its items.
+        let counted = match kind {
+            MissionKind::Mission => items.len().saturating_sub(1),
+            MissionKind::Fence | MissionKind::Rally => items.len(),
+        };
         self.audit(
             Some(sysid),
             "mission_upload",
-            format!("{} items of the {}", items.len(), kind.name()),
+            format!("{counted} items of the {}", kind.name()),
             outcome,
         );
         result
@@ -453,12 +458,6 @@ impl Station {
             target_component: 1,
             mission_type: kind.to_mav(),
         });
-        self.audit(
-            Some(sysid),
-            "mission_clear",
-            kind.name().to_string(),
-            "requested".into(),
-        );
         let ack = self
             .handshake(&mut rx, sysid, msg, policy, &mut stats, |m| match m {
                 MavMessage::MISSION_ACK(a)
@@ -468,8 +467,21 @@ impl Station {
                 }
                 _ => None,
             })
-            .await?;
-        match ack {
+            .await;
+        // The outcome, not the request, goes in the audit trail.
+        let outcome = match &ack {
+            Ok(Some(MavMissionResult::MAV_MISSION_ACCEPTED)) => "accepted".to_string(),
+            Ok(Some(other)) => format!("refused: {}", result_name(*other)),
+            Ok(None) => "no answer".to_string(),
+            Err(e) => format!("failed: {e}"),
+        };
+        self.audit(
+            Some(sysid),
+            "mission_clear",
+            kind.name().to_string(),
+            outcome,
+        );
+        match ack? {
             Some(MavMissionResult::MAV_MISSION_ACCEPTED) => Ok(()),
             Some(other) => Err(TransferError::Refused {
                 kind: kind.name(),
