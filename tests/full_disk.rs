@@ -274,3 +274,127 @@ fn the_roster_and_key_areas_are_refused_cleanly_and_still_read_on_a_full_disk() 
     assert!(out.status.success(), "export: {}", text(&out.stderr));
     assert!(text(&out.stdout).contains("market square 4"));
 }
+
+#[test]
+fn dispatch_refuses_tasks_cleanly_on_a_full_disk_and_each_kept_one_has_its_audit_entry() {
+    let Some(disk) = SmallDisk::mount("2m") else {
+        return;
+    };
+    let data = disk.at.join("dispatch");
+    let db = data.join("dispatch.db");
+    // Dispatch has heard of team-1 (its fleet).
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    {
+        let store = kestrel::dispatch::DispatchStore::open(&db).unwrap();
+        let aircraft = kestrel::dispatch::envelope::FleetAircraft {
+            sysid: 1,
+            callsign: None,
+            lat: Some(36.45),
+            lon: Some(115.98),
+            alt_amsl_m: 0.0,
+            alt_rel_m: 0.0,
+            heading_deg: 0.0,
+            ground_speed_ms: 0.0,
+            mode: "LOITER".into(),
+            armed: false,
+            battery_pct: None,
+            link: "connected".into(),
+        };
+        rt.block_on(store.apply(kestrel::dispatch::centre::store::Batch {
+            fleet: vec![(
+                "team-1".into(),
+                kestrel::sightings::Timestamp::now(),
+                vec![aircraft],
+            )],
+            ..Default::default()
+        }))
+        .unwrap();
+    }
+    let db_arg = db.to_str().unwrap().to_string();
+    // A first task while there is room (it also creates dispatch's audit trail).
+    let first = kestrel(
+        &data,
+        &[
+            "dispatch",
+            "task",
+            "send",
+            "--db",
+            &db_arg,
+            "--console",
+            "team-1",
+            "--lat",
+            "36.4561",
+            "--lon",
+            "115.9852",
+            "--note",
+            "first task, before the disk fills",
+        ],
+    );
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let _ballast = disk.fill_leaving("ballast", 48 * 1024);
+    let mut sent = 1;
+    let mut refusal = None;
+    for i in 0..2000 {
+        let note = format!("patrol the north gate of the main square, round {i}, and report");
+        let out = kestrel(
+            &data,
+            &[
+                "dispatch",
+                "task",
+                "send",
+                "--db",
+                &db_arg,
+                "--console",
+                "team-1",
+                "--lat",
+                "36.4561",
+                "--lon",
+                "115.9852",
+                "--note",
+                &note,
+                "--by",
+                "li.na",
+            ],
+        );
+        if !out.status.success() {
+            refusal = Some(text(&out.stderr));
+            break;
+        }
+        sent += 1;
+    }
+    let refusal = refusal.expect("the disk never filled");
+    assert!(
+        refusal.contains("full") && refusal.contains("free some space"),
+        "a refusal says the disk is full and what to do: {refusal}"
+    );
+    // On the full disk: every task stored reads back, and each has its audit entry.
+    let out = kestrel(&data, &["--json", "dispatch", "tasks", "--db", &db_arg]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let tasks: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        tasks.len(),
+        sent,
+        "tasks said sent but not stored (or the reverse)"
+    );
+    let audit = data.join("dispatch-audit.db");
+    let out = kestrel(
+        &data,
+        &["--json", "audit", "--db", audit.to_str().unwrap(), "export"],
+    );
+    assert!(out.status.success(), "audit export: {}", text(&out.stderr));
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    for t in &tasks {
+        let note = t["note"].as_str().unwrap();
+        assert!(
+            entries.iter().any(|e| e["action"] == "task.create"
+                && e["detail"].as_str().unwrap_or("").contains(note)),
+            "task '{note}' stands without its audit entry"
+        );
+    }
+    let out = kestrel(&data, &["audit", "--db", audit.to_str().unwrap(), "verify"]);
+    assert!(
+        out.status.success(),
+        "verify on a full disk: {}",
+        text(&out.stderr)
+    );
+}

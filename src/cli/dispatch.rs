@@ -392,19 +392,26 @@ async fn ack(a: AckArgs, ctx: &Context) -> anyhow::Result<()> {
         );
     }
     let store = open_existing(&a.db, ctx)?;
+    let audit = AuditLog::open(&ctx.data_dir.join(AUDIT_FILE))?;
+    audit
+        .append(&a.by, None, "sighting.acknowledge", &format!("sighting {}", a.id), "requested")
+        .map_err(|e| anyhow::anyhow!("nothing was acknowledged: dispatch's audit trail cannot be written ({e}); free some space"))?;
     let (held, _) = store
         .acknowledge(a.id, &a.by)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no sighting {}; see `kestrel dispatch list`", a.id))?;
     let by = held.ack.map(|x| x.by).unwrap_or_default();
     if by == a.by {
-        AuditLog::open(&ctx.data_dir.join(AUDIT_FILE))?.append(
+        audit.append(
             &a.by,
             held.sighting.aircraft.sysid,
             "sighting.acknowledge",
             &format!("sighting {} from {}", a.id, held.console),
             "done",
-        )?;
+        ).unwrap_or_else(|e| {
+            eprintln!("kestrel: done, but its outcome could not be audited ({e}); the request is on record");
+            0
+        });
         println!("sighting {} acknowledged by {by}; a running `kestrel dispatch serve` tells {} within 2 s", a.id, held.console);
     } else {
         println!("sighting {} was already acknowledged by {by}", a.id);
@@ -466,6 +473,16 @@ async fn task(a: TaskArgs, ctx: &Context) -> anyhow::Result<()> {
             note,
             sighting,
         } => {
+            // On record before it happens, or it does not happen.
+            audit
+                .append(
+                    &a.by,
+                    sysid,
+                    "task.create",
+                    &format!("task to {console} at {lat:.6}, {lon:.6}: {note}"),
+                    "requested",
+                )
+                .map_err(|e| anyhow::anyhow!("the task was not sent: dispatch's audit trail cannot be written ({e}); free some space"))?;
             let t = store
                 .create_task(
                     NewTask {
@@ -486,7 +503,10 @@ async fn task(a: TaskArgs, ctx: &Context) -> anyhow::Result<()> {
                 "task.create",
                 &format!("task {} to {console}: {}", t.id, t.note),
                 "done",
-            )?;
+            ).unwrap_or_else(|e| {
+            eprintln!("kestrel: done, but its outcome could not be audited ({e}); the request is on record");
+            0
+        });
             if ctx.json {
                 println!("{}", serde_json::to_string_pretty(&t)?);
             } else {
@@ -494,6 +514,9 @@ async fn task(a: TaskArgs, ctx: &Context) -> anyhow::Result<()> {
             }
         }
         TaskAction::Close { id, reason } => {
+            audit
+                .append(&a.by, None, "task.close", &format!("task {id}"), "requested")
+                .map_err(|e| anyhow::anyhow!("the task was not closed: dispatch's audit trail cannot be written ({e}); free some space"))?;
             let t = store
                 .close_task(id, &a.by, reason.clone())
                 .await?
@@ -508,7 +531,10 @@ async fn task(a: TaskArgs, ctx: &Context) -> anyhow::Result<()> {
                     reason.map(|r| format!(": {r}")).unwrap_or_default()
                 ),
                 "done",
-            )?;
+            ).unwrap_or_else(|e| {
+            eprintln!("kestrel: done, but its outcome could not be audited ({e}); the request is on record");
+            0
+        });
             println!("task {id} is {}", t.state);
         }
     }

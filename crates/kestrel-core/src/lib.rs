@@ -12,6 +12,7 @@ pub mod audit;
 pub mod console;
 pub mod crew;
 pub mod db;
+pub mod disk_space;
 pub mod dispatch;
 pub mod fleet;
 pub mod geo;

@@ -77,6 +77,16 @@ impl DbFailure for AuditError {
     }
 }
 
+/// Whether the file holds the log's table: a log created on a full disk may be an empty file
+/// whose table was never written, which reads as a log without entries.
+fn has_log(c: &rusqlite::Connection) -> rusqlite::Result<bool> {
+    c.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit')",
+        [],
+        |r| r.get(0),
+    )
+}
+
 /// Result of checking the chain.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum Verdict {
@@ -182,6 +192,9 @@ impl AuditLog {
 
     fn with_db(path: &Path, db: Db) -> Result<Self, AuditError> {
         let last: Option<Vec<u8>> = db.sql(|c| {
+            if !has_log(c)? {
+                return Ok(None);
+            }
             c.query_row("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| {
                 r.get(0)
             })
@@ -274,6 +287,9 @@ impl AuditLog {
         inner
             .db
             .sql(|c| {
+                if !has_log(c)? {
+                    return Ok(Verdict::Intact { entries: 0 });
+                }
                 let mut stmt = c.prepare(
                     "SELECT id, at_us, operator, aircraft, action, detail, result, prev_hash, hash
                  FROM audit ORDER BY id",
@@ -330,6 +346,9 @@ impl AuditLog {
     pub fn entries(&self) -> Result<Vec<AuditEntry>, AuditError> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let entries = inner.db.sql(|c| {
+            if !has_log(c)? {
+                return Ok(Vec::new());
+            }
             let mut stmt = c.prepare(
                 "SELECT id, at_us, operator, aircraft, action, detail, result, hash FROM audit ORDER BY id",
             )?;

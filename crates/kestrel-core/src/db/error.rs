@@ -93,15 +93,30 @@ impl DbError {
     pub(crate) fn open(path: &Path, what: &'static str, e: rusqlite::Error) -> Self {
         let kind = match sqlite_kind(e, None) {
             Kind::Sqlite(e) if code(&e) == Some(ErrorCode::NotADatabase) => Kind::NotKestrel(e),
+            // Opening needs room for the journal files: on a disk with (almost) none left, an
+            // I/O failure means the disk is full.
+            Kind::Sqlite(e)
+                if code(&e) == Some(ErrorCode::SystemIoFailure) && nearly_full(path) =>
+            {
+                Kind::DiskFull
+            }
             Kind::Sqlite(e) => Kind::Open(e),
             other => other,
         };
         Self::new(path, what, kind)
     }
 
-    /// `path` was opened but its schema could not be applied: it holds something else.
+    /// `path` was opened but its schema could not be applied: it holds something else — or,
+    /// for an I/O failure on a disk with (almost) no room left, the disk is full (a new file's
+    /// first write fails that way, without telling SQLite why).
     pub(crate) fn not_kestrel(path: &Path, what: &'static str, e: rusqlite::Error) -> Self {
         let kind = match sqlite_kind(e, None) {
+            Kind::Sqlite(e)
+                if code(&e) == Some(ErrorCode::SystemIoFailure) && nearly_full(path) =>
+            {
+                Kind::DiskFull
+            }
+            Kind::Sqlite(e) if code(&e) == Some(ErrorCode::SystemIoFailure) => Kind::Open(e),
             Kind::Sqlite(e) => Kind::NotKestrel(e),
             other => other,
         };
@@ -236,6 +251,11 @@ fn sqlite_kind(e: rusqlite::Error, errno: Option<i32>) -> Kind {
     } else {
         Kind::Sqlite(Arc::new(e))
     }
+}
+
+/// Whether the disk holding `path` has less room left than a small database needs to start.
+fn nearly_full(path: &Path) -> bool {
+    crate::disk_space::DiskSpace::of(path).is_ok_and(|d| d.available < 256 * 1024)
 }
 
 /// The operating system's error number behind the connection's last failed I/O (0 if none).

@@ -4,12 +4,11 @@
 
 pub mod retention;
 pub mod room;
-pub mod space;
 pub mod usage;
 pub mod warning;
 
+pub use crate::disk_space::{self as space, DiskSpace};
 pub use retention::{PrunePlan, Retention};
 pub use room::{ensure_room, StorageError, AUDIT_RESERVE_MAX, AUDIT_RESERVE_MIN};
-pub use space::DiskSpace;
 pub use usage::{Store, StoreUsage, Usage};
 pub use warning::{warning, DiskWarning};

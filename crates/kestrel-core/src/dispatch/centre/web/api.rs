@@ -180,6 +180,17 @@ async fn actor(s: &Arc<Shared>, headers: &HeaderMap) -> ApiResult<SessionUser> {
     }
 }
 
+/// The dispatcher's action is on record before it happens, or it does not happen.
+fn audited_first(s: &Shared, who: &str, action: &str, detail: &str) -> ApiResult<()> {
+    s.audit_first(who, action, detail).map_err(|e| {
+        log::error!("dispatch web: {who}'s {action} refused: the audit trail failed: {e}");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("nothing was changed: dispatch's audit trail cannot be written ({e}); free some space on the dispatch server"),
+        )
+    })
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -388,6 +399,12 @@ async fn acknowledge(
 ) -> ApiResult<Response> {
     let u = actor(&s, &headers).await?;
     let id = parse_id(&id)?;
+    audited_first(
+        &s,
+        &u.name,
+        "sighting.acknowledge",
+        &format!("sighting {id}"),
+    )?;
     let (held, _) = s
         .store
         .acknowledge(id, &u.name)
@@ -438,6 +455,15 @@ async fn create_task(
 ) -> ApiResult<Response> {
     let u = actor(&s, &headers).await?;
     let console = new.console.clone();
+    audited_first(
+        &s,
+        &u.name,
+        "task.create",
+        &format!(
+            "task to {console} at {:.6}, {:.6}: {}",
+            new.lat, new.lon, new.note
+        ),
+    )?;
     let task = s
         .store
         .create_task(new, &u.name)
@@ -487,6 +513,7 @@ async fn close_task(
             "the reason is too long",
         ));
     }
+    audited_first(&s, &u.name, "task.close", &format!("task {id}"))?;
     let task = s
         .store
         .close_task(id, &u.name, body.reason.clone())

@@ -138,8 +138,20 @@ struct Shared {
 }
 
 impl Shared {
-    /// Records a dispatcher's action in dispatch's audit trail. The action has happened; a
-    /// failure to record it is logged loudly for the evidence custodian.
+    /// Records that a dispatcher is about to act; `Err` (the reason) when the entry cannot be
+    /// written, and then the action must not happen: nothing stands without its audit entry.
+    fn audit_first(&self, who: &str, action: &str, detail: &str) -> Result<(), String> {
+        match &self.audit {
+            Some(log) => log
+                .append(who, None, action, detail, "requested")
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    }
+
+    /// Records how a dispatcher's action ended. The action has happened; a failure to record
+    /// its outcome is logged loudly for the evidence custodian (its request is on record).
     fn audit(&self, who: &str, action: &str, detail: &str) {
         if let Some(log) = &self.audit {
             if let Err(e) = log.append(who, None, action, detail, "done") {
