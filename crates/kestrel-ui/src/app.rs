@@ -416,6 +416,7 @@ impl ConsoleApp {
                 sightings,
                 traffic,
                 payload,
+                tasks,
                 ..
             } = panels;
             let mut from_map = Actions::default();
@@ -426,6 +427,7 @@ impl ConsoleApp {
                     &mut *sightings,
                     &mut *traffic,
                     &mut *payload,
+                    &mut *tasks,
                 ];
                 map.show(ui, &cx, layers, &mut from_map, inset);
                 commands.results_over_map(ui, rect, cx.view, cx.tr);

@@ -1,8 +1,10 @@
 //! Tasks from the command centre in the window: a button in the top bar with the count of open
 //! tasks, a banner in the status bar while a new task waits for an answer, and a window listing
 //! them with Accept, Decline (with a reason), On scene, and — for an accepted task — "Fly there"
-//! for the pilot and "Look there" for the payload operator.
+//! for the pilot and "Look there" for the payload operator; and each open task on the map
+//! ([`layer`]).
 
+mod layer;
 mod strings;
 
 use std::collections::HashMap;
