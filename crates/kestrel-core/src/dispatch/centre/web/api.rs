@@ -180,15 +180,30 @@ async fn actor(s: &Arc<Shared>, headers: &HeaderMap) -> ApiResult<SessionUser> {
     }
 }
 
-/// The dispatcher's action is on record before it happens, or it does not happen.
-fn audited_first(s: &Shared, who: &str, action: &str, detail: &str) -> ApiResult<()> {
-    s.audit_first(who, action, detail).map_err(|e| {
-        log::error!("dispatch web: {who}'s {action} refused: the audit trail failed: {e}");
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("nothing was changed: dispatch's audit trail cannot be written ({e}); free some space on the dispatch server"),
-        )
-    })
+/// The dispatcher's action is on record before it happens, or it does not happen. The entry
+/// is written (and synced) off the async threads.
+async fn audited_first(s: &Arc<Shared>, who: &str, action: &str, detail: &str) -> ApiResult<()> {
+    let (shared, who_, action_, detail_) = (
+        s.clone(),
+        who.to_string(),
+        action.to_string(),
+        detail.to_string(),
+    );
+    blocking(move || shared.audit_first(&who_, &action_, &detail_))
+        .await?
+        .map_err(|e| {
+            log::error!("dispatch web: {who}'s {action} refused: the audit trail failed: {e}");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("nothing was changed: dispatch's audit trail cannot be written ({e}); free some space on the dispatch server"),
+            )
+        })
+}
+
+/// Records how a dispatcher's action ended, off the async threads.
+fn audit_outcome(s: &Arc<Shared>, who: &str, action: &str, detail: String) {
+    let (shared, who, action) = (s.clone(), who.to_string(), action.to_string());
+    tokio::task::spawn_blocking(move || shared.audit(&who, &action, &detail));
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -290,10 +305,11 @@ async fn login(
         account.name,
         account.role
     );
-    s.audit(
+    audit_outcome(
+        &s,
         &account.name,
         "web.login",
-        &format!("from {addr} as {}", account.role),
+        format!("from {addr} as {}", account.role),
     );
     let cookie = format!(
         "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
@@ -404,7 +420,8 @@ async fn acknowledge(
         &u.name,
         "sighting.acknowledge",
         &format!("sighting {id}"),
-    )?;
+    )
+    .await?;
     let (held, _) = s
         .store
         .acknowledge(id, &u.name)
@@ -423,10 +440,11 @@ async fn acknowledge(
         );
     }
     if ack.by == u.name {
-        s.audit(
+        audit_outcome(
+            &s,
             &u.name,
             "sighting.acknowledge",
-            &format!("sighting {id} from {}", held.console),
+            format!("sighting {id} from {}", held.console),
         );
     }
     s.acks.poke();
@@ -463,7 +481,8 @@ async fn create_task(
             "task to {console} at {:.6}, {:.6}: {}",
             new.lat, new.lon, new.note
         ),
-    )?;
+    )
+    .await?;
     let task = s
         .store
         .create_task(new, &u.name)
@@ -478,10 +497,11 @@ async fn create_task(
         task.id,
         task.note
     );
-    s.audit(
+    audit_outcome(
+        &s,
         &u.name,
         "task.create",
-        &format!("task {} to {console}: {}", task.id, task.note),
+        format!("task {} to {console}: {}", task.id, task.note),
     );
     s.acks.poke();
     s.feed.task_changed(task.id);
@@ -513,17 +533,18 @@ async fn close_task(
             "the reason is too long",
         ));
     }
-    audited_first(&s, &u.name, "task.close", &format!("task {id}"))?;
+    audited_first(&s, &u.name, "task.close", &format!("task {id}")).await?;
     let task = s
         .store
         .close_task(id, &u.name, body.reason.clone())
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no task {id}")))?;
-    s.audit(
+    audit_outcome(
+        &s,
         &u.name,
         "task.close",
-        &format!(
+        format!(
             "task {id} of {}{}",
             task.console,
             body.reason.map(|r| format!(": {r}")).unwrap_or_default()
