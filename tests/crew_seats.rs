@@ -436,10 +436,13 @@ fn two_routers_pointing_at_each_other_deliver_every_frame_once() {
     let fwd_before: u64 = b.links().iter().map(|l| l.forwarded).sum();
     let frames2 = plain.collect(Duration::from_secs(2));
     let fwd_after: u64 = b.links().iter().map(|l| l.forwarded).sum();
-    // B forwards each aircraft frame at most twice (to the plain station and back to A).
+    // B forwards each aircraft frame at most twice (to the plain station and back to A), plus
+    // the stations' own traffic and what straddles the window's edges (the counters and the
+    // capture are not read at one instant; under load that was up to 2.3 per aircraft frame).
+    // A loop multiplies without bound, so three per frame still tells one.
     let aircraft_frames = frames2.iter().filter(|f| f.0 == 1).count() as u64;
     assert!(
-        fwd_after - fwd_before <= 2 * aircraft_frames + 20,
+        fwd_after - fwd_before <= 3 * aircraft_frames + 20,
         "B forwarded {} frames for {aircraft_frames} aircraft frames",
         fwd_after - fwd_before
     );
