@@ -385,12 +385,7 @@ fn open_existing(db: &Option<PathBuf>, ctx: &Context) -> anyhow::Result<Dispatch
 }
 
 async fn ack(a: AckArgs, ctx: &Context) -> anyhow::Result<()> {
-    if !crate::dispatch::envelope::valid_dispatcher_name(&a.by) {
-        anyhow::bail!(
-            "'{}' cannot be a dispatcher name: use 1-64 letters, digits, '.', '-' or '_'",
-            a.by
-        );
-    }
+    check_dispatcher_name(&a.by)?;
     let store = open_existing(&a.db, ctx)?;
     let audit = AuditLog::open(&ctx.data_dir.join(AUDIT_FILE))?;
     audit
@@ -415,6 +410,16 @@ async fn ack(a: AckArgs, ctx: &Context) -> anyhow::Result<()> {
         println!("sighting {} acknowledged by {by}; a running `kestrel dispatch serve` tells {} within 2 s", a.id, held.console);
     } else {
         println!("sighting {} was already acknowledged by {by}", a.id);
+    }
+    Ok(())
+}
+
+/// Refuses a `--by` name no account could have (the same rule and words as for accounts).
+fn check_dispatcher_name(name: &str) -> anyhow::Result<()> {
+    if !crate::dispatch::envelope::valid_dispatcher_name(name) {
+        return Err(
+            crate::dispatch::centre::web::accounts::AccountError::BadName(name.into()).into(),
+        );
     }
     Ok(())
 }
@@ -456,12 +461,7 @@ fn tasks(a: TasksArgs, ctx: &Context) -> anyhow::Result<()> {
 }
 
 async fn task(a: TaskArgs, ctx: &Context) -> anyhow::Result<()> {
-    if !crate::dispatch::envelope::valid_dispatcher_name(&a.by) {
-        anyhow::bail!(
-            "'{}' cannot be a dispatcher name: use 1-64 letters, digits, '.', '-' or '_'",
-            a.by
-        );
-    }
+    check_dispatcher_name(&a.by)?;
     let store = open_existing(&a.db, ctx)?;
     let audit = AuditLog::open(&ctx.data_dir.join(AUDIT_FILE))?;
     match a.action {
