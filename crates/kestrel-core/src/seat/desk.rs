@@ -200,6 +200,9 @@ pub struct SeatDesk {
     commands: BTreeSet<u8>,
     /// Aircraft another seat has commanded: never taken without an explicit hand-over.
     commanded_elsewhere: BTreeSet<u8>,
+    /// When this seat first heard each aircraft: the claim grace counts from then, so a
+    /// console slow to hear its link still hears the other pilot seats first.
+    heard_since: BTreeMap<u8, Instant>,
     peers: BTreeMap<u8, SeatPeer>,
     next_id: u32,
     pending: Vec<Pending>,
@@ -223,6 +226,7 @@ impl SeatDesk {
             started: now,
             commands: BTreeSet::new(),
             commanded_elsewhere: BTreeSet::new(),
+            heard_since: BTreeMap::new(),
             peers: BTreeMap::new(),
             // Ids start from the clock so a restarted console's ids are not taken for repeats.
             next_id: (std::time::SystemTime::now()
@@ -494,15 +498,40 @@ impl SeatDesk {
         }
     }
 
+    /// Whether this pilot seat may take `aircraft` nobody commands: once it has listened for
+    /// the claim grace, and, when pilot seats start together, the one with the highest system
+    /// id takes it (the others wait one more grace for it), so which seat flies does not depend
+    /// on which console happened to tick first.
+    fn may_claim(&self, aircraft: u8, now: Instant) -> bool {
+        let since = self
+            .heard_since
+            .get(&aircraft)
+            .map_or(self.started, |t| (*t).max(self.started));
+        let listened = now.duration_since(since);
+        if listened < CLAIM_GRACE {
+            return false;
+        }
+        let higher_pilot = self.peers.values().any(|p| {
+            p.seat == Seat::Pilot
+                && p.sysid > self.sysid
+                && now.duration_since(p.last_heard) < SEAT_LOST_AFTER
+        });
+        !higher_pilot || listened >= CLAIM_GRACE * 2
+    }
+
     /// Announces, resends, and (pilot seat) takes command of aircraft nobody commands.
     pub fn tick(&mut self, aircraft: &[u8], now: Instant) -> (Vec<Outbound>, Vec<DeskEvent>) {
         let mut out = Vec::new();
         let mut events = Vec::new();
-        if self.seat == Seat::Pilot && now.duration_since(self.started) >= CLAIM_GRACE {
+        for a in aircraft {
+            self.heard_since.entry(*a).or_insert(now);
+        }
+        if self.seat == Seat::Pilot {
             for a in aircraft {
                 if !self.commands.contains(a)
                     && !self.commanded_elsewhere.contains(a)
                     && self.commander(*a, now).is_none()
+                    && self.may_claim(*a, now)
                 {
                     self.commands.insert(*a);
                     events.push(DeskEvent::CommandTaken {
@@ -815,6 +844,28 @@ mod tests {
         );
         assert_eq!(observer.call_outs()[0].state, CallOutState::Acknowledged);
         assert!(pilot.call_out(CallOutKind::Traffic, 1, t1).is_err());
+    }
+
+    #[test]
+    fn pilot_seats_starting_together_agree_the_highest_system_id_flies() {
+        let t0 = Instant::now();
+        let mut low = SeatDesk::new(Seat::Pilot, 250, "Chen", t0);
+        let mut high = SeatDesk::new(Seat::Pilot, 255, "Li", t0);
+        // They hear each other and the aircraft; the lower seat's clock runs ahead a little.
+        tick_all(&mut [&mut low, &mut high], &[1], t0);
+        let t1 = t0 + CLAIM_GRACE;
+        let (out, _) = low.tick(&[1], t1);
+        assert!(low.commands().is_empty(), "it waits for the higher seat");
+        exchange(
+            &mut [&mut low, &mut high],
+            out.into_iter().map(|m| (250, m)).collect(),
+            t1,
+        );
+        tick_all(&mut [&mut low, &mut high], &[1], t1);
+        assert_eq!(high.commands(), vec![1]);
+        tick_all(&mut [&mut low, &mut high], &[1], t1 + CLAIM_GRACE * 2);
+        assert!(low.commands().is_empty());
+        assert_eq!(low.commander(1, t1 + CLAIM_GRACE * 2), Some(255));
     }
 
     #[test]
