@@ -13,7 +13,7 @@ PACKAGES=(
   libvulkan1 mesa-vulkan-drivers
   xvfb xauth x11-utils imagemagick fonts-wqy-microhei
   mosquitto mosquitto-clients openssl
-  gdal-bin
+  gdal-bin ffmpeg
   chromium chromium-driver
 )
 

@@ -1,10 +1,12 @@
 //! The soak: a patrol shift at speed-up. The demo fleet (20 aircraft flying patrol routes over
 //! real loopback MAVLink) runs `KESTREL_SOAK_SPEEDUP` times faster than real time (default 20),
 //! the crew marks a sighting every 5 simulated seconds, the broker is killed and restarted every
-//! simulated 10 minutes, and the aircraft's link drops for 20 simulated seconds every 7. Over the
+//! simulated 10 minutes, the aircraft's link drops for 20 simulated seconds every 7, and the
+//! payload operator records one aircraft's video for a while every 5 simulated minutes. Over the
 //! run the console core's resident memory, open descriptors and threads are sampled; at the end
 //! every sighting must be at dispatch exactly once and the audit trail must verify with one entry
-//! per sighting, and the telemetry log must have rotated into parts no bigger than their size.
+//! per sighting, the telemetry log must have rotated into parts no bigger than their size, and
+//! every recording must be finished, hashed into the evidence log and readable by ffprobe.
 //!
 //! `make test` flies a short shift (`KESTREL_SOAK_SECS`, default 45 s of wall time, 15 simulated
 //! minutes) and fails on leaks and loss; `make soak` flies eight simulated hours and prints the
@@ -15,24 +17,30 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use common::ffprobe;
 use common::mqtt::{free_port, Mosquitto};
 use common::wait::{self, WAIT};
 use kestrel::console::sightings::CredentialSource;
 use kestrel::console::{
     ConsoleConfig, ConsoleHandle, DispatchSettings, Event, MarkRequest, SightingEvent,
-    SightingIntent, SightingPlace,
+    SightingIntent, SightingPlace, VideoIntent, VideoNotice,
 };
 use kestrel::dispatch::broker::{BrokerConfig, BrokerUrl};
 use kestrel::dispatch::centre::receiver::{self, ReceiverConfig};
 use kestrel::dispatch::DispatchStore;
 use kestrel::process::ProcessStats;
 use kestrel::sightings::Category;
+use kestrel::video::{RecordingSummary, VideoEvent};
 
 const AIRCRAFT: usize = 20;
 const SIGHTING_EVERY_SIM: f64 = 5.0;
 const BROKER_RESTART_EVERY_SIM: f64 = 600.0;
 const LINK_DROP_EVERY_SIM: f64 = 420.0;
 const LINK_DROP_FOR_SIM: f64 = 20.0;
+/// The payload operator starts recording an aircraft this often (simulated seconds)…
+const RECORD_EVERY_SIM: f64 = 300.0;
+/// …and stops after this long (the video itself runs in wall time: 6 s at 20x).
+const RECORD_FOR_SIM: f64 = 120.0;
 /// Descriptors and threads that may still be open at the end without being a leak (a broker
 /// connection being re-made, a blocking task finishing).
 const FDS_SLACK: u64 = 8;
@@ -52,8 +60,90 @@ fn sample() -> ProcessStats {
     ProcessStats::now().expect("/proc of this process")
 }
 
+/// This process's threads by name, counted: what a failure says grew.
+fn thread_names() -> std::collections::BTreeMap<String, u32> {
+    let mut names = std::collections::BTreeMap::new();
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        *names.entry(name.trim().to_string()).or_insert(0) += 1;
+    }
+    names
+}
+
 fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1e6
+}
+
+/// What the console reported over the shift.
+#[derive(Default)]
+struct Shift {
+    saved: BTreeSet<String>,
+    refused: Vec<String>,
+    files_opened: u32,
+    recordings: Vec<RecordingSummary>,
+    video_failures: Vec<String>,
+}
+
+impl Shift {
+    fn collect(&mut self, handle: &ConsoleHandle) {
+        for e in handle.events() {
+            match e {
+                Event::Sightings(SightingEvent::Saved { result, .. }) => match result {
+                    Ok(s) => {
+                        self.saved.insert(s.id.to_string());
+                    }
+                    Err(e) => self.refused.push(e),
+                },
+                Event::Video(VideoNotice::Stream { event, .. }) => match event {
+                    VideoEvent::RecordingStarted { .. } => self.files_opened += 1,
+                    VideoEvent::RecordingFinished(summary) => self.recordings.push(summary),
+                    VideoEvent::RecordingFailed { message } => self.video_failures.push(message),
+                    _ => {}
+                },
+                Event::Video(VideoNotice::Failed { sysid, error }) => self
+                    .video_failures
+                    .push(format!("aircraft {sysid}: {error}")),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Records a few seconds of aircraft 1 before the shift is measured. The first video loads
+/// GStreamer's plugins and starts the simulator's encoder in this process (tens of MB, once);
+/// the shift's baseline is taken after it, so what the soak reports as growth is growth.
+fn warm_up_video(handle: &ConsoleHandle, shift: &mut Shift) {
+    handle.send(VideoIntent::Watch(BTreeSet::from([1])));
+    handle.send(VideoIntent::Record(1, true));
+    let frames = |h: &ConsoleHandle| {
+        h.view()
+            .video
+            .feeds
+            .get(&1)
+            .map_or(0, |f| f.status.stats.frames)
+    };
+    wait::until("the warm-up recording started", WAIT, || {
+        shift.collect(handle);
+        (shift.files_opened == 1).then_some(())
+    });
+    let at_start = frames(handle);
+    wait::until("a second of video recorded", WAIT, || {
+        shift.collect(handle);
+        let n = frames(handle);
+        (n >= at_start + 30)
+            .then_some(())
+            .ok_or(format!("{n} frames"))
+    });
+    handle.send(VideoIntent::Record(1, false));
+    handle.send(VideoIntent::Watch(BTreeSet::new()));
+    wait::until("the warm-up recording finished", WAIT, || {
+        shift.collect(handle);
+        (shift.recordings.len() == 1).then_some(())
+    });
 }
 
 #[test]
@@ -84,6 +174,7 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
         demo_speedup: Some(speedup),
         data_dir: Some(console_dir.clone()),
         record_tlog: true,
+        video: true,
         tlog_part_bytes: Some(TLOG_PART),
         operator: "soak".into(),
         dispatch: DispatchSettings {
@@ -108,32 +199,23 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
             .ok_or(format!("{placed} placed"))
     });
     let sim = handle.simulator().expect("the demo simulator");
+    let mut shift = Shift::default();
+    warm_up_video(&handle, &mut shift);
 
     let start = sample();
+    let start_threads = thread_names();
     let sim_start = sim.sim_time();
     let started = Instant::now();
     let mut peak = start;
     let mut marked = 0u64;
-    let mut saved = BTreeSet::new();
-    let mut refused = Vec::new();
     let (mut restarts, mut drops) = (0u32, 0u32);
     let mut next_sighting = 0.0;
     let mut next_restart = BROKER_RESTART_EVERY_SIM;
     let mut next_drop = LINK_DROP_EVERY_SIM;
     let mut link_back_at: Option<f64> = None;
-    let collect =
-        |handle: &ConsoleHandle, saved: &mut BTreeSet<String>, refused: &mut Vec<String>| {
-            for e in handle.events() {
-                if let Event::Sightings(SightingEvent::Saved { result, .. }) = e {
-                    match result {
-                        Ok(s) => {
-                            saved.insert(s.id.to_string());
-                        }
-                        Err(e) => refused.push(e),
-                    }
-                }
-            }
-        };
+    let mut next_record = RECORD_EVERY_SIM / 2.0;
+    let mut recording: Option<(u8, f64)> = None;
+    let mut recordings_started = shift.files_opened;
     while started.elapsed() < wall {
         let t = sim.sim_time() - sim_start;
         if t >= next_sighting {
@@ -161,7 +243,21 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
             sim.set_link_down(false);
             link_back_at = None;
         }
-        collect(&handle, &mut saved, &mut refused);
+        if t >= next_record && recording.is_none() {
+            let sysid = (recordings_started % AIRCRAFT as u32) as u8 + 1;
+            // On screen first, as in the window: a stream plays only while watched.
+            handle.send(VideoIntent::Watch(BTreeSet::from([sysid])));
+            handle.send(VideoIntent::Record(sysid, true));
+            recordings_started += 1;
+            recording = Some((sysid, t + RECORD_FOR_SIM));
+            next_record += RECORD_EVERY_SIM;
+        }
+        if let Some((sysid, _)) = recording.filter(|(_, until)| t >= *until) {
+            handle.send(VideoIntent::Record(sysid, false));
+            handle.send(VideoIntent::Watch(BTreeSet::new()));
+            recording = None;
+        }
+        shift.collect(&handle);
         let now = sample();
         peak.rss_bytes = peak.rss_bytes.max(now.rss_bytes);
         peak.open_fds = peak.open_fds.max(now.open_fds);
@@ -170,24 +266,51 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
         std::thread::sleep(Duration::from_millis(20));
     }
     sim.set_link_down(false);
+    if let Some((sysid, _)) = recording.take() {
+        handle.send(VideoIntent::Record(sysid, false));
+        handle.send(VideoIntent::Watch(BTreeSet::new()));
+    }
     let sim_minutes = (sim.sim_time() - sim_start) / 60.0;
 
     // Every sighting answered, saved, and at dispatch exactly once.
     wait::until("every sighting answered", WAIT, || {
-        collect(&handle, &mut saved, &mut refused);
-        let answered = saved.len() + refused.len();
+        shift.collect(&handle);
+        let answered = shift.saved.len() + shift.refused.len();
         (answered as u64 == marked)
             .then_some(())
             .ok_or(format!("{answered} of {marked}"))
     });
-    assert!(refused.is_empty(), "sightings refused: {refused:?}");
+    assert!(
+        shift.refused.is_empty(),
+        "sightings refused: {:?}",
+        shift.refused
+    );
+    // Every recording finished (hashed into the evidence log) once it was stopped.
+    wait::until("every recording finished", WAIT, || {
+        shift.collect(&handle);
+        (shift.files_opened >= recordings_started
+            && shift.recordings.len() as u32 == shift.files_opened)
+            .then_some(())
+            .ok_or(format!(
+                "{} started, {} files opened, {} finished",
+                recordings_started,
+                shift.files_opened,
+                shift.recordings.len()
+            ))
+    });
+    assert!(
+        shift.video_failures.is_empty(),
+        "video failures: {:?}",
+        shift.video_failures
+    );
+    let saved = &shift.saved;
     wait::until(
         "every sighting at dispatch",
         Duration::from_secs(180),
         || {
             let held = centre.list().unwrap();
             let ids: BTreeSet<String> = held.iter().map(|r| r.sighting.id.to_string()).collect();
-            (ids == saved)
+            (ids == *saved)
                 .then_some(held.len())
                 .ok_or(format!("{} of {}", ids.len(), saved.len()))
         },
@@ -207,8 +330,13 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
                 Ok(now)
             } else {
                 Err(format!(
-                    "descriptors {} -> {}, threads {} -> {}",
-                    start.open_fds, now.open_fds, start.threads, now.threads
+                    "descriptors {} -> {}, threads {} -> {} (at the start {:?}, now {:?})",
+                    start.open_fds,
+                    now.open_fds,
+                    start.threads,
+                    now.threads,
+                    start_threads,
+                    thread_names()
                 ))
             }
         },
@@ -228,6 +356,23 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
         .filter(|e| e.action == "sighting")
         .count();
     assert_eq!(audited, saved.len(), "one audit entry per sighting");
+    // Each recording is whole: its bytes are what the evidence log says, and an independent
+    // reader finds the H.264 video in it.
+    let evidence =
+        std::fs::read_to_string(kestrel::video::recorder::evidence_log_path(&console_dir)).unwrap();
+    let mut recorded_s = 0.0;
+    for r in &shift.recordings {
+        let (sha, bytes) = kestrel::video::evidence::sha256_file(&r.path).unwrap();
+        assert_eq!((sha.as_str(), bytes), (r.sha256.as_str(), r.bytes), "{r:?}");
+        assert!(
+            evidence.contains(&r.sha256),
+            "not in the evidence log: {r:?}"
+        );
+        let probe = ffprobe::probe(&r.path);
+        assert_eq!(probe.codec, "h264", "{r:?}");
+        assert!(probe.duration_s > 0.5, "{probe:?} for {r:?}");
+        recorded_s += probe.duration_s;
+    }
     let usage = kestrel::storage::Usage::of(&console_dir).unwrap();
     // The telemetry log rotated, and no part outgrew its size.
     let parts: Vec<u64> = std::fs::read_dir(console_dir.join("tlogs"))
@@ -265,6 +410,13 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
         start.threads,
         end.threads,
         peak.threads
+    );
+    println!(
+        "soak: recordings {} ({} files, {recorded_s:.0} s of video, {:.2} MB), each hashed in \
+         the evidence log and read by ffprobe",
+        recordings_started,
+        shift.recordings.len(),
+        mb(shift.recordings.iter().map(|r| r.bytes).sum())
     );
     println!(
         "soak: data directory {:.2} MB ({} bytes per sighting incl. telemetry log); telemetry \
