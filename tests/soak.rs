@@ -60,6 +60,82 @@ fn sample() -> ProcessStats {
     ProcessStats::now().expect("/proc of this process")
 }
 
+/// Counts the bytes Rust code holds on the heap, so that the soak can tell memory the program
+/// keeps (a leak, a list that grows) from memory the allocator keeps (fragmentation, arenas),
+/// which resident memory alone cannot. C libraries (SQLite, GStreamer) allocate past it.
+struct CountingAlloc;
+
+static HEAP_LIVE: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+// SAFETY: every call goes straight to the system allocator with the caller's layout; the counter
+// is only arithmetic beside it.
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let p = unsafe { std::alloc::System.alloc(layout) };
+        if !p.is_null() {
+            HEAP_LIVE.fetch_add(layout.size() as i64, std::sync::atomic::Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(ptr, layout) };
+        HEAP_LIVE.fetch_sub(layout.size() as i64, std::sync::atomic::Ordering::Relaxed);
+    }
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let p = unsafe { std::alloc::System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            HEAP_LIVE.fetch_add(layout.size() as i64, std::sync::atomic::Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            HEAP_LIVE.fetch_add(
+                new_size as i64 - layout.size() as i64,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+/// Bytes Rust code holds on the heap now.
+fn heap_live() -> u64 {
+    HEAP_LIVE.load(std::sync::atomic::Ordering::Relaxed).max(0) as u64
+}
+
+/// glibc's malloc statistics (`struct mallinfo2`): what every library holds through malloc,
+/// Rust and C alike, and what the allocator keeps free in its arenas.
+#[repr(C)]
+#[derive(Default)]
+struct MallInfo2 {
+    arena: usize,
+    ordblks: usize,
+    smblks: usize,
+    hblks: usize,
+    hblkhd: usize,
+    usmblks: usize,
+    fsmblks: usize,
+    uordblks: usize,
+    fordblks: usize,
+    keepcost: usize,
+}
+
+extern "C" {
+    fn mallinfo2() -> MallInfo2;
+}
+
+/// Bytes in use through malloc (arenas and mmapped blocks) and bytes malloc holds free.
+fn malloc_use() -> (u64, u64) {
+    // SAFETY: mallinfo2 takes no arguments and returns a plain struct (glibc 2.33 and later).
+    let m = unsafe { mallinfo2() };
+    ((m.uordblks + m.hblkhd) as u64, m.fordblks as u64)
+}
+
 /// This process's threads by name, counted: what a failure says grew.
 fn thread_names() -> std::collections::BTreeMap<String, u32> {
     let mut names = std::collections::BTreeMap::new();
@@ -204,6 +280,8 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
 
     let start = sample();
     let start_threads = thread_names();
+    let start_heap = heap_live();
+    let start_malloc = malloc_use();
     let sim_start = sim.sim_time();
     let started = Instant::now();
     let mut peak = start;
@@ -341,6 +419,8 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
             }
         },
     );
+    let end_heap = heap_live();
+    let end_malloc = malloc_use();
     drop(handle);
 
     let audit = kestrel::audit::AuditLog::open_to_read(&console_dir.join("audit.db")).unwrap();
@@ -412,6 +492,16 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
         peak.threads
     );
     println!(
+        "soak: Rust heap in use {:.1} MB -> {:.1} MB; malloc in use (Rust, SQLite, GStreamer) \
+         {:.1} MB -> {:.1} MB, held free by malloc {:.1} MB -> {:.1} MB",
+        mb(start_heap),
+        mb(end_heap),
+        mb(start_malloc.0),
+        mb(end_malloc.0),
+        mb(start_malloc.1),
+        mb(end_malloc.1)
+    );
+    println!(
         "soak: recordings {} ({} files, {recorded_s:.0} s of video, {:.2} MB), each hashed in \
          the evidence log and read by ffprobe",
         recordings_started,
@@ -430,6 +520,14 @@ fn a_shift_at_speed_up_loses_nothing_and_grows_nothing() {
     assert!(
         restarts >= 1 && drops >= 1,
         "the shift was too short to restart or drop anything"
+    );
+    // What the program itself holds does not grow with the shift (resident memory also counts
+    // what malloc keeps free between its trims, and C libraries' caches, which fill and stop).
+    let heap_grown = end_heap.saturating_sub(start_heap);
+    assert!(
+        heap_grown <= 3_000_000,
+        "the Rust heap grew {:.1} MB over the shift",
+        mb(heap_grown)
     );
     let grown = end.rss_bytes.saturating_sub(start.rss_bytes);
     let allowed = 64_000_000 + (sim_minutes * 60.0 / SIGHTING_EVERY_SIM) as u64 * 2_000;

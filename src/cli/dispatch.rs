@@ -252,6 +252,10 @@ async fn serve(a: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
             a.name
         );
     }
+    // Runs for a whole shift: give back what the allocator holds free.
+    tokio::spawn(crate::process::trim_memory_every(
+        crate::process::MEMORY_TRIM_EVERY,
+    ));
     let path = db_path(&a.db, ctx);
     let store = DispatchStore::open(&path)?;
     let mut config = ReceiverConfig::new(a.broker.config()?);

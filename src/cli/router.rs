@@ -170,6 +170,10 @@ async fn run_router(args: RunArgs, ctx: &super::Context) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     }
+    // Runs for a whole shift: give back what the allocator holds free.
+    tokio::spawn(crate::process::trim_memory_every(
+        crate::process::MEMORY_TRIM_EVERY,
+    ));
     let station = Station::start(StationConfig {
         gcs_sysid: args.sysid,
         audit: Some(ctx.audit_db()),

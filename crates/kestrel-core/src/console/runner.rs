@@ -95,6 +95,9 @@ fn core_thread(
         if let Some(n) = config.demo {
             tokio::spawn(demo::fly_patrols(core.clone(), n));
         }
+        tokio::spawn(crate::process::trim_memory_every(
+            crate::process::MEMORY_TRIM_EVERY,
+        ));
         let _ = ready.send(Ok(handle));
         let mut publisher = Publisher {
             shared,
