@@ -119,7 +119,13 @@ fn setup_status_command_and_revoke() {
         ],
     );
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows[0]["state"], "off", "{rows}");
+    assert_eq!(rows[0]["state"], "signed_without_key", "{rows}");
+    assert_eq!(rows[0]["key_present"], false, "{rows}");
+    let out = kestrel(
+        &stranger,
+        &["signing", "status", "--link", &link, "--listen", "2"],
+    );
+    assert!(text(&out).contains("signed, no key here"), "{}", text(&out));
 
     let out = kestrel(
         &home,
@@ -143,6 +149,16 @@ fn setup_status_command_and_revoke() {
     );
     assert!(out.status.success(), "{}", text(&out));
 
+    // Its frames arrive unsigned again: the stranger sees signing off.
+    let out = kestrel(
+        &stranger,
+        &[
+            "signing", "status", "--link", &link, "--listen", "2", "--json",
+        ],
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["state"], "off", "{rows}");
+
     // Nothing left to revoke: said so, in one line.
     let out = kestrel(
         &home,
@@ -150,4 +166,43 @@ fn setup_status_command_and_revoke() {
     );
     assert!(!out.status.success());
     assert!(text(&out).contains("no signing key"), "{}", text(&out));
+}
+
+#[test]
+fn a_station_holding_a_key_signs_from_its_first_frame_on_a_new_link() {
+    let base = free_tcp_base(1);
+    let sim = Simulator::start(SimConfig {
+        vehicles: 1,
+        endpoint: Endpoint::Tcp(base),
+        ..Default::default()
+    })
+    .unwrap();
+    let link = format!("tcpout:{base}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = kestrel(
+        dir.path(),
+        &[
+            "signing",
+            "setup",
+            "--link",
+            &link,
+            "--sysid",
+            "1",
+            "--trusted",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let unsigned_before = sim.signing_counts(0).unwrap().unsigned;
+    // A new connection: the station speaks first (its heartbeat) before it hears the aircraft.
+    let out = kestrel(
+        dir.path(),
+        &["command", "--link", &link, "--sysid", "1", "mode", "loiter"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(sim.snapshot(0).unwrap().mode, "LOITER");
+    let counts = sim.signing_counts(0).unwrap();
+    assert_eq!(
+        counts.unsigned, unsigned_before,
+        "frames arrived unsigned from a station holding the key: {counts:?}"
+    );
 }

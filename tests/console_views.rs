@@ -199,7 +199,7 @@ fn the_aircraft_panel_shows_signing_and_refused_frames() {
     h.run_steps(2);
     assert!(h.query_by_label("off (unsigned)").is_some());
     let mut view = fleet.view(60.0, 10_000);
-    let mut row = SigningRow::new(1, true, None);
+    let mut row = SigningRow::new(1, true, None, false);
     row.state = kestrel::security::SigningState::On;
     row.accepted = 500;
     row.rejected = 7;

@@ -167,7 +167,7 @@ async fn a_refused_item_is_named_and_the_pilot_is_told_which_items_are_new_and_w
     let held = old.len() - 1;
     assert!(
         text.contains(&format!(
-            "holds {held} mission items: 1-2 from this upload and 3-{held} from its previous mission"
+            "holds {held} mission items: items 1-2 from this upload and items 3-{held} from its previous mission"
         )),
         "{text}"
     );

@@ -190,6 +190,30 @@ fn execute(v: &mut Vehicle, now: f64, from: Sender, a: &Args, out: &mut Outbox) 
                 None => MAV_RESULT_FAILED,
             };
         }
+        #[allow(deprecated)]
+        MAV_CMD_GET_MESSAGE_INTERVAL => {
+            // As ArduPilot: MESSAGE_INTERVAL with the interval in µs, -1 when it is off; an
+            // unknown message is refused.
+            let Some(s) = Stream::from_msg_id(p1 as u32) else {
+                return MAV_RESULT_FAILED;
+            };
+            let secs = v.streams.interval(s);
+            let interval_us = if secs > 0.0 {
+                (secs * 1e6).round() as i32
+            } else {
+                -1
+            };
+            out.send(
+                Dest::To(from.peer),
+                MavMessage::MESSAGE_INTERVAL(
+                    mavlink::dialects::ardupilotmega::MESSAGE_INTERVAL_DATA {
+                        interval_us,
+                        message_id: p1 as u16,
+                    },
+                ),
+            );
+            return MAV_RESULT_ACCEPTED;
+        }
         MAV_CMD_REQUEST_MESSAGE
         | MAV_CMD_REQUEST_AUTOPILOT_CAPABILITIES
         | MAV_CMD_REQUEST_VIDEO_STREAM_INFORMATION => {

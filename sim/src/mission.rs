@@ -153,6 +153,29 @@ pub fn check_params(item: &Item) -> Result<(), MavMissionResult> {
     Ok(())
 }
 
+/// The item as ArduPilot keeps it, which is what a download returns: it stores only what each
+/// command uses, so a position-less command (return to launch, change speed) comes back in
+/// MAV_FRAME_GLOBAL with no position whatever frame it was sent in, a timed loiter's direction
+/// (param 3) as -1 or 1, and a land's unset yaw (param 4, NaN) as 1.
+pub fn normalised(mut item: Item) -> Item {
+    use mavlink::dialects::ardupilotmega::MavFrame;
+    use MavCmd::*;
+    match item.command {
+        MAV_CMD_NAV_RETURN_TO_LAUNCH | MAV_CMD_DO_CHANGE_SPEED => {
+            item.frame = MavFrame::MAV_FRAME_GLOBAL;
+            item.x = 0;
+            item.y = 0;
+            item.z = 0.0;
+        }
+        MAV_CMD_NAV_LOITER_TIME => {
+            item.param3 = if item.param3 < 0.0 { -1.0 } else { 1.0 };
+        }
+        MAV_CMD_NAV_LAND if item.param4.is_nan() => item.param4 = 1.0,
+        _ => {}
+    }
+    item
+}
+
 /// Checks an uploaded item of type `t` (not the home slot 0 of a mission, which is always
 /// accepted and overwritten). DO_/CONDITION_ commands other than the ones executed are accepted
 /// and skipped, as a patrol plan may carry camera or gimbal items.
@@ -388,6 +411,37 @@ mod tests {
             z: 30.0,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn stored_items_are_normalised_as_ardupilot_stores_them() {
+        use mavlink::dialects::ardupilotmega::MavFrame;
+        let mut speed = with_params(MavCmd::MAV_CMD_DO_CHANGE_SPEED, [1.0, 8.0, -1.0, 0.0]);
+        speed.frame = MavFrame::MAV_FRAME_MISSION;
+        let speed = normalised(speed);
+        assert_eq!(speed.frame, MavFrame::MAV_FRAME_GLOBAL);
+        assert_eq!((speed.x, speed.y, speed.z), (0, 0, 0.0));
+        assert_eq!(speed.param2, 8.0, "its parameters are kept");
+        let rtl = normalised(with_params(MavCmd::MAV_CMD_NAV_RETURN_TO_LAUNCH, [0.0; 4]));
+        assert_eq!(rtl.frame, MavFrame::MAV_FRAME_GLOBAL);
+        let loiter = |p3| {
+            normalised(with_params(
+                MavCmd::MAV_CMD_NAV_LOITER_TIME,
+                [30.0, 0.0, p3, 0.0],
+            ))
+        };
+        assert_eq!(loiter(0.0).param3, 1.0);
+        assert_eq!(loiter(-25.0).param3, -1.0);
+        assert_eq!(loiter(40.0).param3, 1.0);
+        let land = normalised(with_params(
+            MavCmd::MAV_CMD_NAV_LAND,
+            [0.0, 0.0, 0.0, f32::NAN],
+        ));
+        assert_eq!(land.param4, 1.0);
+        let wp = with_params(MavCmd::MAV_CMD_NAV_WAYPOINT, [0.0, 2.0, 0.0, f32::NAN]);
+        let kept = normalised(wp.clone());
+        assert!(kept.param4.is_nan(), "a waypoint's unset yaw stays unset");
+        assert_eq!(kept.frame, wp.frame);
     }
 
     #[test]

@@ -272,7 +272,11 @@ impl MissionServer {
                 return None;
             }
         }
-        up.items.push(item);
+        up.items.push(if home_slot {
+            item
+        } else {
+            mission::normalised(item)
+        });
         if up.next() < up.count {
             up.last_req = ctx.now;
             request(up, out);

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bench;
 pub mod camera;
 pub mod command;
+pub mod conformance;
 pub mod console;
 pub mod crew;
 #[cfg(feature = "demo")]
@@ -112,6 +113,9 @@ pub enum Cmd {
     Router(router::RouterArgs),
     /// The crew's seats without a window: list who sits where, call out to the pilot.
     Seat(seat::SeatArgs),
+    /// Check an autopilot against ArduPilot's behaviour: arming, modes, parameters, message
+    /// intervals, mission/fence/rally transfers, gimbal, a short sortie (with --fly).
+    Conformance(conformance::ConformanceArgs),
 }
 
 /// Prints what the payload did with a gimbal or camera request (JSON with `--json`) and fails
@@ -279,6 +283,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Terrain(a)) => terrain::run(a, &ctx).await,
         Some(Cmd::Traffic(a)) => traffic::run(a, &ctx).await,
         Some(Cmd::Router(a)) => router::run(a, &ctx).await,
+        Some(Cmd::Conformance(a)) => conformance::run(a, &ctx).await,
         Some(Cmd::Seat(a)) => seat::run(a, &ctx).await,
         Some(Cmd::Gimbal(a)) => gimbal::run(a, &ctx).await,
         Some(Cmd::Camera(a)) => camera::run(a, &ctx).await,

@@ -79,12 +79,12 @@ fn print_rows(rows: &[SigningRow], json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{:>5}  {:<12} {:<4} {:>9} {:>9}  (unsigned / bad signature / replayed)",
+        "{:>5}  {:<19} {:<4} {:>9} {:>9}  (unsigned / bad signature / replayed)",
         "sysid", "signing", "key", "accepted", "rejected"
     );
     for r in rows {
         println!(
-            "{:>5}  {:<12} {:<4} {:>9} {:>9}  ({} / {} / {})",
+            "{:>5}  {:<19} {:<4} {:>9} {:>9}  ({} / {} / {})",
             r.sysid,
             r.state,
             if r.key_present { "yes" } else { "no" },

@@ -9,6 +9,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod conformance;
 pub mod console;
 pub mod crew;
 pub mod db;

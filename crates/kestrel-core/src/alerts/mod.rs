@@ -908,6 +908,7 @@ mod tests {
                 bad_signature: bad,
                 replayed: 0,
             }),
+            true,
         )
     }
 

@@ -336,6 +336,7 @@ impl LinkContext {
             if let Some(t) = &self.tlog {
                 let _ = t.write_frame(frame.bytes());
             }
+            self.signing.observe(frame.system_id(), frame.bytes());
             let target = || {
                 use mavlink::Message as _;
                 frame.decode().ok().and_then(|m| m.target_system_id())

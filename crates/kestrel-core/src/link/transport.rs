@@ -61,7 +61,8 @@ impl Encoder {
 
     /// The frames that carry `out` to a peer behind which the aircraft `behind` are heard: one
     /// signed with each signing key concerned, plus an unsigned one for aircraft that do not sign
-    /// (or when nobody is known to be behind the peer yet).
+    /// (when nobody is known to be behind the peer yet: one signed with each key held, or one
+    /// unsigned when no key is held).
     fn frames(&mut self, ctx: &LinkContext, out: &LinkOut, behind: &[u8]) -> Vec<Vec<u8>> {
         match out {
             LinkOut::Send(out) => self.own_frames(ctx, out, behind),
@@ -85,9 +86,13 @@ impl Encoder {
             };
             match out.target {
                 Some(t) => consider(t),
-                None if behind.is_empty() => unsigned = true,
+                // Nobody heard behind this link yet (its first heartbeat): signed with every
+                // key held, so no frame leaves unsigned once a key is held; an aircraft that
+                // does not sign accepts signed frames.
+                None if behind.is_empty() => keys = ctx.signing.keys_held(),
                 None => behind.iter().for_each(|s| consider(*s)),
             }
+            unsigned |= keys.is_empty();
         } else {
             unsigned = true;
         }

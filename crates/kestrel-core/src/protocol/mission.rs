@@ -592,11 +592,22 @@ impl Station {
         let skip = usize::from(kind == MissionKind::Mission);
         let held_items = held.get(skip..).unwrap_or_default();
         let sent_items = sent.get(skip..).unwrap_or_default();
+        // Param 1 too (a polygon's vertex count, a loiter's time), which autopilots store as
+        // sent: an old fence's first vertex often lies where the new one's does.
         let same = |a: &MissionItem, b: &MissionItem| {
+            let p1 = (a.params[0].is_nan() && b.params[0].is_nan()) || a.params[0] == b.params[0];
             a.command == b.command
+                && p1
                 && (a.x - b.x).abs() < 2e-7
                 && (a.y - b.y).abs() < 2e-7
                 && (a.z - b.z).abs() < 0.01
+        };
+        let items = |from: usize, to: usize| {
+            if from == to {
+                format!("item {from}")
+            } else {
+                format!("items {from}-{to}")
+            }
         };
         let new = held_items
             .iter()
@@ -614,11 +625,9 @@ impl Station {
                 "the aircraft now holds {n} {name} items, all from this upload, which was cut short: upload again or clear it before flying"
             ),
             (n, new) => format!(
-                "the aircraft now holds {n} {name} items: {first}-{last_new} from this upload and {from}-{last} from its previous {name}; upload again or clear it before flying",
-                first = skip,
-                last_new = skip + new - 1,
-                from = skip + new,
-                last = skip + n - 1,
+                "the aircraft now holds {n} {name} items: {} from this upload and {} from its previous {name}; upload again or clear it before flying",
+                items(skip, skip + new - 1),
+                items(skip + new, skip + n - 1),
             ),
         }
     }

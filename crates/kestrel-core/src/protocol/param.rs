@@ -1,10 +1,13 @@
 //! Setting one parameter on an aircraft: PARAM_SET, answered by the PARAM_VALUE the autopilot
 //! sends every ground station, resent on silence. The crew seats use it to point the aircraft's
-//! SYSID_MYGCS at the pilot seat, so its GCS failsafe follows that seat's heartbeat.
+//! SYSID_MYGCS at the pilot seat, so its GCS failsafe follows that seat's heartbeat. And reading
+//! one (PARAM_REQUEST_READ), which the conformance suite uses.
 
 use std::time::Duration;
 
-use mavlink::dialects::ardupilotmega::{MavMessage, MavParamType, PARAM_SET_DATA};
+use mavlink::dialects::ardupilotmega::{
+    MavMessage, MavParamType, PARAM_REQUEST_READ_DATA, PARAM_SET_DATA,
+};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
@@ -61,6 +64,44 @@ impl Station {
             outcome,
         );
         result
+    }
+
+    /// Reads parameter `name` of aircraft `sysid`: its value, or `None` when the aircraft does
+    /// not answer after three requests (ArduPilot's way of saying it has no such parameter).
+    pub async fn read_param(&self, sysid: u8, name: &str) -> Result<Option<f32>, ParamError> {
+        if name.len() > 16 {
+            return Err(ParamError::BadName(name.to_string()));
+        }
+        let mut rx = self.subscribe();
+        for _ in 0..3 {
+            self.send_to(
+                sysid,
+                MavMessage::PARAM_REQUEST_READ(PARAM_REQUEST_READ_DATA {
+                    param_index: -1,
+                    target_system: sysid,
+                    target_component: 1,
+                    param_id: name.into(),
+                }),
+            )?;
+            let deadline = Instant::now() + Duration::from_millis(1000);
+            loop {
+                let msg = match tokio::time::timeout_at(deadline, rx.recv()).await {
+                    Err(_) => break,
+                    Ok(Err(RecvError::Lagged(_))) => continue,
+                    Ok(Err(RecvError::Closed)) => return Err(SendError::NoLinks.into()),
+                    Ok(Ok(m)) => m,
+                };
+                if msg.sysid() != sysid {
+                    continue;
+                }
+                if let MavMessage::PARAM_VALUE(v) = &msg.message {
+                    if v.param_id.to_str().map(|s| s.trim_end_matches('\0')) == Ok(name) {
+                        return Ok(Some(v.param_value));
+                    }
+                }
+            }
+        }
+        Ok(None)
     }
 
     async fn set_param_inner(&self, sysid: u8, name: &str, value: f32) -> Result<(), ParamError> {

@@ -189,7 +189,12 @@ impl Station {
         ids.into_iter()
             .map(|s| {
                 let c = counts.iter().find(|(id, _)| *id == s).map(|(_, c)| *c);
-                crate::security::SigningRow::new(s, self.signing().key_for(s).is_some(), c)
+                crate::security::SigningRow::new(
+                    s,
+                    self.signing().key_for(s).is_some(),
+                    c,
+                    self.signing().signs(s),
+                )
             })
             .collect()
     }

@@ -13,6 +13,10 @@ pub enum SigningState {
     Unconfirmed,
     /// No key: frames are neither signed nor checked.
     Off,
+    /// No key here, but the aircraft's own frames arrive signed: it signs with a key this
+    /// station does not hold (commands from here will be refused by it).
+    #[serde(rename = "signed_without_key")]
+    SignedWithoutKey,
 }
 
 impl std::fmt::Display for SigningState {
@@ -21,6 +25,7 @@ impl std::fmt::Display for SigningState {
             SigningState::On => "on",
             SigningState::Unconfirmed => "unconfirmed",
             SigningState::Off => "off",
+            SigningState::SignedWithoutKey => "signed, no key here",
         })
     }
 }
@@ -47,12 +52,19 @@ pub struct SigningRow {
 }
 
 impl SigningRow {
-    /// The row for `sysid` from whether a key is stored and what its verifier counted.
-    pub fn new(sysid: u8, key_present: bool, counts: Option<VerifyCounts>) -> Self {
+    /// The row for `sysid` from whether a key is stored, what its verifier counted and how its
+    /// frames arrived (`signed_seen`: its latest frames carried a signature).
+    pub fn new(
+        sysid: u8,
+        key_present: bool,
+        counts: Option<VerifyCounts>,
+        signed_seen: bool,
+    ) -> Self {
         let c = counts.unwrap_or_default();
         let state = match (key_present, c.accepted > 0) {
             (true, true) => SigningState::On,
             (true, false) => SigningState::Unconfirmed,
+            (false, _) if signed_seen => SigningState::SignedWithoutKey,
             (false, _) => SigningState::Off,
         };
         Self {

@@ -3,7 +3,7 @@
 //! Links consult it for every frame; when no aircraft signs it costs one atomic load.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use super::keystore::KeyStore;
@@ -13,6 +13,11 @@ use super::signing::{Rejection, SigningClock, SigningKey, Verifier, VerifyCounts
 #[derive(Debug)]
 pub struct SigningTable {
     any: AtomicBool,
+    /// Per system id, how its own frames arrived: signed and unsigned counts (kept whether or
+    /// not a key is held, so a station without the key can still tell a signing aircraft).
+    seen_signed: [AtomicU64; 256],
+    seen_unsigned: [AtomicU64; 256],
+    last_signed: [AtomicBool; 256],
     keys: RwLock<HashMap<u8, SigningKey>>,
     verifiers: Mutex<HashMap<u8, Checked>>,
     clock: Mutex<(SigningClock, u64)>,
@@ -55,6 +60,9 @@ impl SigningTable {
         let floor = store.as_ref().map(|s| s.clock_floor()).unwrap_or(0);
         let table = Self {
             any: AtomicBool::new(false),
+            seen_signed: std::array::from_fn(|_| AtomicU64::new(0)),
+            seen_unsigned: std::array::from_fn(|_| AtomicU64::new(0)),
+            last_signed: std::array::from_fn(|_| AtomicBool::new(false)),
             keys: RwLock::new(HashMap::new()),
             verifiers: Mutex::new(HashMap::new()),
             clock: Mutex::new((SigningClock::new(floor), 0)),
@@ -104,6 +112,51 @@ impl SigningTable {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&sysid);
+    }
+
+    /// Notes how a frame from `sender` arrived (MAVLink 2 incompatibility flag 0x01: signed).
+    #[inline]
+    pub fn observe(&self, sender: u8, frame: &[u8]) {
+        let signed = frame.first() == Some(&0xFD) && frame.get(2).is_some_and(|f| f & 0x01 != 0);
+        let counter = if signed {
+            &self.seen_signed[usize::from(sender)]
+        } else {
+            &self.seen_unsigned[usize::from(sender)]
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        self.last_signed[usize::from(sender)].store(signed, Ordering::Relaxed);
+    }
+
+    /// Whether the latest frame heard from `sysid` itself carried a signature.
+    pub fn signs(&self, sysid: u8) -> bool {
+        self.last_signed[usize::from(sysid)].load(Ordering::Relaxed)
+    }
+
+    /// How `sysid`'s own frames arrived so far: (signed, unsigned).
+    pub fn seen(&self, sysid: u8) -> (u64, u64) {
+        (
+            self.seen_signed[usize::from(sysid)].load(Ordering::Relaxed),
+            self.seen_unsigned[usize::from(sysid)].load(Ordering::Relaxed),
+        )
+    }
+
+    /// Every key held, once each (a station with keys signs what it sends before it knows who
+    /// is behind a link).
+    pub fn keys_held(&self) -> Vec<SigningKey> {
+        if !self.active() {
+            return Vec::new();
+        }
+        let mut held: Vec<SigningKey> = Vec::new();
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        let mut ids: Vec<&u8> = keys.keys().collect();
+        ids.sort_unstable();
+        for id in ids {
+            let k = &keys[id];
+            if !held.contains(k) {
+                held.push(k.clone());
+            }
+        }
+        held
     }
 
     /// The key aircraft `sysid` signs with, if it signs.

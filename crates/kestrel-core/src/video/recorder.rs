@@ -558,6 +558,16 @@ pub async fn finish(
         if let Ok(f) = std::fs::OpenOptions::new().write(true).open(&p) {
             let _ = f.sync_all();
         }
+        // Never log as finished a file no player can open: it keeps its marker, and is
+        // fingerprinted as unfinished by the recovery like a recording cut by a crash.
+        if Container::from_path(&p).ok() == Some(Container::Mp4) && !has_top_level_box(&p, b"moov")
+        {
+            return Err(VideoError::Recording(format!(
+                "{}: the muxer finished without writing the file's index (moov); the file is \
+                 kept and will be logged as unfinished at the next start",
+                p.display()
+            )));
+        }
         sha256_file(&p)
     })
     .await
@@ -577,6 +587,43 @@ pub async fn finish(
         let _ = std::fs::remove_file(m);
     }
     Ok(summary)
+}
+
+/// Whether the ISO media file at `path` has a top-level box of type `kind` (walks the box
+/// headers only).
+pub fn has_top_level_box(path: &Path, kind: &[u8; 4]) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut at = 0u64;
+    while at + 8 <= len {
+        let mut header = [0u8; 16];
+        if f.seek(SeekFrom::Start(at)).is_err() || f.read_exact(&mut header[..8]).is_err() {
+            return false;
+        }
+        if &header[4..8] == kind {
+            return true;
+        }
+        let size = match u32::from_be_bytes([header[0], header[1], header[2], header[3]]) {
+            // 64-bit size follows the type.
+            1 => {
+                if f.read_exact(&mut header[8..16]).is_err() {
+                    return false;
+                }
+                u64::from_be_bytes(header[8..16].try_into().unwrap_or_default())
+            }
+            // To the end of the file.
+            0 => return false,
+            n => u64::from(n),
+        };
+        if size < 8 {
+            return false;
+        }
+        at += size;
+    }
+    false
 }
 
 /// Writes `FILE.sha256` next to the recording and appends a line to the evidence log.
@@ -604,6 +651,28 @@ fn write_evidence(s: &RecordingSummary, log: Option<&Path>) -> Result<(), VideoE
 mod tests {
     use super::*;
     use std::time::UNIX_EPOCH;
+
+    #[test]
+    fn an_mp4_without_its_index_is_told_from_a_whole_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let boxed = |kind: &[u8; 4], body: usize| {
+            let mut b = ((8 + body) as u32).to_be_bytes().to_vec();
+            b.extend_from_slice(kind);
+            b.extend(std::iter::repeat_n(0u8, body));
+            b
+        };
+        let whole = dir.path().join("whole.mp4");
+        let cut = dir.path().join("cut.mp4");
+        std::fs::write(
+            &whole,
+            [boxed(b"ftyp", 12), boxed(b"moov", 40), boxed(b"mdat", 100)].concat(),
+        )
+        .unwrap();
+        std::fs::write(&cut, [boxed(b"ftyp", 12), boxed(b"mdat", 100)].concat()).unwrap();
+        assert!(has_top_level_box(&whole, b"moov"));
+        assert!(!has_top_level_box(&cut, b"moov"));
+        assert!(!has_top_level_box(&dir.path().join("missing.mp4"), b"moov"));
+    }
 
     #[test]
     fn names_carry_aircraft_and_start() {

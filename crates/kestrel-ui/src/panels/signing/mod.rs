@@ -79,6 +79,10 @@ impl Panel for SigningPanel {
                 theme::severity_colour(kestrel_core::alerts::Severity::Warning),
             ),
             SigningState::Off => (tr.s(S::SigningOff), ui.visuals().weak_text_color()),
+            SigningState::SignedWithoutKey => (
+                tr.s(S::SigningWithoutKey),
+                theme::severity_colour(kestrel_core::alerts::Severity::Warning),
+            ),
         };
         ui.horizontal(|ui| {
             ui.label(RichText::new(word).color(colour));

@@ -5,6 +5,7 @@ crate::i18n::strings! {
     SigningOn => ("on", "已启用"),
     SigningUnconfirmed => ("key set, not yet confirmed", "已设密钥，尚未确认"),
     SigningOff => ("off (unsigned)", "未启用（未签名）"),
+    SigningWithoutKey => ("signs, but this station holds no key: its commands will be refused", "飞机已签名，但本站没有密钥：本站指令将被拒收"),
     SigningRejectedFmt => ("{0} frames refused", "已拒收 {0} 帧"),
     SigningSetup => ("Set up signing…", "设置签名…"),
     SigningRevoke => ("Revoke…", "撤销…"),
