@@ -73,7 +73,7 @@ fn the_simulator_passes_every_scenario_and_the_report_says_what_it_did() {
     let refused = observed("mission-refusal");
     assert!(refused.contains("INVALID_PARAM4"), "{refused}");
     assert!(
-        refused.contains("items 1-2 from the refused upload and 3-6"),
+        refused.contains("items 1-2 from the refused upload and 3-4"),
         "{refused}"
     );
     assert!(observed("arming-refusals").contains("not armable"));

@@ -423,11 +423,16 @@ impl Autopilot {
             return Ok(());
         }
         if !force {
+            // ArduCopter 4.7's words (seen on its SITL): "Arm: LAND mode not armable".
             let reason = self
                 .prearm_failure(env.params)
-                .or_else(|| (!self.mode.armable()).then_some("PreArm: Mode not armable"));
+                .map(str::to_string)
+                .or_else(|| {
+                    (!self.mode.armable())
+                        .then(|| format!("Arm: {} mode not armable", self.mode.name()))
+                });
             if let Some(reason) = reason {
-                env.out.text(MavSeverity::MAV_SEVERITY_CRITICAL, reason);
+                env.out.text(MavSeverity::MAV_SEVERITY_CRITICAL, &reason);
                 return Err(MavResult::MAV_RESULT_FAILED);
             }
         }

@@ -156,7 +156,8 @@ pub fn check_params(item: &Item) -> Result<(), MavMissionResult> {
 /// The item as ArduPilot keeps it, which is what a download returns: it stores only what each
 /// command uses, so a position-less command (return to launch, change speed) comes back in
 /// MAV_FRAME_GLOBAL with no position whatever frame it was sent in, a timed loiter's direction
-/// (param 3) as -1 or 1, and a land's unset yaw (param 4, NaN) as 1.
+/// (param 3) as -1 or 1, a land's unset yaw (param 4, NaN) as 1, a waypoint's as 0; fence and
+/// rally items without autocontinue (seen on ArduCopter 4.7 SITL).
 pub fn normalised(mut item: Item) -> Item {
     use mavlink::dialects::ardupilotmega::MavFrame;
     use MavCmd::*;
@@ -171,6 +172,13 @@ pub fn normalised(mut item: Item) -> Item {
             item.param3 = if item.param3 < 0.0 { -1.0 } else { 1.0 };
         }
         MAV_CMD_NAV_LAND if item.param4.is_nan() => item.param4 = 1.0,
+        MAV_CMD_NAV_WAYPOINT if item.param4.is_nan() => item.param4 = 0.0,
+        MAV_CMD_NAV_FENCE_RETURN_POINT
+        | MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION
+        | MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION
+        | MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION
+        | MAV_CMD_NAV_FENCE_CIRCLE_EXCLUSION
+        | MAV_CMD_NAV_RALLY_POINT => item.autocontinue = 0,
         _ => {}
     }
     item
@@ -440,8 +448,14 @@ mod tests {
         assert_eq!(land.param4, 1.0);
         let wp = with_params(MavCmd::MAV_CMD_NAV_WAYPOINT, [0.0, 2.0, 0.0, f32::NAN]);
         let kept = normalised(wp.clone());
-        assert!(kept.param4.is_nan(), "a waypoint's unset yaw stays unset");
+        assert_eq!(kept.param4, 0.0, "a waypoint's unset yaw is stored as 0");
         assert_eq!(kept.frame, wp.frame);
+        let mut vertex = with_params(
+            MavCmd::MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION,
+            [4.0, 0.0, 0.0, 0.0],
+        );
+        vertex.autocontinue = 1;
+        assert_eq!(normalised(vertex).autocontinue, 0);
     }
 
     #[test]

@@ -245,7 +245,9 @@ impl MissionServer {
                 // mission stays (fence and rally lists are only replaced whole).
                 if up.mission_type == MavMissionType::MAV_MISSION_TYPE_MISSION && up.items.len() > 1
                 {
+                    // ArduPilot cuts the old mission to the new count when the upload starts.
                     let mut held = store.list(up.mission_type).to_vec();
+                    held.truncate(usize::from(up.count));
                     let mut items = up.items.into_iter();
                     let slot0 = items.next()?;
                     if held.is_empty() {

@@ -71,7 +71,7 @@ fn arming_refused_in_unarmable_modes_and_on_low_battery_unless_forced() {
         assert_eq!(r.set_mode(mode), MAV_RESULT_ACCEPTED, "mode {mode}");
         assert_eq!(r.arm(), MAV_RESULT_FAILED, "mode {mode}");
     }
-    assert!(r.has_text("PreArm: Mode not armable"));
+    assert!(r.has_text("Arm: LAND mode not armable"));
     r.set_mode(4);
     r.v.ap.set_battery_percent(15.0);
     assert_eq!(r.arm(), MAV_RESULT_FAILED);

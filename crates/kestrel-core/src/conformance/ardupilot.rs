@@ -8,7 +8,8 @@ use crate::plan::mission::{canonical_frame, cmd, frame, MissionItem};
 /// `item` as ArduPilot returns it on download after storing it: `_INT` frames as their plain
 /// twins; return-to-launch and change-speed (which store no position) in MAV_FRAME_GLOBAL at
 /// 0, 0, 0; a timed loiter's direction (param 3) as -1 or 1; a land's unset yaw (param 4, NaN)
-/// as 1.
+/// as 1 and a waypoint's as 0; fence and rally items without autocontinue (checked against
+/// ArduCopter 4.7 SITL).
 pub fn as_stored(item: &MissionItem) -> MissionItem {
     let mut stored = item.clone();
     stored.frame = canonical_frame(item.frame);
@@ -23,6 +24,12 @@ pub fn as_stored(item: &MissionItem) -> MissionItem {
             stored.params[2] = if item.params[2] < 0.0 { -1.0 } else { 1.0 };
         }
         cmd::NAV_LAND if item.params[3].is_nan() => stored.params[3] = 1.0,
+        cmd::NAV_WAYPOINT if item.params[3].is_nan() => stored.params[3] = 0.0,
+        cmd::FENCE_POLYGON_VERTEX_INCLUSION
+        | cmd::FENCE_POLYGON_VERTEX_EXCLUSION
+        | cmd::FENCE_CIRCLE_INCLUSION
+        | cmd::FENCE_CIRCLE_EXCLUSION
+        | cmd::RALLY_POINT => stored.autocontinue = false,
         _ => {}
     }
     stored

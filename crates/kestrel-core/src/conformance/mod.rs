@@ -36,7 +36,6 @@ pub struct Options {
     pub only: Vec<String>,
 }
 
-
 /// One scenario of the suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scenario {

@@ -11,7 +11,7 @@ const TAKEOFF_M: f32 = 10.0;
 const LEG_M: f64 = 30.0;
 /// How long an autopilot may take to pass its pre-arm checks after boot (ArduPilot's EKF waits
 /// for GPS for some tens of seconds).
-const READY_WITHIN: Duration = Duration::from_secs(90);
+pub(super) const READY_WITHIN: Duration = Duration::from_secs(90);
 
 /// The sortie; on a failure after take-off it lands the aircraft where it is.
 pub async fn run(p: &mut Probe<'_>) -> Result<(), Stop> {

@@ -195,8 +195,10 @@ impl MissionItem {
     }
 
     /// Whether two items mean the same thing on the aircraft: same command, equivalent frame,
-    /// positions within a centimetre, parameters equal (NaN equals NaN).
+    /// positions within a centimetre, parameters equal (NaN equals NaN), the same autocontinue
+    /// (except for fence and rally items, where it means nothing and ArduPilot returns 0).
     pub fn same_as(&self, other: &MissionItem) -> bool {
+        let autocontinue_counts = !(5000..=5100).contains(&self.command);
         let feq =
             |a: f32, b: f32| (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-3 * a.abs().max(1.0);
         let pos_tol = if self.is_global() { 1.5e-7 } else { 1e-3 };
@@ -210,7 +212,7 @@ impl MissionItem {
             && (self.x - other.x).abs() <= pos_tol
             && (self.y - other.y).abs() <= pos_tol
             && feq(self.z, other.z)
-            && self.autocontinue == other.autocontinue
+            && (!autocontinue_counts || self.autocontinue == other.autocontinue)
     }
 }
 
