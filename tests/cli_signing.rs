@@ -170,14 +170,7 @@ fn setup_status_command_and_revoke() {
 
 #[test]
 fn a_station_holding_a_key_signs_from_its_first_frame_on_a_new_link() {
-    let base = free_tcp_base(1);
-    let sim = Simulator::start(SimConfig {
-        vehicles: 1,
-        endpoint: Endpoint::Tcp(base),
-        ..Default::default()
-    })
-    .unwrap();
-    let link = format!("tcpout:{base}");
+    let (sim, link) = tcp_aircraft();
     let dir = tempfile::tempdir().unwrap();
     let out = kestrel(
         dir.path(),

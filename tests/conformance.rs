@@ -5,8 +5,7 @@
 mod common;
 
 use common::cli::kestrel;
-use common::sim::free_tcp_base;
-use kestrel_sim::{Endpoint, SimConfig, Simulator};
+use common::sim::tcp_aircraft;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).to_string()
@@ -15,14 +14,7 @@ fn text(b: &[u8]) -> String {
 #[test]
 fn the_simulator_passes_every_scenario_and_the_report_says_what_it_did() {
     let data = tempfile::tempdir().unwrap();
-    let base = free_tcp_base(1);
-    let _sim = Simulator::start(SimConfig {
-        vehicles: 1,
-        endpoint: Endpoint::Tcp(base),
-        ..Default::default()
-    })
-    .unwrap();
-    let link = format!("tcpout:{base}");
+    let (_sim, link) = tcp_aircraft();
     let out = kestrel(
         data.path(),
         &["--json", "conformance", "--link", &link, "--fly"],
@@ -84,14 +76,7 @@ fn the_simulator_passes_every_scenario_and_the_report_says_what_it_did() {
 #[test]
 fn without_fly_the_sortie_is_skipped_and_unknown_scenarios_are_named() {
     let data = tempfile::tempdir().unwrap();
-    let base = free_tcp_base(1);
-    let _sim = Simulator::start(SimConfig {
-        vehicles: 1,
-        endpoint: Endpoint::Tcp(base),
-        ..Default::default()
-    })
-    .unwrap();
-    let link = format!("tcpout:{base}");
+    let (_sim, link) = tcp_aircraft();
     let out = kestrel(
         data.path(),
         &["conformance", "--link", &link, "--only", "identity,sortie"],

@@ -34,6 +34,19 @@ pub fn free_tcp_base(count: usize) -> SocketAddr {
     panic!("no free TCP port range")
 }
 
+/// One simulated aircraft listening on TCP, as ArduPilot's SITL does, and the `tcpout:` link a
+/// command-line station reaches it with.
+pub fn tcp_aircraft() -> (Simulator, String) {
+    let base = free_tcp_base(1);
+    let sim = Simulator::start(SimConfig {
+        vehicles: 1,
+        endpoint: Endpoint::Tcp(base),
+        ..Default::default()
+    })
+    .expect("the simulator starts");
+    (sim, format!("tcpout:{base}"))
+}
+
 /// A station config whose heartbeat keeps up with a simulator running `speedup` times faster.
 pub fn station_config(speedup: f64) -> StationConfig {
     StationConfig {

@@ -1,12 +1,9 @@
 //! Who the autopilot says it is (HEARTBEAT, AUTOPILOT_VERSION) and its parameters: read, write,
 //! read back, restore, and a name it does not have.
 
-use std::time::Duration;
-
 use mavlink::dialects::ardupilotmega::{MavMessage, MavProtocolCapability};
 
 use super::probe::{Probe, Stop};
-use crate::protocol::command::Command;
 use crate::station::Station;
 
 const AUTOPILOT_VERSION_ID: u32 = 148;
@@ -49,21 +46,12 @@ pub async fn run(p: &mut Probe<'_>) -> Result<(), Stop> {
             a.autopilot
         )));
     }
-    let mut rx = p.listen();
-    p.accepted(
-        "REQUEST_MESSAGE AUTOPILOT_VERSION",
-        &Command::RequestMessage {
-            message_id: AUTOPILOT_VERSION_ID,
-        },
-    )
-    .await?;
     let version = p
-        .first(&mut rx, Duration::from_secs(3), |m| match m {
+        .request("AUTOPILOT_VERSION", AUTOPILOT_VERSION_ID, |m| match m {
             MavMessage::AUTOPILOT_VERSION(v) => Some(v.clone()),
             _ => None,
         })
-        .await
-        .ok_or_else(|| Stop::Fail("no AUTOPILOT_VERSION within 3 s of the request".into()))?;
+        .await?;
     let v = version.flight_sw_version;
     let custom: String = version
         .flight_custom_version

@@ -45,21 +45,12 @@ pub async fn run(p: &mut Probe<'_>) -> Result<(), Stop> {
     if !restored.is_accepted() {
         return Err(Stop::Fail(format!("restoring the interval: {restored}")));
     }
-    let mut rx = p.listen();
-    p.accepted(
-        "REQUEST_MESSAGE HOME_POSITION",
-        &Command::RequestMessage {
-            message_id: HOME_POSITION_ID,
-        },
-    )
-    .await?;
     let home = p
-        .first(&mut rx, Duration::from_secs(3), |m| match m {
+        .request("HOME_POSITION", HOME_POSITION_ID, |m| match m {
             MavMessage::HOME_POSITION(h) => Some(h.clone()),
             _ => None,
         })
-        .await
-        .ok_or_else(|| Stop::Fail("no HOME_POSITION within 3 s of the request".into()))?;
+        .await?;
     p.saw(format!(
         "HOME_POSITION: {:.7}, {:.7}, {:.1} m above sea level",
         f64::from(home.latitude) / 1e7,

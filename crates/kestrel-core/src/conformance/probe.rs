@@ -23,6 +23,10 @@ pub enum Stop {
     Skip(String),
 }
 
+/// How long an autopilot may take to pass its pre-arm checks after boot (ArduPilot's EKF waits
+/// for GPS, its gyros settle: some tens of seconds).
+pub const READY_WITHIN: Duration = Duration::from_secs(90);
+
 /// A scenario's view of the aircraft under test.
 pub struct Probe<'a> {
     /// The station the aircraft is heard on.
@@ -144,6 +148,54 @@ impl<'a> Probe<'a> {
                 Ok(Ok(_)) => {}
             }
         }
+    }
+
+    /// Sends ARM until `settled` takes the answer (an acceptance, or the refusal the scenario
+    /// waits for), retrying every 2 s while the autopilot's own checks refuse, for at most
+    /// [`READY_WITHIN`]; notes each new answer and returns the last.
+    pub async fn arm_until(
+        &mut self,
+        what: &str,
+        settled: impl Fn(&CommandOutcome) -> bool,
+    ) -> Result<CommandOutcome, Stop> {
+        let started = Instant::now();
+        let mut last = String::new();
+        loop {
+            let outcome = self
+                .station
+                .command(self.sysid, &Command::Arm)
+                .await
+                .map_err(|e| Stop::Fail(format!("{what}: not sent: {e}")))?;
+            let said = outcome.to_string();
+            if said != last {
+                self.saw(format!("{what}: {said}"));
+                last = said;
+            }
+            let refused = matches!(outcome, CommandOutcome::Denied { .. });
+            if !refused || settled(&outcome) || started.elapsed() >= READY_WITHIN {
+                return Ok(outcome);
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    }
+
+    /// Asks for message `message_id` with REQUEST_MESSAGE (`name` in the report) and returns
+    /// what `pick` takes from the answer within three seconds; fails the scenario otherwise.
+    pub async fn request<T>(
+        &mut self,
+        name: &str,
+        message_id: u32,
+        pick: impl FnMut(&MavMessage) -> Option<T>,
+    ) -> Result<T, Stop> {
+        let mut rx = self.listen();
+        self.accepted(
+            &format!("REQUEST_MESSAGE {name}"),
+            &Command::RequestMessage { message_id },
+        )
+        .await?;
+        self.first(&mut rx, Duration::from_secs(3), pick)
+            .await
+            .ok_or_else(|| Stop::Fail(format!("no {name} within 3 s of the request")))
     }
 
     /// Requires the aircraft disarmed with a position (the suite's starting state).

@@ -1,10 +1,7 @@
 //! What an autopilot must refuse on the ground: arming in a mode that cannot take off (LAND),
 //! with its own reason, and a take-off while disarmed.
 
-use std::time::Duration;
-
 use super::probe::{mode, Probe, Stop};
-use super::sortie::READY_WITHIN;
 use crate::protocol::command::{Command, CommandOutcome};
 
 /// In LAND, arming is refused with the autopilot's reason ("Mode not armable"); in GUIDED and
@@ -37,30 +34,14 @@ async fn refusals(p: &mut Probe<'_>) -> Result<(), Stop> {
     .await?;
     // Right after boot the autopilot's own checks refuse first ("Gyros inconsistent"): wait
     // them out, as a pilot would, until the refusal is about the mode.
-    let started = tokio::time::Instant::now();
-    let mut outcome = p.command("arm in LAND", &Command::Arm).await?;
-    while let CommandOutcome::Denied {
-        reason: Some(r), ..
-    } = outcome.clone()
-    {
-        if r.to_ascii_lowercase().contains("not armable") || started.elapsed() >= READY_WITHIN {
-            break;
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        outcome = p
-            .station
-            .command(p.sysid, &Command::Arm)
-            .await
-            .map_err(|e| Stop::Fail(format!("arm in LAND: not sent: {e}")))?;
-        if let CommandOutcome::Denied {
-            reason: Some(now), ..
-        } = &outcome
-        {
-            if *now != r {
-                p.saw(format!("arm in LAND: {outcome}"));
-            }
-        }
-    }
+    let outcome = p
+        .arm_until("arm in LAND", |o| match o {
+            CommandOutcome::Denied {
+                reason: Some(r), ..
+            } => r.to_ascii_lowercase().contains("not armable"),
+            _ => true,
+        })
+        .await?;
     match outcome {
         CommandOutcome::Accepted => {
             return Err(Stop::Fail(

@@ -3,15 +3,12 @@
 
 use std::time::Duration;
 
-use super::probe::{mode, offset, Probe, Stop};
+use super::probe::{mode, offset, Probe, Stop, READY_WITHIN};
 use crate::plan::geo::haversine_m;
 use crate::protocol::command::{Command, CommandOutcome};
 
 const TAKEOFF_M: f32 = 10.0;
 const LEG_M: f64 = 30.0;
-/// How long an autopilot may take to pass its pre-arm checks after boot (ArduPilot's EKF waits
-/// for GPS for some tens of seconds).
-pub(super) const READY_WITHIN: Duration = Duration::from_secs(90);
 
 /// The sortie; on a failure after take-off it lands the aircraft where it is.
 pub async fn run(p: &mut Probe<'_>) -> Result<(), Stop> {
@@ -43,40 +40,15 @@ pub async fn run(p: &mut Probe<'_>) -> Result<(), Stop> {
     flown
 }
 
-/// Arms, retrying while the autopilot's pre-arm checks still refuse (noting each new reason).
+/// Arms, retrying while the autopilot's pre-arm checks still refuse.
 async fn arm(p: &mut Probe<'_>) -> Result<(), Stop> {
-    let started = tokio::time::Instant::now();
-    let mut last_reason = String::new();
-    loop {
-        let outcome = p
-            .station
-            .command(p.sysid, &Command::Arm)
-            .await
-            .map_err(|e| Stop::Fail(format!("arm: not sent: {e}")))?;
-        match outcome {
-            CommandOutcome::Accepted => {
-                p.saw(format!(
-                    "arm: accepted after {:.0} s",
-                    started.elapsed().as_secs_f64()
-                ));
-                return Ok(());
-            }
-            CommandOutcome::Denied { result, reason } => {
-                let reason = reason.unwrap_or(result);
-                if reason != last_reason {
-                    p.saw(format!("arm: refused while getting ready: {reason}"));
-                    last_reason = reason;
-                }
-            }
-            other => return Err(Stop::Fail(format!("arm: {other}"))),
-        }
-        if started.elapsed() >= READY_WITHIN {
-            return Err(Stop::Fail(format!(
-                "not armable within {} s: {last_reason}",
-                READY_WITHIN.as_secs()
-            )));
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
+    match p.arm_until("arm", CommandOutcome::is_accepted).await? {
+        CommandOutcome::Accepted => Ok(()),
+        refused @ CommandOutcome::Denied { .. } => Err(Stop::Fail(format!(
+            "not armable within {} s: {refused}",
+            READY_WITHIN.as_secs()
+        ))),
+        other => Err(Stop::Fail(format!("arm: {other}"))),
     }
 }
 

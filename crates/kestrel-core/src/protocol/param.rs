@@ -84,21 +84,8 @@ impl Station {
                 }),
             )?;
             let deadline = Instant::now() + Duration::from_millis(1000);
-            loop {
-                let msg = match tokio::time::timeout_at(deadline, rx.recv()).await {
-                    Err(_) => break,
-                    Ok(Err(RecvError::Lagged(_))) => continue,
-                    Ok(Err(RecvError::Closed)) => return Err(SendError::NoLinks.into()),
-                    Ok(Ok(m)) => m,
-                };
-                if msg.sysid() != sysid {
-                    continue;
-                }
-                if let MavMessage::PARAM_VALUE(v) = &msg.message {
-                    if v.param_id.to_str().map(|s| s.trim_end_matches('\0')) == Ok(name) {
-                        return Ok(Some(v.param_value));
-                    }
-                }
+            if let Some(v) = next_value(&mut rx, sysid, name, deadline).await? {
+                return Ok(Some(v));
             }
         }
         Ok(None)
@@ -123,25 +110,12 @@ impl Station {
                 }),
             )?;
             let deadline = Instant::now() + Duration::from_millis(1000);
-            loop {
-                let msg = match tokio::time::timeout_at(deadline, rx.recv()).await {
-                    Err(_) => break,
-                    Ok(Err(RecvError::Lagged(_))) => continue,
-                    Ok(Err(RecvError::Closed)) => return Err(SendError::NoLinks.into()),
-                    Ok(Ok(m)) => m,
-                };
-                if msg.sysid() != sysid {
-                    continue;
+            while let Some(v) = next_value(&mut rx, sysid, name, deadline).await? {
+                if (v - value).abs() <= f32::EPSILON * value.abs().max(1.0) {
+                    return Ok(());
                 }
-                if let MavMessage::PARAM_VALUE(v) = &msg.message {
-                    if v.param_id.to_str().map(|s| s.trim_end_matches('\0')) == Ok(name) {
-                        if (v.param_value - value).abs() <= f32::EPSILON * value.abs().max(1.0) {
-                            return Ok(());
-                        }
-                        // Perhaps an older value crossing ours on the way: keep waiting.
-                        kept = Some(v.param_value);
-                    }
-                }
+                // Perhaps an older value crossing ours on the way: keep waiting.
+                kept = Some(v);
             }
         }
         if let Some(kept) = kept {
@@ -158,5 +132,30 @@ impl Station {
             value,
             attempts: ATTEMPTS,
         })
+    }
+}
+
+/// The next value of parameter `name` that aircraft `sysid` reports before `deadline`.
+async fn next_value(
+    rx: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<crate::station::Inbound>>,
+    sysid: u8,
+    name: &str,
+    deadline: Instant,
+) -> Result<Option<f32>, ParamError> {
+    loop {
+        let msg = match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Err(_) => return Ok(None),
+            Ok(Err(RecvError::Lagged(_))) => continue,
+            Ok(Err(RecvError::Closed)) => return Err(SendError::NoLinks.into()),
+            Ok(Ok(m)) => m,
+        };
+        if msg.sysid() != sysid {
+            continue;
+        }
+        if let MavMessage::PARAM_VALUE(v) = &msg.message {
+            if v.param_id.to_str().map(|s| s.trim_end_matches('\0')) == Ok(name) {
+                return Ok(Some(v.param_value));
+            }
+        }
     }
 }
