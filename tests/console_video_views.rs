@@ -64,6 +64,7 @@ fn feed(sysid: u8, state: StreamState) -> VideoFeed {
             reconnects: 0,
             last_error: None,
             recording: None,
+            relaying_to: None,
         },
         origin: SourceOrigin::Announced,
         source_error: None,

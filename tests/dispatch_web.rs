@@ -654,3 +654,92 @@ fn over_https_the_page_serves_tiles_from_an_offline_pack_and_the_key_areas() {
     // A camera's address (and its password) never reaches a browser.
     assert!(!text.contains("secret") && !text.contains("rtsp"), "{text}");
 }
+
+/// Live video, camera to browser: a console flying the demo's simulated aircraft (with its
+/// camera) and syncing to the broker; the dispatcher opens aircraft 1's live video in the page.
+/// Dispatch asks the console over the broker, the console sends the stream it receives on over
+/// SRT (no re-encoding), dispatch serves it to the browser over WebRTC, and the page's video
+/// element plays frames. Closing the video stops the console sending.
+#[test]
+fn a_dispatcher_watches_an_aircrafts_live_video_sent_on_by_its_console() {
+    use kestrel::console::sightings::CredentialSource;
+    use kestrel::console::{ConsoleConfig, ConsoleHandle, DispatchSettings};
+
+    let mosquitto = Mosquitto::start();
+    let first = common::video::free_udp_port();
+    let ports = format!("{first}-{}", first + 3);
+    let dispatch = Dispatch::start_with(
+        &mosquitto.url(),
+        &["--tiles", "none", "--video-ports", &ports],
+        &[],
+        None,
+    );
+    let data = tempfile::tempdir().unwrap();
+    let console = ConsoleHandle::start(ConsoleConfig {
+        demo: Some(1),
+        data_dir: Some(data.path().to_path_buf()),
+        video: true,
+        dispatch: DispatchSettings {
+            broker: mosquitto.url(),
+            console_id: "team-v".into(),
+            credentials: CredentialSource::None,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .expect("the console core starts");
+    let relaying = |h: &ConsoleHandle| {
+        h.view()
+            .video
+            .feeds
+            .get(&1)
+            .and_then(|f| f.status.relaying_to.clone())
+    };
+
+    let browser = Browser::start("en-GB");
+    browser.goto(&dispatch.url());
+    browser.wait_for("#app[data-state='login']", WAIT);
+    browser.type_into("#login-name", VIEWER);
+    browser.type_into("#login-password", VIEWER_PW);
+    browser.click("#login-submit");
+    browser.wait_for("#app[data-state='ready']", WAIT);
+    let row = "[data-testid=aircraft][data-console='team-v'][data-sysid='1']";
+    browser.wait_for(row, WAIT);
+    assert_eq!(relaying(&console), None, "nobody watches yet");
+
+    // A viewer account may watch (it cannot task or acknowledge).
+    let opened = Instant::now();
+    browser.click(&format!("{row} [data-testid=open-video]"));
+    browser.wait_until(
+        "the page plays the aircraft's live video",
+        WAIT,
+        "const v = document.getElementById('video-el');
+         return Number(v.dataset.frames) >= 30 && v.videoWidth > 0;",
+        json!([]),
+    );
+    println!(
+        "live video opened in the page -> 30 frames played: {} ms",
+        opened.elapsed().as_millis()
+    );
+    let size = browser.eval(
+        "const v = document.getElementById('video-el'); return [v.videoWidth, v.videoHeight];",
+        json!([]),
+    );
+    assert_eq!(size, json!([640, 360]), "the camera's own picture size");
+    let to = relaying(&console).expect("the console sends aircraft 1's video to dispatch");
+    assert!(to.starts_with("srt://127.0.0.1:"), "{to}");
+    assert!(browser.text("#video-status").contains("Live"));
+    browser.screenshot(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("dispatch_web_video.png"));
+
+    // Closed in the page: dispatch stops asking, and the console stops sending within its lease.
+    browser.click("#video-close");
+    browser.wait_for("#video-panel[hidden]", WAIT);
+    common::wait::until("the console stops sending the video", WAIT, || {
+        relaying(&console).is_none().then_some(())
+    });
+    assert!(
+        browser.console_log().iter().all(|l| !l.contains("SEVERE")),
+        "{:?}",
+        browser.console_log()
+    );
+}

@@ -342,6 +342,7 @@
   }
 
   function clearData() {
+    closeVideo();
     closeEvents();
     state.fleet.clear();
     state.sightings.clear();
@@ -513,6 +514,10 @@
     const age = acAge(a);
     row('ac.lastHeard', age === null ? '–' : t('ac.agoFmt', { d: fmtDuration(age) }));
     box.appendChild(dl);
+    const watch = el('button', 'btn-secondary btn-small', '▶ ' + t('video.open'));
+    watch.type = 'button';
+    watch.addEventListener('click', () => openVideo(a));
+    box.appendChild(watch);
     return box;
   }
 
@@ -642,7 +647,17 @@
     const name = el('span', 'fleet-name');
     const mode = el('span', 'fleet-mode');
     const quiet = el('span', 'badge badge-quiet');
-    line1.append(name, mode, quiet);
+    const video = el('button', 'btn-video', '▶');
+    video.type = 'button';
+    video.setAttribute('data-testid', 'open-video');
+    video.title = t('video.open');
+    video.setAttribute('aria-label', t('video.open'));
+    video.addEventListener('click', (ev) => {
+      ev.stopPropagation();
+      const a = state.fleet.get(key);
+      if (a) openVideo(a);
+    });
+    line1.append(name, mode, quiet, video);
     const line2 = el('div', 'fleet-line2');
     const alt = el('span', 'fleet-alt');
     const bat = el('span', 'fleet-bat');
@@ -681,6 +696,121 @@
     r.link.textContent = t('ac.link') + ' ' + tEnum('link', a.link);
     r.link.classList.toggle('bad', !!a.link && a.link !== 'ok' && a.link !== 'connected');
     r.age.textContent = hasPos(a) ? (age === null ? '' : t('ac.agoFmt', { d: fmtDuration(age) })) : t('fleet.noPosition');
+  }
+
+  // ---------------------------------------------------------------- live video (WebRTC, WHEP-style)
+
+  const live = { pc: null, resource: null, key: null, frames: 0, seq: 0 };
+
+  function setVideoState(kind, detail) {
+    const box = $('video-panel');
+    box.setAttribute('data-state', kind);
+    const text = kind === 'error' ? (detail || t('video.failed')) : t('video.' + kind);
+    $('video-status').textContent = text;
+  }
+
+  // Resolves when the browser has gathered its ICE candidates (they go in the offer), or after
+  // `ms` with what it has: the server answers with all of its own, so no trickling is needed.
+  function gathered(pc, ms) {
+    if (pc.iceGatheringState === 'complete') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => { if (pc.iceGatheringState === 'complete') { pc.removeEventListener('icegatheringstatechange', done); resolve(); } };
+      pc.addEventListener('icegatheringstatechange', done);
+      setTimeout(resolve, ms);
+    });
+  }
+
+  function countFrames(video, seq) {
+    if (typeof video.requestVideoFrameCallback !== 'function') return;
+    const step = () => {
+      if (live.seq !== seq) return;
+      live.frames += 1;
+      video.setAttribute('data-frames', String(live.frames));
+      if (live.frames === 1) setVideoState('playing');
+      video.requestVideoFrameCallback(step);
+    };
+    video.requestVideoFrameCallback(step);
+  }
+
+  async function openVideo(a) {
+    if (typeof RTCPeerConnection !== 'function') { toast(t('video.unsupported'), 'error'); return; }
+    await closeVideo();
+    const seq = ++live.seq;
+    const panel = $('video-panel');
+    const video = $('video-el');
+    panel.hidden = false;
+    panel.setAttribute('data-console', String(a.console));
+    panel.setAttribute('data-sysid', String(a.sysid));
+    $('video-title').textContent = acLabel(a);
+    live.frames = 0;
+    video.setAttribute('data-frames', '0');
+    setVideoState('connecting');
+    const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
+    live.pc = pc;
+    live.key = acKey(a);
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    pc.ontrack = (ev) => {
+      video.srcObject = ev.streams && ev.streams[0] ? ev.streams[0] : new MediaStream([ev.track]);
+      video.play().catch(() => {});
+      countFrames(video, seq);
+    };
+    pc.oniceconnectionstatechange = () => { if (live.seq === seq) panel.setAttribute('data-ice', pc.iceConnectionState); };
+    pc.onconnectionstatechange = () => {
+      if (live.seq !== seq) return;
+      const st = pc.connectionState;
+      panel.setAttribute('data-connection', st);
+      if (st === 'connected') { if (live.frames === 0) setVideoState('waiting'); }
+      else if (st === 'failed') setVideoState('error', t('video.failed'));
+      else if (st === 'disconnected') setVideoState('disconnected');
+    };
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      await gathered(pc, 2000);
+      if (live.seq !== seq) return;
+      const headers = { 'Content-Type': 'application/sdp', Accept: 'application/sdp' };
+      if (state.me && state.me.csrf) headers['X-Kestrel-CSRF'] = state.me.csrf;
+      const res = await fetch('/api/video/' + encodeURIComponent(a.console) + '/' + encodeURIComponent(a.sysid), {
+        method: 'POST', headers, body: pc.localDescription.sdp, credentials: 'same-origin', cache: 'no-store',
+      });
+      const body = await res.text();
+      if (!res.ok) {
+        let msg = t('err.generic', { status: res.status });
+        try { const j = JSON.parse(body); if (j && typeof j.error === 'string') msg = j.error; } catch (_) { /* not JSON */ }
+        if (res.status === 401) sessionExpired();
+        throw new Error(msg);
+      }
+      if (live.seq !== seq) return;
+      live.resource = res.headers.get('Location');
+      await pc.setRemoteDescription({ type: 'answer', sdp: body });
+      setVideoState('waiting');
+    } catch (e) {
+      if (live.seq !== seq) return;
+      setVideoState('error', String(e && e.message ? e.message : e));
+      pc.close();
+      live.pc = null;
+    }
+  }
+
+  // Ends the viewer at dispatch (so the console stops sending) and hides the panel.
+  async function closeVideo(leaving) {
+    live.seq += 1;
+    const pc = live.pc;
+    const resource = live.resource;
+    live.pc = null;
+    live.resource = null;
+    live.key = null;
+    if (pc) pc.close();
+    const video = $('video-el');
+    if (video) { video.srcObject = null; video.setAttribute('data-frames', '0'); }
+    const panel = $('video-panel');
+    if (panel) panel.hidden = true;
+    if (resource) {
+      const headers = {};
+      if (state.me && state.me.csrf) headers['X-Kestrel-CSRF'] = state.me.csrf;
+      try {
+        await fetch(resource, { method: 'DELETE', headers, credentials: 'same-origin', keepalive: !!leaving });
+      } catch (_) { /* dispatch closes a viewer whose browser went by itself */ }
+    }
   }
 
   function centreOnAircraft(key) {
@@ -1889,10 +2019,13 @@
     document.addEventListener('keydown', (ev) => {
       if (ev.key !== 'Escape') return;
       if (!$('picture-overlay').hidden) { closePicture(); return; }
+      if (!$('video-panel').hidden && !taskUi.picking && !taskUi.form) { closeVideo(); return; }
       if (taskUi.picking) { setPicking(false); return; }
       if (taskUi.form) closeTaskForm();
     });
     wireTasks();
+    $('video-close').addEventListener('click', () => closeVideo());
+    window.addEventListener('pagehide', () => closeVideo(true));
 
     // Every second: tick "last heard" / "quiet for", expire highlights.
     setInterval(() => {

@@ -12,6 +12,7 @@ use crate::dispatch::centre::receiver::{self, ReceiverConfig};
 use crate::dispatch::centre::store::{DispatchStore, DispatchedSighting, DB_FILE};
 use crate::dispatch::centre::task_book::{DispatchTask, NewTask};
 use crate::dispatch::centre::web::accounts::{AccountStore, Role, ACCOUNTS_FILE};
+use crate::dispatch::centre::web::video::{VideoConfig, VideoHub};
 use crate::dispatch::centre::web::{self, feed::SharedFeed, feed::WebFeed, WebConfig};
 use crate::dispatch::cot::{CotSender, CotTarget, CotTls};
 use crate::dispatch::tls::ClientIdentity;
@@ -196,6 +197,66 @@ pub struct ServeArgs {
     /// the key areas in DATA_DIR, if any.
     #[arg(long, value_name = "FILE", requires = "http")]
     pub areas: Option<PathBuf>,
+    /// UDP ports for live video from the consoles to the page (SRT, one port per aircraft
+    /// being watched), e.g. 8890-8899; `off` offers no live video.
+    #[arg(
+        long,
+        value_name = "FIRST-LAST",
+        default_value = "8890-8899",
+        requires = "http"
+    )]
+    pub video_ports: String,
+    /// The host or IP consoles reach this dispatch at for live video (default: the --http
+    /// address, or the broker's host when --http listens on every address).
+    #[arg(long, value_name = "HOST", requires = "http")]
+    pub video_host: Option<String>,
+    /// SRT latency for live video from the consoles, milliseconds: how long a lost packet may
+    /// be sent again. Raise it on poor mobile networks (glass-to-glass delay grows with it).
+    #[arg(long, value_name = "MS", default_value_t = 300, requires = "http")]
+    pub video_latency_ms: u32,
+}
+
+/// The live-video settings from `dispatch serve`'s options; `None` for `--video-ports off`.
+fn video_config(
+    a: &ServeArgs,
+    http: std::net::SocketAddr,
+    broker_host: &str,
+) -> anyhow::Result<Option<VideoConfig>> {
+    if a.video_ports.trim().eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    let bad = || {
+        anyhow::anyhow!(
+            "--video-ports {}: write FIRST-LAST, e.g. 8890-8899, or off",
+            a.video_ports
+        )
+    };
+    let (lo, hi) = a.video_ports.split_once('-').ok_or_else(bad)?;
+    let (lo, hi): (u16, u16) = (
+        lo.trim().parse().map_err(|_| bad())?,
+        hi.trim().parse().map_err(|_| bad())?,
+    );
+    if lo == 0 || hi < lo {
+        return Err(bad());
+    }
+    if a.video_latency_ms > 10_000 {
+        anyhow::bail!("--video-latency-ms {}: at most 10000", a.video_latency_ms);
+    }
+    let advertise = match &a.video_host {
+        Some(h) => h.clone(),
+        None if http.ip().is_unspecified() => broker_host.to_string(),
+        None => http.ip().to_string(),
+    };
+    Ok(Some(VideoConfig {
+        bind: if http.is_ipv6() {
+            "::".into()
+        } else {
+            "0.0.0.0".into()
+        },
+        ports: (lo, hi),
+        advertise,
+        latency_ms: a.video_latency_ms,
+    }))
 }
 
 /// Arguments of `kestrel dispatch list`.
@@ -276,9 +337,13 @@ async fn serve(a: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
             .map(|t| format!(", CoT to {t}"))
             .unwrap_or_default()
     );
-    let web_config = match a.http {
-        Some(addr) => Some(web_config(&a, addr, ctx)?),
-        None => None,
+    let broker_host = config.broker.url.host.clone();
+    let (web_config, video) = match a.http {
+        Some(addr) => (
+            Some(web_config(&a, addr, ctx)?),
+            video_config(&a, addr, &broker_host)?,
+        ),
+        None => (None, None),
     };
     let feed = WebFeed::new(store.fleet()?);
     if web_config.is_some() {
@@ -286,7 +351,16 @@ async fn serve(a: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     let handle = receiver::start(store.clone(), config);
     let page = match web_config {
-        Some(wc) => {
+        Some(mut wc) => {
+            if let Some(vc) = video {
+                log::info!(
+                    "dispatch: live video on UDP ports {}-{}, consoles send to {}",
+                    vc.ports.0,
+                    vc.ports.1,
+                    vc.advertise
+                );
+                wc.video = Some(VideoHub::new(vc, handle.video_asker()));
+            }
             let page = web::start(wc, store, feed, handle.ack_publisher()).await?;
             log::info!("dispatch: the command centre's page is at {}", page.url());
             println!("command centre page: {}", page.url());
@@ -366,6 +440,7 @@ fn web_config(
         areas_geojson: areas,
         dispatch_name: a.name.clone(),
         audit: Some(AuditLog::open(&ctx.data_dir.join(AUDIT_FILE))?),
+        video: None,
     })
 }
 

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::dispatch::live_video::LiveVideoRequest;
 use crate::station::Station;
 
 use super::alerts::AlertDesk;
@@ -29,4 +30,24 @@ pub struct Core {
     pub callsigns: Callsigns,
     /// Where databases, logs, recordings live; nothing is written when `None`.
     pub data_dir: Option<PathBuf>,
+    /// Dispatch's requests for live video: the sync worker puts them in, the video service
+    /// takes them out.
+    pub live_video: LiveVideoRequests,
+}
+
+/// A channel for dispatch's live-video requests between two services of one console.
+#[derive(Clone)]
+pub struct LiveVideoRequests {
+    /// Where the sync worker puts requests.
+    pub tx: crossbeam_channel::Sender<LiveVideoRequest>,
+    /// Where the video service takes them.
+    pub rx: crossbeam_channel::Receiver<LiveVideoRequest>,
+}
+
+impl Default for LiveVideoRequests {
+    fn default() -> Self {
+        // Requests are renewed every few seconds: a full channel drops one, the next follows.
+        let (tx, rx) = crossbeam_channel::bounded(64);
+        Self { tx, rx }
+    }
 }

@@ -150,6 +150,7 @@ async fn start(
         missions: MissionBook::default(),
         callsigns: Callsigns::new(config.callsigns.clone()),
         data_dir: config.data_dir.clone(),
+        live_video: Default::default(),
     };
     let services = Services::start(&core, config).await?;
     Ok((core, services))

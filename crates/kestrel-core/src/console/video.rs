@@ -15,11 +15,13 @@ use std::time::{Duration, SystemTime};
 
 use mavlink::dialects::ardupilotmega::{MavCmd, MavMessage, COMMAND_LONG_DATA};
 
+use crate::dispatch::live_video::LiveVideoRequest;
 use crate::fleet::FleetSnapshot;
 use crate::station::Station;
 use crate::storage;
 use crate::video::exif::GeoTag;
 use crate::video::recorder::{self, RecordingRequest, RecordingSummary};
+use crate::video::relay::RelayTarget;
 use crate::video::snapshot::{self, SnapshotMeta, SnapshotSummary};
 use crate::video::stream_info::{choose_source, SourceOrigin};
 use crate::video::{LatestFrame, StreamConfig, VideoEvent, VideoSource, VideoStatus, VideoStream};
@@ -115,6 +117,14 @@ struct Running {
     generation: u64,
     /// The operator asked to record and has not stopped.
     recording: bool,
+    /// Where it is being sent for dispatch, as last told to the stream.
+    relay: Option<RelayTarget>,
+}
+
+/// Dispatch wants an aircraft's video until `until` (renewed by each request).
+struct RelayWanted {
+    target: RelayTarget,
+    until: std::time::Instant,
 }
 
 /// The video of the console.
@@ -141,6 +151,10 @@ pub struct VideoService {
     disk_checked: Option<std::time::Instant>,
     /// When each playing aircraft's camera was last asked to stream.
     asked: BTreeMap<u8, std::time::Instant>,
+    /// Dispatch's requests for live video, as they arrive.
+    live_requests: crossbeam_channel::Receiver<LiveVideoRequest>,
+    /// The aircraft dispatch is watching.
+    relays: BTreeMap<u8, RelayWanted>,
 }
 
 /// How often the disk is checked while recording.
@@ -166,6 +180,8 @@ impl Service for VideoService {
             generation: 0,
             disk_checked: None,
             asked: BTreeMap::new(),
+            live_requests: core.live_video.rx.clone(),
+            relays: BTreeMap::new(),
         };
         service.start_recovery();
         Ok(service)
@@ -186,6 +202,10 @@ impl Service for VideoService {
     /// recordings before the disk runs out.
     fn poll(&mut self) {
         self.guard_disk();
+        if self.take_live_requests() {
+            let snap = self.station.snapshot();
+            self.reconcile(&snap);
+        }
         for (sysid, r) in &self.streams {
             for event in r.stream.events().try_iter() {
                 self.events.emit(VideoNotice::Stream {
@@ -238,6 +258,7 @@ impl VideoService {
             .filter(|(_, r)| r.recording || r.stream.status().recording.is_some())
             .map(|(s, _)| *s)
             .chain(self.wanted.iter().copied())
+            .chain(self.relays.keys().copied())
             .collect();
         self.streams.retain(|sysid, _| keep.contains(sysid));
         for sysid in keep {
@@ -262,6 +283,7 @@ impl VideoService {
                             source_error,
                             generation: self.generation,
                             recording: false,
+                            relay: None,
                         },
                     );
                 }
@@ -271,6 +293,52 @@ impl VideoService {
                 }),
             }
         }
+        self.aim_relays();
+    }
+
+    /// Tells each stream whether (and where) to send itself to dispatch.
+    fn aim_relays(&mut self) {
+        for (sysid, r) in self.streams.iter_mut() {
+            let want = self.relays.get(sysid).map(|w| w.target.clone());
+            if r.relay != want {
+                r.stream.set_relay(want.clone());
+                r.relay = want;
+            }
+        }
+    }
+
+    /// Takes dispatch's new requests and drops the expired ones; `true` if what is sent changed.
+    fn take_live_requests(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let mut changed = false;
+        for req in self.live_requests.try_iter() {
+            if !self.enabled {
+                continue;
+            }
+            let target = RelayTarget {
+                url: req.url.clone(),
+                streamid: req.streamid.clone(),
+                passphrase: req.passphrase.clone(),
+                latency_ms: req.latency_ms,
+            };
+            let until = now + req.lease();
+            match self.relays.get_mut(&req.aircraft) {
+                Some(w) if w.target == target => w.until = until,
+                _ => {
+                    log::info!(
+                        "video: dispatch asks for aircraft {}'s video at {}",
+                        req.aircraft,
+                        req.url
+                    );
+                    self.relays
+                        .insert(req.aircraft, RelayWanted { target, until });
+                    changed = true;
+                }
+            }
+        }
+        let before = self.relays.len();
+        self.relays.retain(|_, w| w.until > now);
+        changed || self.relays.len() != before
     }
 
     /// Asks the camera of every stream playing to stream (MAV_CMD_VIDEO_START_STREAMING), again

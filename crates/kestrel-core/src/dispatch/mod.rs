@@ -12,6 +12,7 @@
 //!   "Dispatch").
 //! - [`broker`]: broker URLs, TLS trust and credentials.
 //! - [`tasks`]: tasks the command centre sends teams, and their states.
+//! - [`live_video`]: dispatch asking a console for an aircraft's live video.
 //! - [`backoff`]: reconnect delays.
 //! - [`tls`]: TLS trust and client certificates shared by the broker and the CoT stream.
 //! - [`cot`]: Cursor-on-Target XML over UDP multicast or TCP. Both sides speak it (the console
@@ -23,6 +24,7 @@ pub mod broker;
 pub mod centre;
 pub mod cot;
 pub mod envelope;
+pub mod live_video;
 pub mod outbox;
 pub mod tasks;
 pub mod tls;

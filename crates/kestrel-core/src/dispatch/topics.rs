@@ -38,6 +38,12 @@ pub fn acks(console: &str) -> String {
     format!("{PREFIX}/dispatch/acks/{console}")
 }
 
+/// Dispatch → console: requests for an aircraft's live video, renewed while someone watches
+/// (QoS 0).
+pub fn live_video(console: &str) -> String {
+    format!("{PREFIX}/dispatch/video/{console}")
+}
+
 /// A Kestrel topic, parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Topic<'a> {
@@ -51,6 +57,8 @@ pub enum Topic<'a> {
     Tasks(&'a str),
     /// A console's task steps.
     TaskUpdates(&'a str),
+    /// Live-video requests for a console.
+    LiveVideo(&'a str),
 }
 
 /// Parses a topic; `None` for anything outside the layout (or with an invalid console id).
@@ -63,13 +71,15 @@ pub fn parse(topic: &str) -> Option<Topic<'_>> {
         ["dispatch", "acks", c] => Topic::Acks(c),
         ["dispatch", "tasks", c] => Topic::Tasks(c),
         ["consoles", c, "task-updates"] => Topic::TaskUpdates(c),
+        ["dispatch", "video", c] => Topic::LiveVideo(c),
         _ => return None,
     };
     let (Topic::Sightings(c)
     | Topic::Fleet(c)
     | Topic::Acks(c)
     | Topic::Tasks(c)
-    | Topic::TaskUpdates(c)) = parsed;
+    | Topic::TaskUpdates(c)
+    | Topic::LiveVideo(c)) = parsed;
     valid_console_id(c).then_some(parsed)
 }
 
@@ -89,6 +99,10 @@ mod tests {
         assert_eq!(
             parse(&task_updates("team-1")),
             Some(Topic::TaskUpdates("team-1"))
+        );
+        assert_eq!(
+            parse(&live_video("team-1")),
+            Some(Topic::LiveVideo("team-1"))
         );
         assert_eq!(sightings("c1"), "kestrel/v1/consoles/c1/sightings");
         assert_eq!(acks("c1"), "kestrel/v1/dispatch/acks/c1");

@@ -15,11 +15,14 @@ pub mod frame;
 pub mod pipeline;
 pub mod recorder;
 pub mod recovery;
+pub mod relay;
 pub mod snapshot;
 pub mod source;
+pub mod srt_ingest;
 pub mod stats;
 pub mod stream;
 pub mod stream_info;
+pub mod webrtc;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -97,10 +100,10 @@ pub fn package_of(element: &str) -> &'static str {
     match element {
         "x264enc" | "x265enc" => "gstreamer1.0-plugins-ugly",
         e if e.starts_with("avdec_") || e.starts_with("avenc_") => "gstreamer1.0-libav",
-        "h264parse" | "h265parse" | "tsdemux" | "mpegtsmux" | "vah264dec" | "vah265dec"
-        | "nvh264dec" | "nvh265dec" | "v4l2slh264dec" | "v4l2slh265dec" => {
-            "gstreamer1.0-plugins-bad"
-        }
+        "nicesrc" | "nicesink" => "gstreamer1.0-nice",
+        "h264parse" | "h265parse" | "tsdemux" | "mpegtsmux" | "srtsrc" | "srtsink"
+        | "webrtcbin" | "vah264dec" | "vah265dec" | "nvh264dec" | "nvh265dec" | "v4l2slh264dec"
+        | "v4l2slh265dec" => "gstreamer1.0-plugins-bad",
         "textoverlay" | "clockoverlay" | "timeoverlay" => "gstreamer1.0-x",
         "videoconvert" | "videotestsrc" | "appsink" | "appsrc" | "decodebin" | "tee" | "queue"
         | "capsfilter" | "fakesink" | "filesrc" | "filesink" => "gstreamer1.0-plugins-base",

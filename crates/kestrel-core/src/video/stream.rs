@@ -22,6 +22,7 @@ use super::decoder::{DecoderChoice, DecoderPreference};
 use super::frame::LatestFrame;
 use super::pipeline::{self, PipelineOptions, Receiver, RtspTransport};
 use super::recorder::{self, RecordingBranch, RecordingRequest, RecordingSummary};
+use super::relay::{self, Relay, RelayTarget, Tap};
 use super::snapshot::{self, SnapshotMeta, SnapshotSummary};
 use super::source::{Codec, VideoSource};
 use super::stats::{Counters, RateMeter, StreamStats};
@@ -125,6 +126,8 @@ pub struct VideoStatus {
     pub last_error: Option<String>,
     /// Recording in progress.
     pub recording: Option<RecordingInfo>,
+    /// Where this stream is also being sent for dispatch to watch (`srt://HOST:PORT`).
+    pub relaying_to: Option<String>,
 }
 
 /// Things that happened, in order, for the console's log and notifications.
@@ -157,6 +160,7 @@ pub enum VideoEvent {
 enum Command {
     StartRecording(RecordingRequest, oneshot::Sender<Result<(), VideoError>>),
     StopRecording(oneshot::Sender<Result<Vec<RecordingSummary>, VideoError>>),
+    Relay(Option<RelayTarget>),
     Stop(oneshot::Sender<()>),
 }
 
@@ -199,6 +203,7 @@ impl VideoStream {
             reconnects: 0,
             last_error: None,
             recording: None,
+            relaying_to: None,
         }));
         let (ev_tx, ev_rx) = crossbeam_channel::bounded(256);
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
@@ -217,6 +222,8 @@ impl VideoStream {
             started: Instant::now(),
             started_wall: SystemTime::now(),
             picture_limit: NO_PICTURE_LIMIT,
+            relay: None,
+            tap: None,
         };
         let source = sup.source.clone();
         let aircraft = sup.aircraft.clone();
@@ -279,6 +286,12 @@ impl VideoStream {
     pub fn request_recording(&self, req: RecordingRequest) {
         let (tx, _rx) = oneshot::channel();
         let _ = self.cmd.send(Command::StartRecording(req, tx));
+    }
+
+    /// Sends this stream on to dispatch (`Some`), or stops sending (`None`). The stream itself
+    /// is not disturbed: the sending runs beside it and reconnects by itself.
+    pub fn set_relay(&self, target: Option<RelayTarget>) {
+        let _ = self.cmd.send(Command::Relay(target));
     }
 
     /// Fire-and-forget recording stop for the UI thread; the outcome arrives as events.
@@ -364,6 +377,10 @@ struct Supervisor {
     started: Instant,
     started_wall: SystemTime,
     picture_limit: Duration,
+    /// Where dispatch wants this stream sent, while it does.
+    relay: Option<Arc<Relay>>,
+    /// The relay's branch on the current pipeline.
+    tap: Option<Tap>,
 }
 
 impl Supervisor {
@@ -431,6 +448,8 @@ impl Supervisor {
                 self.picture_limit = NO_PICTURE_LIMIT;
             }
             self.finish_recording_part().await;
+            // The tap goes with its pipeline; the relay waits for the next one.
+            self.tap = None;
             teardown(receiver.pipeline.clone()).await;
             if good
                 && self.no_signal_since.is_none()
@@ -538,8 +557,53 @@ impl Supervisor {
                         let r = self.stop_recording_now();
                         let _ = reply.send(r);
                     }
+                    Some(Command::Relay(target)) => self.set_relay(target, None).await,
                 },
             }
+        }
+    }
+
+    /// Starts, moves or stops sending this stream to dispatch.
+    async fn set_relay(&mut self, target: Option<RelayTarget>, r: Option<&Receiver>) {
+        if self.relay.as_ref().map(|x| x.target()) == target.as_ref() {
+            return;
+        }
+        if let Some(tap) = self.tap.take() {
+            let _ = tokio::task::spawn_blocking(move || tap.detach()).await;
+        }
+        self.relay = match target {
+            None => None,
+            Some(t) => match Relay::start(t) {
+                Ok(relay) => Some(relay),
+                Err(e) => {
+                    log::warn!("video: cannot send {} to dispatch: {e}", self.aircraft);
+                    self.with_status(|s| s.last_error = Some(e.to_string()));
+                    None
+                }
+            },
+        };
+        let to = self.relay.as_ref().map(|x| x.target().url.clone());
+        self.with_status(|s| s.relaying_to = to);
+        if let Some(r) = r {
+            self.attach_relay(r);
+        }
+    }
+
+    /// Hangs the relay's tap on the pipeline once it can take one.
+    fn attach_relay(&mut self, r: &Receiver) {
+        let Some(relay) = &self.relay else {
+            return;
+        };
+        if self.tap.is_some() {
+            return;
+        }
+        let codec = *r.facts.codec.lock().unwrap_or_else(|e| e.into_inner());
+        if !recorder::ready_to_attach(&r.pipeline, codec) {
+            return;
+        }
+        match relay::tap(&r.pipeline, relay.clone()) {
+            Ok(tap) => self.tap = Some(tap),
+            Err(e) => log::warn!("video: cannot send {} to dispatch: {e}", self.aircraft),
         }
     }
 
@@ -716,6 +780,7 @@ impl Supervisor {
                         let res = self.stop_recording_now();
                         let _ = reply.send(res);
                     }
+                    Some(Command::Relay(target)) => self.set_relay(target, Some(r)).await,
                 },
                 msg = bus_rx.recv() => {
                     let Some(msg) = msg else { continue };
@@ -776,6 +841,7 @@ impl Supervisor {
                     }
                     self.with_status(|s| s.stats = stats);
                     self.attach_recording(r);
+                    self.attach_relay(r);
                     if outcome.had_frames && idle >= RESTART_AFTER {
                         outcome.restart = Restart::Lost;
                         break;

@@ -51,6 +51,8 @@ pub struct SightingsService {
     cot: Option<(CotSender, tokio::task::AbortHandle)>,
     callsigns: Callsigns,
     events: EventSink,
+    /// Where dispatch's live-video requests go (the video service).
+    live_video: crossbeam_channel::Sender<crate::dispatch::live_video::LiveVideoRequest>,
 }
 
 impl SightingsService {
@@ -129,6 +131,7 @@ impl SightingsService {
                         None
                     }
                 });
+        config.live_video = Some(self.live_video.clone());
         match sync::start(store, config, Some(fleet)) {
             Ok(h) => {
                 self.sync_status = Some(h.status());
@@ -239,6 +242,7 @@ impl Service for SightingsService {
             cot: None,
             callsigns: core.callsigns.clone(),
             events: core.events.clone(),
+            live_video: core.live_video.tx.clone(),
         };
         service.configure(config.dispatch.clone()).await;
         Ok(service)

@@ -20,6 +20,7 @@ use crate::dispatch::broker::{describe, spawn_poller, wait_connack, BrokerConfig
 use crate::dispatch::envelope::{
     Ack, AckMessage, DispatcherAck, FleetMessage, SightingMessage, MAX_ACKS,
 };
+use crate::dispatch::live_video::LiveVideoRequest;
 use crate::dispatch::tasks::{TaskMessage, TaskOrder, TaskUpdate, TaskUpdateMessage};
 use crate::dispatch::topics::{self, Topic};
 
@@ -104,6 +105,7 @@ pub struct ReceiverStatus {
 /// Handle to a running receiver.
 pub struct ReceiverHandle {
     acks: AckPublisher,
+    video: VideoAsker,
     status: watch::Receiver<ReceiverStatus>,
     fleet: watch::Receiver<Arc<Vec<FleetEntry>>>,
     stop: watch::Sender<bool>,
@@ -127,6 +129,11 @@ impl ReceiverHandle {
         self.acks.clone()
     }
 
+    /// Asks consoles for live video (for the web page's video hub).
+    pub fn video_asker(&self) -> VideoAsker {
+        self.video.clone()
+    }
+
     /// Disconnects and waits for the receiver to end.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
@@ -147,13 +154,27 @@ impl AckPublisher {
     }
 }
 
+/// Publishes live-video requests to consoles (QoS 0: each is renewed within seconds, so one
+/// lost while the broker is away is simply followed by the next). Cheap to clone.
+#[derive(Clone)]
+pub struct VideoAsker(mpsc::UnboundedSender<(String, LiveVideoRequest)>);
+
+impl VideoAsker {
+    /// Asks `console` for the video in `request`.
+    pub fn ask(&self, console: &str, request: LiveVideoRequest) {
+        let _ = self.0.send((console.to_string(), request));
+    }
+}
+
 /// Starts the receiver (inside a tokio runtime). It runs until stopped, reconnecting as needed.
 pub fn start(store: DispatchStore, config: ReceiverConfig) -> ReceiverHandle {
     let (status_tx, status) = watch::channel(ReceiverStatus::default());
     let (fleet_tx, fleet) = watch::channel(Arc::new(Vec::new()));
     let (stop, stop_rx) = watch::channel(false);
     let (ack_tx, ack_rx) = mpsc::unbounded_channel();
+    let (video_tx, video_rx) = mpsc::unbounded_channel();
     let receiver = Receiver {
+        video_wanted: video_rx,
         task_updates: Vec::new(),
         publishes: Publishes::default(),
         acks_wanted: ack_rx,
@@ -168,6 +189,7 @@ pub fn start(store: DispatchStore, config: ReceiverConfig) -> ReceiverHandle {
     let task = tokio::spawn(receiver.run());
     ReceiverHandle {
         acks: AckPublisher(ack_tx),
+        video: VideoAsker(video_tx),
         status,
         fleet,
         stop,
@@ -240,6 +262,7 @@ struct Receiver {
     task_updates: Vec<(String, Vec<TaskUpdate>)>,
     publishes: Publishes,
     acks_wanted: mpsc::UnboundedReceiver<()>,
+    video_wanted: mpsc::UnboundedReceiver<(String, LiveVideoRequest)>,
     store: DispatchStore,
     config: ReceiverConfig,
     status: watch::Sender<ReceiverStatus>,
@@ -315,6 +338,15 @@ impl Receiver {
                 Some(()) = self.acks_wanted.recv() => {
                     while self.acks_wanted.try_recv().is_ok() {}
                     self.publish_pending(&client).await?;
+                    continue;
+                }
+                Some((console, request)) = self.video_wanted.recv() => {
+                    client
+                        .publish(topics::live_video(&console), QoS::AtMostOnce, false, request.encode(&console))
+                        .await
+                        .map_err(|e| format!("cannot ask for live video: {e}"))?;
+                    // Not tracked: nothing waits for its confirmation.
+                    self.publishes.order.push_back(Tag::Storage);
                     continue;
                 }
                 // Tasks made by another process (`kestrel dispatch task send`) are found here.

@@ -24,6 +24,7 @@ use crate::db::{DbError, FileLock};
 use crate::dispatch::backoff::Backoff;
 use crate::dispatch::broker::{describe, spawn_poller, wait_connack, BrokerConfig};
 use crate::dispatch::envelope::{AckMessage, DispatcherAck, FleetMessage, SightingMessage};
+use crate::dispatch::live_video::LiveVideoRequest;
 use crate::dispatch::tasks::{TaskMessage, TaskOrder, TaskUpdateMessage};
 use crate::dispatch::topics::{self, Topic};
 use crate::sightings::store::{DeliveryState, QueueCounts, SightingStore, StoreError};
@@ -51,6 +52,9 @@ pub struct SyncConfig {
     /// The console's tasks: received from dispatch, answered steps sent back. `None`: this
     /// worker carries no tasks.
     pub tasks: Option<TaskInbox>,
+    /// Where dispatch's requests for live video go (the console's video service); `None`:
+    /// this worker does not listen for them.
+    pub live_video: Option<crossbeam_channel::Sender<LiveVideoRequest>>,
 }
 
 impl SyncConfig {
@@ -65,6 +69,7 @@ impl SyncConfig {
             fleet_interval: Duration::from_secs(1),
             until_empty: false,
             tasks: None,
+            live_video: None,
         }
     }
 }
@@ -367,6 +372,12 @@ impl Worker {
                 .await
                 .map_err(|e| SessionError::Connection(format!("cannot subscribe: {e}")))?;
         }
+        if self.config.live_video.is_some() {
+            client
+                .subscribe(topics::live_video(&self.console), QoS::AtMostOnce)
+                .await
+                .map_err(|e| SessionError::Connection(format!("cannot subscribe: {e}")))?;
+        }
         backoff.reset();
         log::info!("sync: connected to {url} as console {}", self.console);
         self.status.send_modify(|s| {
@@ -571,6 +582,18 @@ impl Worker {
                     match TaskMessage::decode(c, &p.payload) {
                         Ok(msg) => sess.task_orders.extend(msg.tasks),
                         Err(e) => self.reject(&p.topic, e.to_string()),
+                    }
+                }
+                Some(Topic::LiveVideo(c)) if c == self.console => {
+                    match (
+                        LiveVideoRequest::decode(c, &p.payload),
+                        &self.config.live_video,
+                    ) {
+                        (Ok(request), Some(to)) => {
+                            let _ = to.try_send(request);
+                        }
+                        (Ok(_), None) => {}
+                        (Err(e), _) => self.reject(&p.topic, e.to_string()),
                     }
                 }
                 _ => self.reject(&p.topic, "not a topic this console reads".into()),

@@ -13,7 +13,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use futures_util::stream::Stream;
 use tokio::sync::broadcast;
@@ -57,6 +57,9 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/tasks", get(tasks).post(create_task))
         .route("/api/tasks/{id}/close", post(close_task))
         .route("/api/events", get(events))
+        .route("/api/video", get(video_list))
+        .route("/api/video/{console}/{sysid}", post(video_open))
+        .route("/api/video/sessions/{id}", delete(video_close))
         .route("/tiles/{z}/{x}/{y}", get(tile))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(shared)
@@ -178,6 +181,20 @@ async fn actor(s: &Arc<Shared>, headers: &HeaderMap) -> ApiResult<SessionUser> {
             ..user
         }),
     }
+}
+
+/// The logged-in user (of any role) whose request carries the session's CSRF token: for what
+/// viewers may do that still changes something (opening live video).
+fn with_token(s: &Shared, headers: &HeaderMap) -> ApiResult<SessionUser> {
+    let user = user(s, headers)?;
+    let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    if !sent.is_some_and(|t| constant_time_eq(t.as_bytes(), user.csrf.as_bytes())) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "the page's security token is missing or out of date; reload the page",
+        ));
+    }
+    Ok(user)
 }
 
 /// The dispatcher's action is on record before it happens, or it does not happen. The entry
@@ -702,4 +719,92 @@ async fn next_event(st: &mut PageStream) -> Option<Event> {
             _ = stopping.changed() => return None,
         }
     }
+}
+
+fn video_hub(s: &Shared) -> ApiResult<Arc<super::video::VideoHub>> {
+    s.video.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "live video is off at this dispatch (start `kestrel dispatch serve` with --video-ports)",
+        )
+    })
+}
+
+async fn video_list(State(s): AppState, headers: HeaderMap) -> ApiResult<Response> {
+    user(&s, &headers)?;
+    let hub = video_hub(&s)?;
+    Ok(Json(blocking(move || hub.viewers()).await?).into_response())
+}
+
+/// WHEP-style: the browser's SDP offer in, the SDP answer (with every candidate) out, and the
+/// viewer's resource in `Location` for closing it.
+async fn video_open(
+    State(s): AppState,
+    headers: HeaderMap,
+    Path((console, sysid)): Path<(String, String)>,
+    offer: String,
+) -> ApiResult<Response> {
+    let u = with_token(&s, &headers)?;
+    let hub = video_hub(&s)?;
+    let sysid: u8 = sysid.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError::new(StatusCode::BAD_REQUEST, "the aircraft's system id is 1-255")
+    })?;
+    if !s.feed.knows(&console, sysid) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("dispatch has not heard of aircraft {sysid} of {console}"),
+        ));
+    }
+    if !offer.trim_start().starts_with("v=0") {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "send the browser's SDP offer as the request body (application/sdp)",
+        ));
+    }
+    let what = format!("live video of {console}/{sysid}");
+    audited_first(&s, &u.name, "video.watch", &what).await?;
+    let (name, c) = (u.name.clone(), console.clone());
+    let opened = blocking(move || hub.open(&c, sysid, &offer, &name)).await?;
+    let (id, answer) = opened.map_err(|e| {
+        use super::video::HubError;
+        use crate::video::webrtc::ViewerError;
+        let status = match &e {
+            HubError::Viewer(ViewerError::Offer(_)) => StatusCode::BAD_REQUEST,
+            HubError::NoPort(..) | HubError::Full => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_GATEWAY,
+        };
+        log::warn!("dispatch web: {}'s {what} failed: {e}", u.name);
+        ApiError::new(status, e.to_string())
+    })?;
+    log::info!("dispatch web: {} watches {what} (viewer {id})", u.name);
+    audit_outcome(&s, &u.name, "video.watch", format!("{what}: viewer {id}"));
+    let mut res = (StatusCode::CREATED, answer).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/sdp"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/video/sessions/{id}")) {
+        h.insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+async fn video_close(
+    State(s): AppState,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let u = with_token(&s, &headers)?;
+    let hub = video_hub(&s)?;
+    let id = parse_id(&id)?;
+    let name = u.name.clone();
+    if !blocking(move || hub.close(id, &name)).await? {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no such video viewer of yours",
+        ));
+    }
+    audit_outcome(&s, &u.name, "video.close", format!("viewer {id}"));
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

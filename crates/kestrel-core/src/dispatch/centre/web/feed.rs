@@ -112,6 +112,14 @@ impl WebFeed {
         }
     }
 
+    /// Whether dispatch has heard of `console`'s aircraft `sysid`.
+    pub fn knows(&self, console: &str, sysid: u8) -> bool {
+        self.fleet
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(&(console.to_string(), sysid))
+    }
+
     /// Changes whenever a fleet report arrives.
     pub fn fleet_changes(&self) -> watch::Receiver<u64> {
         self.fleet_changed.subscribe()

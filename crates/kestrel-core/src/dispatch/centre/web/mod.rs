@@ -9,6 +9,7 @@
 //! - [`assets`]: the page's files, built in.
 //! - `api`: the HTTP routes (documented in README.md, "Command centre in the browser").
 //! - `listener`: plain TCP or TLS connections for the HTTP server.
+//! - [`video`]: live video from the consoles to the page over WebRTC.
 
 pub mod accounts;
 mod api;
@@ -16,6 +17,7 @@ pub mod assets;
 pub mod feed;
 mod listener;
 pub mod sessions;
+pub mod video;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,6 +29,7 @@ use tokio::task::JoinHandle;
 use self::accounts::AccountStore;
 use self::feed::WebFeed;
 use self::sessions::{LoginLimiter, Sessions};
+use self::video::VideoHub;
 use crate::audit::AuditLog;
 use crate::dispatch::centre::receiver::AckPublisher;
 use crate::dispatch::centre::store::DispatchStore;
@@ -50,6 +53,8 @@ pub struct WebConfig {
     pub dispatch_name: String,
     /// Where logins, acknowledgements and tasks are recorded; `None` records nothing.
     pub audit: Option<AuditLog>,
+    /// Live video for the page; `None` offers none.
+    pub video: Option<Arc<VideoHub>>,
 }
 
 /// Key areas as the page gets them: a GeoJSON FeatureCollection with each area's shape, name,
@@ -135,6 +140,7 @@ struct Shared {
     https: bool,
     stopping: watch::Receiver<bool>,
     audit: Option<AuditLog>,
+    video: Option<Arc<VideoHub>>,
 }
 
 impl Shared {
@@ -204,7 +210,11 @@ pub async fn start(
         https,
         stopping: stopping.clone(),
         audit: config.audit,
+        video: config.video.clone(),
     });
+    if let Some(hub) = config.video {
+        tokio::spawn(hub.run(stopping.clone()));
+    }
     let app = api::router(shared);
     let mut until = stopping;
     let task = tokio::spawn(async move {
