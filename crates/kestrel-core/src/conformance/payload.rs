@@ -12,8 +12,8 @@ use crate::protocol::command::{Command, CommandOutcome};
 const GIMBAL_MANAGER_INFORMATION_ID: u32 = 280;
 const PITCH_DEG: f64 = -45.0;
 
-/// GIMBAL_MANAGER_INFORMATION on request; DO_GIMBAL_MANAGER_PITCHYAW to -45° seen in the
-/// attitude reports, then back level; SET_CAMERA_ZOOM accepted. Skipped when the aircraft
+/// GIMBAL_MANAGER_INFORMATION on request; DO_GIMBAL_MANAGER_PITCHYAW to -45° (or -75° when
+/// the gimbal rests near -45°) seen in the attitude reports, then back level, seen too; SET_CAMERA_ZOOM accepted. Skipped when the aircraft
 /// describes no gimbal (ArduPilot without a mount configured: MNT1_TYPE).
 pub async fn run(p: &mut Probe<'_>) -> Result<(), Stop> {
     let mut rx = p.listen();
@@ -58,19 +58,55 @@ pub async fn run(p: &mut Probe<'_>) -> Result<(), Stop> {
         }
         .to_command(None)
     };
-    p.accepted("point the gimbal 45° down", &point(PITCH_DEG))
-        .await?;
-    let took = p
-        .until("the gimbal at -45°", Duration::from_secs(10), |a| {
-            a.gimbal
-                .is_some_and(|g| (g.pitch_deg - PITCH_DEG).abs() <= 3.0)
+    // A target away from where the gimbal rests, so reaching it shows it moved (ArduPilot's
+    // servo mount rests mid-range, e.g. -35° with limits -90..20°).
+    let rest = p
+        .until("the gimbal's attitude", Duration::from_secs(5), |a| {
+            a.gimbal.is_some()
         })
+        .await
+        .ok()
+        .and_then(|_| p.aircraft().ok())
+        .and_then(|a| a.gimbal.map(|g| g.pitch_deg));
+    let target = match rest {
+        Some(r) if (r - PITCH_DEG).abs() < 15.0 => PITCH_DEG - 30.0,
+        _ => PITCH_DEG,
+    }
+    .max(info.pitch_min.to_degrees() as f64);
+    if let Some(r) = rest {
+        p.saw(format!("the gimbal rests at {r:.0}°"));
+    }
+    p.accepted(
+        &format!("point the gimbal {:.0}° down", -target),
+        &point(target),
+    )
+    .await?;
+    let took = p
+        .until(
+            &format!("the gimbal at {target:.0}°"),
+            Duration::from_secs(10),
+            |a| {
+                a.gimbal
+                    .is_some_and(|g| (g.pitch_deg - target).abs() <= 3.0)
+            },
+        )
         .await?;
     p.saw(format!(
-        "its attitude reports -45° after {:.1} s",
+        "its attitude reports {target:.0}° after {:.1} s",
         took.as_secs_f64()
     ));
-    p.accepted("point the gimbal level", &point(0.0)).await?;
+    let level = 0.0f64.clamp(
+        info.pitch_min.to_degrees() as f64,
+        info.pitch_max.to_degrees() as f64,
+    );
+    p.accepted("point the gimbal level", &point(level)).await?;
+    p.until(
+        &format!("the gimbal back at {level:.0}°"),
+        Duration::from_secs(10),
+        |a| a.gimbal.is_some_and(|g| (g.pitch_deg - level).abs() <= 3.0),
+    )
+    .await?;
+    p.saw(format!("its attitude reports {level:.0}° again"));
     let zoom = CameraRequest::Zoom(Zoom::Range { pct: 50.0 }).to_command(None, 0);
     match p.command("zoom the camera to 50 %", &zoom).await? {
         CommandOutcome::Accepted => Ok(()),
