@@ -8,6 +8,7 @@
 //! GStreamer's streaming threads deliver frames; the supervisor runs as a tokio task; the UI
 //! thread only reads [`frame::LatestFrame`] and [`stream::VideoStatus`] snapshots.
 
+pub mod branch;
 pub mod decoder;
 pub mod evidence;
 pub mod exif;

@@ -408,19 +408,8 @@ pub fn attach(
         });
     }
 
-    // The branch lives next to the tee (which may sit inside a decoding bin).
-    let parent = tee
-        .parent()
-        .and_then(|p| p.downcast::<gst::Bin>().ok())
-        .unwrap_or_else(|| pipeline.clone().upcast());
-    parent
-        .add(&bin)
-        .map_err(|e| VideoError::Recording(e.to_string()))?;
-    bin.sync_state_with_parent()
-        .map_err(|e| VideoError::Recording(e.to_string()))?;
-    let tee_pad = tee
-        .request_pad_simple("src_%u")
-        .ok_or_else(|| VideoError::Recording("the tee refused a new branch".into()))?;
+    let (parent, tee_pad) = super::branch::hang_on_tee(pipeline, &tee, &bin, "new branch")
+        .map_err(VideoError::Recording)?;
 
     // Drop everything until a key frame, then shift time so the file starts at zero.
     let wrote = Arc::new(AtomicBool::new(false));

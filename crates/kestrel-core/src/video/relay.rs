@@ -14,7 +14,7 @@ use std::time::Duration;
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use super::VideoError;
 
@@ -227,41 +227,19 @@ async fn run_once(
         .by_name("in")
         .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
         .ok_or("the sending pipeline has no input")?;
-    let (bus_tx, mut bus_rx) = mpsc::unbounded_channel::<String>();
-    if let Some(bus) = pipeline.bus() {
-        bus.set_sync_handler(move |_, msg| {
-            match msg.view() {
-                gst::MessageView::Error(e) => {
-                    let _ = bus_tx.send(e.error().to_string());
-                }
-                gst::MessageView::Eos(_) => {
-                    let _ = bus_tx.send("the connection ended".into());
-                }
-                _ => {}
-            }
-            gst::BusSyncReply::Drop
-        });
-    }
-    let result = match pipeline.set_state(gst::State::Playing) {
-        Err(_) => Err(format!("cannot reach {}", target.url)),
-        Ok(_) => {
+    let result = super::branch::play_until_stopped(
+        pipeline,
+        stop,
+        "the connection ended",
+        format!("cannot reach {}", target.url),
+        || {
             counters.connections.fetch_add(1, Ordering::Relaxed);
             inlet.need_key.store(true, Ordering::Relaxed);
             *inlet.src.lock().unwrap_or_else(|e| e.into_inner()) = Some(src);
-            tokio::select! {
-                why = bus_rx.recv() => Err(why.unwrap_or_else(|| "the pipeline went away".into())),
-                _ = stop.changed() => Ok(()),
-            }
-        }
-    };
-    *inlet.src.lock().unwrap_or_else(|e| e.into_inner()) = None;
-    let _ = tokio::task::spawn_blocking(move || {
-        let _ = pipeline.set_state(gst::State::Null);
-        if let Some(bus) = pipeline.bus() {
-            bus.unset_sync_handler();
-        }
-    })
+        },
+    )
     .await;
+    *inlet.src.lock().unwrap_or_else(|e| e.into_inner()) = None;
     result
 }
 
@@ -307,18 +285,8 @@ pub fn tap(pipeline: &gst::Pipeline, relay: Arc<Relay>) -> Result<Tap, VideoErro
             })
             .build(),
     );
-    let parent = tee
-        .parent()
-        .and_then(|p| p.downcast::<gst::Bin>().ok())
-        .unwrap_or_else(|| pipeline.clone().upcast());
-    parent
-        .add(&bin)
-        .map_err(|e| VideoError::Pipeline(e.to_string()))?;
-    bin.sync_state_with_parent()
-        .map_err(|e| VideoError::Pipeline(e.to_string()))?;
-    let tee_pad = tee
-        .request_pad_simple("src_%u")
-        .ok_or_else(|| VideoError::Pipeline("the tee refused a relay branch".into()))?;
+    let (parent, tee_pad) = super::branch::hang_on_tee(pipeline, &tee, &bin, "relay branch")
+        .map_err(VideoError::Pipeline)?;
     let ghost = bin
         .static_pad("sink")
         .ok_or_else(|| VideoError::Pipeline("relay tap has no input".into()))?;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use super::VideoError;
 
@@ -185,36 +185,14 @@ async fn listen_once(
             })
             .build(),
     );
-    let (bus_tx, mut bus_rx) = mpsc::unbounded_channel::<String>();
-    if let Some(bus) = pipeline.bus() {
-        bus.set_sync_handler(move |_, msg| {
-            match msg.view() {
-                gst::MessageView::Error(e) => {
-                    let _ = bus_tx.send(e.error().to_string());
-                }
-                gst::MessageView::Eos(_) => {
-                    let _ = bus_tx.send("the console's connection ended".into());
-                }
-                _ => {}
-            }
-            gst::BusSyncReply::Drop
-        });
-    }
-    let result = match pipeline.set_state(gst::State::Playing) {
-        Err(_) => Err(format!("cannot listen on port {}", config.port)),
-        Ok(_) => tokio::select! {
-            why = bus_rx.recv() => Err(why.unwrap_or_else(|| "the pipeline went away".into())),
-            _ = stop.changed() => Ok(()),
-        },
-    };
-    let _ = tokio::task::spawn_blocking(move || {
-        let _ = pipeline.set_state(gst::State::Null);
-        if let Some(bus) = pipeline.bus() {
-            bus.unset_sync_handler();
-        }
-    })
-    .await;
-    result
+    super::branch::play_until_stopped(
+        pipeline,
+        stop,
+        "the console's connection ended",
+        format!("cannot listen on port {}", config.port),
+        || {},
+    )
+    .await
 }
 
 /// Hands one frame to every subscriber (a shallow copy each: the bytes are shared).

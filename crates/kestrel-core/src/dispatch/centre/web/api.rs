@@ -151,14 +151,7 @@ fn user(s: &Shared, headers: &HeaderMap) -> ApiResult<SessionUser> {
 /// The logged-in user allowed to change things: the CSRF token matches, the account still
 /// exists and its role (read again now) may act.
 async fn actor(s: &Arc<Shared>, headers: &HeaderMap) -> ApiResult<SessionUser> {
-    let user = user(s, headers)?;
-    let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    if !sent.is_some_and(|t| constant_time_eq(t.as_bytes(), user.csrf.as_bytes())) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "the page's security token is missing or out of date; reload the page",
-        ));
-    }
+    let user = with_token(s, headers)?;
     let accounts = s.accounts.clone();
     let name = user.name.clone();
     let now = blocking(move || accounts.get(&name))
