@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::video::{free_udp_port, start_sender, start_stream};
 use common::wait::{self, WAIT};
 use kestrel::video::relay::RelayTarget;
@@ -61,17 +59,23 @@ async fn a_console_stream_reaches_dispatch_over_srt_and_stops_when_asked() {
         }
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A second of the console's own video lets what was in flight land; in the next second
+    // nothing more may arrive at dispatch.
+    let own_second = |what: &'static str| {
+        let shown = stream.status().stats.frames;
+        let stream = &stream;
+        wait::until_async(what, WAIT, move || {
+            let now = stream.status().stats.frames;
+            if now > shown + 30 {
+                Ok(())
+            } else {
+                Err(format!("{now} frames"))
+            }
+        })
+    };
+    own_second("a second of the console's own video").await;
     let stopped_at = ingest.frames();
-    let shown = stream.status().stats.frames;
-    wait::until_async("the console's own video goes on", WAIT, || {
-        if stream.status().stats.frames > shown + 30 {
-            Ok(())
-        } else {
-            Err(format!("{} frames", stream.status().stats.frames))
-        }
-    })
-    .await;
+    own_second("another second of the console's own video").await;
     assert_eq!(
         ingest.frames(),
         stopped_at,

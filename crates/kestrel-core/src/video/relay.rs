@@ -7,7 +7,7 @@
 //! connection rebuilds only the sending pipeline after a pause, so the console's own video, its
 //! recording and its decoder are never touched by the state of the network to dispatch.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -54,17 +54,6 @@ impl RelayTarget {
     }
 }
 
-/// What a relay has done, for the console's status and the tests.
-#[derive(Debug, Default)]
-pub struct RelayCounters {
-    /// Encoded frames handed to SRT.
-    pub frames_sent: AtomicU64,
-    /// Sending pipelines built (1 + reconnections).
-    pub connections: AtomicU64,
-    /// The last reason a sending pipeline failed.
-    pub last_error: Mutex<Option<String>>,
-}
-
 /// The sending pipeline's input slot: the appsrc of the pipeline now running, if any.
 #[derive(Default)]
 struct Inlet {
@@ -77,7 +66,6 @@ struct Inlet {
 pub struct Relay {
     target: RelayTarget,
     inlet: Arc<Inlet>,
-    counters: Arc<RelayCounters>,
     _stop: watch::Sender<bool>,
 }
 
@@ -98,26 +86,15 @@ impl Relay {
         let relay = Arc::new(Relay {
             target: target.clone(),
             inlet: Arc::new(Inlet::default()),
-            counters: Arc::new(RelayCounters::default()),
             _stop: stop,
         });
-        tokio::spawn(send_loop(
-            target,
-            relay.inlet.clone(),
-            relay.counters.clone(),
-            stop_rx,
-        ));
+        tokio::spawn(send_loop(target, relay.inlet.clone(), stop_rx));
         Ok(relay)
     }
 
     /// Where this relay sends.
     pub fn target(&self) -> &RelayTarget {
         &self.target
-    }
-
-    /// What it has done so far.
-    pub fn counters(&self) -> &RelayCounters {
-        &self.counters
     }
 
     /// Hands one encoded frame (with its caps) to the sending pipeline; dropped while no
@@ -150,19 +127,15 @@ impl Relay {
             b.set_pts(gst::ClockTime::NONE);
             b.set_dts(gst::ClockTime::NONE);
         }
-        if src.push_buffer(out).is_ok() {
-            self.counters.frames_sent.fetch_add(1, Ordering::Relaxed);
-        }
+        let _ = src.push_buffer(out);
     }
 }
 
-fn send_description(parser: &str) -> String {
-    format!(
-        "appsrc name=in is-live=true format=time do-timestamp=true max-bytes=8000000 block=false \
-         leaky-type=downstream ! {parser} config-interval=-1 ! mpegtsmux alignment=7 ! \
-         srtsink name=out sync=false async=false wait-for-connection=false"
-    )
-}
+/// The sending pipeline (H.264 only: what browsers play over WebRTC at the other end).
+const SEND_DESCRIPTION: &str =
+    "appsrc name=in is-live=true format=time do-timestamp=true max-bytes=8000000 block=false \
+     leaky-type=downstream ! h264parse config-interval=-1 ! mpegtsmux alignment=7 ! \
+     srtsink name=out sync=false async=false wait-for-connection=false";
 
 /// Sets where the sending pipeline goes. Properties, not launch text: the values come from the
 /// network and are never parsed as pipeline syntax.
@@ -180,24 +153,15 @@ fn aim(pipeline: &gst::Pipeline, target: &RelayTarget) -> Result<(), String> {
 }
 
 /// Builds, runs and rebuilds the sending pipeline until the relay is dropped.
-async fn send_loop(
-    target: RelayTarget,
-    inlet: Arc<Inlet>,
-    counters: Arc<RelayCounters>,
-    mut stop: watch::Receiver<bool>,
-) {
+async fn send_loop(target: RelayTarget, inlet: Arc<Inlet>, mut stop: watch::Receiver<bool>) {
     let mut retry = FIRST_RETRY;
     loop {
         let started = std::time::Instant::now();
-        let failure = match run_once(&target, &inlet, &counters, &mut stop).await {
+        let failure = match run_once(&target, &inlet, &mut stop).await {
             Ok(()) => return,
             Err(why) => why,
         };
         log::info!("video relay to {}: {failure}", target.url);
-        *counters
-            .last_error
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(failure);
         if started.elapsed() > MAX_RETRY * 2 {
             retry = FIRST_RETRY;
         }
@@ -213,12 +177,9 @@ async fn send_loop(
 async fn run_once(
     target: &RelayTarget,
     inlet: &Arc<Inlet>,
-    counters: &RelayCounters,
     stop: &mut watch::Receiver<bool>,
 ) -> Result<(), String> {
-    // H.265 goes the same way with its own parser.
-    let parser = "h264parse";
-    let pipeline = gst::parse::launch(&send_description(parser))
+    let pipeline = gst::parse::launch(SEND_DESCRIPTION)
         .map_err(|e| format!("cannot build the sending pipeline: {e}"))?
         .downcast::<gst::Pipeline>()
         .map_err(|_| "the sending pipeline is not a pipeline".to_string())?;
@@ -233,7 +194,6 @@ async fn run_once(
         "the connection ended",
         format!("cannot reach {}", target.url),
         || {
-            counters.connections.fetch_add(1, Ordering::Relaxed);
             inlet.need_key.store(true, Ordering::Relaxed);
             *inlet.src.lock().unwrap_or_else(|e| e.into_inner()) = Some(src);
         },

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
@@ -40,7 +40,6 @@ struct Shared {
     /// Each viewer's input, and whether it still waits for a key frame.
     subscribers: Mutex<BTreeMap<u64, (Subscriber, bool)>>,
     frames: AtomicU64,
-    last_frame: Mutex<Option<Instant>>,
     /// The stream's caps, once seen.
     caps: Mutex<Option<gst::Caps>>,
 }
@@ -84,15 +83,6 @@ impl Ingest {
         self.shared.frames.load(Ordering::Relaxed)
     }
 
-    /// When the last frame arrived.
-    pub fn last_frame(&self) -> Option<Instant> {
-        *self
-            .shared
-            .last_frame
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-    }
-
     /// The stream's caps once it has been seen.
     pub fn caps(&self) -> Option<gst::Caps> {
         self.shared
@@ -118,15 +108,6 @@ impl Ingest {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&id);
-    }
-
-    /// How many viewers take frames.
-    pub fn subscribers(&self) -> usize {
-        self.shared
-            .subscribers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .len()
     }
 }
 
@@ -203,10 +184,9 @@ fn fan_out(shared: &Shared, sample: &gst::Sample) {
     if shared.frames.fetch_add(1, Ordering::Relaxed) == 0 {
         log::info!("video ingest: the first frame arrived from the console");
     }
-    *shared.last_frame.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
     if let Some(caps) = sample.caps() {
         let mut held = shared.caps.lock().unwrap_or_else(|e| e.into_inner());
-        if held.as_ref() != Some(&caps.to_owned()) {
+        if held.as_ref().map(|c| c.as_ref()) != Some(caps) {
             *held = Some(caps.to_owned());
         }
     }

@@ -306,11 +306,6 @@ fn wait_for_gathering(webrtc: &gst::Element) -> Result<(), ViewerError> {
 }
 
 impl Viewer {
-    /// This viewer's id.
-    pub fn id(&self) -> u64 {
-        self.id
-    }
-
     /// Why the viewer's pipeline stopped, if it did.
     pub fn failure(&self) -> Option<String> {
         self.failed

@@ -163,11 +163,7 @@ impl VideoHub {
         let answer = match webrtc::answer(offer, &ingest, n) {
             Ok(a) => a,
             Err(e) => {
-                let mut inner = self.lock();
-                let watched = inner.viewers.values().any(|w| w.key == key);
-                if let (false, Some(feed)) = (watched, inner.feeds.get_mut(&key)) {
-                    feed.nobody_since.get_or_insert_with(Instant::now);
-                }
+                self.after_viewer_left(&key);
                 return Err(e.into());
             }
         };
@@ -240,6 +236,7 @@ impl VideoHub {
         true
     }
 
+    /// Starts the listener's linger when nobody watches `key` any more.
     fn after_viewer_left(&self, key: &(String, u8)) {
         let mut inner = self.lock();
         let watched = inner.viewers.values().any(|w| &w.key == key);
