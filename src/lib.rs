@@ -7,9 +7,9 @@
 pub mod cli;
 
 pub use kestrel_core::{
-    alerts, audit, conformance, console, crew, db, dispatch, fleet, geo, link, paths, payload,
-    plan, process, protocol, remote_id, router, seat, security, sightings, station, storage,
-    tasking, terrain, tiles, time, traffic, video,
+    alerts, audit, checklist, conformance, console, crew, db, dispatch, fleet, geo, link, paths,
+    payload, plan, process, protocol, remote_id, router, seat, security, sightings, sound, station,
+    storage, tasking, terrain, tiles, time, traffic, video,
 };
 #[cfg(feature = "console")]
 pub use kestrel_ui as ui;

@@ -1,7 +1,8 @@
 //! `kestrel signing` as a user runs it against the simulator: a key is only sent over a link
 //! marked trusted, is stored owner-only and never printed; afterwards `kestrel command` from the
-//! same data directory is obeyed and one from elsewhere is ignored; `status` shows it; `revoke`
-//! turns it off.
+//! same data directory is obeyed and one from elsewhere is ignored; the key handed to another
+//! seat with `share` / `accept` (audited on both sides) makes that seat's commands obeyed too;
+//! `status` shows it; `revoke` turns it off.
 
 mod common;
 
@@ -98,6 +99,43 @@ fn setup_status_command_and_revoke() {
     assert!(!out.status.success(), "{}", text(&out));
     assert_eq!(sim.snapshot(0).unwrap().mode, "LOITER");
     assert!(sim.signing_rejected(0) > before);
+
+    // The pilot hands the key to the payload seat explicitly; both sides audit it, the key is
+    // never printed, and the seat's commands are then signed and obeyed.
+    let seat = dir.path().join("seat");
+    let shared = dir.path().join("aircraft-1-key.json");
+    let to = shared.to_str().unwrap();
+    let out = kestrel(&home, &["signing", "share", "--sysid", "1", "--to", to]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains(key.trim()), "the key was printed");
+    let out = kestrel(&home, &["signing", "share", "--sysid", "1", "--to", to]);
+    assert!(text(&out).contains("exists already"), "{}", text(&out));
+    let out = kestrel(&seat, &["signing", "accept", to]);
+    assert!(out.status.success(), "{}", text(&out));
+    let fingerprint = kestrel::security::share::fingerprint(key.trim());
+    for (dir, result) in [(&home, "shared"), (&seat, "stored")] {
+        let entries = kestrel::audit::AuditLog::open(&dir.join("audit.db"))
+            .unwrap()
+            .entries()
+            .unwrap();
+        assert!(
+            entries.iter().any(|e| e.action == "signing"
+                && e.result == result
+                && e.detail.contains(&fingerprint)),
+            "{entries:?}"
+        );
+    }
+    let out = kestrel(
+        &seat,
+        &["command", "--link", &link, "--sysid", "1", "mode", "brake"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(sim.snapshot(0).unwrap().mode, "BRAKE");
+    let out = kestrel(
+        &home,
+        &["command", "--link", &link, "--sysid", "1", "mode", "loiter"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
 
     let out = kestrel(
         &home,

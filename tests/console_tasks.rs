@@ -116,3 +116,43 @@ fn a_new_task_waits_in_the_status_bar_and_is_accepted_or_declined_with_a_reason(
         "not recorded: the audit trail failed (disk full)"
     ));
 }
+
+/// A task that arrives in the console's inbox sounds until the crew answers it (a real core,
+/// its inbox a real SQLite file, its sound a real GStreamer pipeline).
+#[test]
+fn a_new_task_sounds_until_the_crew_answers_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = kestrel::tasking::TaskInbox::open_in(dir.path()).unwrap();
+    let id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0042);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(inbox.receive(vec![kestrel::tasking::model::TaskOrder {
+        id,
+        sysid: Some(1),
+        lat: 36.456,
+        lon: 115.985,
+        note: "crowd at the east square".into(),
+        sighting: None,
+        created_by: "li.na".into(),
+        created_at: Timestamp(1_764_400_000_000),
+        closed: None,
+    }]))
+    .unwrap();
+    let handle = common::console::core_in(dir.path());
+    let sounding = |h: &ConsoleHandle| {
+        h.view()
+            .sound
+            .status
+            .held
+            .contains(&("tasks".to_string(), kestrel::sound::Cue::Task))
+    };
+    common::wait::until("the new task sounding", common::wait::WAIT, || {
+        sounding(&handle) && handle.view().sound.status.finished >= 1
+    });
+    handle.send(Intent::Tasks(TaskIntent::Answer {
+        id,
+        answer: Answer::Accept,
+    }));
+    common::wait::until("quiet once answered", common::wait::WAIT, || {
+        !sounding(&handle)
+    });
+}

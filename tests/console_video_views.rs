@@ -74,6 +74,14 @@ fn feed(sysid: u8, state: StreamState) -> VideoFeed {
 
 /// A window over four synthetic aircraft with camera feeds; aircraft 3's camera is lost.
 fn console(layout: VideoLayout) -> Window {
+    console_with(layout, |_| {}).rendered().build()
+}
+
+/// The window of [`console`] before it is built, with the feeds changed by `change`.
+fn console_with(
+    layout: VideoLayout,
+    change: impl FnOnce(&mut BTreeMap<u8, VideoFeed>),
+) -> WindowBuilder {
     let handle = ConsoleHandle::detached();
     let mut fleet = SyntheticFleet::new(4, Instant::now());
     let lost = SystemTime::UNIX_EPOCH + Duration::from_secs(1_780_000_000);
@@ -87,6 +95,8 @@ fn console(layout: VideoLayout) -> Window {
             (s, feed(s, state))
         })
         .collect();
+    let mut feeds = feeds;
+    change(&mut feeds);
     let feeds = Arc::new(feeds);
     for i in 0..=300u64 {
         let t = i as f64 * 0.1;
@@ -103,8 +113,25 @@ fn console(layout: VideoLayout) -> Window {
             app.video_mut().set_stats(true);
         })
         .step_dt(0.05)
-        .rendered()
-        .build()
+}
+
+#[test]
+fn the_crew_sees_which_aircrafts_video_dispatch_is_watching() {
+    let mut h = console_with(VideoLayout::MapMain, |feeds| {
+        feeds.get_mut(&2).unwrap().status.relaying_to = Some("srt://10.0.0.5:8890".into());
+    })
+    .build();
+    h.run_steps(3);
+    assert!(h.query_by_label("Dispatch watching: Team 2").is_some());
+    // Aircraft 1 is not watched: its panel says nothing of dispatch.
+    assert!(h
+        .query_by_label_contains("watching this aircraft's video")
+        .is_none());
+    h.state_mut().select(2);
+    h.run_steps(3);
+    assert!(h
+        .query_by_label("watching this aircraft's video (srt://10.0.0.5:8890)")
+        .is_some());
 }
 
 #[test]

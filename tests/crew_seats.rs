@@ -16,11 +16,16 @@ use common::sim::free_udp_addr;
 use common::wait::{self, WAIT};
 
 use kestrel::audit::AuditLog;
-use kestrel::console::{CommandIntent, ConsoleConfig, ConsoleHandle, Event, SeatEvent, SeatIntent};
+use kestrel::console::{
+    CommandIntent, ConsoleConfig, ConsoleHandle, Event, PayloadEvent, PayloadIntent, SeatEvent,
+    SeatIntent,
+};
 use kestrel::link::LinkSpec;
+use kestrel::payload::GimbalRequest;
 use kestrel::protocol::PilotAction;
 use kestrel::seat::desk::CallOutState;
 use kestrel::seat::{CallOutKind, Seat};
+use kestrel::sound::Cue;
 use kestrel::station::{Station, StationConfig};
 use kestrel_sim::{Endpoint, SimConfig, Simulator};
 
@@ -77,6 +82,7 @@ fn a_crew_of_four_consoles_shares_one_aircraft_by_seat() {
         .build()
         .unwrap();
     let dirs: Vec<tempfile::TempDir> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    common::crew::uploaded_sortie(dirs[0].path(), "Sgt. Li", ["Wang", "Zhao"]);
     let (pilot, pilot_addr) = seat_console(Seat::Pilot, "Sgt. Li", 255, dirs[0].path());
     let (payload, payload_addr) = seat_console(Seat::Payload, "Wang", 254, dirs[1].path());
     let (observer, observer_addr) = seat_console(Seat::Observer, "Zhao", 253, dirs[2].path());
@@ -153,6 +159,30 @@ fn a_crew_of_four_consoles_shares_one_aircraft_by_seat() {
         "the observer's zoom refused",
         |e| matches!(e, Event::Seat(SeatEvent::Refused(w)) if w.contains("observer seat does not work the camera")),
     );
+    // The payload seat takes the gimbal (the gimbal manager's primary control), the pilot seat in
+    // command holds secondary control, and the observer's core refuses to move it, audited.
+    payload.send(PayloadIntent::Gimbal(1, GimbalRequest::TakeControl));
+    wait::until("payload seat primary, pilot seat secondary", WAIT, || {
+        let view = pilot.view();
+        let c = view.payload.get(1)?.state.control?;
+        ((c.primary_sysid, c.secondary_sysid) == (254, 255)).then_some(())
+    });
+    observer.send(PayloadIntent::Gimbal(
+        1,
+        GimbalRequest::Point {
+            pitch_deg: -60.0,
+            yaw_deg: 0.0,
+            earth: false,
+        },
+    ));
+    wait_event(&observer, "the observer's gimbal request refused", |e| {
+        matches!(e, Event::Payload(PayloadEvent::Refused { reason, .. })
+            if reason == "the observer seat does not work the camera or gimbal")
+    });
+    assert!(audited(dirs[2].path(), |e| {
+        e.detail.starts_with("point the gimbal")
+            && e.result == "refused: the observer seat does not work the camera or gimbal"
+    }));
 
     // The payload seat's "return" is refused by its own core, with the reason, and audited.
     let report = command(&payload, PilotAction::ReturnToLaunch);
@@ -170,6 +200,20 @@ fn a_crew_of_four_consoles_shares_one_aircraft_by_seat() {
     wait::until("airborne", WAIT, || {
         sim.snapshot(0).is_some_and(|v| v.rel_alt_m > 5.0)
     });
+    // Who sat in which seat when it armed is on the sortie and in the pilot's audit trail.
+    let seats = "pilot Chen (system 250); pilot Sgt. Li (system 255); payload Wang (system 254); \
+                 observer Zhao (system 253)";
+    wait::until("the crew seats on the sortie", WAIT, || {
+        audited(dirs[0].path(), |e| {
+            e.detail == format!("crew seats when it armed: {seats}")
+                && e.result == "recorded on sortie 1"
+        })
+    });
+    let sortie = kestrel::crew::CrewStore::open_in(dirs[0].path())
+        .unwrap()
+        .sortie(1)
+        .unwrap();
+    assert_eq!(sortie.progress.seats.as_deref(), Some(seats));
 
     // The observer calls out; the pilot's screen shows it, and the acknowledgement goes back.
     let called = Instant::now();
@@ -191,6 +235,19 @@ fn a_crew_of_four_consoles_shares_one_aircraft_by_seat() {
     wait::until("the banner on the pilot's view", WAIT, || {
         pilot.view().seat.banners().len() == 1
     });
+    // It sounds on the pilot's seat, through a real GStreamer pipeline, until acknowledged;
+    // the observer's own seat stays quiet.
+    let call_out_held = |h: &ConsoleHandle| {
+        h.view()
+            .sound
+            .status
+            .held
+            .contains(&("call-outs".to_string(), Cue::CallOut))
+    };
+    wait::until("the call-out sounding at the pilot", WAIT, || {
+        call_out_held(&pilot) && pilot.view().sound.status.finished >= 1
+    });
+    assert!(!call_out_held(&observer));
     wait::until("the observer sees it shown", WAIT, || {
         observer
             .view()
@@ -212,6 +269,9 @@ fn a_crew_of_four_consoles_shares_one_aircraft_by_seat() {
             .is_some_and(|c| c.state == CallOutState::Acknowledged)
     });
     assert!(pilot.view().seat.banners().is_empty());
+    wait::until("the pilot's call-out sound stopped", WAIT, || {
+        !call_out_held(&pilot)
+    });
 
     // The command line sees the crew, and its call-out reaches the pilot's screen too.
     let kestrel = |args: &[&str]| {

@@ -1,9 +1,12 @@
 //! The crew seats as the crew sees them in the window: the pilot seat's window raises the
 //! observer's call-out as a banner and drops it when the pilot acknowledges (the observer's
 //! console learns it was acknowledged); the payload seat's window shows its seat and has no
-//! flight controls for the aircraft, and the observer's window has the call-out buttons.
+//! flight controls for the aircraft, and the observer's window has the call-out buttons; the
+//! seat for the next start is chosen in the settings window.
 
 mod common;
+
+use egui_kittest::kittest::Queryable;
 
 use common::console::{aircraft, click, contains, start_core, wait_until, WindowBuilder};
 use common::sim::free_udp_addr;
@@ -101,4 +104,33 @@ fn the_pilot_window_shows_a_call_out_until_acknowledged_and_other_seats_cannot_f
     wait_until(&mut observer_window, "acknowledged at the observer", |h| {
         contains(h, "Land now: acknowledged by the pilot")
     });
+}
+
+/// The seat a console takes at its next start is chosen in the settings window and kept in the
+/// settings; a system id that is not one is refused with the reason.
+#[test]
+fn the_seat_is_chosen_in_the_settings_window_for_the_next_start() {
+    let mut h = WindowBuilder::new(ConsoleHandle::detached()).build();
+    click(&mut h, "Settings");
+    click(&mut h, "Payload");
+    common::console::type_into(&mut h, "Who sits here", "Wang");
+    common::console::type_into(&mut h, "System id (blank: the seat's own)", "300");
+    click(&mut h, "Apply");
+    wait_until(&mut h, "the bad system id refused", |h| {
+        contains(h, "The system id must be 1-255.")
+    });
+    assert_eq!(h.state().settings().crew_seat.seat, None, "nothing applied");
+    h.get_by_label("System id (blank: the seat's own)").focus();
+    h.run_steps(1);
+    for _ in 0..3 {
+        h.key_press(eframe::egui::Key::Backspace);
+        h.run_steps(1);
+    }
+    common::console::type_into(&mut h, "System id (blank: the seat's own)", "252");
+    click(&mut h, "Apply");
+    wait_until(&mut h, "the seat kept in the settings", |h| {
+        h.state().settings().crew_seat.seat == Some(Seat::Payload)
+    });
+    let saved = &h.state().settings().crew_seat;
+    assert_eq!((saved.person.as_str(), saved.sysid), ("Wang", Some(252)));
 }

@@ -418,7 +418,7 @@ fn crew_teams_sorties_schedule_and_log() {
     assert!(
         lines[1].contains("Alpha,Li Wei,Zhao Min,Chen Jie,Falcon-1,QX-0001")
             && lines[1].contains("aborted")
-            && lines[1].ends_with("rain")
+            && lines[1].ends_with("rain,,")
     );
 
     // --- roster --- Alpha has sorties still planned: it stays whole, and so does its crew.

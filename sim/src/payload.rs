@@ -532,17 +532,24 @@ impl Payload {
                 if !device_ok(p7 as u8) {
                     return Some(MAV_RESULT_FAILED);
                 }
+                // As ArduPilot: -2 takes control, -3 gives it up only if the sender holds it.
+                let caller = (from.sysid, from.compid);
                 let pick = |sys: f32, comp: f32, old: (u8, u8)| -> (u8, u8) {
                     match sys as i32 {
                         -1 => old,
-                        -2 => (from.sysid, from.compid),
-                        -3 => (0, 0),
+                        -2 => caller,
+                        -3 if old == caller => (0, 0),
+                        -3 => old,
                         s if (0..=255).contains(&s) => (s as u8, comp.clamp(0.0, 255.0) as u8),
                         _ => old,
                     }
                 };
                 self.primary = pick(p1, p2, self.primary);
-                self.secondary = pick(p3, p4, self.secondary);
+                // ArduPilot keeps no secondary controller (it always reports 0); the gimbal
+                // manager of the MAVLink spec (with the extras) does.
+                if self.extras {
+                    self.secondary = pick(p3, p4, self.secondary);
+                }
                 out.broadcast(self.manager_status());
                 MAV_RESULT_ACCEPTED
             }
@@ -1153,6 +1160,43 @@ mod tests {
             (s.primary_control_sysid, s.primary_control_compid),
             (255, 190)
         );
+    }
+
+    #[test]
+    fn only_the_controller_releases_the_gimbal_and_only_the_spec_manager_keeps_a_secondary() {
+        let mut p = payload();
+        let mut out = Outbox::default();
+        let payload_seat = Sender {
+            sysid: 254,
+            ..sender()
+        };
+        let configure = |p: &mut Payload, from: Sender, raw: [f32; 4], out: &mut Outbox| {
+            let args = cmd(
+                MavCmd::MAV_CMD_DO_GIMBAL_MANAGER_CONFIGURE,
+                [raw[0], raw[1], raw[2], raw[3], 0.0, 0.0, 0.0],
+            );
+            p.execute(from, &args, out)
+        };
+        configure(&mut p, payload_seat, [-2.0, -2.0, -1.0, -1.0], &mut out);
+        // The pilot seat (255) cannot release the payload seat's control, and is secondary.
+        configure(&mut p, sender(), [-3.0, -3.0, -2.0, -2.0], &mut out);
+        let MavMessage::GIMBAL_MANAGER_STATUS(s) = p.manager_status() else {
+            panic!()
+        };
+        assert_eq!(
+            (s.primary_control_sysid, s.secondary_control_sysid),
+            (254, 255)
+        );
+        configure(&mut p, payload_seat, [-3.0, -3.0, -1.0, -1.0], &mut out);
+        assert_eq!(p.primary_control(), (0, 0));
+        // ArduPilot's manager reports no secondary.
+        let mut ap = payload();
+        ap.extras = false;
+        configure(&mut ap, sender(), [-1.0, -1.0, -2.0, -2.0], &mut out);
+        let MavMessage::GIMBAL_MANAGER_STATUS(s) = ap.manager_status() else {
+            panic!()
+        };
+        assert_eq!(s.secondary_control_sysid, 0);
     }
 
     #[test]

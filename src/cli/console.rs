@@ -178,6 +178,8 @@ pub fn run(
         traffic_feeds: traffic_feeds(&args, &settings),
         traffic: settings.traffic,
         remote_id: settings.remote_id.clone(),
+        checklist: settings.checklist.clone(),
+        sound: settings.sound.clone(),
         forwards,
         seat: args.seat.or(saved.seat),
         sysid: args.sysid.or(saved.sysid),

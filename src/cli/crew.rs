@@ -636,7 +636,7 @@ async fn sortie(
                 None if json => print_json(&rows)?,
                 None => {
                     println!(
-                        "{:>4} {:<10} {:<12} {:<9} {:<10} {:<20} {:>6} {:>8} {:>6} {:>6} {:>9}",
+                        "{:>4} {:<10} {:<12} {:<9} {:<10} {:<20} {:>6} {:>8} {:>6} {:>6} {:>9} {:<9}",
                         "ID",
                         "TEAM",
                         "OFFICER",
@@ -647,11 +647,12 @@ async fn sortie(
                         "DIST_M",
                         "MAXALT",
                         "ALERTS",
-                        "SIGHTINGS"
+                        "SIGHTINGS",
+                        "CHECKLIST"
                     );
                     for r in &rows {
                         println!(
-                            "{:>4} {:<10} {:<12} {:<9} {:<10} {:<20} {:>6} {:>8.0} {:>6.0} {:>6} {:>9}",
+                            "{:>4} {:<10} {:<12} {:<9} {:<10} {:<20} {:>6} {:>8.0} {:>6.0} {:>6} {:>9} {:<9}",
                             r.sortie,
                             r.team,
                             r.officer,
@@ -662,7 +663,8 @@ async fn sortie(
                             r.distance_m,
                             r.max_alt_m,
                             r.alerts,
-                            r.sightings
+                            r.sightings,
+                            checklist_state(&r.checklist)
                         );
                     }
                 }
@@ -670,4 +672,15 @@ async fn sortie(
         }
     }
     Ok(())
+}
+
+/// The checklist of a sortie in one word for the table: complete, open, or not recorded.
+fn checklist_state(summary: &str) -> &'static str {
+    if summary.is_empty() {
+        "-"
+    } else if summary.contains("[OPEN]") {
+        "open"
+    } else {
+        "complete"
+    }
 }

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod audit;
 pub mod bench;
 pub mod camera;
+pub mod checklist;
 pub mod command;
 pub mod conformance;
 pub mod console;
@@ -22,6 +23,7 @@ pub mod router;
 pub mod seat;
 pub mod sighting;
 pub mod signing;
+pub mod sound;
 pub mod status;
 pub mod storage;
 pub mod sync;
@@ -101,6 +103,11 @@ pub enum Cmd {
     Storage(storage::StorageArgs),
     /// Terrain: import SRTM .hgt tiles, list them, ask the ground height at a point.
     Terrain(terrain::TerrainArgs),
+    /// The pre-flight checklist of an aircraft: what telemetry says of each item; with --arm,
+    /// arm only when it is complete.
+    Checklist(checklist::ChecklistArgs),
+    /// The console's sounds: play a cue to check the speaker.
+    Sound(sound::SoundArgs),
     /// Manned traffic: ADS-B targets from the aircraft and SBS-1 feeds, conflicts, headless.
     Traffic(traffic::TrafficArgs),
     /// Point an aircraft's gimbal, take or release control of it, show where it points.
@@ -281,6 +288,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Storage(a)) => storage::run(a, &ctx).await,
         Some(Cmd::Bench(a)) => bench::run(a, &ctx),
         Some(Cmd::Terrain(a)) => terrain::run(a, &ctx).await,
+        Some(Cmd::Checklist(a)) => checklist::run(a, &ctx).await,
+        Some(Cmd::Sound(a)) => sound::run(a),
         Some(Cmd::Traffic(a)) => traffic::run(a, &ctx).await,
         Some(Cmd::Router(a)) => router::run(a, &ctx).await,
         Some(Cmd::Conformance(a)) => conformance::run(a, &ctx).await,

@@ -62,6 +62,21 @@ pub enum SigningAction {
         #[arg(long, default_value_t = 10.0)]
         wait: f64,
     },
+    /// Hand an aircraft's key to another seat of its crew: write it to a new owner-only file
+    /// (audited with its fingerprint; the key is never printed).
+    Share {
+        /// System id of the aircraft (1-255).
+        #[arg(long, value_parser = super::parse_sysid)]
+        sysid: u8,
+        /// The file to write (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+    },
+    /// Take in a key another seat shared (audited); a console picks it up when it starts.
+    Accept {
+        /// The file `kestrel signing share` wrote.
+        file: std::path::PathBuf,
+    },
 }
 
 /// Per aircraft heard (and per stored key), the signing state of `station`.
@@ -101,6 +116,8 @@ fn print_rows(rows: &[SigningRow], json: bool) -> anyhow::Result<()> {
 /// Runs `kestrel signing`.
 pub async fn run(args: SigningArgs, ctx: &Context) -> anyhow::Result<()> {
     match args.action {
+        SigningAction::Share { sysid, to } => share(sysid, &to, ctx),
+        SigningAction::Accept { file } => accept(&file, ctx),
         SigningAction::Setup {
             link,
             sysid,
@@ -176,4 +193,66 @@ pub async fn run(args: SigningArgs, ctx: &Context) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `kestrel signing share`: the key to a new file, then the audit entry; without the entry
+/// the file is removed again (a key never leaves without its record).
+fn share(sysid: u8, to: &std::path::Path, ctx: &Context) -> anyhow::Result<()> {
+    use crate::security::share;
+    let store = crate::security::KeyStore::open(&ctx.keys_dir())?;
+    let audit = crate::audit::AuditLog::open(&ctx.audit_db())?;
+    let shared = share::export(&store, sysid, &ctx.operator, to)?;
+    let detail = format!(
+        "key shared to {} (fingerprint {})",
+        to.display(),
+        shared.fingerprint()
+    );
+    if let Err(e) = audit.append(&ctx.operator, Some(sysid), "signing", &detail, "shared") {
+        let _ = std::fs::remove_file(to);
+        anyhow::bail!("key not shared: the audit trail cannot be written ({e})");
+    }
+    println!(
+        "aircraft {sysid}: key written to {} (owner-only; fingerprint {}). Hand it to the seat, \
+         which runs `kestrel signing accept FILE`, then delete it.",
+        to.display(),
+        shared.fingerprint()
+    );
+    Ok(())
+}
+
+/// `kestrel signing accept`: the key into this station's store, then the audit entry; without
+/// the entry the key is removed again.
+fn accept(file: &std::path::Path, ctx: &Context) -> anyhow::Result<()> {
+    use crate::security::share;
+    let shared = share::read(file)?;
+    let store = crate::security::KeyStore::open(&ctx.keys_dir())?;
+    let audit = crate::audit::AuditLog::open(&ctx.audit_db())?;
+    let had = store.load(shared.sysid)?;
+    share::import(&store, &shared)?;
+    let detail = format!(
+        "key received from {} (shared {}, fingerprint {})",
+        shared.shared_by,
+        shared.shared_at,
+        shared.fingerprint()
+    );
+    if let Err(e) = audit.append(
+        &ctx.operator,
+        Some(shared.sysid),
+        "signing",
+        &detail,
+        "stored",
+    ) {
+        match had {
+            Some(old) => store.store(shared.sysid, &old)?,
+            None => store.remove(shared.sysid)?,
+        }
+        anyhow::bail!("key not taken in: the audit trail cannot be written ({e})");
+    }
+    println!(
+        "aircraft {}: key from {} stored (fingerprint {}); frames to it are signed from now on",
+        shared.sysid,
+        shared.shared_by,
+        shared.fingerprint()
+    );
+    Ok(())
 }

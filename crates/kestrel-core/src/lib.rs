@@ -9,6 +9,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod checklist;
 pub mod conformance;
 pub mod console;
 pub mod crew;
@@ -28,6 +29,7 @@ pub mod router;
 pub mod seat;
 pub mod security;
 pub mod sightings;
+pub mod sound;
 pub mod station;
 pub mod storage;
 pub mod tasking;

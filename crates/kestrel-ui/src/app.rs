@@ -88,11 +88,13 @@ pub struct Panels {
     seat: crate::panels::seat::SeatPanel,
     payload: PayloadPanel,
     tasks: crate::panels::tasks::TasksPanel,
+    checklist: crate::panels::checklist::ChecklistPanel,
+    sound: crate::panels::sound::SoundPanel,
 }
 
 impl Panels {
     /// Every panel, in the order their buttons, rows and windows appear.
-    fn hooks(&mut self) -> [&mut dyn Panel; 14] {
+    fn hooks(&mut self) -> [&mut dyn Panel; 16] {
         [
             &mut self.connections,
             &mut self.alerts,
@@ -108,6 +110,8 @@ impl Panels {
             &mut self.seat,
             &mut self.payload,
             &mut self.tasks,
+            &mut self.checklist,
+            &mut self.sound,
         ]
     }
 }
@@ -168,6 +172,8 @@ impl ConsoleApp {
                 seat: Default::default(),
                 payload: PayloadPanel::default(),
                 tasks: Default::default(),
+                checklist: Default::default(),
+                sound: Default::default(),
             },
             settings_path: options.settings_path,
             tile_cache: options.tile_cache,
@@ -242,6 +248,11 @@ impl ConsoleApp {
     /// The callsign of an aircraft as the window shows it.
     pub fn callsign(&self, sysid: u8) -> String {
         crate::i18n::callsign(&self.view, self.tr(), sysid)
+    }
+
+    /// The pre-flight checklist's row and window.
+    pub fn checklist_mut(&mut self) -> &mut crate::panels::checklist::ChecklistPanel {
+        &mut self.panels.checklist
     }
 
     /// The video views.

@@ -129,6 +129,7 @@ pub struct AlertsView {
 /// Acknowledgements, thresholds, and the alert list at each publication.
 pub struct AlertService {
     desk: AlertDesk,
+    sound: crate::sound::Chime,
     revision: u64,
     view: AlertsView,
 }
@@ -141,6 +142,7 @@ impl Service for AlertService {
     async fn start(core: &Core, _config: &ConsoleConfig) -> Result<Self, ConsoleError> {
         Ok(Self {
             desk: core.alerts.clone(),
+            sound: core.sound.clone(),
             revision: u64::MAX,
             view: AlertsView {
                 list: Arc::default(),
@@ -166,6 +168,14 @@ impl Service for AlertService {
         if desk.engine.revision() != self.revision {
             self.revision = desk.engine.revision();
             self.view.list = Arc::new(desk.engine.alerts().to_vec());
+            // A warning or critical alert sounds until it is acknowledged or clears.
+            let waiting = self.view.list.iter().any(|a| {
+                a.severity != crate::alerts::Severity::Info
+                    && a.acknowledged_at.is_none()
+                    && a.cleared_at.is_none()
+            });
+            self.sound
+                .hold("alerts", waiting.then_some(crate::sound::Cue::Alert));
         }
         self.view.clone()
     }

@@ -57,6 +57,10 @@ pub struct ConsoleConfig {
     /// This console's MAVLink system id; by default its seat's ([`crate::seat::Seat::default_sysid`])
     /// or 255.
     pub sysid: Option<u8>,
+    /// The pre-flight checklist: enforced or not, items left out, limits.
+    pub checklist: crate::checklist::ChecklistSettings,
+    /// The console's sound: on or off, volume, output.
+    pub sound: crate::sound::SoundSettings,
 }
 
 impl ConsoleConfig {

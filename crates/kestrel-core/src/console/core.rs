@@ -3,9 +3,11 @@
 //! clone (shared pointers), so a service keeps one and hands clones to its background tasks.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use crate::dispatch::live_video::LiveVideoRequest;
 use crate::station::Station;
+use crate::traffic::Target;
 
 use super::alerts::AlertDesk;
 use super::callsigns::Callsigns;
@@ -33,6 +35,27 @@ pub struct Core {
     /// Dispatch's requests for live video: the sync worker puts them in, the video service
     /// takes them out.
     pub live_video: LiveVideoRequests,
+    /// The manned traffic of the latest publication: the traffic service writes it, the
+    /// checklist reads it (services publish in list order, traffic first).
+    pub traffic: TrafficShare,
+    /// The console's sound: services hold their cues on it (call-outs, tasks, alerts).
+    pub sound: crate::sound::Chime,
+}
+
+/// The latest manned traffic targets, shared between the services of one console.
+#[derive(Clone, Default)]
+pub struct TrafficShare(Arc<Mutex<Arc<Vec<Target>>>>);
+
+impl TrafficShare {
+    /// Puts the targets of this publication.
+    pub fn put(&self, targets: Arc<Vec<Target>>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = targets;
+    }
+
+    /// The latest targets.
+    pub fn get(&self) -> Arc<Vec<Target>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }
 
 /// A channel for dispatch's live-video requests between two services of one console.

@@ -17,6 +17,7 @@
 
 pub mod alerts;
 pub mod callsigns;
+pub mod checklist;
 pub mod commands;
 mod config;
 mod core;
@@ -35,6 +36,7 @@ pub mod services;
 pub mod settings;
 pub mod sightings;
 pub mod signing;
+pub mod sound;
 pub mod storage;
 pub mod synthetic;
 pub mod tasks;
@@ -44,6 +46,7 @@ pub mod video;
 
 pub use alerts::{AlertDesk, AlertIntent, AlertsView};
 pub use callsigns::Callsigns;
+pub use checklist::{ChecklistEvent, ChecklistIntent, ChecklistView};
 pub use commands::{CommandIntent, CommandReport};
 pub use config::{ConsoleConfig, ConsoleError};
 pub use core::Core;
@@ -64,6 +67,7 @@ pub use sightings::{
     SightingIntent, SightingPlace, SightingsView,
 };
 pub use signing::{SigningIntent, SigningOp, SigningOutcome};
+pub use sound::{SoundEvent, SoundIntent, SoundView};
 pub use storage::{StorageIntent, StorageView};
 pub use tasks::{TaskEvent, TaskIntent, TaskView};
 pub use terrain::{TerrainEvent, TerrainIntent, TerrainView};

@@ -11,6 +11,7 @@ use crate::payload::control::{self, PayloadWatcher};
 use crate::payload::{
     footprint, CameraRequest, Footprint, GimbalRequest, PayloadOutcome, PayloadState,
 };
+use crate::seat::Seat;
 use crate::station::Station;
 
 use super::published::EventSink;
@@ -85,6 +86,46 @@ pub struct PayloadService {
     discovered: std::collections::BTreeSet<u8>,
     /// When each aircraft was last asked for its payload, and how many times.
     asked: BTreeMap<u8, (Instant, u32)>,
+    /// This console's crew seat: an observer seat works no payload; a pilot seat takes
+    /// secondary control of the gimbal of each aircraft it commands.
+    seat: Option<Seat>,
+    /// Aircraft whose gimbal this pilot seat asked for secondary control while commanding it.
+    secondary_asked: std::collections::BTreeSet<u8>,
+}
+
+impl PayloadService {
+    /// As the pilot seat: takes secondary control of the gimbal of each aircraft this seat
+    /// commands, once per taking of command, beside the payload seat's primary control.
+    fn take_secondary(&mut self, book: &crate::payload::PayloadBook) {
+        for (sysid, s) in book.iter() {
+            let commands = self.station.check_flight(sysid).is_ok();
+            if !commands {
+                self.secondary_asked.remove(&sysid);
+                continue;
+            }
+            if s.gimbal.is_none() || s.control.is_none() || !self.secondary_asked.insert(sysid) {
+                continue;
+            }
+            let (station, watcher, events) = (
+                self.station.clone(),
+                self.watcher.clone(),
+                self.events.clone(),
+            );
+            tokio::spawn(async move {
+                let request = GimbalRequest::TakeSecondary;
+                events.emit(
+                    match control::gimbal(&station, &watcher, sysid, request).await {
+                        Ok(o) => PayloadEvent::Done(o),
+                        Err(e) => PayloadEvent::Refused {
+                            sysid,
+                            request: request.describe(),
+                            reason: e.to_string(),
+                        },
+                    },
+                );
+            });
+        }
+    }
 }
 
 /// How often an aircraft whose gimbal or camera is still unknown is asked again.
@@ -97,7 +138,7 @@ impl Service for PayloadService {
     type Event = PayloadEvent;
     type View = PayloadView;
 
-    async fn start(core: &Core, _config: &ConsoleConfig) -> Result<Self, ConsoleError> {
+    async fn start(core: &Core, config: &ConsoleConfig) -> Result<Self, ConsoleError> {
         Ok(Self {
             station: core.station.clone(),
             events: core.events.clone(),
@@ -105,6 +146,8 @@ impl Service for PayloadService {
             busy: Default::default(),
             discovered: Default::default(),
             asked: BTreeMap::new(),
+            seat: config.seat,
+            secondary_asked: Default::default(),
         })
     }
 
@@ -124,6 +167,29 @@ impl Service for PayloadService {
             if !self.discovered.insert(s) {
                 return;
             }
+        }
+        // The core, not only the window, keeps the observer seat off the camera and gimbal.
+        let works = matches!(intent, PayloadIntent::Discover(_))
+            || self.seat.is_none_or(|s| s.may_work_payload());
+        if let (false, Some(seat)) = (works, self.seat) {
+            let request = match &intent {
+                PayloadIntent::Gimbal(_, r) => r.describe(),
+                PayloadIntent::Camera(_, r) => r.describe(),
+                PayloadIntent::Discover(_) => String::new(),
+            };
+            let reason = format!("the {seat} seat does not work the camera or gimbal");
+            station.audit(
+                Some(sysid),
+                "command",
+                request.clone(),
+                format!("refused: {reason}"),
+            );
+            events.emit(PayloadEvent::Refused {
+                sysid,
+                request,
+                reason,
+            });
+            return;
         }
         busy.lock().unwrap_or_else(|e| e.into_inner()).insert(sysid);
         tokio::spawn(async move {
@@ -181,6 +247,9 @@ impl Service for PayloadService {
                 let n = self.asked.get(&a.sysid).map_or(0, |x| x.1);
                 self.asked.insert(a.sysid, (now, n + 1));
             }
+        }
+        if self.seat == Some(Seat::Pilot) {
+            self.take_secondary(&book);
         }
         let aircraft = book
             .iter()

@@ -151,6 +151,8 @@ async fn start(
         callsigns: Callsigns::new(config.callsigns.clone()),
         data_dir: config.data_dir.clone(),
         live_video: Default::default(),
+        traffic: Default::default(),
+        sound: crate::sound::Chime::new(config.sound.clone()),
     };
     let services = Services::start(&core, config).await?;
     Ok((core, services))

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::broadcast;
 
-use crate::fleet::FleetSnapshot;
+use crate::crew::CrewStore;
+use crate::fleet::{ArmingChange, ArmingWatch, FleetSnapshot};
 use crate::seat::desk::{CallOut, CallOutState, DeskEvent, OfferIn, OfferOut, Outbound};
 use crate::seat::{CallOutKind, Seat, SeatDesk, SeatMessage, SeatPeer};
 use crate::station::{Inbound, Station};
@@ -173,6 +174,9 @@ struct Live {
     inbound: broadcast::Receiver<Arc<Inbound>>,
     last_tick: Option<Instant>,
     aircraft: Vec<u8>,
+    arming: ArmingWatch,
+    data_dir: Option<std::path::PathBuf>,
+    sound: crate::sound::Chime,
 }
 
 fn lock(desk: &Mutex<SeatDesk>) -> std::sync::MutexGuard<'_, SeatDesk> {
@@ -232,6 +236,9 @@ impl Service for SeatService {
                 desk,
                 last_tick: None,
                 aircraft: Vec::new(),
+                arming: ArmingWatch::default(),
+                data_dir: core.data_dir.clone(),
+                sound: core.sound.clone(),
             }),
         })
     }
@@ -389,7 +396,12 @@ impl Service for SeatService {
         live.aircraft = fleet.aircraft.iter().map(|a| a.sysid).collect();
         let desk = lock(&live.desk);
         let now = Instant::now();
-        SeatView {
+        for a in &fleet.aircraft {
+            if live.arming.observe(a.sysid, a.armed) == Some(ArmingChange::Armed) {
+                write_down_seats(live, &desk, a.sysid, now);
+            }
+        }
+        let view = SeatView {
             seat: Some(desk.seat()),
             sysid: desk.sysid(),
             person: desk.person().to_string(),
@@ -398,8 +410,56 @@ impl Service for SeatService {
             call_outs: Arc::new(desk.call_outs().to_vec()),
             offers_in: Arc::new(desk.offers_in().to_vec()),
             offer_out: desk.offer_out().cloned(),
-        }
+        };
+        // A call-out sounds on the pilot's seat until the pilot acknowledges it.
+        let banners = view.banners();
+        let cue = if banners.is_empty() {
+            None
+        } else if banners.iter().any(|c| c.kind.is_urgent()) {
+            Some(crate::sound::Cue::UrgentCallOut)
+        } else {
+            Some(crate::sound::Cue::CallOut)
+        };
+        live.sound.hold("call-outs", cue);
+        view
     }
+}
+
+/// Who sat in which seat when aircraft `sysid` armed: this seat and every other heard, to the
+/// audit trail and the sortie the aircraft flies, off the core's threads.
+fn write_down_seats(live: &Live, desk: &SeatDesk, sysid: u8, now: Instant) {
+    let mut seats = vec![(desk.seat(), desk.person().to_string(), desk.sysid())];
+    seats.extend(
+        desk.peers(now)
+            .into_iter()
+            .map(|p| (p.seat, p.person, p.sysid)),
+    );
+    seats.sort_by_key(|(seat, _, id)| (Seat::ALL.iter().position(|s| s == seat), *id));
+    let text = seats
+        .iter()
+        .map(|(seat, person, id)| format!("{seat} {person} (system {id})"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let (station, data_dir) = (live.station.clone(), live.data_dir.clone());
+    tokio::task::spawn_blocking(move || {
+        let sortie = data_dir.and_then(|d| {
+            CrewStore::record_on_active_sortie(&d, sysid, |store, id| store.record_seats(id, &text))
+                .unwrap_or_else(|e| {
+                    eprintln!("kestrel: crew seats not recorded on the sortie: {e}");
+                    None
+                })
+        });
+        let result = match sortie {
+            Some(id) => format!("recorded on sortie {id}"),
+            None => "no sortie".into(),
+        };
+        station.audit(
+            Some(sysid),
+            "seat",
+            format!("crew seats when it armed: {text}"),
+            result,
+        );
+    });
 }
 
 /// Acts on what the desk reported: tells the window, audits, and carries out hand-overs.

@@ -20,6 +20,9 @@ console_services! {
     Terrain(terrain): super::terrain::TerrainService,
     /// Remote ID: the operator's location and ID for the aircraft that carry a transponder.
     RemoteId(remote_id): super::remote_id::RemoteIdService,
+    /// The pre-flight checklist of each aircraft, and the arming gate when it is enforced
+    /// (after traffic, whose targets it reads).
+    Checklist(checklist): super::checklist::ChecklistService,
     /// Alerts: the session's alerts, acknowledgements, thresholds.
     Alerts(alerts): super::alerts::AlertService,
     /// Video streams, snapshots and recordings.
@@ -38,4 +41,6 @@ console_services! {
     Settings(settings): super::settings::SettingsService,
     /// The crew seat: pilot, payload or observer; call-outs and hand-overs of command.
     Seat(seat): super::seat::SeatService,
+    /// The console's sound: settings, tests of each cue, repeats of what is held.
+    Sound(sound): super::sound::SoundService,
 }

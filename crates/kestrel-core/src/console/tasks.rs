@@ -175,6 +175,15 @@ impl Service for TaskService {
 
     fn publish(&mut self, _fleet: &FleetSnapshot) -> TaskView {
         self.refresh();
+        // A new task sounds until the crew answers it.
+        let waiting = self
+            .view
+            .tasks
+            .iter()
+            .any(|t| t.state == crate::tasking::model::TaskState::Received);
+        self.core
+            .sound
+            .hold("tasks", waiting.then_some(crate::sound::Cue::Task));
         self.view.clone()
     }
 }

@@ -46,6 +46,7 @@ pub struct TrafficService {
     monitor: TrafficMonitor,
     desk: AlertDesk,
     events: super::EventSink,
+    share: super::core::TrafficShare,
 }
 
 impl Service for TrafficService {
@@ -58,6 +59,7 @@ impl Service for TrafficService {
             monitor: TrafficMonitor::start(&core.station, &config.traffic_feeds, config.traffic),
             desk: core.alerts.clone(),
             events: core.events.clone(),
+            share: core.traffic.clone(),
         })
     }
 
@@ -75,8 +77,10 @@ impl Service for TrafficService {
     fn publish(&mut self, fleet: &FleetSnapshot) -> TrafficView {
         let r = self.monitor.report(fleet);
         self.desk.update_traffic(&r.conflicts, &r.collisions);
+        let targets = Arc::new(r.targets);
+        self.share.put(targets.clone());
         TrafficView {
-            targets: Arc::new(r.targets),
+            targets,
             conflicts: Arc::new(r.conflicts),
             collisions: Arc::new(r.collisions),
             feeds: Arc::new(r.feeds),

@@ -1,6 +1,6 @@
 //! The sortie log kept for compliance: one row per sortie with its crew, aircraft, takeoff and
-//! landing times, distance, maximum altitude, alerts and sightings, exported as CSV (RFC 4180)
-//! for the unit's records.
+//! landing times, distance, maximum altitude, alerts and sightings, who sat in which crew seat
+//! and the pre-flight checklist when it armed, exported as CSV (RFC 4180) for the unit's records.
 
 use super::{AircraftRecord, Sortie};
 use crate::time::DateTime;
@@ -44,6 +44,10 @@ pub struct LogRow {
     pub sightings: u32,
     /// How it ended.
     pub note: String,
+    /// Who sat in which crew seat.
+    pub seats: String,
+    /// The pre-flight checklist when the aircraft armed.
+    pub checklist: String,
 }
 
 /// Log rows for sorties; `registry` supplies the serial numbers.
@@ -82,13 +86,15 @@ pub fn rows(sorties: &[Sortie], registry: &[AircraftRecord]) -> Vec<LogRow> {
                 alerts: p.alerts,
                 sightings: p.sightings,
                 note: p.note.clone().unwrap_or_default(),
+                seats: p.seats.clone().unwrap_or_default(),
+                checklist: p.checklist.clone().unwrap_or_default(),
             }
         })
         .collect()
 }
 
 /// Column names of the CSV.
-pub const HEADER: [&str; 18] = [
+pub const HEADER: [&str; 20] = [
     "sortie",
     "team",
     "officer",
@@ -107,6 +113,8 @@ pub const HEADER: [&str; 18] = [
     "alerts",
     "sightings",
     "note",
+    "seats",
+    "checklist",
 ];
 
 fn field(s: &str) -> String {
@@ -141,6 +149,8 @@ pub fn to_csv(rows: &[LogRow]) -> String {
             r.alerts.to_string(),
             r.sightings.to_string(),
             field(&r.note),
+            field(&r.seats),
+            field(&r.checklist),
         ];
         out.push_str(&cols.join(","));
         out.push_str("\r\n");

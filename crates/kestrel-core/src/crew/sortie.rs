@@ -94,6 +94,12 @@ pub struct SortieProgress {
     pub last_alert_at: f64,
     /// Why it was aborted, or how it ended.
     pub note: Option<String>,
+    /// The pre-flight checklist as it stood when the aircraft armed for this sortie.
+    #[serde(default)]
+    pub checklist: Option<String>,
+    /// Who sat in which crew seat when the aircraft armed ("pilot li (system 255); …").
+    #[serde(default)]
+    pub seats: Option<String>,
 }
 
 impl SortieProgress {

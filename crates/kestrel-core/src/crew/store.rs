@@ -565,6 +565,45 @@ impl CrewStore {
         self.change(id, |s| Ok(advance(&s.progress, obs, s.last_item())))
     }
 
+    /// Writes something down on the sortie aircraft `sysid` is flying or about to fly, in the
+    /// crew database of `data_dir` if there is one (none is created); returns that sortie's
+    /// number, or `None` when there is no database or no such sortie.
+    pub fn record_on_active_sortie(
+        data_dir: &Path,
+        sysid: u8,
+        record: impl FnOnce(&mut CrewStore, i64) -> Result<Sortie, CrewError>,
+    ) -> Result<Option<i64>, CrewError> {
+        if !data_dir.join(FILE_NAME).exists() {
+            return Ok(None);
+        }
+        let mut store = CrewStore::open_in(data_dir)?;
+        let Some(sortie) = store.active_sortie_for(sysid)? else {
+            return Ok(None);
+        };
+        record(&mut store, sortie.id)?;
+        Ok(Some(sortie.id))
+    }
+
+    /// Records the pre-flight checklist as it stood when the sortie's aircraft armed.
+    pub fn record_checklist(&mut self, id: i64, summary: &str) -> Result<Sortie, CrewError> {
+        self.change(id, |s| {
+            Ok(SortieProgress {
+                checklist: Some(summary.to_string()),
+                ..s.progress.clone()
+            })
+        })
+    }
+
+    /// Records who sat in which crew seat when the sortie's aircraft armed.
+    pub fn record_seats(&mut self, id: i64, seats: &str) -> Result<Sortie, CrewError> {
+        self.change(id, |s| {
+            Ok(SortieProgress {
+                seats: Some(seats.to_string()),
+                ..s.progress.clone()
+            })
+        })
+    }
+
     /// Counts sightings reported during a sortie.
     pub fn add_sightings(&mut self, id: i64, n: u32) -> Result<Sortie, CrewError> {
         self.change(id, |s| {

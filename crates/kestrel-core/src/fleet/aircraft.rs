@@ -132,8 +132,35 @@ pub struct Aircraft {
     pub camera_fov_deg: Option<(f64, f64)>,
     /// When `camera_fov_deg` arrived.
     pub camera_fov_at: Option<Instant>,
+    /// The autopilot's subsystems as its latest SYS_STATUS reported them; `None` until one
+    /// arrives. The pre-flight checklist reads the geofence and pre-arm bits from it.
+    pub sensors: Option<SensorState>,
     drain_reference: Option<(Instant, f32)>,
     autopilot_minutes_left: Option<f32>,
+}
+
+/// The subsystems an autopilot reports in SYS_STATUS (MAV_SYS_STATUS_SENSOR bits): which it
+/// has, which are switched on and which are healthy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SensorState {
+    /// Present on the aircraft.
+    pub present: u32,
+    /// Switched on.
+    pub enabled: u32,
+    /// Working (a cleared bit is a fault: e.g. a breached fence, failing pre-arm checks).
+    pub health: u32,
+}
+
+impl SensorState {
+    /// Whether the subsystem `bit` is present and switched on.
+    pub fn is_enabled(&self, bit: u32) -> bool {
+        self.present & bit != 0 && self.enabled & bit != 0
+    }
+
+    /// Whether the subsystem `bit` is present and reports itself healthy.
+    pub fn is_healthy(&self, bit: u32) -> bool {
+        self.present & bit != 0 && self.health & bit != 0
+    }
 }
 
 impl Aircraft {
@@ -171,6 +198,7 @@ impl Aircraft {
             camera_zoom_pct: None,
             camera_fov_deg: None,
             camera_fov_at: None,
+            sensors: None,
             drain_reference: None,
             autopilot_minutes_left: None,
         }
@@ -315,6 +343,11 @@ impl Aircraft {
                 self.heading_deg = f32::from(v.heading).rem_euclid(360.0);
             }
             MavMessage::SYS_STATUS(s) => {
+                self.sensors = Some(SensorState {
+                    present: s.onboard_control_sensors_present.bits(),
+                    enabled: s.onboard_control_sensors_enabled.bits(),
+                    health: s.onboard_control_sensors_health.bits(),
+                });
                 if s.voltage_battery != u16::MAX {
                     self.battery.voltage_v = Some(f32::from(s.voltage_battery) / 1000.0);
                 }

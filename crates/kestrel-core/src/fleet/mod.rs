@@ -3,6 +3,7 @@
 //! through [`Fleet::apply`] with the time they arrived.
 
 mod aircraft;
+pub mod arming;
 pub mod gimbal;
 pub mod history;
 mod link_quality;
@@ -13,7 +14,8 @@ use std::time::Instant;
 
 use mavlink::dialects::ardupilotmega::{MavAutopilot, MavMessage, MavType};
 
-pub use aircraft::{Aircraft, Battery, Gps, Home, StatusText, STATUS_TEXT_KEEP};
+pub use aircraft::{Aircraft, Battery, Gps, Home, SensorState, StatusText, STATUS_TEXT_KEEP};
+pub use arming::{ArmingChange, ArmingWatch};
 pub use gimbal::{GimbalAttitude, YawFrame};
 pub use history::{AircraftHistory, FleetHistory, HistoryPolicy, Sample};
 pub use link_quality::{LinkPresence, LinkState, DEGRADED_LOSS, LOST_AFTER};

@@ -269,6 +269,22 @@ pub async fn gimbal(
                     None => "the gimbal reports no controller (no GIMBAL_MANAGER_STATUS)".into(),
                 });
             }
+            GimbalRequest::TakeSecondary => {
+                let me = (station.config().gcs_sysid, station.config().gcs_compid);
+                let (ok, _) = watcher
+                    .wait_for(sysid, REPORT_WAIT, |s| {
+                        s.control
+                            .is_some_and(|c| (c.secondary_sysid, c.secondary_compid) == me)
+                    })
+                    .await;
+                note = Some(if ok {
+                    "this station is the gimbal's secondary controller".to_string()
+                } else {
+                    "accepted, but the gimbal manager keeps no secondary controller (ArduPilot \
+                     does not): the primary controller alone is reported"
+                        .to_string()
+                });
+            }
             _ => {}
         }
     }

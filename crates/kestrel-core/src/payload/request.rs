@@ -51,6 +51,9 @@ pub enum GimbalRequest {
     TakeControl,
     /// Release control of the gimbal.
     Release,
+    /// Take secondary control of the gimbal (the pilot seat, beside the payload seat in primary
+    /// control).
+    TakeSecondary,
 }
 
 /// How to zoom.
@@ -250,6 +253,7 @@ impl GimbalRequest {
             GimbalRequest::RoiClear => "stop looking at a place".into(),
             GimbalRequest::TakeControl => "take control of the gimbal".into(),
             GimbalRequest::Release => "release the gimbal".into(),
+            GimbalRequest::TakeSecondary => "take secondary control of the gimbal".into(),
         }
     }
 
@@ -320,6 +324,11 @@ impl GimbalRequest {
             GimbalRequest::Release => (
                 MavCmd::MAV_CMD_DO_GIMBAL_MANAGER_CONFIGURE,
                 [-3.0, -3.0, -1.0, -1.0, 0.0, 0.0, device],
+                None,
+            ),
+            GimbalRequest::TakeSecondary => (
+                MavCmd::MAV_CMD_DO_GIMBAL_MANAGER_CONFIGURE,
+                [-1.0, -1.0, -2.0, -2.0, 0.0, 0.0, device],
                 None,
             ),
         };

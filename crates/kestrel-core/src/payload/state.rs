@@ -78,6 +78,10 @@ pub struct GimbalControl {
     pub primary_sysid: u8,
     /// Primary controller's component id.
     pub primary_compid: u8,
+    /// Secondary controller's system id (0: nobody; ArduPilot always reports 0).
+    pub secondary_sysid: u8,
+    /// Secondary controller's component id.
+    pub secondary_compid: u8,
     /// The yaw is held relative to north.
     pub yaw_lock: bool,
 }
@@ -253,6 +257,8 @@ impl PayloadState {
                 self.control = Some(GimbalControl {
                     primary_sysid: m.primary_control_sysid,
                     primary_compid: m.primary_control_compid,
+                    secondary_sysid: m.secondary_control_sysid,
+                    secondary_compid: m.secondary_control_compid,
                     yaw_lock: m
                         .flags
                         .contains(GimbalManagerFlags::GIMBAL_MANAGER_FLAGS_YAW_LOCK),

@@ -86,12 +86,26 @@ impl Command {
     /// Whether the command flies the aircraft (arms it, moves it, changes its mode): only the
     /// crew's pilot seat may send these.
     pub fn is_flight(&self) -> bool {
-        !matches!(
-            self,
+        match self {
             Command::SetMessageInterval { .. }
-                | Command::RequestMessage { .. }
-                | Command::CameraZoom { .. }
-        )
+            | Command::RequestMessage { .. }
+            | Command::CameraZoom { .. } => false,
+            // The payload's gimbal and camera commands are the payload seat's; a raw command
+            // that flies the aircraft is still a flight command.
+            Command::Raw(r) => is_flight_cmd(r.command),
+            _ => true,
+        }
+    }
+
+    /// Whether the command arms the motors (the pre-flight checklist's gate applies).
+    pub fn is_arming(&self) -> bool {
+        match self {
+            Command::Arm => true,
+            Command::Raw(r) => {
+                r.command == MavCmd::MAV_CMD_COMPONENT_ARM_DISARM && r.params[0] == 1.0
+            }
+            _ => false,
+        }
     }
 
     /// The MAV_CMD this command is sent as.
@@ -320,6 +334,31 @@ impl std::fmt::Display for CommandOutcome {
     }
 }
 
+/// Whether a MAV_CMD arms, moves or changes the mode of the aircraft (or stops it flying).
+fn is_flight_cmd(cmd: MavCmd) -> bool {
+    use MavCmd::*;
+    matches!(
+        cmd,
+        MAV_CMD_COMPONENT_ARM_DISARM
+            | MAV_CMD_NAV_TAKEOFF
+            | MAV_CMD_NAV_LAND
+            | MAV_CMD_NAV_RETURN_TO_LAUNCH
+            | MAV_CMD_NAV_LOITER_UNLIM
+            | MAV_CMD_NAV_WAYPOINT
+            | MAV_CMD_DO_SET_MODE
+            | MAV_CMD_DO_REPOSITION
+            | MAV_CMD_DO_CHANGE_SPEED
+            | MAV_CMD_DO_PAUSE_CONTINUE
+            | MAV_CMD_DO_SET_HOME
+            | MAV_CMD_DO_FLIGHTTERMINATION
+            | MAV_CMD_DO_MOTOR_TEST
+            | MAV_CMD_DO_SET_MISSION_CURRENT
+            | MAV_CMD_MISSION_START
+            | MAV_CMD_DO_FENCE_ENABLE
+            | MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN
+    )
+}
+
 /// Timeouts of the command protocol.
 #[derive(Debug, Clone, Copy)]
 pub struct CommandPolicy {
@@ -353,9 +392,14 @@ impl Station {
         command: &Command,
         policy: CommandPolicy,
     ) -> Result<CommandOutcome, SendError> {
-        let result = match command.is_flight().then(|| self.check_flight(sysid)) {
-            Some(Err(reason)) => Err(SendError::Refused(reason)),
-            _ => self.command_inner(sysid, command, policy).await,
+        let gate = match command {
+            c if c.is_arming() => self.check_arming(sysid),
+            c if c.is_flight() => self.check_flight(sysid),
+            _ => Ok(()),
+        };
+        let result = match gate {
+            Err(reason) => Err(SendError::Refused(reason)),
+            Ok(()) => self.command_inner(sysid, command, policy).await,
         };
         let action = match command {
             Command::SetMode { .. } => "mode_change",
@@ -460,4 +504,31 @@ async fn wait_for_reason(
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(command: MavCmd, param1: f32) -> Command {
+        Command::Raw(RawCommand {
+            command,
+            params: [param1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            position: None,
+            component: 1,
+            description: "raw".into(),
+        })
+    }
+
+    #[test]
+    fn the_payload_s_commands_are_not_flight_commands_and_a_raw_arm_is_still_an_arm() {
+        let gimbal = raw(MavCmd::MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW, -45.0);
+        assert!(!gimbal.is_flight() && !gimbal.is_arming());
+        let arm = raw(MavCmd::MAV_CMD_COMPONENT_ARM_DISARM, 1.0);
+        assert!(arm.is_flight() && arm.is_arming());
+        let disarm = raw(MavCmd::MAV_CMD_COMPONENT_ARM_DISARM, 0.0);
+        assert!(disarm.is_flight() && !disarm.is_arming());
+        assert!(raw(MavCmd::MAV_CMD_NAV_RETURN_TO_LAUNCH, 0.0).is_flight());
+        assert!(Command::Arm.is_arming() && !Command::Takeoff { alt_m: 10.0 }.is_arming());
+    }
 }

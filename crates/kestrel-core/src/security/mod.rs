@@ -1,6 +1,7 @@
 //! Security: MAVLink 2 signing and the stores its secrets live in.
 
 pub mod keystore;
+pub mod share;
 pub mod signing;
 pub mod status;
 pub mod table;

@@ -148,6 +148,8 @@ struct Shared {
     routing: std::sync::atomic::AtomicBool,
     /// Decides whether this station may send a flight command (its crew seat), if set.
     flight_gate: Mutex<Option<FlightGate>>,
+    /// Decides whether an arm command may go out (the pre-flight checklist), if set.
+    arming_gate: Mutex<Option<FlightGate>>,
 }
 
 /// Asked before every flight command (arm, take off, mode change, go to, mission start …): `Ok`
@@ -225,6 +227,7 @@ impl Station {
             router: Mutex::new(Router::new(config_sysid, Instant::now())),
             routing: Default::default(),
             flight_gate: Mutex::new(None),
+            arming_gate: Mutex::new(None),
         });
         let hb = tokio::spawn(heartbeat_loop(Arc::downgrade(&shared)));
         *shared
@@ -394,6 +397,31 @@ impl Station {
         let gate = self
             .shared
             .flight_gate
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        match gate {
+            Some(g) => g(sysid),
+            None => Ok(()),
+        }
+    }
+
+    /// Sets what decides whether an arm command may go out (the pre-flight checklist).
+    pub fn set_arming_gate(&self, gate: Option<FlightGate>) {
+        *self
+            .shared
+            .arming_gate
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = gate;
+    }
+
+    /// Whether an arm command to `sysid` may go out now (the flight gate first, then the
+    /// arming gate), and if not why.
+    pub fn check_arming(&self, sysid: u8) -> Result<(), String> {
+        self.check_flight(sysid)?;
+        let gate = self
+            .shared
+            .arming_gate
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();

@@ -3,6 +3,7 @@
 
 pub mod aircraft;
 pub mod alerts;
+pub mod checklist;
 pub mod connections;
 pub mod fleet;
 pub mod payload;
@@ -12,6 +13,7 @@ pub mod seat;
 pub mod settings;
 pub mod sightings;
 pub mod signing;
+pub mod sound;
 pub mod status;
 pub mod storage;
 pub mod tasks;

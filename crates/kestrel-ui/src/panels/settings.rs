@@ -1,6 +1,7 @@
 //! Settings: language, units, map tile source (OpenStreetMap, any XYZ template such as Tianditu,
-//! an offline MBTiles/PMTiles pack, or no map), take-off altitude, battery alert thresholds and
-//! callsigns. Changes are applied and saved when the pilot presses Apply.
+//! an offline MBTiles/PMTiles pack, or no map), take-off altitude, battery alert thresholds,
+//! callsigns and the crew seat the console takes at its next start. Changes are applied and
+//! saved when the pilot presses Apply.
 
 use std::path::PathBuf;
 
@@ -12,7 +13,10 @@ use crate::panel::Panel;
 use crate::theme;
 use kestrel_core::alerts::AlertThresholds;
 use kestrel_core::console::{Language, Settings, Units};
+use kestrel_core::seat::Seat;
 use kestrel_core::tiles::TileSourceConfig;
+
+use crate::panels::seat::seat_name;
 
 /// Which kind of tile source the pilot picked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +38,9 @@ struct Draft {
     takeoff_alt_m: f32,
     thresholds: AlertThresholds,
     callsigns: Vec<(u8, String)>,
+    seat: Option<Seat>,
+    person: String,
+    sysid: String,
     error: Option<String>,
 }
 
@@ -111,6 +118,9 @@ impl SettingsWindow {
             takeoff_alt_m: s.takeoff_alt_m,
             thresholds: s.alert_thresholds,
             callsigns,
+            seat: s.crew_seat.seat,
+            person: s.crew_seat.person.clone(),
+            sysid: s.crew_seat.sysid.map(|n| n.to_string()).unwrap_or_default(),
             error: None,
         }
     }
@@ -207,6 +217,31 @@ impl SettingsWindow {
                     });
                 }
                 ui.separator();
+                ui.label(RichText::new(tr.s(S::CrewSeat)).strong());
+                egui::Grid::new("crew-seat").num_columns(2).show(ui, |ui| {
+                    ui.label("");
+                    ui.horizontal_wrapped(|ui| {
+                        ui.radio_value(&mut d.seat, None, tr.s(S::SeatNone));
+                        for seat in Seat::ALL {
+                            ui.radio_value(&mut d.seat, Some(seat), seat_name(tr, seat));
+                        }
+                    });
+                    ui.end_row();
+                    let l = ui.label(tr.s(S::SeatPerson));
+                    ui.add(egui::TextEdit::singleline(&mut d.person).desired_width(160.0))
+                        .labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label(tr.s(S::SeatSysid));
+                    let hint = d.seat.map_or(255, Seat::default_sysid).to_string();
+                    ui.add(
+                        egui::TextEdit::singleline(&mut d.sysid)
+                            .hint_text(hint)
+                            .desired_width(60.0),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                });
+                ui.separator();
                 if let Some(e) = &d.error {
                     ui.label(RichText::new(e).color(theme::BAD));
                 }
@@ -268,6 +303,13 @@ fn apply_draft(d: &Draft, cx: &ViewCtx) -> Result<impl FnOnce(&mut Settings) + '
         if d.thresholds.critical_battery_pct >= d.thresholds.low_battery_pct {
             return Err(tr.s(S::ThresholdOrder).to_string());
         }
+        let sysid = match d.sysid.trim() {
+            "" => None,
+            n => match n.parse::<u8>() {
+                Ok(id) if id > 0 => Some(id),
+                _ => return Err(tr.s(S::SeatSysidBad).to_string()),
+            },
+        };
         let d = d.clone();
         Ok(move |s: &mut Settings| {
             s.language = d.language;
@@ -284,6 +326,9 @@ fn apply_draft(d: &Draft, cx: &ViewCtx) -> Result<impl FnOnce(&mut Settings) + '
                 .map(|(s, n)| (*s, n.trim().to_string()))
                 .collect();
             s.tile_source = source;
+            s.crew_seat.seat = d.seat;
+            s.crew_seat.person = d.person.trim().to_string();
+            s.crew_seat.sysid = sysid;
         })
     }
 }

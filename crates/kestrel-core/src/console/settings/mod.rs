@@ -142,6 +142,12 @@ pub struct Settings {
     /// The crew seat this console takes at start (pilot, payload, observer), who sits there.
     #[serde(default)]
     pub crew_seat: crate::console::seat::SeatSettings,
+    /// The pre-flight checklist: enforced or not, items the unit leaves out, limits.
+    #[serde(default)]
+    pub checklist: crate::checklist::ChecklistSettings,
+    /// The console's sound: on or off, volume, output.
+    #[serde(default)]
+    pub sound: crate::sound::SoundSettings,
 }
 
 impl Default for Settings {
@@ -162,6 +168,8 @@ impl Default for Settings {
             traffic: Default::default(),
             remote_id: Default::default(),
             crew_seat: Default::default(),
+            checklist: Default::default(),
+            sound: Default::default(),
         }
     }
 }

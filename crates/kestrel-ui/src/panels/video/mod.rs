@@ -137,6 +137,47 @@ impl Panel for VideoPanel {
             self.notice(notice, cx);
         }
     }
+
+    /// The aircraft whose video goes to dispatch: the crew knows the command centre is
+    /// watching (and that its uplink carries the stream).
+    fn status(&mut self, ui: &mut egui::Ui, cx: &ViewCtx) {
+        let watched: Vec<String> = cx
+            .view
+            .video
+            .feeds
+            .iter()
+            .filter(|(_, f)| f.status.relaying_to.is_some())
+            .map(|(sysid, _)| cx.callsign(*sysid))
+            .collect();
+        if !watched.is_empty() {
+            ui.separator();
+            ui.label(
+                RichText::new(cx.tr.f(S::VideoDispatchStatusFmt, &[&watched.join(", ")]))
+                    .color(theme::WARN),
+            );
+        }
+    }
+
+    fn aircraft_rows(
+        &mut self,
+        ui: &mut egui::Ui,
+        a: &kestrel_core::fleet::Aircraft,
+        cx: &ViewCtx,
+        _actions: &mut Actions,
+    ) {
+        let Some(to) = cx
+            .view
+            .video
+            .feeds
+            .get(&a.sysid)
+            .and_then(|f| f.status.relaying_to.as_ref())
+        else {
+            return;
+        };
+        ui.label(cx.tr.s(S::VideoDispatch));
+        ui.label(RichText::new(cx.tr.f(S::VideoDispatchRowFmt, &[to])).color(theme::WARN));
+        ui.end_row();
+    }
 }
 
 impl VideoPanel {
@@ -863,6 +904,18 @@ impl VideoPanel {
                 ),
                 size,
                 theme::BAD,
+            );
+        }
+        // Dispatch watching.
+        if feed.is_some_and(|f| f.status.relaying_to.is_some()) {
+            let y = if full { 36.0 } else { 28.0 };
+            plate(
+                &painter,
+                rect.right_top() + vec2(-8.0, if narrow && cx.show_clock { y + 22.0 } else { y }),
+                Align2::RIGHT_TOP,
+                tr.s(S::VideoDispatchPlate).to_string(),
+                size,
+                theme::WARN,
             );
         }
         // Stats.
