@@ -11,39 +11,34 @@ mod common;
 use std::path::Path;
 
 use common::console::{
-    aircraft, click, contains, core_with_simulator, wait_event, wait_until, WindowBuilder,
+    aircraft, click, command, contains, core_with_simulator, wait_event, wait_until, WindowBuilder,
 };
 use common::wait::{self, WAIT};
 
 use kestrel::audit::AuditLog;
 use kestrel::checklist::{ChecklistSettings, ItemId, ItemState};
-use kestrel::console::{
-    ChecklistIntent, CommandIntent, ConsoleConfig, ConsoleHandle, Event, Intent,
-};
+use kestrel::console::{ChecklistIntent, ConsoleConfig, Event, Intent};
 use kestrel::crew::CrewStore;
 use kestrel::protocol::PilotAction;
-
-fn command(handle: &ConsoleHandle, action: PilotAction) -> kestrel::console::CommandReport {
-    let id = handle.next_command_id();
-    handle.send(CommandIntent {
-        id,
-        targets: vec![1],
-        action,
-    });
-    let Event::Commands(report) = wait_event(
-        handle,
-        "the command's answer",
-        |e| matches!(e, Event::Commands(r) if r.id == id),
-    ) else {
-        unreachable!()
-    };
-    report
-}
 
 fn audit_entries(dir: &Path) -> Vec<kestrel::audit::AuditEntry> {
     AuditLog::open(&dir.join("audit.db"))
         .and_then(|log| log.entries())
         .unwrap_or_default()
+}
+
+/// Sgt. Li's console with the checklist enforced (without signing: the simulated aircraft does
+/// not sign).
+fn enforced() -> ConsoleConfig {
+    ConsoleConfig {
+        operator: "Sgt. Li".into(),
+        checklist: ChecklistSettings {
+            enforce: true,
+            omit: [ItemId::Signing].into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
 }
 
 const MANUAL: [ItemId; 3] = [ItemId::Airframe, ItemId::AreaClear, ItemId::CrewBriefed];
@@ -55,14 +50,7 @@ fn an_enforced_checklist_holds_arming_until_the_crew_ticks_it_and_stays_with_the
     let (handle, _sim, _) = core_with_simulator(
         ConsoleConfig {
             data_dir: Some(dir.path().to_path_buf()),
-            operator: "Sgt. Li".into(),
-            checklist: ChecklistSettings {
-                enforce: true,
-                // The simulated aircraft does not sign.
-                omit: [ItemId::Signing].into(),
-                ..Default::default()
-            },
-            ..Default::default()
+            ..enforced()
         },
         aircraft(1),
     );
@@ -155,18 +143,7 @@ fn an_enforced_checklist_holds_arming_until_the_crew_ticks_it_and_stays_with_the
 
 #[test]
 fn the_pilot_ticks_the_checklist_in_its_window_and_sees_it_complete() {
-    let (handle, _sim, _) = core_with_simulator(
-        ConsoleConfig {
-            operator: "Sgt. Li".into(),
-            checklist: ChecklistSettings {
-                enforce: true,
-                omit: [ItemId::Signing].into(),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        aircraft(1),
-    );
+    let (handle, _sim, _) = core_with_simulator(enforced(), aircraft(1));
     let mut h = WindowBuilder::new(handle).select(1).build();
     wait_until(&mut h, "the checklist row", |h| contains(h, "of 9 done"));
     // Arming (confirmed) is refused, and the window shows the pilot what is open.

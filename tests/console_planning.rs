@@ -19,7 +19,7 @@ use common::console::{
 use common::wait::{self, WAIT};
 use kestrel::console::planning::{PlanningIntent, PlanningView, RoutePlan};
 use kestrel::console::{ConsoleConfig, ConsoleHandle, ConsoleView, Intent};
-use kestrel::crew::{AircraftRecord, CrewStore, Person, Role};
+use kestrel::crew::{CrewStore, Person, Role};
 use kestrel::geo::GeoPoint;
 use kestrel::plan::areas::geojson;
 use kestrel::plan::routes::{plan_route, Pattern, RouteRequest};
@@ -119,36 +119,7 @@ fn imported_key_areas_appear_in_the_list_and_on_the_map_and_a_coverage_route_sho
 
 /// A crew registry with one team flying aircraft `Falcon-1` as system id 1.
 fn seed_crew(dir: &Path) {
-    let mut crew = CrewStore::open_in(dir).unwrap();
-    for (name, role) in [
-        ("Li Wei", Role::Officer),
-        ("Wang Fang", Role::Auxiliary),
-        ("Zhao Lei", Role::Auxiliary),
-    ] {
-        crew.add_person(&Person {
-            name: name.into(),
-            role,
-            badge: None,
-        })
-        .unwrap();
-    }
-    crew.add_aircraft(&AircraftRecord {
-        callsign: "Falcon-1".into(),
-        model: "M30T".into(),
-        serial: "S1".into(),
-        endurance_min: 35.0,
-        cruise_ms: 10.0,
-        hfov_deg: 70.0,
-        sysid: Some(1),
-        maintenance: None,
-    })
-    .unwrap();
-    crew.add_team(
-        "East",
-        &["Li Wei".into(), "Wang Fang".into(), "Zhao Lei".into()],
-        &["Falcon-1".into()],
-    )
-    .unwrap();
+    common::crew::team(dir, "Li Wei", ["Wang Fang", "Zhao Lei"]);
 }
 
 #[test]

@@ -11,14 +11,13 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::console::{aircraft, start_core, wait_event, HOME};
+use common::console::{aircraft, command, start_core, wait_event, HOME};
 use common::sim::free_udp_addr;
 use common::wait::{self, WAIT};
 
 use kestrel::audit::AuditLog;
 use kestrel::console::{
-    CommandIntent, ConsoleConfig, ConsoleHandle, Event, PayloadEvent, PayloadIntent, SeatEvent,
-    SeatIntent,
+    ConsoleConfig, ConsoleHandle, Event, PayloadEvent, PayloadIntent, SeatEvent, SeatIntent,
 };
 use kestrel::link::LinkSpec;
 use kestrel::payload::GimbalRequest;
@@ -48,23 +47,6 @@ fn seat_console(
         ..Default::default()
     });
     (handle, addr)
-}
-
-fn command(handle: &ConsoleHandle, action: PilotAction) -> kestrel::console::CommandReport {
-    let id = handle.next_command_id();
-    handle.send(CommandIntent {
-        id,
-        targets: vec![1],
-        action,
-    });
-    let Event::Commands(report) = wait_event(
-        handle,
-        "the command's answer",
-        |e| matches!(e, Event::Commands(r) if r.id == id),
-    ) else {
-        unreachable!()
-    };
-    report
 }
 
 fn audited(dir: &std::path::Path, what: impl Fn(&kestrel::audit::AuditEntry) -> bool) -> bool {

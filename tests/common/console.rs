@@ -262,3 +262,24 @@ pub fn wait_event(
 ) -> Event {
     wait::until(what, WAIT, || handle.events().find(|e| matches(e)))
 }
+
+/// Sends a pilot action for aircraft 1 and waits for the core's answer.
+pub fn command(
+    handle: &ConsoleHandle,
+    action: kestrel::protocol::PilotAction,
+) -> kestrel::console::CommandReport {
+    let id = handle.next_command_id();
+    handle.send(kestrel::console::CommandIntent {
+        id,
+        targets: vec![1],
+        action,
+    });
+    match wait_event(
+        handle,
+        "the command's answer",
+        |e| matches!(e, Event::Commands(r) if r.id == id),
+    ) {
+        Event::Commands(report) => report,
+        _ => unreachable!("only the command's answer is waited for"),
+    }
+}

@@ -1,5 +1,5 @@
-//! A crew database as the flight-team lead leaves it before a sortie: three people, aircraft
-//! Falcon-1 (system id 1), team East, and sortie 1 uploaded to the aircraft.
+//! A crew database as the flight-team lead leaves it: three people, aircraft Falcon-1 (system
+//! id 1), team East, and (before a sortie) sortie 1 uploaded to the aircraft.
 
 use std::path::Path;
 
@@ -8,6 +8,23 @@ use kestrel::crew::{AircraftRecord, CrewStore, Person, Role, SortieDraft};
 /// Team East (`officer` with two auxiliaries) flies Falcon-1 as system id 1, with sortie 1
 /// uploaded; the database in `dir`.
 pub fn uploaded_sortie(dir: &Path, officer: &str, auxiliaries: [&str; 2]) {
+    let mut crew = team(dir, officer, auxiliaries);
+    let now = kestrel::time::now_unix() as i64;
+    let s = crew
+        .create_sortie(&SortieDraft {
+            team: "East".into(),
+            route_name: "market square".into(),
+            plan: None,
+            start: now,
+            end: now + 1800,
+        })
+        .unwrap();
+    crew.mark_uploaded(s.id).unwrap();
+}
+
+/// Team East (`officer` with two auxiliaries) flying Falcon-1 as system id 1, no sortie yet;
+/// the database in `dir`, returned open.
+pub fn team(dir: &Path, officer: &str, auxiliaries: [&str; 2]) -> CrewStore {
     let mut crew = CrewStore::open_in(dir).unwrap();
     let people = [
         (officer, Role::Officer),
@@ -36,15 +53,5 @@ pub fn uploaded_sortie(dir: &Path, officer: &str, auxiliaries: [&str; 2]) {
     let members: Vec<String> = people.iter().map(|(n, _)| n.to_string()).collect();
     crew.add_team("East", &members, &["Falcon-1".into()])
         .unwrap();
-    let now = kestrel::time::now_unix() as i64;
-    let s = crew
-        .create_sortie(&SortieDraft {
-            team: "East".into(),
-            route_name: "market square".into(),
-            plan: None,
-            start: now,
-            end: now + 1800,
-        })
-        .unwrap();
-    crew.mark_uploaded(s.id).unwrap();
+    crew
 }

@@ -157,6 +157,12 @@ struct Shared {
 /// by the crew seat of a console ([`Station::set_flight_gate`]).
 pub type FlightGate = Arc<dyn Fn(u8) -> Result<(), String> + Send + Sync>;
 
+/// Asks the gate in `slot` about `sysid` (outside its lock); no gate lets everything go.
+fn ask_gate(slot: &Mutex<Option<FlightGate>>, sysid: u8) -> Result<(), String> {
+    let gate = slot.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    gate.map_or(Ok(()), |g| g(sysid))
+}
+
 impl Drop for Shared {
     fn drop(&mut self) {
         for l in self
@@ -394,16 +400,7 @@ impl Station {
 
     /// Whether a flight command to `sysid` may go out now, and if not why.
     pub fn check_flight(&self, sysid: u8) -> Result<(), String> {
-        let gate = self
-            .shared
-            .flight_gate
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        match gate {
-            Some(g) => g(sysid),
-            None => Ok(()),
-        }
+        ask_gate(&self.shared.flight_gate, sysid)
     }
 
     /// Sets what decides whether an arm command may go out (the pre-flight checklist).
@@ -419,16 +416,7 @@ impl Station {
     /// arming gate), and if not why.
     pub fn check_arming(&self, sysid: u8) -> Result<(), String> {
         self.check_flight(sysid)?;
-        let gate = self
-            .shared
-            .arming_gate
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        match gate {
-            Some(g) => g(sysid),
-            None => Ok(()),
-        }
+        ask_gate(&self.shared.arming_gate, sysid)
     }
 
     /// Sends a message to one aircraft over a chosen link (e.g. a trusted one).
