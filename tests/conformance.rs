@@ -37,6 +37,7 @@ fn the_simulator_passes_every_scenario_and_the_report_says_what_it_did() {
             "mission-refusal",
             "fence-and-rally",
             "gimbal-and-camera",
+            "system-status",
             "sortie"
         ]
     );
@@ -61,6 +62,12 @@ fn the_simulator_passes_every_scenario_and_the_report_says_what_it_did() {
     assert!(
         stored.contains("LOITER_TIME stored with param 3 0 -> 1"),
         "{stored}"
+    );
+    let status = observed("system-status");
+    assert!(
+        status.contains("the geofence bit on with FENCE_ENABLE 1")
+            && status.contains("the geofence bit off with FENCE_ENABLE 0"),
+        "{status}"
     );
     let refused = observed("mission-refusal");
     assert!(refused.contains("INVALID_PARAM4"), "{refused}");

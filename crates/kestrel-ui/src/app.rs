@@ -529,7 +529,15 @@ fn top_bar(ui: &mut egui::Ui, cx: &ViewCtx, panels: &mut Panels, actions: &mut A
     let tr = cx.tr;
     ui.horizontal(|ui| {
         ui.heading(egui::RichText::new("Kestrel").strong());
-        ui.label(tr.s(S::AppSubtitle));
+        // The demo says so where the subtitle stands (the top bar has no width to spare).
+        match cx.view.demo {
+            Some(n) => ui.label(
+                egui::RichText::new(tr.f(S::DemoBadgeFmt, &[&n]))
+                    .color(egui::Color32::from_rgb(0x8b, 0x5c, 0xf6))
+                    .strong(),
+            ),
+            None => ui.label(tr.s(S::AppSubtitle)),
+        };
         ui.separator();
         for p in panels.hooks() {
             p.top_bar(ui, cx, actions);
@@ -554,13 +562,6 @@ fn top_bar(ui: &mut egui::Ui, cx: &ViewCtx, panels: &mut Panels, actions: &mut A
                 .clicked()
             {
                 actions.settings(move |s| s.language = other);
-            }
-            if let Some(n) = cx.view.demo {
-                ui.label(
-                    egui::RichText::new(tr.f(S::DemoBadgeFmt, &[&n]))
-                        .color(egui::Color32::from_rgb(0x8b, 0x5c, 0xf6))
-                        .strong(),
-                );
             }
         });
     });

@@ -18,6 +18,7 @@ mod probe;
 mod report;
 mod safety;
 mod sortie;
+mod status;
 mod transfers;
 
 pub use probe::{Probe, Stop};
@@ -59,6 +60,9 @@ pub enum Scenario {
     FenceAndRally,
     /// Gimbal pointed through the gimbal manager, camera zoomed.
     GimbalAndCamera,
+    /// SYS_STATUS as the pre-flight checklist reads it: the geofence bit follows FENCE_ENABLE,
+    /// the pre-arm bit is reported and passes on the ground.
+    SystemStatus,
     /// GUIDED, arm, take off, fly to a point, return to launch, land and disarm.
     Sortie,
 }
@@ -66,7 +70,7 @@ pub enum Scenario {
 impl Scenario {
     /// Every scenario, in the order the suite runs them (flying last, after the lists are
     /// cleared again).
-    pub const ALL: [Scenario; 9] = [
+    pub const ALL: [Scenario; 10] = [
         Scenario::Identity,
         Scenario::Parameters,
         Scenario::ArmingRefusals,
@@ -75,6 +79,7 @@ impl Scenario {
         Scenario::MissionRefusal,
         Scenario::FenceAndRally,
         Scenario::GimbalAndCamera,
+        Scenario::SystemStatus,
         Scenario::Sortie,
     ];
 
@@ -89,6 +94,7 @@ impl Scenario {
             Scenario::MissionRefusal => "mission-refusal",
             Scenario::FenceAndRally => "fence-and-rally",
             Scenario::GimbalAndCamera => "gimbal-and-camera",
+            Scenario::SystemStatus => "system-status",
             Scenario::Sortie => "sortie",
         }
     }
@@ -113,6 +119,7 @@ impl Scenario {
             Scenario::MissionRefusal => transfers::mission_refusal(p).await,
             Scenario::FenceAndRally => transfers::fence_and_rally(p).await,
             Scenario::GimbalAndCamera => payload::run(p).await,
+            Scenario::SystemStatus => status::run(p).await,
             Scenario::Sortie => sortie::run(p).await,
         }
     }

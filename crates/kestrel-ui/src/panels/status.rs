@@ -75,13 +75,19 @@ pub fn show(
                 ui.label(RichText::new(format!("{:.6}, {:.6}", c.lat, c.lon)).monospace());
                 ui.label(tr.s(S::Cursor));
             }
+            // The telemetry log by its file name (the whole path on hover), and only where it
+            // fits: the status bar's own figures come first.
             if let Some(p) = &cx.view.links.tlog {
-                ui.separator();
-                ui.label(
-                    RichText::new(tr.f(S::RecordingFmt, &[&p.display()]))
-                        .weak()
-                        .small(),
+                let name = p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
                 );
+                let text = tr.f(S::RecordingFmt, &[&name]);
+                if ui.available_width() > 12.0 + 6.5 * text.chars().count() as f32 {
+                    ui.separator();
+                    ui.label(RichText::new(text).weak().small())
+                        .on_hover_text(p.display().to_string());
+                }
             }
         });
     });

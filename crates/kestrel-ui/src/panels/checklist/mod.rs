@@ -195,8 +195,10 @@ impl Panel for ChecklistPanel {
             Event::Checklist(ChecklistEvent::Refused(why)) => {
                 actions.push(Action::Notice(cx.tr.f(S::RefusedFmt, &[why])));
             }
+            // Armed past an enforced checklist (from another station): worth a word. Without
+            // enforcement the audit trail keeps what was open, and the pilot is not nagged.
             Event::Checklist(ChecklistEvent::Armed { aircraft, result })
-                if result != "complete" =>
+                if result != "complete" && cx.view.checklist.settings.enforce =>
             {
                 actions.push(Action::Notice(
                     cx.tr
