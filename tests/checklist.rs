@@ -174,3 +174,23 @@ fn the_pilot_ticks_the_checklist_in_its_window_and_sees_it_complete() {
             .is_some_and(|a| a.armed)
     });
 }
+
+#[test]
+fn the_checklist_speaks_the_crew_s_language() {
+    let (handle, _sim, _) = core_with_simulator(enforced(), aircraft(1));
+    let chinese = kestrel::console::Settings {
+        language: kestrel::console::Language::Chinese,
+        ..common::console::english()
+    };
+    let mut h = WindowBuilder::new(handle)
+        .settings(chinese)
+        .select(1)
+        .build();
+    wait_until(&mut h, "the checklist row", |h| contains(h, "已完成"));
+    click(&mut h, "打开…");
+    // What telemetry said is worded in Chinese too, not only the items.
+    wait_until(&mut h, "the readings in Chinese", |h| {
+        contains(h, "3D 定位") && contains(h, "颗卫星") && contains(h, "已连接，丢包 0%")
+    });
+    assert!(contains(&h, "起降区域已清场"));
+}

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use mavlink::dialects::ardupilotmega::MavSysStatusSensor;
 
 use super::items::{items_for, AircraftKind, ItemId};
+use super::reading::{FenceReading, Reading};
 use super::ChecklistSettings;
 use crate::fleet::{Aircraft, LinkState};
 use crate::plan::geo::haversine_m;
@@ -39,15 +40,15 @@ pub struct Observation<'a> {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum ItemState {
-    /// Checked from telemetry and good; `measured` is what was read (e.g. "96 %").
+    /// Checked from telemetry and good; `measured` is what was read (e.g. 96 %).
     Passed {
         /// What telemetry said.
-        measured: String,
+        measured: Reading,
     },
     /// Checked from telemetry and not good.
     Failed {
         /// What telemetry said.
-        measured: String,
+        measured: Reading,
         /// What is wrong and what to do, in words.
         reason: String,
     },
@@ -196,7 +197,7 @@ fn waiting(reason: &str) -> ItemState {
     }
 }
 
-fn judged(ok: bool, measured: String, reason: impl FnOnce(&str) -> String) -> ItemState {
+fn judged(ok: bool, measured: Reading, reason: impl FnOnce(&Reading) -> String) -> ItemState {
     if ok {
         ItemState::Passed { measured }
     } else {
@@ -212,7 +213,7 @@ fn judge(item: ItemId, s: &ChecklistSettings, obs: &Observation<'_>) -> ItemStat
     match item {
         ItemId::Battery => match a.battery.percent {
             None => waiting("no battery charge reported yet"),
-            Some(p) => judged(p >= s.battery_min_pct, format!("{p:.0} %"), |m| {
+            Some(p) => judged(p >= s.battery_min_pct, Reading::Charge(p), |m| {
                 format!(
                     "{m}, {:.0} % needed: fit a charged battery",
                     s.battery_min_pct
@@ -221,18 +222,11 @@ fn judge(item: ItemId, s: &ChecklistSettings, obs: &Observation<'_>) -> ItemStat
         },
         ItemId::Gps => {
             let g = &a.gps;
-            let fix = match g.fix_type {
-                0 | 1 => "no fix",
-                2 => "2D fix",
-                3 => "3D fix",
-                4 => "DGPS fix",
-                5 => "RTK float",
-                _ => "RTK fixed",
+            let measured = Reading::Gnss {
+                fix_type: g.fix_type,
+                satellites: g.satellites,
+                hdop: g.hdop,
             };
-            let mut measured = format!("{fix}, {} satellites", g.satellites);
-            if let Some(h) = g.hdop {
-                measured.push_str(&format!(", HDOP {h:.1}"));
-            }
             let ok = g.fix_type >= 3
                 && g.satellites >= s.gps_min_satellites
                 && g.hdop.is_none_or(|h| h <= s.gps_max_hdop);
@@ -247,58 +241,65 @@ fn judge(item: ItemId, s: &ChecklistSettings, obs: &Observation<'_>) -> ItemStat
             None => waiting("not heard on any link"),
             Some(l) => {
                 let state = l.state(obs.now);
-                let measured = format!("{}, {:.0} % loss", state.as_str(), l.loss * 100.0);
                 let ok = state == LinkState::Connected && l.loss <= s.link_max_loss;
-                judged(ok, measured, |m| {
-                    format!(
-                        "{m}: the link must be connected with {:.0} % loss or less",
-                        s.link_max_loss * 100.0
-                    )
-                })
+                judged(
+                    ok,
+                    Reading::Link {
+                        state,
+                        loss: l.loss,
+                    },
+                    |m| {
+                        format!(
+                            "{m}: the link must be connected with {:.0} % loss or less",
+                            s.link_max_loss * 100.0
+                        )
+                    },
+                )
             }
         },
         ItemId::Signing => match obs.signing {
             None => waiting("signing state not known yet"),
-            Some(SigningState::On) => ItemState::Passed {
-                measured: "on".into(),
-            },
-            Some(state) => ItemState::Failed {
-                measured: state.to_string(),
-                reason: match state {
-                    SigningState::Unconfirmed => {
-                        "a key is stored but no signed frame from the aircraft checked out yet"
-                            .into()
-                    }
-                    SigningState::SignedWithoutKey => {
-                        "the aircraft signs with a key this station does not hold".into()
-                    }
-                    _ => "the aircraft does not sign: set up signing, or leave this item out of \
+            Some(state) => {
+                judged(
+                    state == SigningState::On,
+                    Reading::Signing(state),
+                    |_| match state {
+                        SigningState::Unconfirmed => {
+                            "a key is stored but no signed frame from the aircraft checked out yet"
+                                .into()
+                        }
+                        SigningState::SignedWithoutKey => {
+                            "the aircraft signs with a key this station does not hold".into()
+                        }
+                        _ => {
+                            "the aircraft does not sign: set up signing, or leave this item out of \
                           the unit's checklist"
-                        .into(),
-                },
-            },
+                                .into()
+                        }
+                    },
+                )
+            }
         },
         ItemId::Geofence => match fresh_sensors(a, obs.now) {
             None => waiting("no SYS_STATUS from the autopilot yet"),
             Some(st) => {
                 let bit = MavSysStatusSensor::MAV_SYS_STATUS_GEOFENCE.bits();
-                if !st.is_enabled(bit) {
-                    ItemState::Failed {
-                        measured: "off".into(),
-                        reason: "no geofence is switched on in the aircraft (ArduPilot: \
-                                 FENCE_ENABLE 1, and upload the key area's fence)"
-                            .into(),
-                    }
+                let fence = if !st.is_enabled(bit) {
+                    FenceReading::Off
                 } else if !st.is_healthy(bit) {
-                    ItemState::Failed {
-                        measured: "breached".into(),
-                        reason: "the aircraft is outside its geofence".into(),
-                    }
+                    FenceReading::Breached
                 } else {
-                    ItemState::Passed {
-                        measured: "on".into(),
+                    FenceReading::On
+                };
+                judged(fence == FenceReading::On, Reading::Fence(fence), |_| {
+                    if fence == FenceReading::Off {
+                        "no geofence is switched on in the aircraft (ArduPilot: FENCE_ENABLE 1, \
+                         and upload the key area's fence)"
+                            .into()
+                    } else {
+                        "the aircraft is outside its geofence".into()
                     }
-                }
+                })
             }
         },
         ItemId::Prearm => match fresh_sensors(a, obs.now) {
@@ -306,24 +307,22 @@ fn judge(item: ItemId, s: &ChecklistSettings, obs: &Observation<'_>) -> ItemStat
             Some(st) => {
                 let bit = MavSysStatusSensor::MAV_SYS_STATUS_PREARM_CHECK.bits();
                 if st.present & bit == 0 {
-                    ItemState::NotReported
-                } else if st.is_healthy(bit) {
-                    ItemState::Passed {
-                        measured: "pass".into(),
-                    }
-                } else {
-                    let said = a
-                        .status_texts
-                        .iter()
-                        .rev()
-                        .find(|t| t.text.starts_with("PreArm"))
-                        .map(|t| format!(" (\"{}\")", t.text))
-                        .unwrap_or_default();
-                    ItemState::Failed {
-                        measured: "fail".into(),
-                        reason: format!("the autopilot's own pre-arm checks fail{said}"),
-                    }
+                    return ItemState::NotReported;
                 }
+                judged(
+                    st.is_healthy(bit),
+                    Reading::Prearm(st.is_healthy(bit)),
+                    |_| {
+                        let said = a
+                            .status_texts
+                            .iter()
+                            .rev()
+                            .find(|t| t.text.starts_with("PreArm"))
+                            .map(|t| format!(" (\"{}\")", t.text))
+                            .unwrap_or_default();
+                        format!("the autopilot's own pre-arm checks fail{said}")
+                    },
+                )
             }
         },
         ItemId::Traffic => match a.position {
@@ -335,23 +334,17 @@ fn judge(item: ItemId, s: &ChecklistSettings, obs: &Observation<'_>) -> ItemStat
                     .filter(|t| !t.on_ground && !t.stale)
                     .map(|t| (haversine_m(here, t.position_now()), t))
                     .min_by(|x, y| x.0.total_cmp(&y.0));
-                match nearest {
-                    Some((d, t)) if d <= s.traffic_clear_m => ItemState::Failed {
-                        measured: format!("{:.1} km", d / 1000.0),
-                        reason: format!(
-                            "manned aircraft {} is {:.1} km away (none within {:.1} km)",
-                            t.label(),
-                            d / 1000.0,
-                            s.traffic_clear_m / 1000.0
-                        ),
-                    },
-                    Some((d, _)) => ItemState::Passed {
-                        measured: format!("nearest {:.1} km", d / 1000.0),
-                    },
-                    None => ItemState::Passed {
-                        measured: "none".into(),
-                    },
-                }
+                let km = nearest.map(|(d, _)| d / 1000.0);
+                let clear = nearest.is_none_or(|(d, _)| d > s.traffic_clear_m);
+                judged(clear, Reading::Traffic(km), |_| match nearest {
+                    Some((d, t)) => format!(
+                        "manned aircraft {} is {:.1} km away (none within {:.1} km)",
+                        t.label(),
+                        d / 1000.0,
+                        s.traffic_clear_m / 1000.0
+                    ),
+                    None => String::new(),
+                })
             }
         },
         _ => waiting("not ticked yet"),

@@ -13,10 +13,12 @@
 pub mod book;
 pub mod evaluate;
 pub mod items;
+pub mod reading;
 
 pub use book::{ArmingRecord, ChecklistBook};
 pub use evaluate::{evaluate, ChecklistReport, ItemResult, ItemState, Observation, Tick};
 pub use items::{items_for, AircraftKind, ItemId};
+pub use reading::{FenceReading, Reading};
 
 use std::collections::BTreeSet;
 

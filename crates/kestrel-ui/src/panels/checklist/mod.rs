@@ -7,10 +7,14 @@ mod strings;
 
 use eframe::egui::{self, Color32, RichText};
 
-use kestrel_core::checklist::{ChecklistReport, ChecklistSettings, ItemId, ItemState};
+use kestrel_core::checklist::{
+    ChecklistReport, ChecklistSettings, FenceReading, ItemId, ItemState, Reading,
+};
 use kestrel_core::console::{ChecklistEvent, ChecklistIntent, Event};
 use kestrel_core::fleet::Aircraft;
+use kestrel_core::fleet::LinkState;
 use kestrel_core::seat::Seat;
+use kestrel_core::security::SigningState;
 
 use crate::context::{Action, Actions, ViewCtx};
 use crate::i18n::Tr;
@@ -57,20 +61,68 @@ fn item_label(tr: Tr, item: ItemId, s: &ChecklistSettings) -> String {
     }
 }
 
+/// What telemetry said, in the crew's language.
+fn reading_text(tr: Tr, r: &Reading) -> String {
+    match r {
+        Reading::Charge(p) => format!("{p:.0} %"),
+        Reading::Gnss {
+            fix_type,
+            satellites,
+            hdop,
+        } => {
+            let fix = tr.s(match fix_type {
+                0 | 1 => S::FixNone,
+                2 => S::Fix2d,
+                3 => S::Fix3d,
+                4 => S::FixDgps,
+                5 => S::FixRtkFloat,
+                _ => S::FixRtkFixed,
+            });
+            let mut text = tr.f(S::GnssFmt, &[&fix, satellites]);
+            if let Some(h) = hdop {
+                text.push_str(&tr.f(S::HdopFmt, &[&format!("{h:.1}")]));
+            }
+            text
+        }
+        Reading::Link { state, loss } => {
+            let state = tr.s(match state {
+                LinkState::Connected => S::LinkConnected,
+                LinkState::Degraded => S::LinkDegraded,
+                LinkState::Lost => S::LinkLost,
+            });
+            tr.f(S::LinkFmt, &[&state, &format!("{:.0}", loss * 100.0)])
+        }
+        Reading::Signing(s) => tr
+            .s(match s {
+                SigningState::On => S::SigningOn,
+                SigningState::Unconfirmed => S::SigningUnconfirmed,
+                SigningState::Off => S::SigningOff,
+                SigningState::SignedWithoutKey => S::SigningNoKey,
+            })
+            .into(),
+        Reading::Fence(f) => tr
+            .s(match f {
+                FenceReading::On => S::FenceOn,
+                FenceReading::Off => S::FenceOff,
+                FenceReading::Breached => S::FenceBreached,
+            })
+            .into(),
+        Reading::Prearm(ok) => tr.s(if *ok { S::PrearmPass } else { S::PrearmFail }).into(),
+        Reading::Traffic(None) => tr.s(S::TrafficNone).into(),
+        Reading::Traffic(Some(km)) => tr.f(S::TrafficNearestFmt, &[&format!("{km:.1}")]),
+    }
+}
+
 /// The mark, its colour and what the item stands at, in words; and the reason (hover text).
 fn item_state(tr: Tr, state: &ItemState) -> (&'static str, Color32, String, Option<String>) {
     match state {
-        ItemState::Passed { measured } => ("✔", theme::GOOD, measured.clone(), None),
+        ItemState::Passed { measured } => ("✔", theme::GOOD, reading_text(tr, measured), None),
         ItemState::Ticked(t) => ("✔", theme::GOOD, tr.f(S::TickedByFmt, &[&t.by]), None),
         ItemState::NotReported => ("–", Color32::GRAY, tr.s(S::NotReported).into(), None),
         ItemState::Failed { measured, reason } => (
             "✖",
             theme::BAD,
-            if measured.is_empty() {
-                tr.s(S::Fail).into()
-            } else {
-                measured.clone()
-            },
+            reading_text(tr, measured),
             Some(reason.clone()),
         ),
         ItemState::Waiting { reason } => ("○", theme::WARN, String::new(), Some(reason.clone())),
